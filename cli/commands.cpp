@@ -1,0 +1,166 @@
+#include "cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "solvers/result_writer.hpp"
+#include "solvers/simulation.hpp"
+
+namespace ssbsim::cli {
+
+namespace {
+
+Simulation* g_running = nullptr;
+
+void on_signal(int) {
+    if (g_running) g_running->request_stop();
+}
+
+ConfigNode load_root(const std::string& path, const std::vector<std::string>& set) {
+    ConfigNode root = path.empty()
+                          ? ConfigNode::load_string(default_config_text(), "<embedded default>")
+                          : ConfigNode::load_file(path);
+    return set.empty() ? root : root.with_overrides(set);
+}
+
+// Forwards to the writer and draws a one-line progress display on a terminal.
+class ProgressObserver : public RunObserver {
+public:
+    ProgressObserver(RunObserver& inner, bool draw, std::size_t n_steps)
+        : inner_(inner), draw_(draw), n_steps_(n_steps) {}
+    void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
+        steps_ = &c.protocol.steps;
+        inner_.on_start(c, m);
+    }
+    void on_sample(const Sample& s) override {
+        inner_.on_sample(s);
+        if (!draw_) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(200)) return;
+        last_ = now;
+        double frac = static_cast<double>(s.step) / n_steps_;
+        if (steps_ && s.step < static_cast<int>(steps_->size())) {
+            const Step& st = (*steps_)[s.step];
+            if (st.duration > 0 && s.time > step_start_)
+                frac += std::min(1.0, (s.time - step_start_) / st.duration) / n_steps_;
+        }
+        int width = 30, filled = static_cast<int>(frac * width);
+        std::fprintf(stderr, "\r[%-*s] %3.0f%%  t = %8.2f h  step %d/%zu  cycle %d  %.4f V  ",
+                     width, std::string(filled, '#').c_str(), 100 * frac, s.time / 3600.0,
+                     s.step + 1, n_steps_, s.cycle, s.potential);
+        std::fflush(stderr);
+        drawn_ = true;
+    }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override { inner_.on_profile(t, m, y); }
+    void on_step(const StepSummary& s) override {
+        step_start_ = s.end_time;
+        inner_.on_step(s);
+    }
+    void on_cycle(const CycleSummary& c) override { inner_.on_cycle(c); }
+    void on_finish(const RunResult& r) override {
+        if (drawn_) std::fprintf(stderr, "\r%*s\r", 100, "");
+        inner_.on_finish(r);
+    }
+
+private:
+    RunObserver& inner_;
+    bool draw_;
+    std::size_t n_steps_;
+    const std::vector<Step>* steps_ = nullptr;
+    double step_start_ = 0.0;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+int report_error(const std::exception& e) {
+    std::cerr << "ssbsim: error: " << e.what() << "\n";
+    return 2;
+}
+
+}  // namespace
+
+int run(const RunOptions& o) {
+    try {
+        ConfigNode root = load_root(o.config, o.set);
+        MaterialLibrary lib;
+        SimulationConfig cfg = load_config(root, lib);
+        if (!o.output.empty()) cfg.output.file = o.output;
+        Simulation sim(cfg);
+        ResultWriter writer(cfg.output.file);
+        bool tty = o.progress && !o.quiet && isatty(STDERR_FILENO);
+        ProgressObserver progress(writer, tty, cfg.protocol.steps.size());
+        g_running = &sim;
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+        auto t0 = std::chrono::steady_clock::now();
+        RunResult r = sim.run(&progress);
+        double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        g_running = nullptr;
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        if (!o.quiet) {
+            std::cout << format_summary(read_result(cfg.output.file));
+            std::cout << std::fixed << std::setprecision(3) << "\nWall time " << wall << " s; "
+                      << r.stats.steps << " solver steps, " << r.stats.residual_evaluations
+                      << " residual and " << r.stats.jacobian_evaluations
+                      << " Jacobian evaluations; lithium balance error "
+                      << std::scientific << std::setprecision(1) << r.lithium_balance_error
+                      << "\nResults: " << cfg.output.file << "\n";
+        }
+        if (r.status == RunStatus::failed) {
+            std::cerr << "ssbsim: " << r.message << "\n(results up to the failure are in "
+                      << cfg.output.file << ")\n";
+            return 3;
+        }
+        if (r.status == RunStatus::interrupted) {
+            std::cerr << "ssbsim: " << r.message << "\n";
+            return 130;
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        return report_error(e);
+    }
+}
+
+int check(const std::string& config, const std::vector<std::string>& set, bool print) {
+    try {
+        ConfigNode root = load_root(config, set);
+        MaterialLibrary lib;
+        SimulationConfig cfg = load_config(root, lib);
+        if (print) {
+            YAML::Emitter em;
+            em << emit_config(cfg);
+            std::cout << "# Fully resolved ssbsim config (SI where no unit is written)\n"
+                      << em.c_str() << "\n";
+        } else {
+            const CellSpec& c = cfg.cell;
+            std::cout << (config.empty() ? std::string("<embedded default>") : config) << ": OK\n"
+                      << std::setprecision(4) << "  cathode " << c.thickness * 1e6 << " um, CAM "
+                      << c.cam.name << " " << c.loading * 100 << " mg/cm2 (eps " << c.eps_cam
+                      << "), SE eps " << c.eps_se << ", carbon eps " << c.eps_carbon
+                      << "\n  " << cfg.protocol.steps.size() << " protocol steps\n";
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        return report_error(e);
+    }
+}
+
+int info(const std::string& file, bool json) {
+    try {
+        ResultSummary r = read_result(file);
+        std::cout << (json ? summary_json(r) : format_summary(r));
+        return 0;
+    } catch (const std::exception& e) {
+        return report_error(e);
+    }
+}
+
+}  // namespace ssbsim::cli

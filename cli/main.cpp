@@ -1,0 +1,46 @@
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/version.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"ssbsim - composite-cathode simulator for sulfide solid-state batteries"};
+    app.set_version_flag("--version", std::string("ssbsim ") + ssbsim::kVersion + " (" +
+                                          ssbsim::kGitCommit + ")");
+    app.require_subcommand(1);
+
+    ssbsim::cli::RunOptions ro;
+    auto* run = app.add_subcommand("run", "Run a simulation (the embedded Study A default without CONFIG)");
+    run->add_option("config", ro.config, "YAML config file");
+    run->add_option("-o,--output", ro.output, "HDF5 result file (overrides output.file)");
+    run->add_option("--set", ro.set, "Override a config value: key.path=value (repeatable)")
+        ->allow_extra_args(false);
+    run->add_flag("-q,--quiet", ro.quiet, "Print only errors");
+    bool no_progress = false;
+    run->add_flag("--no-progress", no_progress, "No progress display");
+
+    std::string check_config;
+    std::vector<std::string> check_set;
+    bool print = false;
+    auto* chk = app.add_subcommand("check", "Validate a config without running it");
+    chk->add_option("config", check_config, "YAML config file (default: embedded)");
+    chk->add_option("--set", check_set, "Override a config value: key.path=value")->allow_extra_args(false);
+    chk->add_flag("--print", print, "Write the fully resolved config as YAML");
+
+    std::string info_file;
+    bool json = false;
+    auto* inf = app.add_subcommand("info", "Summarise a result file");
+    inf->add_option("file", info_file, "HDF5 result file")->required();
+    inf->add_flag("--json", json, "Machine-readable JSON");
+
+    CLI11_PARSE(app, argc, argv);
+    if (*run) {
+        ro.progress = !no_progress;
+        return ssbsim::cli::run(ro);
+    }
+    if (*chk) return ssbsim::cli::check(check_config, check_set, print);
+    if (*inf) return ssbsim::cli::info(info_file, json);
+    return 1;
+}

@@ -1,0 +1,92 @@
+// Configuration nodes that remember where they came from (file, line, key path), so every
+// error names the file, the line, the key and the expected form.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace ssbsim {
+
+// The text a YAML tree was read from, kept for error context.
+struct ConfigSource {
+    std::string name;  // file path or "<embedded default>" or "--set"
+    std::string text;
+    std::vector<std::string> overridden;  // key paths replaced by --set
+    std::string line_text(int line) const;  // 1-based
+};
+
+class ConfigNode {
+public:
+    ConfigNode() = default;
+    ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> source, std::string path);
+
+    // Reads a YAML file (throws ConfigError with file:line on syntax errors).
+    static ConfigNode load_file(const std::string& path);
+    static ConfigNode load_string(const std::string& text, const std::string& name);
+    // Applies --set assignments to a loaded tree and remembers them for error messages.
+    ConfigNode with_overrides(const std::vector<std::string>& assignments) const;
+
+    bool defined() const { return node_.IsDefined() && !node_.IsNull(); }
+    bool is_map() const { return node_.IsMap(); }
+    bool is_sequence() const { return node_.IsSequence(); }
+    bool is_scalar() const { return node_.IsScalar(); }
+    bool has(const std::string& key) const;
+    std::size_t size() const { return node_.size(); }
+
+    ConfigNode operator[](const std::string& key) const;  // may be undefined
+    ConfigNode at(const std::string& key) const;          // required
+    ConfigNode operator[](std::size_t index) const;
+    std::vector<std::string> keys() const;
+
+    // Rejects keys not in the list, suggesting the closest valid one.
+    void allow_only(std::initializer_list<const char*> keys) const;
+    void allow_only(const std::vector<std::string>& keys) const;
+
+    // Scalar readers. The `key` form reads a child; absent keys take the default or throw.
+    double quantity(const units::Dimension& d) const;
+    double quantity(const std::string& key, const units::Dimension& d) const;
+    double quantity(const std::string& key, const units::Dimension& d, double fallback) const;
+    double number() const;
+    double number(const std::string& key) const;
+    double number(const std::string& key, double fallback) const;
+    int integer(const std::string& key, int fallback) const;
+    bool boolean(const std::string& key, bool fallback) const;
+    std::string string() const;
+    std::string string(const std::string& key) const;
+    std::string string(const std::string& key, const std::string& fallback) const;
+    std::vector<double> numbers(const std::string& key) const;
+
+    // Range checks on a read value; throw a ConfigError naming the allowed range.
+    double in_range(const std::string& key, double value, double lo, double hi,
+                    const std::string& form) const;
+
+    [[noreturn]] void fail(const std::string& message) const;
+    [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+    const std::string& path() const { return path_; }
+    std::string child_path(const std::string& key) const;
+    int line() const;  // 1-based, 0 when unknown
+    const YAML::Node& yaml() const { return node_; }
+    const ConfigSource* source() const { return source_.get(); }
+
+private:
+    YAML::Node node_;
+    std::shared_ptr<const ConfigSource> source_;
+    std::string path_;
+    int parent_line_ = 0;
+};
+
+// Applies a command-line override "a.b.0.c=value" to a YAML tree (value read as YAML).
+void apply_override(YAML::Node root, const std::string& assignment);
+
+// Closest string by edit distance, empty when nothing is reasonably close.
+std::string closest_match(const std::string& word, const std::vector<std::string>& options);
+
+}  // namespace ssbsim

@@ -1,0 +1,296 @@
+#include "core/hdf5_file.hpp"
+
+#include <hdf5.h>
+
+#include <numeric>
+
+#include "core/error.hpp"
+
+namespace ssbsim::h5 {
+
+namespace {
+void check(herr_t status, const std::string& what) {
+    if (status < 0) throw IoError("HDF5: " + what + " failed");
+}
+hid_t checked(hid_t id, const std::string& what) {
+    if (id < 0) throw IoError("HDF5: " + what + " failed");
+    return id;
+}
+struct ErrorSilencer {
+    // HDF5 prints its error stack by default; the library reports errors by exception.
+    ErrorSilencer() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const ErrorSilencer silencer;
+}  // namespace
+
+Handle::~Handle() {
+    if (id_ < 0) return;
+    switch (H5Iget_type(id_)) {
+        case H5I_FILE: H5Fclose(id_); break;
+        case H5I_GROUP: H5Gclose(id_); break;
+        case H5I_DATASET: H5Dclose(id_); break;
+        case H5I_DATASPACE: H5Sclose(id_); break;
+        case H5I_DATATYPE: H5Tclose(id_); break;
+        case H5I_ATTR: H5Aclose(id_); break;
+        case H5I_GENPROP_LST: H5Pclose(id_); break;
+        default: break;
+    }
+}
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+    if (this != &o) {
+        Handle tmp(id_);
+        id_ = o.id_;
+        o.id_ = -1;
+    }
+    return *this;
+}
+
+Handle create_file(const std::string& path) {
+    hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) throw IoError("cannot create HDF5 file '" + path + "'");
+    return Handle(id);
+}
+
+Handle open_file(const std::string& path, bool write) {
+    hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (id < 0) throw IoError("cannot open HDF5 file '" + path + "'");
+    return Handle(id);
+}
+
+void flush(const Handle& file) { check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flush"); }
+
+Handle create_group(const Handle& loc, const std::string& name) {
+    return Handle(checked(H5Gcreate2(loc.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          "create group " + name));
+}
+
+Handle open_group(const Handle& loc, const std::string& name) {
+    return Handle(checked(H5Gopen2(loc.id(), name.c_str(), H5P_DEFAULT), "open group " + name));
+}
+
+bool exists(const Handle& loc, const std::string& path) {
+    // Check each component so missing intermediate groups are not an error.
+    size_t pos = 0;
+    while (true) {
+        size_t next = path.find('/', pos);
+        std::string part = path.substr(0, next);
+        if (!part.empty() && H5Lexists(loc.id(), part.c_str(), H5P_DEFAULT) <= 0) return false;
+        if (next == std::string::npos) return true;
+        pos = next + 1;
+    }
+}
+
+void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
+    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
+    Handle type(H5Tcopy(H5T_C_S1));
+    H5Tset_size(type.id(), H5T_VARIABLE);
+    H5Tset_cset(type.id(), H5T_CSET_UTF8);
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                        "create attribute " + name));
+    const char* p = value.c_str();
+    check(H5Awrite(attr.id(), type.id(), &p), "write attribute " + name);
+}
+
+void set_attribute(const Handle& obj, const std::string& name, double value) {
+    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                        "create attribute " + name));
+    check(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+}
+
+void set_attribute(const Handle& obj, const std::string& name, long value) {
+    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_LONG, space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                        "create attribute " + name));
+    check(H5Awrite(attr.id(), H5T_NATIVE_LONG, &value), "write attribute " + name);
+}
+
+bool has_attribute(const Handle& obj, const std::string& name) {
+    return H5Aexists(obj.id(), name.c_str()) > 0;
+}
+
+std::string get_string_attribute(const Handle& obj, const std::string& name) {
+    Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+    Handle ftype(H5Aget_type(attr.id()));
+    if (H5Tis_variable_str(ftype.id()) > 0) {
+        Handle mtype(H5Tcopy(H5T_C_S1));
+        H5Tset_size(mtype.id(), H5T_VARIABLE);
+        H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
+        char* p = nullptr;
+        check(H5Aread(attr.id(), mtype.id(), &p), "read attribute " + name);
+        std::string out = p ? p : "";
+        Handle space(H5Aget_space(attr.id()));
+        H5Dvlen_reclaim(mtype.id(), space.id(), H5P_DEFAULT, &p);
+        return out;
+    }
+    size_t n = H5Tget_size(ftype.id());
+    std::string out(n, '\0');
+    check(H5Aread(attr.id(), ftype.id(), out.data()), "read attribute " + name);
+    out.resize(out.find('\0') == std::string::npos ? n : out.find('\0'));
+    return out;
+}
+
+double get_double_attribute(const Handle& obj, const std::string& name) {
+    Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+    double v = 0;
+    check(H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &v), "read attribute " + name);
+    return v;
+}
+
+long get_long_attribute(const Handle& obj, const std::string& name) {
+    Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+    long v = 0;
+    check(H5Aread(attr.id(), H5T_NATIVE_LONG, &v), "read attribute " + name);
+    return v;
+}
+
+void write_vector(const Handle& loc, const std::string& name, const std::vector<double>& v,
+                  const std::string& unit) {
+    hsize_t dims[1] = {v.size()};
+    Handle space(H5Screate_simple(1, dims, nullptr));
+    Handle ds(checked(H5Dcreate2(loc.id(), name.c_str(), H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT),
+                      "create dataset " + name));
+    if (!v.empty()) check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write " + name);
+    if (!unit.empty()) set_attribute(ds, "unit", unit);
+}
+
+std::vector<std::uint64_t> shape(const Handle& loc, const std::string& path) {
+    Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
+    Handle space(H5Dget_space(ds.id()));
+    int rank = H5Sget_simple_extent_ndims(space.id());
+    std::vector<hsize_t> dims(rank);
+    H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+    return std::vector<std::uint64_t>(dims.begin(), dims.end());
+}
+
+namespace {
+template <typename T>
+std::vector<T> read_numeric(const Handle& loc, const std::string& path, hid_t memtype) {
+    Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
+    Handle space(H5Dget_space(ds.id()));
+    hssize_t n = H5Sget_simple_extent_npoints(space.id());
+    std::vector<T> v(static_cast<size_t>(n));
+    if (n > 0) check(H5Dread(ds.id(), memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + path);
+    return v;
+}
+}  // namespace
+
+std::vector<double> read_vector(const Handle& loc, const std::string& path) {
+    return read_numeric<double>(loc, path, H5T_NATIVE_DOUBLE);
+}
+std::vector<long> read_long_vector(const Handle& loc, const std::string& path) {
+    return read_numeric<long>(loc, path, H5T_NATIVE_LONG);
+}
+
+std::vector<std::string> read_strings(const Handle& loc, const std::string& path) {
+    Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
+    Handle space(H5Dget_space(ds.id()));
+    hssize_t n = H5Sget_simple_extent_npoints(space.id());
+    Handle ftype(H5Dget_type(ds.id()));
+    Handle mtype(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mtype.id(), H5T_VARIABLE);
+    H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
+    std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+    std::vector<std::string> out;
+    if (n > 0) {
+        check(H5Dread(ds.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read " + path);
+        for (char* p : ptrs) out.emplace_back(p ? p : "");
+        H5Dvlen_reclaim(mtype.id(), space.id(), H5P_DEFAULT, ptrs.data());
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+
+Series::Series(const Handle& loc, const std::string& name, Type type,
+               std::vector<std::uint64_t> row_shape, const std::string& unit,
+               std::size_t buffer_rows)
+    : type_(type), row_shape_(std::move(row_shape)), capacity_(buffer_rows) {
+    row_size_ = std::accumulate(row_shape_.begin(), row_shape_.end(), std::uint64_t{1},
+                                std::multiplies<std::uint64_t>());
+    const int rank = 1 + static_cast<int>(row_shape_.size());
+    std::vector<hsize_t> dims(rank, 0), maxdims(rank, H5S_UNLIMITED), chunk(rank);
+    for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = maxdims[k + 1] = chunk[k + 1] = row_shape_[k];
+    // Chunks of about 16 kB.
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(buffer_rows, 2048 / std::max<std::size_t>(1, row_size_)));
+    Handle space(H5Screate_simple(rank, dims.data(), maxdims.data()));
+    Handle plist(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(plist.id(), rank, chunk.data());
+    Handle strtype;
+    hid_t ftype = H5T_NATIVE_DOUBLE;
+    if (type_ == Type::int64) ftype = H5T_NATIVE_LONG;
+    if (type_ == Type::string) {
+        strtype = Handle(H5Tcopy(H5T_C_S1));
+        H5Tset_size(strtype.id(), H5T_VARIABLE);
+        H5Tset_cset(strtype.id(), H5T_CSET_UTF8);
+        ftype = strtype.id();
+    }
+    dataset_ = Handle(checked(H5Dcreate2(loc.id(), name.c_str(), ftype, space.id(), H5P_DEFAULT,
+                                         plist.id(), H5P_DEFAULT),
+                              "create dataset " + name));
+    if (!unit.empty()) set_attribute(dataset_, "unit", unit);
+    if (type_ == Type::float64) dbuf_.resize(capacity_ * row_size_);
+    if (type_ == Type::int64) lbuf_.resize(capacity_);
+    if (type_ == Type::string) sbuf_.resize(capacity_);
+}
+
+Series::~Series() {
+    try {
+        if (dataset_.valid()) flush();
+    } catch (...) {
+    }
+}
+
+void Series::append(double v) {
+    append_row(&v);
+}
+
+void Series::append_row(const double* row) {
+    std::copy(row, row + row_size_, dbuf_.begin() + buffered_ * row_size_);
+    if (++buffered_ == capacity_) flush();
+}
+
+void Series::append(long v) {
+    lbuf_[buffered_] = v;
+    if (++buffered_ == capacity_) flush();
+}
+
+void Series::append(const std::string& v) {
+    sbuf_[buffered_] = v;
+    if (++buffered_ == capacity_) flush();
+}
+
+void Series::flush() {
+    if (buffered_ == 0) return;
+    const int rank = 1 + static_cast<int>(row_shape_.size());
+    std::vector<hsize_t> dims(rank), start(rank, 0), count(rank);
+    dims[0] = written_ + buffered_;
+    start[0] = written_;
+    count[0] = buffered_;
+    for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = count[k + 1] = row_shape_[k];
+    check(H5Dset_extent(dataset_.id(), dims.data()), "extend dataset");
+    Handle fspace(H5Dget_space(dataset_.id()));
+    H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+    Handle mspace(H5Screate_simple(rank, count.data(), nullptr));
+    if (type_ == Type::float64) {
+        check(H5Dwrite(dataset_.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), H5P_DEFAULT, dbuf_.data()), "append");
+    } else if (type_ == Type::int64) {
+        check(H5Dwrite(dataset_.id(), H5T_NATIVE_LONG, mspace.id(), fspace.id(), H5P_DEFAULT, lbuf_.data()), "append");
+    } else {
+        std::vector<const char*> ptrs(buffered_);
+        for (size_t i = 0; i < buffered_; ++i) ptrs[i] = sbuf_[i].c_str();
+        Handle mtype(H5Tcopy(H5T_C_S1));
+        H5Tset_size(mtype.id(), H5T_VARIABLE);
+        H5Tset_cset(mtype.id(), H5T_CSET_UTF8);
+        check(H5Dwrite(dataset_.id(), mtype.id(), mspace.id(), fspace.id(), H5P_DEFAULT, ptrs.data()), "append");
+    }
+    written_ += buffered_;
+    buffered_ = 0;
+}
+
+}  // namespace ssbsim::h5

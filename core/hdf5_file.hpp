@@ -1,0 +1,85 @@
+// Thin RAII layer over the HDF5 C API: files, groups, attributes and appendable
+// (chunked, unlimited) datasets that buffer rows so writing costs no per-sample allocation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ssbsim::h5 {
+
+using hid = std::int64_t;
+
+// Owns one HDF5 identifier and closes it with the right H5*close.
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(hid id) : id_(id) {}
+    ~Handle();
+    Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = -1; }
+    Handle& operator=(Handle&& o) noexcept;
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    hid id() const { return id_; }
+    bool valid() const { return id_ >= 0; }
+
+private:
+    hid id_ = -1;
+};
+
+Handle create_file(const std::string& path);       // truncates; throws IoError
+Handle open_file(const std::string& path, bool write = false);
+void flush(const Handle& file);
+Handle create_group(const Handle& loc, const std::string& name);
+Handle open_group(const Handle& loc, const std::string& name);
+bool exists(const Handle& loc, const std::string& path);
+
+void set_attribute(const Handle& obj, const std::string& name, const std::string& value);
+void set_attribute(const Handle& obj, const std::string& name, double value);
+void set_attribute(const Handle& obj, const std::string& name, long value);
+std::string get_string_attribute(const Handle& obj, const std::string& name);
+double get_double_attribute(const Handle& obj, const std::string& name);
+long get_long_attribute(const Handle& obj, const std::string& name);
+bool has_attribute(const Handle& obj, const std::string& name);
+
+// Whole-dataset writes and reads.
+void write_vector(const Handle& loc, const std::string& name, const std::vector<double>& v,
+                  const std::string& unit);
+std::vector<double> read_vector(const Handle& loc, const std::string& path);
+std::vector<long> read_long_vector(const Handle& loc, const std::string& path);
+std::vector<std::string> read_strings(const Handle& loc, const std::string& path);
+// Shape of a dataset.
+std::vector<std::uint64_t> shape(const Handle& loc, const std::string& path);
+
+// An extendible dataset with rows of a fixed shape (scalar rows: empty shape).
+class Series {
+public:
+    enum class Type { float64, int64, string };
+    Series() = default;
+    Series(const Handle& loc, const std::string& name, Type type,
+           std::vector<std::uint64_t> row_shape, const std::string& unit,
+           std::size_t buffer_rows = 512);
+    Series(Series&&) noexcept = default;
+    Series& operator=(Series&&) noexcept = default;
+    ~Series();
+
+    void append(double v);
+    void append(long v);
+    void append(const std::string& v);
+    void append_row(const double* row);  // row of prod(row_shape) doubles
+    void flush();                        // writes buffered rows to the file
+    std::uint64_t rows() const { return written_ + buffered_; }
+
+private:
+    Handle dataset_;
+    Type type_ = Type::float64;
+    std::vector<std::uint64_t> row_shape_;
+    std::size_t row_size_ = 1, capacity_ = 0, buffered_ = 0;
+    std::uint64_t written_ = 0;
+    std::vector<double> dbuf_;
+    std::vector<long> lbuf_;
+    std::vector<std::string> sbuf_;
+};
+
+}  // namespace ssbsim::h5

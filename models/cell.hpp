@@ -1,0 +1,61 @@
+// The half cell resolved to SI: geometry, composition, materials, mesh. Built from the
+// `cell` and `mesh` sections of a config; emitted back as YAML for `check --print`.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+#include "core/config.hpp"
+#include "models/materials.hpp"
+
+namespace ssbsim {
+
+struct MeshSpec {
+    int separator = 5;  // finite volumes across the separator
+    int cathode = 20;   // finite volumes across the composite cathode
+    int particle = 20;  // radial shells per particle
+};
+
+struct CellSpec {
+    double area = 0.785e-4;             // [m2]
+    double temperature = 318.15;        // [K]
+    double stack_pressure = 18e6;       // [Pa]
+
+    // Counter electrode (x = 0).
+    CounterElectrodeMaterial counter;
+
+    // Separator: a pressed solid-electrolyte layer.
+    double separator_thickness = 1e-3;  // [m]
+    double separator_porosity = 0.0;    // void fraction
+    double separator_tortuosity = 1.0;
+    SolidElectrolyte separator_electrolyte;
+
+    // Composite cathode.
+    ActiveMaterial cam;
+    SolidElectrolyte electrolyte;
+    bool has_carbon = false;
+    Carbon carbon;
+    std::string coating;                // empty: uncoated
+    double eps_cam = 0.0, eps_se = 0.0, eps_carbon = 0.0, porosity = 0.0;  // volume fractions
+    double thickness = 0.0;             // [m]
+    double loading = 0.0;               // CAM mass per area [kg/m2]
+    double particle_radius = 0.0;       // [m]
+    double ionic_tortuosity = 1.0;      // sigma_e,eff = sigma_e eps_se / tau
+    double electronic_tortuosity = 1.0; // for carbon and CAM paths
+    double contact_resistance = 0.0;    // cathode/current-collector [ohm m2]
+    double film_resistance = 0.0;       // R_film,0 in series with intercalation [ohm m2]
+    double initial_stoichiometry = 0.99;
+
+    // Convenience.
+    double cam_mass() const { return loading * area; }  // [kg]
+};
+
+// Parses `cell` against the material library. Errors name file, line and key.
+CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib);
+MeshSpec parse_mesh(const ConfigNode& mesh);
+
+YAML::Node emit_cell(const CellSpec& c);
+YAML::Node emit_mesh(const MeshSpec& m);
+
+}  // namespace ssbsim

@@ -1,0 +1,308 @@
+#include "models/materials.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/constants.hpp"
+#include "core/error.hpp"
+#include "core/resources.hpp"
+
+namespace ssbsim {
+
+using namespace units;
+
+double Arrhenius::at(double T) const {
+    if (activation_energy == 0.0) return reference;
+    return reference *
+           std::exp(-activation_energy / constants::R * (1.0 / T - 1.0 / reference_temperature));
+}
+
+OpenCircuitPotential OpenCircuitPotential::table(Table1D t) {
+    OpenCircuitPotential o;
+    o.kind_ = Kind::table;
+    o.table_ = std::move(t);
+    return o;
+}
+
+OpenCircuitPotential OpenCircuitPotential::mohtat2020(bool barrier) {
+    OpenCircuitPotential o;
+    o.kind_ = Kind::nmc532_mohtat2020;
+    o.barrier_ = barrier;
+    return o;
+}
+
+namespace {
+// Barrier term B(s) = a ln(1 + exp(-b (s - c))) that keeps x inside [0, 1]; coefficients
+// as evaluated for the PyBaMM 26.6 reference problem (shared/data/pybamm_reference).
+constexpr double kBarrierA = 205.0568621937484, kBarrierB = 6910.192179565431,
+                 kBarrierC = -7.7e-4;
+double barrier(double s, double* dBds) {
+    double z = -kBarrierB * (s - kBarrierC);
+    // ln(1 + e^z), stable for large z.
+    double lp = z > 30 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+    double sig = 1.0 / (1.0 + std::exp(-z));
+    if (dBds) *dBds = -kBarrierA * kBarrierB * sig;
+    return kBarrierA * lp;
+}
+}  // namespace
+
+double OpenCircuitPotential::operator()(double x, double* dUdx) const {
+    if (kind_ == Kind::table) return table_(x, dUdx);
+    // Mohtat et al. 2020, NMC532, entropic term zero.
+    constexpr double lo = 1e-10, hi = 1 - 1e-10;
+    double xc = std::clamp(x, lo, hi);
+    bool clipped = xc != x;
+    double x2 = xc * xc, x3 = x2 * xc, x4 = x3 * xc, x5 = x4 * xc;
+    double e = 0.5623e-4 * std::exp(109.451 * xc - 100.006);
+    double U = 4.3452 - 1.6518 * xc + 1.6225 * x2 - 2.0843 * x3 + 3.5146 * x4 - 2.2166 * x5 - e;
+    double dU = clipped ? 0.0
+                        : -1.6518 + 2 * 1.6225 * xc - 3 * 2.0843 * x2 + 4 * 3.5146 * x3 -
+                              5 * 2.2166 * x4 - 109.451 * e;
+    if (barrier_) {
+        double d1 = 0, d2 = 0;
+        U += barrier(x, &d1) - barrier(1 - x, &d2);
+        dU += d1 + d2;
+    }
+    if (dUdx) *dUdx = dU;
+    return U;
+}
+
+double OpenCircuitPotential::inverse(double U) const {
+    double lo = 0.0, hi = 1.0;
+    for (int i = 0; i < 200 && hi - lo > 1e-15; ++i) {
+        double mid = 0.5 * (lo + hi);
+        if ((*this)(mid) > U) lo = mid; else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+double ActiveMaterial::D(double x, double T, double* dDdx) const {
+    double base = diffusivity.at(T);
+    if (diffusivity_log10_factor.empty()) {
+        if (dDdx) *dDdx = 0.0;
+        return base;
+    }
+    double dl = 0.0;
+    double l = diffusivity_log10_factor(std::clamp(x, 0.0, 1.0), &dl);
+    if (x < 0.0 || x > 1.0) dl = 0.0;
+    double D = base * std::pow(10.0, l);
+    if (dDdx) *dDdx = D * std::log(10.0) * dl;
+    return D;
+}
+
+double ActiveMaterial::sigma(double x, double T, double* dsdx) const {
+    double base = conductivity.at(T);
+    if (conductivity_log10_factor.empty()) {
+        if (dsdx) *dsdx = 0.0;
+        return base;
+    }
+    double dl = 0.0;
+    double l = conductivity_log10_factor(std::clamp(x, 0.0, 1.0), &dl);
+    if (x < 0.0 || x > 1.0) dl = 0.0;
+    double s = base * std::pow(10.0, l);
+    if (dsdx) *dsdx = s * std::log(10.0) * dl;
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Library
+
+MaterialLibrary::MaterialLibrary() {
+    for (const auto& [path, text] : embedded_files()) {
+        if (path.rfind("materials/", 0) != 0) continue;
+        add(ConfigNode::load_string(text, "<embedded configs/" + path + ">"));
+    }
+}
+
+void MaterialLibrary::add(const ConfigNode& material) {
+    if (!material.is_map()) material.fail("a material must be a mapping with name and kind");
+    std::string name = material.string("name");
+    std::string kind = material.string("kind");
+    static const std::vector<std::string> kinds = {"active", "inert", "electrolyte", "carbon",
+                                                   "counter", "coating"};
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+        material.fail("kind", "unknown material kind '" + kind +
+                                  "'; expected one of active, inert, electrolyte, carbon, "
+                                  "counter, coating");
+    nodes_[name] = material;
+}
+
+void MaterialLibrary::add_file(const std::string& path) { add(ConfigNode::load_file(path)); }
+
+std::vector<std::string> MaterialLibrary::names(const std::string& kind) const {
+    std::vector<std::string> out;
+    for (const auto& [n, node] : nodes_) {
+        std::string k = node.string("kind");
+        if (kind.empty() || k == kind || (kind == "active" && k == "inert")) out.push_back(n);
+    }
+    return out;
+}
+
+const ConfigNode& MaterialLibrary::node(const std::string& name, const std::string& kind,
+                                        const ConfigNode& where) const {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+        auto options = names(kind);
+        std::string msg = "unknown " + kind + " material '" + name + "'";
+        std::string guess = closest_match(name, options);
+        if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+        msg += " Known: ";
+        for (size_t i = 0; i < options.size(); ++i) msg += (i ? ", " : "") + options[i];
+        where.fail(msg);
+    }
+    std::string k = it->second.string("kind");
+    bool ok = k == kind || (kind == "active" && k == "inert");
+    if (!ok) where.fail("material '" + name + "' is of kind '" + k + "', expected '" + kind + "'");
+    return it->second;
+}
+
+namespace {
+
+Arrhenius read_arrhenius(const ConfigNode& n, const Dimension& d) {
+    Arrhenius a;
+    if (n.is_scalar()) {
+        a.reference = n.quantity(d);
+        return a;
+    }
+    a.reference = n.quantity("reference", d);
+    a.reference_temperature = n.quantity("reference_temperature", dim::temperature, 298.15);
+    a.activation_energy = n.quantity("activation_energy", dim::molar_energy, 0.0);
+    return a;
+}
+
+Table1D read_factor_table(const ConfigNode& n) {
+    n.allow_only({"stoichiometry", "log10_factor"});
+    try {
+        return Table1D(n.numbers("stoichiometry"), n.numbers("log10_factor"),
+                       Table1D::Kind::linear);
+    } catch (const std::invalid_argument& e) {
+        n.fail(e.what());
+    }
+}
+
+}  // namespace
+
+ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "active", where);
+    n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
+                  "stoichiometry_range", "ocv", "diffusivity", "exchange_current",
+                  "electronic_conductivity", "volume_change", "sources", "notes"});
+    ActiveMaterial m;
+    m.name = name;
+    m.inert = n.string("kind") == "inert";
+    m.density = n.quantity("density", dim::density);
+    m.conductivity = n.has("electronic_conductivity")
+                         ? read_arrhenius(n["electronic_conductivity"], dim::conductivity)
+                         : Arrhenius{};
+    if (n.has("electronic_conductivity") && n["electronic_conductivity"].has("lithiation_factor"))
+        m.conductivity_log10_factor =
+            read_factor_table(n["electronic_conductivity"]["lithiation_factor"]);
+    if (m.inert) return m;
+
+    m.c_max = n.quantity("c_max", dim::concentration);
+    m.theoretical_capacity = n.quantity("theoretical_capacity", dim::specific_charge);
+    if (n.has("stoichiometry_range")) {
+        auto r = n.numbers("stoichiometry_range");
+        if (r.size() != 2 || !(r[0] < r[1]) || r[0] < 0 || r[1] > 1)
+            n.fail("stoichiometry_range", "expected [x_min, x_max] with 0 <= x_min < x_max <= 1");
+        m.x_min = r[0];
+        m.x_max = r[1];
+    }
+    ConfigNode ocv = n.at("ocv");
+    std::string type = ocv.string("type");
+    if (type == "nmc532_mohtat2020") {
+        ocv.allow_only({"type", "barrier", "source"});
+        m.ocv = OpenCircuitPotential::mohtat2020(ocv.boolean("barrier", true));
+    } else if (type == "table") {
+        ocv.allow_only({"type", "stoichiometry", "potential", "reference_temperature", "source"});
+        auto x = ocv.numbers("stoichiometry");
+        auto U = ocv.numbers("potential");
+        try {
+            m.ocv = OpenCircuitPotential::table(Table1D(x, U, Table1D::Kind::pchip));
+        } catch (const std::invalid_argument& e) {
+            ocv.fail(e.what());
+        }
+        for (size_t i = 1; i < U.size(); ++i)
+            if (!(U[i] < U[i - 1])) ocv.fail("potential", "must decrease strictly with x");
+    } else {
+        ocv.fail("type", "unknown OCV type '" + type + "'; expected table or nmc532_mohtat2020");
+    }
+    ConfigNode D = n.at("diffusivity");
+    D.allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
+    m.diffusivity = read_arrhenius(D, dim::diffusivity);
+    if (D.has("lithiation_factor")) m.diffusivity_log10_factor = read_factor_table(D["lithiation_factor"]);
+    ConfigNode k = n.at("exchange_current");
+    k.allow_only({"reference", "reference_temperature", "activation_energy", "alpha_a", "alpha_c"});
+    m.exchange_current = read_arrhenius(k, dim::current_density);
+    m.alpha_a = k.in_range("alpha_a", k.number("alpha_a", 0.5), 0.0, 1.0, "0 <= alpha_a <= 1");
+    m.alpha_c = k.in_range("alpha_c", k.number("alpha_c", 0.5), 0.0, 1.0, "0 <= alpha_c <= 1");
+    if (n.has("volume_change")) {
+        ConfigNode v = n["volume_change"];
+        v.allow_only({"stoichiometry", "relative"});
+        try {
+            m.volume_change = Table1D(v.numbers("stoichiometry"), v.numbers("relative"),
+                                      Table1D::Kind::linear);
+        } catch (const std::invalid_argument& e) {
+            v.fail(e.what());
+        }
+    }
+    return m;
+}
+
+SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
+                                              const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "electrolyte", where);
+    n.allow_only({"name", "kind", "density", "molar_mass", "molar_volume",
+                  "decomposed_molar_volume", "ionic_conductivity", "electronic_conductivity",
+                  "sources", "notes"});
+    SolidElectrolyte s;
+    s.name = name;
+    s.density = n.quantity("density", dim::density);
+    s.ionic_conductivity = read_arrhenius(n.at("ionic_conductivity"), dim::conductivity);
+    s.electronic_conductivity = n.quantity("electronic_conductivity", dim::conductivity, 0.0);
+    s.molar_volume = n.quantity("molar_volume", dim::molar_volume, 0.0);
+    s.decomposed_molar_volume = n.quantity("decomposed_molar_volume", dim::molar_volume, 0.0);
+    return s;
+}
+
+Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "carbon", where);
+    n.allow_only({"name", "kind", "density", "specific_surface_area", "conductivity",
+                  "percolation_threshold", "sources", "notes"});
+    Carbon c;
+    c.name = name;
+    c.density = n.quantity("density", dim::density);
+    c.specific_surface_area = n.quantity("specific_surface_area", dim::specific_area);
+    c.conductivity = n.quantity("conductivity", dim::conductivity);
+    c.percolation_threshold = n.number("percolation_threshold", 0.0);
+    return c;
+}
+
+CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
+                                                  const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "counter", where);
+    n.allow_only({"name", "kind", "potential", "exchange_current_density",
+                  "exchange_current_activation_energy", "area_specific_resistance",
+                  "specific_capacity", "sources", "notes"});
+    CounterElectrodeMaterial c;
+    c.name = name;
+    c.potential = n.quantity("potential", dim::voltage);
+    c.exchange_current.reference = n.quantity("exchange_current_density", dim::current_density);
+    c.exchange_current.activation_energy =
+        n.quantity("exchange_current_activation_energy", dim::molar_energy, 0.0);
+    c.area_resistance = n.quantity("area_specific_resistance", dim::area_resistance, 0.0);
+    c.specific_capacity = n.quantity("specific_capacity", dim::specific_charge, 0.0);
+    return c;
+}
+
+Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "coating", where);
+    n.allow_only({"name", "kind", "density", "ionic_conductivity", "sources", "notes"});
+    Coating c;
+    c.name = name;
+    c.density = n.quantity("density", dim::density);
+    c.ionic_conductivity = n.quantity("ionic_conductivity", dim::conductivity, 0.0);
+    return c;
+}
+
+}  // namespace ssbsim

@@ -1,0 +1,62 @@
+// The narrow interface between a model and the integrator: F(t, y, y') = 0 over a state
+// vector, its sparse Jacobian dF/dy + cj dF/dy', and event (root) functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssbsim {
+
+// Collects Jacobian entries. On the first assembly it records the (row, col) sequence and
+// builds the compressed-sparse-column pattern once; later assemblies must emit the same
+// sequence and only values are refilled, with no search and no allocation.
+class JacobianAssembler {
+public:
+    void begin();                       // start an assembly
+    void add(int row, int col, double value) {
+        if (recording_) {
+            rows_.push_back(row);
+            cols_.push_back(col);
+            values_.push_back(value);
+        } else {
+            values_csc_[position_[cursor_++]] += value;
+        }
+    }
+    void end(int n);                    // finish; builds the pattern after the first pass
+
+    bool has_pattern() const { return !recording_; }
+    int nnz() const { return static_cast<int>(row_index_.size()); }
+    const std::vector<std::int64_t>& col_ptr() const { return col_ptr_; }
+    const std::vector<std::int64_t>& row_index() const { return row_index_; }
+    const std::vector<double>& values() const { return values_csc_; }
+
+private:
+    bool recording_ = true;
+    std::vector<int> rows_, cols_;
+    std::vector<double> values_;
+    std::vector<std::size_t> position_;  // entry k -> index in CSC arrays
+    std::vector<std::int64_t> col_ptr_, row_index_;
+    std::vector<double> values_csc_;
+    std::size_t cursor_ = 0;
+};
+
+class DaeModel {
+public:
+    virtual ~DaeModel() = default;
+    virtual int size() const = 0;
+    // F(t, y, y'); must not throw for values IDA may try (return false to ask IDA to retry
+    // with a smaller step).
+    virtual bool residual(double t, const double* y, const double* ydot, double* F) = 0;
+    // dF/dy + cj dF/dy' into J, same entry sequence on every call.
+    virtual void jacobian(double t, double cj, const double* y, const double* ydot,
+                          JacobianAssembler& J) = 0;
+    // 1 for differential components, 0 for algebraic ones.
+    virtual void differential_ids(double* id) const = 0;
+    // Absolute tolerance per component.
+    virtual void absolute_tolerances(double atol_scale, double* atol) const = 0;
+    // Human-readable name of a component, e.g. "c_s[r=19] at cathode node 3".
+    virtual std::string variable_name(int i) const = 0;
+};
+
+}  // namespace ssbsim

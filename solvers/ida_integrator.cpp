@@ -1,0 +1,282 @@
+#include "solvers/ida_integrator.hpp"
+
+#include <ida/ida.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_klu.h>
+#include <sunmatrix/sunmatrix_sparse.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace ssbsim {
+
+void SolverSettings::validate() const {
+    if (!(rtol > 0 && rtol < 1)) throw Error("solver.rtol must be in (0, 1)");
+    if (!(atol > 0 && atol < 1)) throw Error("solver.atol must be in (0, 1)");
+    if (max_step < 0) throw Error("solver.max_step must be >= 0");
+    if (max_order < 1 || max_order > 5) throw Error("solver.max_order must be 1..5");
+}
+
+SolverStats& SolverStats::operator+=(const SolverStats& o) {
+    steps += o.steps;
+    residual_evaluations += o.residual_evaluations;
+    jacobian_evaluations += o.jacobian_evaluations;
+    nonlinear_iterations += o.nonlinear_iterations;
+    convergence_failures += o.convergence_failures;
+    error_test_failures += o.error_test_failures;
+    return *this;
+}
+
+struct IdaIntegrator::Impl {
+    SUNContext ctx = nullptr;
+    N_Vector y = nullptr, yp = nullptr, atol = nullptr, id = nullptr;
+    SUNMatrix A = nullptr;
+    SUNLinearSolver LS = nullptr;
+    void* mem = nullptr;
+    DaeModel* model = nullptr;
+    JacobianAssembler jac;
+    RootFunction roots;
+    int root_count = 0;
+    std::string callback_error;  // message of an exception thrown inside a callback
+    std::string ida_message;     // last message from IDA's error handler
+    SolverStats base;            // stats accumulated before the last reinit
+
+    ~Impl() {
+        if (mem) IDAFree(&mem);
+        if (LS) SUNLinSolFree(LS);
+        if (A) SUNMatDestroy(A);
+        for (N_Vector v : {y, yp, atol, id})
+            if (v) N_VDestroy(v);
+        if (ctx) SUNContext_Free(&ctx);
+    }
+
+    void check(int flag, const char* what) const {
+        if (flag < 0) {
+            std::ostringstream os;
+            os << what << " failed (" << IDAGetReturnFlagName(flag) << ")";
+            if (!ida_message.empty()) os << ": " << ida_message;
+            throw SolverError(os.str());
+        }
+    }
+};
+
+namespace {
+
+int residual_trampoline(realtype t, N_Vector y, N_Vector yp, N_Vector r, void* data) {
+    auto* impl = static_cast<IdaIntegrator::Impl*>(data);
+    try {
+        bool ok = impl->model->residual(t, N_VGetArrayPointer(y), N_VGetArrayPointer(yp),
+                                        N_VGetArrayPointer(r));
+        return ok ? 0 : 1;  // recoverable: IDA retries with a smaller step
+    } catch (const std::exception& e) {
+        impl->callback_error = e.what();
+        return -1;
+    }
+}
+
+int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vector /*r*/,
+                        SUNMatrix J, void* data, N_Vector, N_Vector, N_Vector) {
+    auto* impl = static_cast<IdaIntegrator::Impl*>(data);
+    try {
+        auto& asmb = impl->jac;
+        asmb.begin();
+        impl->model->jacobian(t, cj, N_VGetArrayPointer(y), N_VGetArrayPointer(yp), asmb);
+        asmb.end(impl->model->size());
+        // KLU may have permuted the index arrays: restore them with the values.
+        std::copy(asmb.col_ptr().begin(), asmb.col_ptr().end(), SUNSparseMatrix_IndexPointers(J));
+        std::copy(asmb.row_index().begin(), asmb.row_index().end(), SUNSparseMatrix_IndexValues(J));
+        const auto& v = asmb.values();
+        std::copy(v.begin(), v.end(), SUNSparseMatrix_Data(J));
+        for (double x : v)
+            if (!std::isfinite(x)) return 1;
+        return 0;
+    } catch (const std::exception& e) {
+        impl->callback_error = e.what();
+        return -1;
+    }
+}
+
+int root_trampoline(realtype t, N_Vector y, N_Vector yp, realtype* g, void* data) {
+    auto* impl = static_cast<IdaIntegrator::Impl*>(data);
+    try {
+        impl->roots(t, N_VGetArrayPointer(y), N_VGetArrayPointer(yp), g);
+        return 0;
+    } catch (const std::exception& e) {
+        impl->callback_error = e.what();
+        return -1;
+    }
+}
+
+void error_handler(int /*code*/, const char* /*module*/, const char* function, char* msg,
+                   void* data) {
+    auto* impl = static_cast<IdaIntegrator::Impl*>(data);
+    impl->ida_message = std::string(function) + ": " + msg;
+}
+
+}  // namespace
+
+IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0,
+                             const double* y0, const double* yp0)
+    : impl_(std::make_unique<Impl>()), model_(model), t_(t0) {
+    s.validate();
+    Impl& m = *impl_;
+    m.model = &model;
+    const int n = model.size();
+    if (SUNContext_Create(nullptr, &m.ctx) != 0) throw SolverError("SUNContext_Create failed");
+    m.y = N_VNew_Serial(n, m.ctx);
+    m.yp = N_VNew_Serial(n, m.ctx);
+    m.atol = N_VNew_Serial(n, m.ctx);
+    m.id = N_VNew_Serial(n, m.ctx);
+    std::copy(y0, y0 + n, N_VGetArrayPointer(m.y));
+    std::copy(yp0, yp0 + n, N_VGetArrayPointer(m.yp));
+    model.absolute_tolerances(s.atol, N_VGetArrayPointer(m.atol));
+    model.differential_ids(N_VGetArrayPointer(m.id));
+
+    // Record the Jacobian pattern once.
+    m.jac.begin();
+    model.jacobian(t0, 1.0, y0, yp0, m.jac);
+    m.jac.end(n);
+    m.A = SUNSparseMatrix(n, n, m.jac.nnz(), CSC_MAT, m.ctx);
+    m.LS = SUNLinSol_KLU(m.y, m.A, m.ctx);
+    if (!m.A || !m.LS) throw SolverError("cannot create the KLU linear solver");
+
+    m.mem = IDACreate(m.ctx);
+    if (!m.mem) throw SolverError("IDACreate failed");
+    m.check(IDASetErrHandlerFn(m.mem, error_handler, &m), "IDASetErrHandlerFn");
+    m.check(IDAInit(m.mem, residual_trampoline, t0, m.y, m.yp), "IDAInit");
+    m.check(IDASetUserData(m.mem, &m), "IDASetUserData");
+    m.check(IDASVtolerances(m.mem, s.rtol, m.atol), "IDASVtolerances");
+    m.check(IDASetLinearSolver(m.mem, m.LS, m.A), "IDASetLinearSolver");
+    m.check(IDASetJacFn(m.mem, jacobian_trampoline), "IDASetJacFn");
+    m.check(IDASetId(m.mem, m.id), "IDASetId");
+    m.check(IDASetSuppressAlg(m.mem, SUNTRUE), "IDASetSuppressAlg");
+    m.check(IDASetMaxNumSteps(m.mem, 100000), "IDASetMaxNumSteps");
+    m.check(IDASetMaxOrd(m.mem, s.max_order), "IDASetMaxOrd");
+    m.check(IDASetNonlinConvCoef(m.mem, s.nonlinear_convergence_coefficient), "IDASetNonlinConvCoef");
+    if (s.max_step > 0) m.check(IDASetMaxStep(m.mem, s.max_step), "IDASetMaxStep");
+    if (s.initial_step > 0) m.check(IDASetInitStep(m.mem, s.initial_step), "IDASetInitStep");
+}
+
+IdaIntegrator::~IdaIntegrator() = default;
+
+void IdaIntegrator::reinit(double t0, const double* y0, const double* yp0) {
+    Impl& m = *impl_;
+    m.base = stats();
+    const int n = model_.size();
+    if (y0 != N_VGetArrayPointer(m.y)) std::copy(y0, y0 + n, N_VGetArrayPointer(m.y));
+    if (yp0 != N_VGetArrayPointer(m.yp)) std::copy(yp0, yp0 + n, N_VGetArrayPointer(m.yp));
+    m.check(IDAReInit(m.mem, t0, m.y, m.yp), "IDAReInit");
+    t_ = t0;
+}
+
+void IdaIntegrator::calc_ic(double t_next) {
+    Impl& m = *impl_;
+    m.ida_message.clear();
+    int flag = IDACalcIC(m.mem, IDA_YA_YDP_INIT, t_next);
+    if (flag < 0) {
+        std::string cause = !m.callback_error.empty() ? m.callback_error : m.ida_message;
+        throw SolverError("consistent initial conditions could not be found (" +
+                          std::string(IDAGetReturnFlagName(flag)) + "): " + cause +
+                          describe_worst_components(3));
+    }
+    m.check(IDAGetConsistentIC(m.mem, m.y, m.yp), "IDAGetConsistentIC");
+}
+
+void IdaIntegrator::set_roots(int count, RootFunction fn) {
+    Impl& m = *impl_;
+    m.roots = std::move(fn);
+    m.root_count = count;
+    m.check(IDARootInit(m.mem, count, count > 0 ? root_trampoline : nullptr), "IDARootInit");
+}
+
+void IdaIntegrator::set_stop_time(double t_stop) {
+    impl_->check(IDASetStopTime(impl_->mem, t_stop), "IDASetStopTime");
+}
+
+void IdaIntegrator::clear_stop_time() {
+    // IDAClearStopTime arrived in SUNDIALS 6.5; a stop time beyond any protocol is the same.
+    impl_->check(IDASetStopTime(impl_->mem, 1e300), "IDASetStopTime");
+}
+
+IdaIntegrator::Result IdaIntegrator::step(double t_out) {
+    Impl& m = *impl_;
+    m.ida_message.clear();
+    m.callback_error.clear();
+    double t = t_;
+    int flag = IDASolve(m.mem, t_out, &t, m.y, m.yp, IDA_ONE_STEP);
+    t_ = t;
+    if (flag == IDA_SUCCESS) return Result::step;
+    if (flag == IDA_TSTOP_RETURN) return Result::stop_time;
+    if (flag == IDA_ROOT_RETURN) return Result::root;
+    std::ostringstream os;
+    os << IDAGetReturnFlagName(flag);
+    if (!m.callback_error.empty()) os << ": " << m.callback_error;
+    else if (!m.ida_message.empty()) os << ": " << m.ida_message;
+    os << describe_worst_components(3);
+    throw SolverError(os.str());
+}
+
+std::vector<int> IdaIntegrator::roots_found() const {
+    std::vector<int> info(impl_->root_count, 0);
+    if (impl_->root_count > 0) IDAGetRootInfo(impl_->mem, info.data());
+    return info;
+}
+
+const double* IdaIntegrator::y() const { return N_VGetArrayPointer(impl_->y); }
+const double* IdaIntegrator::yp() const { return N_VGetArrayPointer(impl_->yp); }
+double* IdaIntegrator::y_mutable() { return N_VGetArrayPointer(impl_->y); }
+double* IdaIntegrator::yp_mutable() { return N_VGetArrayPointer(impl_->yp); }
+
+void IdaIntegrator::interpolate(double t, double* y_out) const {
+    N_Vector v = N_VMake_Serial(model_.size(), y_out, impl_->ctx);
+    int flag = IDAGetDky(impl_->mem, t, 0, v);
+    N_VDestroy(v);
+    impl_->check(flag, "IDAGetDky");
+}
+
+SolverStats IdaIntegrator::stats() const {
+    const Impl& m = *impl_;
+    long nst = 0, nre = 0, nje = 0, nni = 0, ncf = 0, netf = 0;
+    IDAGetNumSteps(m.mem, &nst);
+    IDAGetNumResEvals(m.mem, &nre);
+    IDAGetNumJacEvals(m.mem, &nje);
+    IDAGetNumNonlinSolvIters(m.mem, &nni);
+    IDAGetNumNonlinSolvConvFails(m.mem, &ncf);
+    IDAGetNumErrTestFails(m.mem, &netf);
+    SolverStats s = m.base;
+    s += SolverStats{nst, nre, nje, nni, ncf, netf};
+    return s;
+}
+
+std::string IdaIntegrator::describe_worst_components(int count) const {
+    const Impl& m = *impl_;
+    const int n = model_.size();
+    N_Vector ele = N_VClone(m.y), w = N_VClone(m.y);
+    std::string out;
+    if (IDAGetEstLocalErrors(m.mem, ele) == IDA_SUCCESS && IDAGetErrWeights(m.mem, w) == IDA_SUCCESS) {
+        const double* e = N_VGetArrayPointer(ele);
+        const double* wt = N_VGetArrayPointer(w);
+        std::vector<int> idx(n);
+        std::iota(idx.begin(), idx.end(), 0);
+        auto score = [&](int i) { return std::fabs(e[i] * wt[i]); };
+        std::partial_sort(idx.begin(), idx.begin() + std::min(count, n), idx.end(),
+                          [&](int a, int b) { return score(a) > score(b); });
+        std::ostringstream os;
+        os << "; largest weighted local errors:";
+        for (int k = 0; k < std::min(count, n); ++k)
+            os << " " << model_.variable_name(idx[k]) << " (" << score(idx[k]) << ", value "
+               << N_VGetArrayPointer(m.y)[idx[k]] << ")" << (k + 1 < count ? "," : "");
+        out = os.str();
+    }
+    N_VDestroy(ele);
+    N_VDestroy(w);
+    return out;
+}
+
+}  // namespace ssbsim

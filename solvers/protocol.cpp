@@ -1,0 +1,356 @@
+#include "solvers/protocol.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace ssbsim {
+
+using namespace units;
+
+namespace {
+
+std::string trim(const std::string& s) {
+    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// "10 hours" -> "10 h"; words for time units as PyBaMM writes them.
+std::string normalise_time_words(const std::string& s) {
+    static const std::vector<std::pair<std::regex, std::string>> words = {
+        {std::regex(R"((\d)\s*(hours|hour|hrs|hr)\b)"), "$1 h"},
+        {std::regex(R"((\d)\s*(minutes|minute|mins)\b)"), "$1 min"},
+        {std::regex(R"((\d)\s*(seconds|second|secs|sec)\b)"), "$1 s"},
+        {std::regex(R"((\d)\s*(days)\b)"), "$1 day"},
+    };
+    std::string out = s;
+    for (const auto& [re, rep] : words) out = std::regex_replace(out, re, rep);
+    return out;
+}
+
+double parse_duration(const std::string& text) {
+    double d = parse_as(normalise_time_words(trim(text)), dim::time);
+    if (!(d > 0)) throw std::invalid_argument("a duration must be positive: '" + text + "'");
+    return d;
+}
+
+CurrentSpec parse_current(const std::string& raw) {
+    CurrentSpec c;
+    c.text = trim(raw);
+    static const std::regex crate(R"(^\s*([0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)\s*C\s*(?:/\s*([0-9]*\.?[0-9]+))?\s*$)");
+    std::smatch m;
+    if (std::regex_match(c.text, m, crate) && (m[1].length() > 0 || m[2].length() > 0 || c.text == "C")) {
+        double num = m[1].length() ? std::stod(m[1]) : 1.0;
+        double den = m[2].length() ? std::stod(m[2]) : 1.0;
+        c.unit = CurrentSpec::Unit::c_rate;
+        c.value = num / den;
+    } else {
+        Quantity q = parse(c.text);
+        if (q.dimension == dim::specific_current) c.unit = CurrentSpec::Unit::specific;
+        else if (q.dimension == dim::current_density) c.unit = CurrentSpec::Unit::density;
+        else if (q.dimension == dim::current) c.unit = CurrentSpec::Unit::absolute;
+        else
+            throw std::invalid_argument("'" + c.text +
+                                        "' is not a current; expected a C-rate (\"C/50\", \"2C\"), "
+                                        "mA/g, mA/cm2 or mA");
+        c.value = q.value;
+    }
+    if (!(c.value > 0) || !std::isfinite(c.value))
+        throw std::invalid_argument("a current must be positive: '" + c.text + "' (use charge/discharge for the sign)");
+    return c;
+}
+
+Limit parse_limit(const std::string& raw) {
+    Limit l;
+    l.text = trim(raw);
+    // Current limits may be C-rates.
+    try {
+        l.current = parse_current(l.text);
+        l.kind = Limit::Kind::current;
+        return l;
+    } catch (const std::invalid_argument&) {
+    }
+    Quantity q = parse(l.text);
+    if (q.dimension == dim::voltage) {
+        l.kind = Limit::Kind::voltage;
+        l.value = q.value;
+    } else if (q.dimension == dim::specific_charge) {
+        l.kind = Limit::Kind::capacity;
+        l.value = q.value;
+    } else if (q.dimension == dim::charge) {
+        l.kind = Limit::Kind::capacity;
+        l.capacity_absolute = true;
+        l.value = q.value;
+    } else {
+        throw std::invalid_argument("'" + l.text +
+                                    "' is not a limit; expected a potential (\"4.3 V\"), a current "
+                                    "(\"C/100\", \"0.01 mA\") or a capacity (\"200 mAh/g\")");
+    }
+    if (!(l.value > 0)) throw std::invalid_argument("a limit must be positive: '" + l.text + "'");
+    return l;
+}
+
+// Splits "A or until B or C" style limit lists.
+std::vector<std::string> split_or(const std::string& s) {
+    std::vector<std::string> out;
+    std::regex sep(R"(\s+or\s+(?:until\s+)?)", std::regex::icase);
+    std::sregex_token_iterator it(s.begin(), s.end(), sep, -1), end;
+    for (; it != end; ++it)
+        if (!trim(*it).empty()) out.push_back(trim(*it));
+    return out;
+}
+
+void check_step(const Step& s) {
+    bool has_limit = !s.limits.empty();
+    switch (s.kind) {
+        case Step::Kind::current:
+        case Step::Kind::power:
+            if (!has_limit && s.duration <= 0)
+                throw std::invalid_argument("a current or power step needs a duration or an 'until' limit");
+            for (const auto& l : s.limits)
+                if (l.kind == Limit::Kind::current)
+                    throw std::invalid_argument("a current limit ('" + l.text + "') only ends a voltage hold");
+            break;
+        case Step::Kind::voltage:
+            if (!has_limit && s.duration <= 0)
+                throw std::invalid_argument("a hold needs a duration or an 'until' current");
+            for (const auto& l : s.limits)
+                if (l.kind == Limit::Kind::voltage)
+                    throw std::invalid_argument("a voltage limit ('" + l.text + "') cannot end a voltage hold");
+            break;
+        case Step::Kind::rest:
+            if (s.duration <= 0 && !has_limit) throw std::invalid_argument("a rest needs a duration");
+            break;
+        case Step::Kind::temperature: break;
+    }
+}
+
+}  // namespace
+
+double CurrentSpec::density_for(double loading, double area, double c_basis) const {
+    switch (unit) {
+        case Unit::c_rate: return value * c_basis * loading / 3600.0;
+        case Unit::specific: return value * loading;
+        case Unit::density: return value;
+        case Unit::absolute: return value / area;
+    }
+    return 0.0;
+}
+
+Step parse_step_string(const std::string& text) {
+    Step s;
+    s.label = trim(text);
+    std::string t = normalise_time_words(s.label);
+    std::smatch m;
+    static const std::regex cc(R"(^(charge|discharge)\s+at\s+(.+?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
+    static const std::regex hold(R"(^hold\s+at\s+(.+?\s*V)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
+    static const std::regex rest(R"(^rest\s+for\s+(.+)$)", std::regex::icase);
+    static const std::regex temp(R"(^set\s+temperature\s+to\s+(.+)$)", std::regex::icase);
+    if (std::regex_match(t, m, cc)) {
+        s.direction = lower(m[1]) == "charge" ? 1 : -1;
+        std::string what = trim(m[2]);
+        Quantity q;
+        bool is_power = false;
+        try {
+            q = parse(what);
+            is_power = q.dimension == dim::power;
+        } catch (const std::invalid_argument&) {
+        }
+        if (is_power) {
+            s.kind = Step::Kind::power;
+            s.power = q.value;
+            if (!(s.power > 0)) throw std::invalid_argument("a power must be positive");
+        } else {
+            s.kind = Step::Kind::current;
+            s.current = parse_current(what);
+        }
+        if (m[3].matched) s.duration = parse_duration(m[3]);
+        if (m[4].matched)
+            for (const auto& l : split_or(m[4])) s.limits.push_back(parse_limit(l));
+    } else if (std::regex_match(t, m, hold)) {
+        s.kind = Step::Kind::voltage;
+        s.voltage = parse_as(trim(m[1]), dim::voltage);
+        if (m[2].matched) s.duration = parse_duration(m[2]);
+        if (m[3].matched)
+            for (const auto& l : split_or(m[3])) s.limits.push_back(parse_limit(l));
+    } else if (std::regex_match(t, m, rest)) {
+        s.kind = Step::Kind::rest;
+        s.duration = parse_duration(m[1]);
+    } else if (std::regex_match(t, m, temp)) {
+        s.kind = Step::Kind::temperature;
+        s.temperature = parse_as(trim(m[1]), dim::temperature);
+    } else {
+        throw std::invalid_argument(
+            "cannot read step '" + s.label +
+            "'; expected forms like \"Charge at C/50 until 4.3 V\", \"Discharge at 5.5 mA/g until "
+            "2.0 V\", \"Hold at 4.3 V for 10 hours\", \"Rest for 1 h\", \"Set temperature to 30 degC\"");
+    }
+    check_step(s);
+    return s;
+}
+
+namespace {
+
+Step parse_step_map(const ConfigNode& n) {
+    n.allow_only({"charge", "discharge", "hold", "rest", "temperature", "power", "duration",
+                  "until", "label"});
+    Step s;
+    int kinds = 0;
+    for (const char* k : {"charge", "discharge", "hold", "rest", "temperature"})
+        kinds += n.has(k) ? 1 : 0;
+    if (kinds != 1)
+        n.fail("a step needs exactly one of charge, discharge, hold, rest, temperature");
+    try {
+        if (n.has("charge") || n.has("discharge")) {
+            bool ch = n.has("charge");
+            s.direction = ch ? 1 : -1;
+            std::string what = n.string(ch ? "charge" : "discharge");
+            Quantity q;
+            bool is_power = false;
+            try {
+                q = parse(what);
+                is_power = q.dimension == dim::power;
+            } catch (const std::invalid_argument&) {
+            }
+            if (is_power) {
+                s.kind = Step::Kind::power;
+                s.power = q.value;
+            } else {
+                s.kind = Step::Kind::current;
+                try {
+                    s.current = parse_current(what);
+                } catch (const std::invalid_argument& e) {
+                    n.fail(ch ? "charge" : "discharge", e.what());
+                }
+            }
+            s.label = std::string(ch ? "Charge at " : "Discharge at ") + what;
+        } else if (n.has("hold")) {
+            s.kind = Step::Kind::voltage;
+            s.voltage = n.quantity("hold", dim::voltage);
+            s.label = "Hold at " + n.string("hold");
+        } else if (n.has("rest")) {
+            s.kind = Step::Kind::rest;
+            if (n["rest"].is_scalar() && n.string("rest") != "true") {
+                try {
+                    s.duration = parse_duration(n.string("rest"));
+                } catch (const std::invalid_argument& e) {
+                    n.fail("rest", std::string(e.what()) + " (expected a duration such as \"1 h\")");
+                }
+            }
+            s.label = "Rest";
+        } else {
+            s.kind = Step::Kind::temperature;
+            s.temperature = n.quantity("temperature", dim::temperature);
+            s.label = "Set temperature to " + n.string("temperature");
+        }
+        if (n.has("duration")) {
+            try {
+                s.duration = parse_duration(n.string("duration"));
+            } catch (const std::invalid_argument& e) {
+                n.fail("duration", std::string(e.what()) + " (expected a duration such as \"10 h\")");
+            }
+        }
+        if (n.has("until")) {
+            ConfigNode u = n["until"];
+            std::vector<ConfigNode> items;
+            if (u.is_sequence())
+                for (size_t i = 0; i < u.size(); ++i) items.push_back(u[i]);
+            else
+                items.push_back(u);
+            for (const auto& item : items) {
+                try {
+                    s.limits.push_back(parse_limit(item.string()));
+                } catch (const std::invalid_argument& e) {
+                    item.fail(e.what());
+                }
+            }
+        }
+        if (s.duration > 0) s.label += " for " + std::to_string(s.duration / 3600.0) + " h";
+        for (const auto& l : s.limits) s.label += " until " + l.text;
+        if (n.has("label")) s.label = n.string("label");
+        check_step(s);
+    } catch (const std::invalid_argument& e) {
+        n.fail(e.what());
+    }
+    return s;
+}
+
+void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
+    if (!list.is_sequence()) list.fail("expected a list of steps");
+    if (depth > 8) list.fail("repeat blocks nested too deeply");
+    for (size_t i = 0; i < list.size(); ++i) {
+        ConfigNode n = list[i];
+        if (n.is_scalar()) {
+            try {
+                Step s = parse_step_string(n.string());
+                s.line = n.line();
+                out.push_back(s);
+            } catch (const std::invalid_argument& e) {
+                n.fail(e.what());
+            }
+        } else if (n.is_map() && n.has("repeat")) {
+            n.allow_only({"repeat", "steps"});
+            int count = n.integer("repeat", 1);
+            n.in_range("repeat", count, 1, 100000, "an integer from 1 to 100000");
+            std::vector<Step> block;
+            parse_steps(n.at("steps"), block, depth + 1);
+            for (int k = 0; k < count; ++k) out.insert(out.end(), block.begin(), block.end());
+        } else if (n.is_map()) {
+            Step s = parse_step_map(n);
+            s.line = n.line();
+            out.push_back(s);
+        } else {
+            n.fail("a step is a string or a mapping");
+        }
+    }
+}
+
+}  // namespace
+
+Protocol parse_protocol(const ConfigNode& p) {
+    Protocol out;
+    if (p.is_sequence()) {
+        parse_steps(p, out.steps, 0);
+    } else {
+        p.allow_only({"c_rate_basis", "shoulder_potential", "steps"});
+        out.c_rate_basis = p.quantity("c_rate_basis", dim::specific_charge, 0.0);
+        if (p.has("c_rate_basis") && !(out.c_rate_basis > 0))
+            p.fail("c_rate_basis", "must be positive, such as \"278 mAh/g\"");
+        out.shoulder_potential = p.quantity("shoulder_potential", dim::voltage, 3.6);
+        parse_steps(p.at("steps"), out.steps, 0);
+    }
+    if (out.steps.empty()) p.fail("the protocol has no steps");
+    return out;
+}
+
+std::string describe(const Step& s) { return s.label; }
+
+YAML::Node emit_protocol(const Protocol& p) {
+    YAML::Node n;
+    if (p.c_rate_basis > 0) {
+        std::ostringstream os;
+        os.precision(10);
+        os << p.c_rate_basis / 3600.0 << " mAh/g";
+        n["c_rate_basis"] = os.str();
+    }
+    std::ostringstream sp;
+    sp << p.shoulder_potential << " V";
+    n["shoulder_potential"] = sp.str();
+    YAML::Node steps(YAML::NodeType::Sequence);
+    for (const auto& s : p.steps) steps.push_back(s.label);
+    n["steps"] = steps;
+    return n;
+}
+
+}  // namespace ssbsim

@@ -1,0 +1,63 @@
+// Cycling protocols: constant current (C-rate, mA/g, mA/cm2, A), constant voltage holds,
+// constant power, rests, temperature changes, repeat blocks; termination by voltage,
+// current, time or capacity. Steps come as mappings or as PyBaMM-style strings
+// ("Charge at C/50 until 4.3 V", "Hold at 4.3 V for 10 hours").
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace ssbsim {
+
+// A current as written by the user, resolved against a cell later.
+struct CurrentSpec {
+    enum class Unit { c_rate, specific, density, absolute };
+    Unit unit = Unit::c_rate;
+    double value = 0.0;  // 1/h, A/kg, A/m2 or A (magnitude)
+    // Current density [A/m2] for a cell with this CAM loading [kg/m2], area [m2] and
+    // C-rate basis [C/kg].
+    double density_for(double loading, double area, double c_basis) const;
+    std::string text;
+};
+
+struct Limit {
+    enum class Kind { voltage, current, capacity };
+    Kind kind = Kind::voltage;
+    double value = 0.0;         // V; |current| spec; capacity [C/kg CAM] or [C] absolute
+    CurrentSpec current;        // for Kind::current
+    bool capacity_absolute = false;
+    std::string text;
+};
+
+struct Step {
+    enum class Kind { current, voltage, power, rest, temperature };
+    Kind kind = Kind::rest;
+    int direction = 0;          // +1 charge, -1 discharge, 0 otherwise (sign of the current)
+    CurrentSpec current;        // Kind::current
+    double voltage = 0.0;       // Kind::voltage [V vs Li/Li+]
+    double power = 0.0;         // Kind::power, magnitude [W]
+    double temperature = 0.0;   // Kind::temperature [K]
+    double duration = 0.0;      // [s], 0: until a limit
+    std::vector<Limit> limits;
+    std::string label;          // the step as the user wrote it (or a generated description)
+    int line = 0;
+    std::string source;
+};
+
+struct Protocol {
+    double c_rate_basis = 0.0;  // [C/kg CAM], 0: the CAM's theoretical capacity
+    std::vector<Step> steps;    // repeat blocks expanded
+    double shoulder_potential = 3.6;  // [V] charging-onset shoulder threshold
+};
+
+Protocol parse_protocol(const ConfigNode& protocol);
+// Parses one PyBaMM-style step string; throws std::invalid_argument on bad input.
+Step parse_step_string(const std::string& text);
+YAML::Node emit_protocol(const Protocol& p);
+std::string describe(const Step& s);
+
+}  // namespace ssbsim

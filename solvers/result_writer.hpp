@@ -1,0 +1,54 @@
+// Streams a run to HDF5 while it goes (flat memory, periodic flushes so a killed run
+// leaves a readable file), and reads result files back for `ssbsim info`.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/hdf5_file.hpp"
+#include "solvers/simulation.hpp"
+
+namespace ssbsim {
+
+class ResultWriter : public RunObserver {
+public:
+    explicit ResultWriter(std::string path);
+    ~ResultWriter() override;
+
+    void on_start(const SimulationConfig& config, const CathodeP2D& model) override;
+    void on_sample(const Sample& s) override;
+    void on_profile(double t, const CathodeP2D& model, const double* y) override;
+    void on_step(const StepSummary& s) override;
+    void on_cycle(const CycleSummary& c) override;
+    void on_finish(const RunResult& r) override;
+    const std::string& path() const { return path_; }
+
+private:
+    void flush_all();
+    void maybe_flush();
+
+    std::string path_;
+    h5::Handle file_;
+    struct Tables;
+    std::unique_ptr<Tables> t_;
+    std::vector<double> row_;  // profile scratch
+    double flush_interval_ = 2.0;
+    std::chrono::steady_clock::time_point last_flush_;
+};
+
+// What `ssbsim info` shows.
+struct ResultSummary {
+    std::string path, status, status_message, version, git_commit, created, name, config;
+    double final_time = 0;
+    long samples = 0;
+    std::vector<CycleSummary> cycles;
+    std::vector<StepSummary> steps;
+};
+
+ResultSummary read_result(const std::string& path);
+std::string format_summary(const ResultSummary& r);
+std::string summary_json(const ResultSummary& r);
+
+}  // namespace ssbsim

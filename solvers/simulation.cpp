@@ -1,0 +1,401 @@
+#include "solvers/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/constants.hpp"
+#include "core/error.hpp"
+#include "core/resources.hpp"
+
+namespace ssbsim {
+
+using namespace units;
+
+const char* to_string(RunStatus s) {
+    switch (s) {
+        case RunStatus::complete: return "complete";
+        case RunStatus::failed: return "failed";
+        case RunStatus::interrupted: return "interrupted";
+    }
+    return "unknown";
+}
+
+const std::string& default_config_text() {
+    static const std::string text = embedded_files().at("default.yaml");
+    return text;
+}
+
+SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
+    if (!root.is_map()) root.fail("a config is a mapping with cell, protocol, ... at the top");
+    root.allow_only({"name", "description", "materials", "cell", "mesh", "solver", "protocol",
+                     "output"});
+    SimulationConfig c;
+    c.name = root.string("name", c.name);
+    // User materials first: they may override library entries of the same name.
+    if (root.has("materials")) {
+        ConfigNode m = root["materials"];
+        if (!m.is_sequence()) m.fail("expected a list of material mappings or file paths");
+        for (size_t i = 0; i < m.size(); ++i) {
+            ConfigNode item = m[i];
+            if (item.is_scalar()) {
+                std::string path = item.string();
+                // Relative paths are relative to the config file.
+                const ConfigSource* src = root.source();
+                if (!path.empty() && path[0] != '/' && src && src->name.find('<') == std::string::npos) {
+                    auto slash = src->name.rfind('/');
+                    if (slash != std::string::npos) path = src->name.substr(0, slash + 1) + path;
+                }
+                try {
+                    lib.add_file(path);
+                } catch (const ConfigError& e) {
+                    if (e.line() == 0) item.fail("cannot read material file '" + path + "'");
+                    throw;
+                }
+            } else {
+                lib.add(item);
+            }
+        }
+        c.materials = m.yaml();
+    }
+    c.cell = parse_cell(root.at("cell"), lib);
+    c.mesh = parse_mesh(root["mesh"]);
+    if (root.has("solver")) {
+        ConfigNode s = root["solver"];
+        s.allow_only({"rtol", "atol", "max_step", "initial_step", "max_order",
+                      "nonlinear_convergence_coefficient"});
+        c.solver.rtol = s.in_range("rtol", s.number("rtol", c.solver.rtol), 1e-14, 0.1, "in [1e-14, 0.1]");
+        c.solver.atol = s.in_range("atol", s.number("atol", c.solver.atol), 1e-16, 0.1, "in [1e-16, 0.1]");
+        c.solver.max_step = s.quantity("max_step", dim::time, 0.0);
+        c.solver.initial_step = s.quantity("initial_step", dim::time, 0.0);
+        c.solver.max_order = s.integer("max_order", 5);
+        s.in_range("max_order", c.solver.max_order, 1, 5, "an integer from 1 to 5");
+        c.solver.nonlinear_convergence_coefficient =
+            s.in_range("nonlinear_convergence_coefficient",
+                       s.number("nonlinear_convergence_coefficient", 0.33), 1e-3, 10.0, "in [0.001, 10]");
+    }
+    c.protocol = parse_protocol(root.at("protocol"));
+    if (c.protocol.c_rate_basis <= 0) c.protocol.c_rate_basis = c.cell.cam.theoretical_capacity;
+    for (const auto& s : c.protocol.steps)
+        if (s.kind == Step::Kind::current && s.current.unit == CurrentSpec::Unit::c_rate &&
+            !(c.protocol.c_rate_basis > 0))
+            root.fail("protocol", "C-rates need protocol.c_rate_basis or a CAM theoretical_capacity");
+    if (root.has("output")) {
+        ConfigNode o = root["output"];
+        o.allow_only({"file", "sample_interval", "profile_interval", "flush_interval"});
+        c.output.file = o.string("file", c.output.file);
+        c.output.sample_interval = o.quantity("sample_interval", dim::time, 0.0);
+        c.output.profile_interval = o.quantity("profile_interval", dim::time, c.output.profile_interval);
+        c.output.flush_interval = o.quantity("flush_interval", dim::time, c.output.flush_interval);
+        if (c.output.sample_interval < 0) o.fail("sample_interval", "must be >= 0");
+        if (c.output.profile_interval < 0) o.fail("profile_interval", "must be >= 0");
+    }
+    return c;
+}
+
+YAML::Node emit_config(const SimulationConfig& c) {
+    YAML::Node n;
+    n["name"] = c.name;
+    if (c.materials) n["materials"] = c.materials;
+    n["cell"] = emit_cell(c.cell);
+    n["mesh"] = emit_mesh(c.mesh);
+    YAML::Node s;
+    s["rtol"] = c.solver.rtol;
+    s["atol"] = c.solver.atol;
+    s["max_step"] = std::to_string(c.solver.max_step) + " s";
+    s["max_order"] = c.solver.max_order;
+    s["nonlinear_convergence_coefficient"] = c.solver.nonlinear_convergence_coefficient;
+    n["solver"] = s;
+    n["protocol"] = emit_protocol(c.protocol);
+    YAML::Node o;
+    o["file"] = c.output.file;
+    o["sample_interval"] = std::to_string(c.output.sample_interval) + " s";
+    o["profile_interval"] = std::to_string(c.output.profile_interval) + " s";
+    n["output"] = o;
+    return n;
+}
+
+// ---------------------------------------------------------------------------------------
+
+Simulation::Simulation(SimulationConfig config)
+    : config_(std::move(config)), model_(config_.cell, config_.mesh) {}
+
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+
+struct CycleAccumulator {
+    CycleSummary s;
+    bool seen_discharge = false;
+    bool any = false;
+    void add_step(double dq, double de) {
+        any = true;
+        if (dq > 0) s.charge_capacity += dq; else s.discharge_capacity -= dq;
+        if (de > 0) s.charge_energy += de; else s.discharge_energy -= de;
+    }
+    CycleSummary finish() {
+        s.coulombic_efficiency = s.charge_capacity > 0 ? s.discharge_capacity / s.charge_capacity : 0.0;
+        s.energy_efficiency = s.charge_energy > 0 ? s.discharge_energy / s.charge_energy : 0.0;
+        return s;
+    }
+};
+
+}  // namespace
+
+RunResult Simulation::run(RunObserver* obs) {
+    RunResult result;
+    CathodeP2D& model = model_;
+    const CellSpec& cell = config_.cell;
+    const int n = model.size();
+    const double loading = cell.loading;              // [kg/m2]
+    const double to_mAh_g = 1.0 / (loading * 3600.0);  // C/m2 -> mAh/g
+    const double to_mWh_g = 1.0 / (loading * 3600.0);  // J/m2 -> mWh/g
+
+    std::vector<double> y(n), yp(n), ybuf(n);
+    model.set_temperature(cell.temperature);
+    model.set_control(ControlMode::rest, 0.0);
+    model.initial_state(cell.initial_stoichiometry, y.data(), yp.data());
+    const double li0 = model.lithium_in_solid(y.data());
+
+    IdaIntegrator ida(model, config_.solver, 0.0, y.data(), yp.data());
+    if (obs) obs->on_start(config_, model);
+
+    const double shoulder_V = config_.protocol.shoulder_potential;
+    double next_sample = 0.0, next_profile = 0.0;
+    const double sample_dt = config_.output.sample_interval;
+    const double profile_dt = config_.output.profile_interval;
+    int cycle = 1;
+    CycleAccumulator acc;
+    acc.s.cycle = 1;
+    double t = 0.0;
+
+    auto make_sample = [&](double time, const double* yy, int step_index, double q_step0) {
+        Sample s;
+        s.time = time;
+        s.potential = model.potential_vs_li(yy);
+        s.cell_voltage = model.cell_voltage(yy);
+        s.current = model.current_density(yy) * cell.area;
+        s.temperature = model.temperature();
+        s.capacity = yy[model.idx_charge()] * to_mAh_g;
+        s.step_capacity = (yy[model.idx_charge()] - q_step0) * to_mAh_g;
+        s.mean_stoichiometry = model.mean_stoichiometry(yy);
+        s.step = step_index;
+        s.cycle = cycle;
+        return s;
+    };
+    auto emit_profiles_until = [&](double t_to, bool include_end) {
+        if (!obs || profile_dt <= 0) return;
+        while (next_profile < t_to || (include_end && next_profile <= t_to)) {
+            if (next_profile < ida.time() - 1e-9 * std::max(1.0, ida.time()) && next_profile < t_to) {
+                // Earlier than this step's start (after a restart): use the current state.
+                obs->on_profile(next_profile, model, ida.y());
+            } else if (next_profile >= t_to) {
+                obs->on_profile(t_to, model, ida.y());
+            } else {
+                ida.interpolate(next_profile, ybuf.data());
+                obs->on_profile(next_profile, model, ybuf.data());
+            }
+            next_profile += profile_dt;
+        }
+    };
+
+    const auto& steps = config_.protocol.steps;
+    int step_index = 0;
+    try {
+        for (step_index = 0; step_index < static_cast<int>(steps.size()); ++step_index) {
+            const Step& st = steps[step_index];
+            if (stop_requested_) throw Error("interrupted");
+            // Cycle boundary: a charge after a discharge starts a new cycle.
+            if (st.direction > 0 && acc.seen_discharge) {
+                CycleSummary cs = acc.finish();
+                result.cycles.push_back(cs);
+                if (obs) obs->on_cycle(cs);
+                acc = CycleAccumulator();
+                acc.s.cycle = ++cycle;
+            }
+            if (st.direction < 0) acc.seen_discharge = true;
+
+            StepSummary ss;
+            ss.index = step_index;
+            ss.cycle = cycle;
+            ss.label = st.label;
+            ss.start_time = t;
+            const double q0 = y[model.idx_charge()], e0 = y[model.idx_energy()];
+
+            if (st.kind == Step::Kind::temperature) {
+                model.set_temperature(st.temperature);
+                ss.end_time = t;
+                ss.end_reason = "temperature set";
+                ss.end_potential = model.potential_vs_li(y.data());
+                result.steps.push_back(ss);
+                if (obs) obs->on_step(ss);
+                continue;
+            }
+            // Control for this step.
+            double i_set = 0.0;
+            switch (st.kind) {
+                case Step::Kind::current:
+                    i_set = st.direction *
+                            st.current.density_for(loading, cell.area, config_.protocol.c_rate_basis);
+                    model.set_control(ControlMode::current, i_set);
+                    break;
+                case Step::Kind::voltage: model.set_control(ControlMode::voltage, st.voltage); break;
+                case Step::Kind::power:
+                    model.set_control(ControlMode::power, st.direction * st.power / cell.area);
+                    break;
+                default: model.set_control(ControlMode::rest, 0.0); break;
+            }
+            // Event functions: terminating limits, then the shoulder crossing.
+            struct Event {
+                Limit::Kind kind;
+                double sign, value;
+            };
+            std::vector<Event> events;
+            for (const auto& l : st.limits) {
+                Event ev{l.kind, 1.0, l.value};
+                if (l.kind == Limit::Kind::voltage) {
+                    // Charge stops rising through the limit, discharge falling through it.
+                    ev.sign = st.direction >= 0 ? 1.0 : -1.0;
+                } else if (l.kind == Limit::Kind::current) {
+                    ev.value = l.current.density_for(loading, cell.area, config_.protocol.c_rate_basis);
+                } else {
+                    ev.value = l.capacity_absolute ? l.value / cell.area : l.value * loading;
+                }
+                events.push_back(ev);
+            }
+            const bool track_shoulder = st.direction > 0;
+            const int n_term = static_cast<int>(events.size());
+            auto root_fn = [&, q0](double, const double* yy, const double*, double* g) {
+                for (int k = 0; k < n_term; ++k) {
+                    const Event& ev = events[k];
+                    switch (ev.kind) {
+                        case Limit::Kind::voltage:
+                            g[k] = ev.sign * (model.potential_vs_li(yy) - ev.value);
+                            break;
+                        case Limit::Kind::current:
+                            g[k] = ev.value - std::fabs(model.current_density(yy));
+                            break;
+                        case Limit::Kind::capacity:
+                            g[k] = std::fabs(yy[model.idx_charge()] - q0) - ev.value;
+                            break;
+                    }
+                }
+                if (track_shoulder) g[n_term] = model.potential_vs_li(yy) - shoulder_V;
+            };
+
+            // Restart IDA with consistent initial conditions for the new control.
+            ida.reinit(t, y.data(), yp.data());
+            const double horizon = st.duration > 0 ? st.duration : kSecondsPerHour;
+            ida.calc_ic(t + 1e-4 * horizon);
+            std::copy(ida.y(), ida.y() + n, y.begin());
+            std::copy(ida.yp(), ida.yp() + n, yp.begin());
+            ida.set_roots(n_term + (track_shoulder ? 1 : 0), root_fn);
+            const double t_end = st.duration > 0 ? t + st.duration : 0.0;
+            if (st.duration > 0) ida.set_stop_time(t_end);
+            else ida.clear_stop_time();
+
+            // Limits already met at the start end the step at once.
+            std::vector<double> g0(n_term + 1, 0.0);
+            root_fn(t, y.data(), yp.data(), g0.data());
+            bool ended = false;
+            for (int k = 0; k < n_term; ++k)
+                if (g0[k] >= 0) {
+                    ended = true;
+                    ss.end_reason = "limit " + st.limits[k].text + " met at start";
+                }
+            bool shoulder_active = track_shoulder && g0[n_term] < 0;
+            double q_shoulder0 = q0;
+            if (obs) {
+                Sample s0 = make_sample(t, y.data(), step_index, q0);
+                obs->on_sample(s0);
+            }
+            next_sample = t + sample_dt;
+            while (!ended) {
+                if (stop_requested_) throw Error("interrupted");
+                double t_prev = ida.time();
+                auto r = ida.step(st.duration > 0 ? t_end : t + 1e10);
+                double tn = ida.time();
+                bool step_done = false;
+                if (r == IdaIntegrator::Result::stop_time) {
+                    step_done = true;
+                    ss.end_reason = "duration";
+                } else if (r == IdaIntegrator::Result::root) {
+                    auto info = ida.roots_found();
+                    for (int k = 0; k < n_term; ++k)
+                        if (info[k] != 0) {
+                            step_done = true;
+                            ss.end_reason = "limit " + st.limits[k].text;
+                        }
+                    if (track_shoulder && info[n_term] > 0 && shoulder_active) {
+                        acc.s.shoulder_capacity += (ida.y()[model.idx_charge()] - q_shoulder0) * to_mAh_g;
+                        shoulder_active = false;
+                    } else if (track_shoulder && info[n_term] < 0 && !shoulder_active) {
+                        shoulder_active = true;
+                        q_shoulder0 = ida.y()[model.idx_charge()];
+                    }
+                }
+                // Output.
+                if (obs) {
+                    if (sample_dt > 0) {
+                        while (next_sample < tn) {
+                            if (next_sample > t_prev) {
+                                ida.interpolate(next_sample, ybuf.data());
+                                obs->on_sample(make_sample(next_sample, ybuf.data(), step_index, q0));
+                            }
+                            next_sample += sample_dt;
+                        }
+                        if (step_done) obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
+                    } else {
+                        obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
+                    }
+                    emit_profiles_until(tn, false);
+                }
+                if (step_done) break;
+            }
+            t = ida.time();
+            if (!ended || true) {
+                std::copy(ida.y(), ida.y() + n, y.begin());
+                std::copy(ida.yp(), ida.yp() + n, yp.begin());
+            }
+            if (shoulder_active) acc.s.shoulder_capacity += (y[model.idx_charge()] - q_shoulder0) * to_mAh_g;
+            ss.end_time = t;
+            ss.capacity = (y[model.idx_charge()] - q0) * to_mAh_g;
+            ss.energy = (y[model.idx_energy()] - e0) * to_mWh_g;
+            ss.end_potential = model.potential_vs_li(y.data());
+            ss.end_current = model.current_density(y.data()) * cell.area;
+            acc.add_step(ss.capacity, ss.energy);
+            result.steps.push_back(ss);
+            if (obs) obs->on_step(ss);
+        }
+        if (obs) emit_profiles_until(t, true);
+        result.status = RunStatus::complete;
+    } catch (const SolverError& e) {
+        std::ostringstream os;
+        os << "solver failed at t = " << ida.time() << " s (" << ida.time() / 3600.0 << " h), step "
+           << step_index + 1 << " '" << (step_index < (int)steps.size() ? steps[step_index].label : "")
+           << "', cycle " << cycle << ": " << e.what();
+        result.status = RunStatus::failed;
+        result.message = os.str();
+        std::copy(ida.y(), ida.y() + n, y.begin());
+    } catch (const Error& e) {
+        if (std::string(e.what()) != "interrupted") throw;
+        std::ostringstream os;
+        os << "interrupted at t = " << ida.time() << " s, step " << step_index + 1;
+        result.status = RunStatus::interrupted;
+        result.message = os.str();
+        std::copy(ida.y(), ida.y() + n, y.begin());
+    }
+    if (acc.any) {
+        CycleSummary cs = acc.finish();
+        result.cycles.push_back(cs);
+        if (obs) obs->on_cycle(cs);
+    }
+    result.final_time = t;
+    result.stats = ida.stats();
+    double li = model.lithium_in_solid(y.data()) + y[model.idx_charge()] / constants::F;
+    result.lithium_balance_error = std::fabs(li - li0) / li0;
+    if (obs) obs->on_finish(result);
+    return result;
+}
+
+}  // namespace ssbsim

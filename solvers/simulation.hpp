@@ -1,0 +1,116 @@
+// A simulation: the resolved configuration (cell, mesh, solver, protocol, output) and the
+// protocol runner that drives IDA through the steps and reports to an observer.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "models/cathode_p2d.hpp"
+#include "models/cell.hpp"
+#include "models/materials.hpp"
+#include "solvers/ida_integrator.hpp"
+#include "solvers/protocol.hpp"
+
+namespace ssbsim {
+
+struct OutputSpec {
+    std::string file = "ssbsim.h5";
+    double sample_interval = 0.0;     // [s]; 0: every solver step
+    double profile_interval = 3600.0; // [s]; 0: no spatial profiles
+    double flush_interval = 2.0;      // wall-clock seconds between HDF5 flushes
+};
+
+struct SimulationConfig {
+    std::string name = "ssbsim run";
+    CellSpec cell;
+    MeshSpec mesh;
+    SolverSettings solver;
+    Protocol protocol;
+    OutputSpec output;
+    YAML::Node materials;  // user material definitions, echoed into the resolved config
+};
+
+// Reads a whole config. `root` is the top-level mapping (after --set overrides).
+SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib);
+// The fully resolved config as YAML (valid input for `ssbsim run`).
+YAML::Node emit_config(const SimulationConfig& c);
+
+// Text of the embedded default config (Study A, first cycle).
+const std::string& default_config_text();
+
+struct Sample {
+    double time = 0;            // [s]
+    double potential = 0;       // cathode vs Li/Li+ [V]
+    double cell_voltage = 0;    // [V]
+    double current = 0;         // [A], > 0 on charge
+    double temperature = 0;     // [K]
+    double capacity = 0;        // net charge passed since start [mAh/g CAM], > 0 charge
+    double step_capacity = 0;   // net charge passed in this step [mAh/g CAM]
+    double mean_stoichiometry = 0;
+    int step = 0, cycle = 0;
+};
+
+struct StepSummary {
+    int index = 0, cycle = 0;
+    std::string label, end_reason;
+    double start_time = 0, end_time = 0;      // [s]
+    double capacity = 0;                      // net [mAh/g], > 0 charge
+    double energy = 0;                        // net [Wh/kg = mWh/g], > 0 charge
+    double end_potential = 0, end_current = 0;
+};
+
+struct CycleSummary {
+    int cycle = 0;
+    double charge_capacity = 0, discharge_capacity = 0;  // [mAh/g]
+    double coulombic_efficiency = 0;                      // fraction
+    double charge_energy = 0, discharge_energy = 0;      // [mWh/g]
+    double energy_efficiency = 0;
+    double shoulder_capacity = 0;                         // below shoulder potential on charge [mAh/g]
+};
+
+enum class RunStatus { complete, failed, interrupted };
+const char* to_string(RunStatus s);
+
+struct RunResult {
+    RunStatus status = RunStatus::complete;
+    std::string message;
+    std::vector<CycleSummary> cycles;
+    std::vector<StepSummary> steps;
+    SolverStats stats;
+    double final_time = 0;
+    double lithium_balance_error = 0;  // relative, |Li_solid + Q/F - initial| / initial
+};
+
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void on_start(const SimulationConfig&, const CathodeP2D&) {}
+    virtual void on_sample(const Sample&) {}
+    virtual void on_profile(double /*t*/, const CathodeP2D&, const double* /*y*/) {}
+    virtual void on_step(const StepSummary&) {}
+    virtual void on_cycle(const CycleSummary&) {}
+    virtual void on_finish(const RunResult&) {}
+};
+
+class Simulation {
+public:
+    explicit Simulation(SimulationConfig config);
+    // Runs the protocol. Solver failures end the run with status failed and a message
+    // naming the simulated time, the step and the cause; nothing already reported is lost.
+    RunResult run(RunObserver* observer = nullptr);
+    // Asks a running simulation to stop at the next solver step (signal-safe).
+    void request_stop() { stop_requested_ = true; }
+    const SimulationConfig& config() const { return config_; }
+    CathodeP2D& model() { return model_; }
+
+private:
+    SimulationConfig config_;
+    CathodeP2D model_;
+    std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace ssbsim
