@@ -141,10 +141,9 @@ bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, doubl
             Fc[i] = cp[i] - (q_out - q_in) / vol_[i];
             q_in = q_out;
         }
-        // Surface concentration: second-order extrapolation with the surface flux.
-        double cN = c[nr_ - 1];
-        double DN = cam.D(cN / c_max_, T_);
-        double xs = (cN - 0.5 * dr_ * j / (F * DN)) / c_max_;
+        // Surface concentration: linear extrapolation from the two outer shell centres
+        // (second order; continuous in time, so a current step does not jump c_surf).
+        double xs = (1.5 * c[nr_ - 1] - 0.5 * c[nr_ - 2]) / c_max_;
         double U = cam.ocv(xs);
         double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
         double i0 = i0_ref_ * i0_norm * std::pow(xi, ac) * std::pow(1.0 - xi, aa);
@@ -241,12 +240,7 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         }
         // Kinetics row.
         const int rj = idx_j(m);
-        double cN = c[nr_ - 1];
-        double dDN = 0.0;
-        double DN = cam.D(cN / c_max_, T_, &dDN);
-        double xs = (cN - 0.5 * dr_ * j / (F * DN)) / c_max_;
-        double dxs_dj = -0.5 * dr_ / (F * DN * c_max_);
-        double dxs_dc = 1.0 / c_max_ + 0.5 * dr_ * j / (F * DN * DN) * (dDN / c_max_) / c_max_;
+        double xs = (1.5 * c[nr_ - 1] - 0.5 * c[nr_ - 2]) / c_max_;
         double dU = 0.0;
         double U = cam.ocv(xs, &dU);
         double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
@@ -259,8 +253,9 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         double dj_dxs = di0 * g - i0 * dg * dU;
         J.add(rj, idx_phi_s(m), -i0 * dg);
         J.add(rj, idx_phi_e(ns_ + m), i0 * dg);
-        J.add(rj, rj, 1.0 - dj_dxs * dxs_dj + i0 * dg * cell_.film_resistance);
-        J.add(rj, idx_c(m, nr_ - 1), -dj_dxs * dxs_dc);
+        J.add(rj, rj, 1.0 + i0 * dg * cell_.film_resistance);
+        J.add(rj, idx_c(m, nr_ - 1), -dj_dxs * 1.5 / c_max_);
+        J.add(rj, idx_c(m, nr_ - 2), dj_dxs * 0.5 / c_max_);
     }
     // Control row: entries always present so the pattern is fixed.
     const int ri = idx_current(), last = nc_ - 1;
@@ -353,9 +348,7 @@ double CathodeP2D::mean_stoichiometry(const double* y) const {
 }
 
 double CathodeP2D::surface_stoichiometry(const double* y, int m) const {
-    double cN = y[idx_c(m, nr_ - 1)];
-    double DN = cell_.cam.D(cN / c_max_, T_);
-    return (cN - 0.5 * dr_ * y[idx_j(m)] / (F * DN)) / c_max_;
+    return (1.5 * y[idx_c(m, nr_ - 1)] - 0.5 * y[idx_c(m, nr_ - 2)]) / c_max_;
 }
 
 double CathodeP2D::lithium_in_solid(const double* y) const {

@@ -11,7 +11,8 @@ using namespace units;
 
 namespace {
 
-// Tortuosity given as a number >= 1 or as {bruggeman: b} (tau = eps^-b).
+// Tortuosity given as a number >= 1 or as {bruggeman: b}: sigma_eff = sigma eps^b, so
+// with sigma_eff = sigma eps / tau the tortuosity is tau = eps^(1 - b).
 double read_tortuosity(const ConfigNode& parent, const std::string& key, double eps,
                        double fallback) {
     ConfigNode t = parent[key];
@@ -21,11 +22,26 @@ double read_tortuosity(const ConfigNode& parent, const std::string& key, double 
         double b = t.number("bruggeman");
         t.in_range("bruggeman", b, 0.0, 10.0, "an exponent between 0 and 10");
         if (eps <= 0) return 1.0;
-        return std::pow(eps, -b);
+        return std::pow(eps, 1.0 - b);
     }
     double tau = t.number();
     if (!(tau >= 1.0)) t.fail("a tortuosity must be >= 1 (or {bruggeman: b})");
     return tau;
+}
+
+// Reads a quantity and checks it lies in a physically plausible range; a bare number is
+// SI, so a forgotten unit usually lands far outside and is reported as such.
+double plausible(const ConfigNode& parent, const std::string& key, const Dimension& d,
+                 double lo, double hi, const std::string& example) {
+    double v = parent.quantity(key, d);
+    if (!(v >= lo && v <= hi)) {
+        std::ostringstream os;
+        os << "value " << v << " " << si_unit(d) << " is outside the plausible range [" << lo
+           << ", " << hi << "] " << si_unit(d) << "; a bare number is read as SI (" << si_unit(d)
+           << ") - give a unit, such as \"" << example << "\"";
+        parent.fail(key, os.str());
+    }
+    return v;
 }
 
 std::string fmt(double v, const char* unit) {
@@ -54,12 +70,11 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     CellSpec c;
     cell.allow_only({"area", "temperature", "stack_pressure", "counter_electrode", "separator",
                      "cathode"});
-    c.area = cell.quantity("area", dim::area, c.area);
-    if (!(c.area > 0)) cell.fail("area", "must be positive, such as \"0.785 cm2\"");
+    if (cell.has("area")) c.area = plausible(cell, "area", dim::area, 1e-7, 1.0, "0.785 cm2");
     c.temperature = cell.quantity("temperature", dim::temperature, c.temperature);
     cell.in_range("temperature", c.temperature, 200.0, 500.0, "between -73 degC and 227 degC");
-    c.stack_pressure = cell.quantity("stack_pressure", dim::pressure, c.stack_pressure);
-    if (c.stack_pressure < 0) cell.fail("stack_pressure", "must be >= 0, such as \"18 MPa\"");
+    if (cell.has("stack_pressure"))
+        c.stack_pressure = plausible(cell, "stack_pressure", dim::pressure, 0.0, 2e9, "18 MPa");
 
     // Counter electrode.
     ConfigNode ce = cell.at("counter_electrode");
@@ -81,8 +96,7 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     // Separator.
     ConfigNode sep = cell.at("separator");
     sep.allow_only({"thickness", "electrolyte", "porosity", "tortuosity"});
-    c.separator_thickness = sep.quantity("thickness", dim::length);
-    if (!(c.separator_thickness > 0)) sep.fail("thickness", "must be positive, such as \"1 mm\"");
+    c.separator_thickness = plausible(sep, "thickness", dim::length, 1e-7, 1e-2, "1 mm");
     c.separator_electrolyte = lib.electrolyte(sep.string("electrolyte", "Li6PS5Cl"),
                                               sep["electrolyte"].defined() ? sep["electrolyte"] : sep);
     c.separator_porosity = sep.number("porosity", 0.0);
@@ -158,25 +172,23 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
         cat.fail("give exactly one of 'loading' (CAM mass per area, such as \"11.5 mg/cm2\") "
                  "and 'thickness' (such as \"60 um\")");
     if (has_loading) {
-        c.loading = cat.quantity("loading", dim::areal_mass);
-        if (!(c.loading > 0)) cat.fail("loading", "must be positive, such as \"11.5 mg/cm2\"");
+        c.loading = plausible(cat, "loading", dim::areal_mass, 1e-5, 2.0, "11.5 mg/cm2");
         c.thickness = c.loading / (c.cam.density * c.eps_cam);
     } else {
-        c.thickness = cat.quantity("thickness", dim::length);
-        if (!(c.thickness > 0)) cat.fail("thickness", "must be positive, such as \"60 um\"");
+        c.thickness = plausible(cat, "thickness", dim::length, 1e-7, 1e-2, "60 um");
         c.loading = c.thickness * c.cam.density * c.eps_cam;
     }
-    c.particle_radius = cat.quantity("particle_radius", dim::length);
+    c.particle_radius = plausible(cat, "particle_radius", dim::length, 1e-9, 1e-4, "2.5 um");
     if (!(c.particle_radius > 0 && c.particle_radius < c.thickness))
         cat.fail("particle_radius", "must be positive and smaller than the electrode thickness");
     // Default: Bruggeman, tau = eps^-0.5.
     c.ionic_tortuosity = read_tortuosity(cat, "ionic_tortuosity", c.eps_se, std::pow(c.eps_se, -0.5));
     c.electronic_tortuosity = read_tortuosity(cat, "electronic_tortuosity",
                                               c.eps_carbon + c.eps_cam, 1.0);
-    c.contact_resistance = cat.quantity("contact_resistance", dim::area_resistance, 0.0);
-    c.film_resistance = cat.quantity("film_resistance", dim::area_resistance, 0.0);
-    if (c.contact_resistance < 0) cat.fail("contact_resistance", "must be >= 0");
-    if (c.film_resistance < 0) cat.fail("film_resistance", "must be >= 0");
+    if (cat.has("contact_resistance"))
+        c.contact_resistance = plausible(cat, "contact_resistance", dim::area_resistance, 0.0, 1.0, "5 ohm cm2");
+    if (cat.has("film_resistance"))
+        c.film_resistance = plausible(cat, "film_resistance", dim::area_resistance, 0.0, 1.0, "5 ohm cm2");
     if (cat.has("initial_stoichiometry") && cat.has("initial_potential"))
         cat.fail("give at most one of initial_stoichiometry and initial_potential");
     if (c.cam.inert) {

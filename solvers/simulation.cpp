@@ -183,18 +183,15 @@ RunResult Simulation::run(RunObserver* obs) {
         s.cycle = cycle;
         return s;
     };
-    auto emit_profiles_until = [&](double t_to, bool include_end) {
+    // Spatial profiles on a fixed time grid, interpolated inside the last solver step
+    // [t_prev, t_now] (IDA's dense output covers it).
+    double last_profile = -1.0;
+    auto emit_profiles = [&](double t_prev, double t_now) {
         if (!obs || profile_dt <= 0) return;
-        while (next_profile < t_to || (include_end && next_profile <= t_to)) {
-            if (next_profile < ida.time() - 1e-9 * std::max(1.0, ida.time()) && next_profile < t_to) {
-                // Earlier than this step's start (after a restart): use the current state.
-                obs->on_profile(next_profile, model, ida.y());
-            } else if (next_profile >= t_to) {
-                obs->on_profile(t_to, model, ida.y());
-            } else {
-                ida.interpolate(next_profile, ybuf.data());
-                obs->on_profile(next_profile, model, ybuf.data());
-            }
+        while (next_profile <= t_now) {
+            ida.interpolate(std::max(next_profile, t_prev), ybuf.data());
+            obs->on_profile(next_profile, model, ybuf.data());
+            last_profile = next_profile;
             next_profile += profile_dt;
         }
     };
@@ -308,6 +305,11 @@ RunResult Simulation::run(RunObserver* obs) {
             if (obs) {
                 Sample s0 = make_sample(t, y.data(), step_index, q0);
                 obs->on_sample(s0);
+                if (profile_dt > 0 && next_profile <= t) {
+                    obs->on_profile(t, model, y.data());
+                    last_profile = t;
+                    next_profile = t + profile_dt;
+                }
             }
             next_sample = t + sample_dt;
             while (!ended) {
@@ -348,7 +350,7 @@ RunResult Simulation::run(RunObserver* obs) {
                     } else {
                         obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
                     }
-                    emit_profiles_until(tn, false);
+                    emit_profiles(t_prev, tn);
                 }
                 if (step_done) break;
             }
@@ -367,7 +369,8 @@ RunResult Simulation::run(RunObserver* obs) {
             result.steps.push_back(ss);
             if (obs) obs->on_step(ss);
         }
-        if (obs) emit_profiles_until(t, true);
+        // The final state, when the grid did not land on it.
+        if (obs && profile_dt > 0 && last_profile < t) obs->on_profile(t, model, y.data());
         result.status = RunStatus::complete;
     } catch (const SolverError& e) {
         std::ostringstream os;

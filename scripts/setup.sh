@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what ssbsim needs on Debian 12 (as root), builds an optimised SUNDIALS from
+# Debian's source package, then configures and builds ssbsim in ./build.
+# Idempotent and quiet when everything is already there.
+#
+# Usage: scripts/setup.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake git pkg-config dpkg-dev
+  libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev
+  python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: missing packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -q update >/tmp/ssbsim-apt.log 2>&1 || { tail -20 /tmp/ssbsim-apt.log; exit 1; }
+  apt-get -y -q install --no-install-recommends "${missing[@]}" >>/tmp/ssbsim-apt.log 2>&1 \
+    || { tail -30 /tmp/ssbsim-apt.log; exit 1; }
+fi
+
+# Debian's libsundials is compiled without optimisation; build the same release with -O3.
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/build_sundials.sh /opt/ssbsim-sundials
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/tmp/ssbsim-cmake.log 2>&1 \
+  || { tail -30 /tmp/ssbsim-cmake.log; exit 1; }
+cmake --build build -j2 >/tmp/ssbsim-build.log 2>&1 || { grep -E "error|Error" -A3 /tmp/ssbsim-build.log | head -60; exit 1; }
+echo "setup.sh: built build/ssbsim"

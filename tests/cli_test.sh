@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End-to-end tests of the ssbsim command line, as a new user would try it.
+# Usage: cli_test.sh PATH/TO/ssbsim SOURCE_DIR
+set -u
+bin=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail=0
+check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
+py=/usr/bin/python3
+
+# 1. The embedded default runs and prints a first-charge capacity.
+"$bin" run --no-progress -o default.h5 >run.out 2>run.err; rc=$?
+check "default run exits 0" "[ $rc -eq 0 ]"
+check "summary shows cycle table" "grep -q 'charge  discharge' run.out"
+check "summary shows complete" "grep -q '\[complete\]' run.out"
+
+# 2. info --json parses and has the documented keys, CE as a fraction.
+"$bin" info default.h5 --json >info.json
+check "info --json is valid JSON with cycle keys" "$py - <<'PY'
+import json
+d = json.load(open('info.json'))
+c = d['cycles'][0]
+for k in ('charge_capacity_mAh_g', 'discharge_capacity_mAh_g', 'coulombic_efficiency', 'shoulder_capacity_mAh_g'):
+    assert k in c, k
+assert 0 < c['coulombic_efficiency'] <= 1.2
+assert 150 < c['charge_capacity_mAh_g'] < 230, c
+assert d['status'] == 'complete'
+PY"
+
+# 3. check --print writes a config that itself checks and runs to the same result.
+"$bin" check --print >resolved.yaml
+check "check --print output is a valid config" "'$bin' check resolved.yaml >/dev/null"
+
+# 4. A typo'd key and a missing unit fail with file:line messages.
+sed 's/particle_radius:/partcle_radius:/' resolved.yaml >typo.yaml
+"$bin" check typo.yaml >/dev/null 2>typo.err; rc=$?
+check "typo exits 2" "[ $rc -eq 2 ]"
+check "typo message names file:line and suggests the key" "grep -Eq 'typo.yaml:[0-9]+: key .cell.cathode.partcle_radius.*did you mean .particle_radius.' typo.err"
+sed -E 's/loading: .*/loading: 11.5/' resolved.yaml >unit.yaml
+"$bin" run unit.yaml -o unit.h5 >/dev/null 2>unit.err; rc=$?
+check "missing unit exits 2 naming the key" "[ $rc -eq 2 ] && grep -Eq 'unit.yaml:[0-9]+: key .cell.cathode.loading.' unit.err"
+
+# 5. --set overrides, and a 132 h hold runs to its end.
+"$bin" run --no-progress -q -o hold.h5 --set 'protocol.steps=["Charge at C/50 until 4.3 V", "Discharge at C/50 until 2.0 V", "Hold at 2.0 V for 132 hours"]' --set 'cell.temperature=30 degC'
+check "132 h hold completes" "$py - <<'PY'
+import h5py
+f = h5py.File('hold.h5')
+st = f['steps']
+assert f.attrs['status'] == 'complete'
+assert abs((st['end_time'][2] - st['start_time'][2]) - 132*3600) < 1e-6, st['end_time'][:]
+assert abs(f['timeseries/temperature'][0] - 303.15) < 1e-9
+PY"
+
+# 6. A run killed midway leaves a readable file.
+"$bin" run --no-progress -q -o killed.h5 --set 'protocol.steps=["Charge at C/50 until 4.3 V", {"repeat": 200, "steps": ["Discharge at 1C until 3.0 V", "Charge at 1C until 4.2 V"]}]' --set output.flush_interval=0.05 &
+pid=$!
+sleep 1.5
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "killed run leaves a readable HDF5 file" "$py - <<'PY'
+import h5py
+f = h5py.File('killed.h5')
+assert f.attrs['status'] in ('running', 'complete'), f.attrs['status']
+assert len(f['timeseries/time']) > 10
+PY"
+
+# 7. A solver failure is reported with time and step, and the file stays readable.
+"$bin" run --no-progress -q -o fail.h5 --set 'protocol.steps=["Charge at 50C for 1 h"]' >/dev/null 2>fail.err; rc=$?
+check "solver failure exits 3 with time and step" "[ $rc -eq 3 ] && grep -q 'solver failed at t = ' fail.err && grep -q 'step 1' fail.err"
+check "failed run's file is readable with status failed" "'$bin' info fail.h5 --json | $py -c 'import json,sys; d=json.load(sys.stdin); assert d[\"status\"]==\"failed\", d'"
+
+# 8. The plotting script turns a result into PNGs.
+if [ -f "$src/scripts/plot_result.py" ]; then
+  $py "$src/scripts/plot_result.py" default.h5 -o plots >/dev/null 2>plot.err
+  check "plot script writes PNGs" "ls plots/*.png >/dev/null 2>&1"
+fi
+
+exit $fail

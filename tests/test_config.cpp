@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "core/error.hpp"
+#include "test_support.hpp"
+
+using namespace ssbsim;
+using ssbsim::test::load_text;
+
+namespace {
+
+// A complete small config; tests modify one line at a time.
+const char* kGood = R"(name: config test
+cell:
+  area: "0.785 cm2"
+  temperature: "45 degC"
+  counter_electrode: InLi
+  separator:
+    thickness: "1 mm"
+    electrolyte: Li6PS5Cl
+  cathode:
+    active_material: NMC532
+    electrolyte: Li6PS5Cl
+    carbon: SuperP
+    composition: {basis: mass, active_material: 0.60, electrolyte: 0.35, carbon: 0.05}
+    porosity: 0.15
+    loading: "11.5 mg/cm2"
+    particle_radius: "2 um"
+protocol:
+  - Charge at C/50 until 4.3 V
+)";
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+    auto pos = text.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    return text.replace(pos, from.size(), to);
+}
+
+ConfigError expect_config_error(const std::string& text, const std::vector<std::string>& set = {}) {
+    try {
+        load_text(text, set);
+    } catch (const ConfigError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected a ConfigError";
+    return ConfigError("", 0, "", "");
+}
+
+}  // namespace
+
+TEST(Config, GoodConfigResolvesComposition) {
+    SimulationConfig c = load_text(kGood);
+    const CellSpec& cell = c.cell;
+    // Volume fractions from mass fractions and densities, scaled to the solid fraction.
+    double v_cam = 0.60 / cell.cam.density, v_se = 0.35 / cell.electrolyte.density,
+           v_c = 0.05 / cell.carbon.density;
+    double solid = 1 - 0.15;
+    EXPECT_NEAR(cell.eps_cam, solid * v_cam / (v_cam + v_se + v_c), 1e-12);
+    EXPECT_NEAR(cell.eps_cam + cell.eps_se + cell.eps_carbon + cell.porosity, 1.0, 1e-12);
+    // Thickness follows from the loading: L = loading / (rho_CAM eps_CAM).
+    EXPECT_NEAR(cell.thickness, 0.115 / (cell.cam.density * cell.eps_cam), 1e-15);
+    EXPECT_NEAR(cell.temperature, 318.15, 1e-12);
+    EXPECT_NEAR(cell.counter.potential, 0.62, 1e-12);
+    EXPECT_EQ(c.protocol.steps.size(), 1u);
+}
+
+TEST(Config, TypoKeyNamesFileLineAndSuggestion) {
+    ConfigError e = expect_config_error(replace(kGood, "particle_radius:", "partcle_radius:"));
+    EXPECT_EQ(e.file(), "test.yaml");
+    EXPECT_EQ(e.line(), 16);
+    EXPECT_EQ(e.key(), "cell.cathode.partcle_radius");
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("test.yaml:16"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("did you mean 'particle_radius'"), std::string::npos) << msg;
+}
+
+TEST(Config, MissingUnitIsRejectedWithExpectedForm) {
+    ConfigError e = expect_config_error(replace(kGood, "\"11.5 mg/cm2\"", "11.5"));
+    EXPECT_EQ(e.line(), 15);
+    EXPECT_EQ(e.key(), "cell.cathode.loading");
+    EXPECT_NE(std::string(e.what()).find("mg/cm2"), std::string::npos) << e.what();
+}
+
+TEST(Config, WrongUnitIsRejected) {
+    ConfigError e = expect_config_error(replace(kGood, "\"2 um\"", "\"2 mAh\""));
+    EXPECT_EQ(e.key(), "cell.cathode.particle_radius");
+    EXPECT_NE(std::string(e.what()).find("incompatible units"), std::string::npos) << e.what();
+}
+
+TEST(Config, FractionsMustSum) {
+    ConfigError e = expect_config_error(replace(kGood, "electrolyte: 0.35", "electrolyte: 0.45"));
+    EXPECT_EQ(e.line(), 13);
+    EXPECT_NE(std::string(e.what()).find("must sum to 1"), std::string::npos);
+}
+
+TEST(Config, NegativeThicknessIsRejected) {
+    ConfigError e = expect_config_error(replace(kGood, "thickness: \"1 mm\"", "thickness: \"-1 mm\""));
+    EXPECT_EQ(e.key(), "cell.separator.thickness");
+    EXPECT_EQ(e.line(), 7);
+}
+
+TEST(Config, UnknownMaterialSuggestsClosest) {
+    ConfigError e = expect_config_error(replace(kGood, "active_material: NMC532", "active_material: NMC523"));
+    EXPECT_NE(std::string(e.what()).find("did you mean 'NMC532'"), std::string::npos) << e.what();
+}
+
+TEST(Config, SetOverridesAnyValue) {
+    SimulationConfig c = load_text(kGood, {"cell.temperature=30 degC", "protocol.0=Rest for 2 h"});
+    EXPECT_NEAR(c.cell.temperature, 303.15, 1e-12);
+    EXPECT_EQ(c.protocol.steps[0].kind, Step::Kind::rest);
+    EXPECT_NEAR(c.protocol.steps[0].duration, 7200.0, 1e-9);
+}
+
+TEST(Config, BadSetValueNamesTheOverride) {
+    ConfigError e = expect_config_error(kGood, {"cell.temperature=hot"});
+    EXPECT_NE(std::string(e.what()).find("--set cell.temperature"), std::string::npos) << e.what();
+    EXPECT_THROW(load_text(kGood, {"protocol.7=Rest for 1 h"}), ConfigError);
+}
+
+TEST(Config, EmbeddedDefaultAndShippedConfigsLoad) {
+    SimulationConfig d = ssbsim::test::load("");
+    EXPECT_EQ(d.protocol.steps.size(), 4u);
+    EXPECT_NEAR(d.protocol.c_rate_basis, 278 * 3600.0, 1e-9);
+    SimulationConfig r = ssbsim::test::load("configs/pybamm_reference.yaml");
+    EXPECT_NEAR(r.cell.thickness, 6.182795699e-5, 1e-5 * 6.18e-5);  // problem.md section 2 (density rounded)
+}
+
+TEST(Config, ResolvedConfigRoundTrips) {
+    SimulationConfig a = load_text(kGood);
+    YAML::Emitter em;
+    em << emit_config(a);
+    SimulationConfig b = load_text(em.c_str());
+    EXPECT_NEAR(a.cell.thickness, b.cell.thickness, 1e-12 * a.cell.thickness);
+    EXPECT_NEAR(a.cell.eps_cam, b.cell.eps_cam, 1e-9);
+    EXPECT_EQ(a.protocol.steps.size(), b.protocol.steps.size());
+}
