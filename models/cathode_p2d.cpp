@@ -58,6 +58,14 @@ void CathodeP2D::set_temperature(double T) {
     sigma_cam_ref_ = cell_.cam.conductivity.at(T);
     cam_sigma_varies_ = !cell_.cam.conductivity_log10_factor.empty();
     i0_ref_ = cell_.cam.exchange_current.at(T);
+    D_ref_ = cell_.cam.diffusivity.at(T);
+    D_table_.clear();
+    if (!cell_.cam.diffusivity_log10_factor.empty()) {
+        constexpr int kTablePoints = 65536;  // 4096 points made the end of discharge fail to converge
+        D_table_.resize(kTablePoints + 1);
+        for (int k = 0; k <= kTablePoints; ++k)
+            D_table_[k] = cell_.cam.D(static_cast<double>(k) / kTablePoints, T);
+    }
     i0_counter_ = cell_.counter.exchange_current.at(T);
 }
 
@@ -133,7 +141,7 @@ bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, doubl
         for (int i = 0; i < nr_; ++i) {
             double q_out;
             if (i + 1 < nr_) {
-                double D = cam.D(0.5 * (c[i] + c[i + 1]) / c_max_, T_);
+                double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max_);
                 q_out = rf2_[i] * D * (c[i + 1] - c[i]) / dr_;
             } else {
                 q_out = -rf2_[i] * j / F;
@@ -224,7 +232,7 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
             // Outer face of shell i.
             if (i + 1 < nr_) {
                 double dD = 0.0;
-                double D = cam.D(0.5 * (c[i] + c[i + 1]) / c_max_, T_, &dD);
+                double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max_, &dD);
                 double dDdc = dD * 0.5 / c_max_;
                 double g = c[i + 1] - c[i];
                 double dq_dci = rf2_[i] / dr_ * (-D + dDdc * g);

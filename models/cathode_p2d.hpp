@@ -75,6 +75,24 @@ public:
 
 private:
     double conductivity_solid(double c_outer, double* dsdc) const;
+    // D_s(x) at the current temperature: a uniform table refreshed by set_temperature
+    // (linear interpolation; the derivative is the interpolant's own, so the Jacobian stays
+    // exact), constant when the material has no lithiation dependence.
+    double Ds(double x, double* dDdx = nullptr) const {
+        if (D_table_.empty()) {
+            if (dDdx) *dDdx = 0.0;
+            return D_ref_;
+        }
+        const int n = static_cast<int>(D_table_.size()) - 1;
+        double u = x * n;
+        bool inside = u > 0.0 && u < n;
+        u = u < 0.0 ? 0.0 : (u > n ? n : u);
+        int k = static_cast<int>(u);
+        if (k == n) k = n - 1;
+        double slope = D_table_[k + 1] - D_table_[k];
+        if (dDdx) *dDdx = inside ? slope * n : 0.0;
+        return D_table_[k] + slope * (u - k);
+    }
     double counter_potential(double i_app, double* dphidi) const;
 
     CellSpec cell_;
@@ -93,6 +111,7 @@ private:
     double sigma_carbon_eff_ = 0.0, cam_sigma_factor_ = 0.0;
     double i0_ref_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
     bool cam_sigma_varies_ = false;
+    std::vector<double> D_table_;  // D_s on x = k / (size - 1)
 
     ControlMode mode_ = ControlMode::rest;
     double control_value_ = 0.0;

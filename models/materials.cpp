@@ -110,7 +110,26 @@ double ActiveMaterial::sigma(double x, double T, double* dsdx) const {
 MaterialLibrary::MaterialLibrary() {
     for (const auto& [path, text] : embedded_files()) {
         if (path.rfind("materials/", 0) != 0) continue;
-        add(ConfigNode::load_string(text, "<embedded configs/" + path + ">"));
+        std::string stem = path.substr(10, path.size() - 10 - 5);  // materials/<stem>.yaml
+        pending_[stem] = path;
+    }
+}
+
+void MaterialLibrary::parse_pending(const std::string& name) const {
+    auto it = pending_.find(name);
+    if (it == pending_.end()) return;
+    std::string path = it->second;
+    pending_.erase(it);
+    if (nodes_.count(name)) return;  // a user definition of the same name wins
+    ConfigNode n = ConfigNode::load_string(embedded_files().at(path), "<embedded configs/" + path + ">");
+    if (n.string("name") != name) n.fail("name", "must equal the file name '" + name + "'");
+    nodes_[name] = n;
+}
+
+void MaterialLibrary::parse_all() const {
+    while (!pending_.empty()) {
+        const std::string name = pending_.begin()->first;  // copy: parse_pending erases it
+        parse_pending(name);
     }
 }
 
@@ -124,12 +143,14 @@ void MaterialLibrary::add(const ConfigNode& material) {
         material.fail("kind", "unknown material kind '" + kind +
                                   "'; expected one of active, inert, electrolyte, carbon, "
                                   "counter, coating");
+    pending_.erase(name);
     nodes_[name] = material;
 }
 
 void MaterialLibrary::add_file(const std::string& path) { add(ConfigNode::load_file(path)); }
 
 std::vector<std::string> MaterialLibrary::names(const std::string& kind) const {
+    parse_all();
     std::vector<std::string> out;
     for (const auto& [n, node] : nodes_) {
         std::string k = node.string("kind");
@@ -140,6 +161,7 @@ std::vector<std::string> MaterialLibrary::names(const std::string& kind) const {
 
 const ConfigNode& MaterialLibrary::node(const std::string& name, const std::string& kind,
                                         const ConfigNode& where) const {
+    parse_pending(name);
     auto it = nodes_.find(name);
     if (it == nodes_.end()) {
         auto options = names(kind);

@@ -97,7 +97,7 @@ public:
     MaterialLibrary();  // loads the embedded library
     void add(const ConfigNode& material);  // a mapping with `name` and `kind`
     void add_file(const std::string& path);
-    bool has(const std::string& name) const { return nodes_.count(name) != 0; }
+    bool has(const std::string& name) const { return nodes_.count(name) || pending_.count(name); }
     std::vector<std::string> names(const std::string& kind = "") const;
 
     // Resolve by name; `where` is the config node that named it (for errors).
@@ -110,7 +110,12 @@ public:
                            const ConfigNode& where) const;
 
 private:
-    std::map<std::string, ConfigNode> nodes_;
+    // Parsed materials, and embedded files not parsed yet (name = file stem), so a run pays
+    // only for the materials it uses.
+    mutable std::map<std::string, ConfigNode> nodes_;
+    mutable std::map<std::string, std::string> pending_;
+    void parse_pending(const std::string& name) const;
+    void parse_all() const;
 };
 
 }  // namespace ssbsim

@@ -104,7 +104,7 @@ Limit parse_limit(const std::string& raw) {
 // Splits "A or until B or C" style limit lists.
 std::vector<std::string> split_or(const std::string& s) {
     std::vector<std::string> out;
-    std::regex sep(R"(\s+or\s+(?:until\s+)?)", std::regex::icase);
+    static const std::regex sep(R"(\s+or\s+(?:until\s+)?)", std::regex::icase);
     std::sregex_token_iterator it(s.begin(), s.end(), sep, -1), end;
     for (; it != end; ++it)
         if (!trim(*it).empty()) out.push_back(trim(*it));

@@ -15,8 +15,8 @@ double end_potential(int cathode_cells, int shells, const std::string& kappa) {
     SimulationConfig c = test::load("configs/pybamm_reference.yaml",
         {"protocol.steps=[\"Discharge at 1C for 900 s\"]", "cell.cathode.initial_potential=3.9 V",
          "mesh.cathode=" + std::to_string(cathode_cells), "mesh.particle=" + std::to_string(shells),
-         "materials.2.ionic_conductivity.reference=" + kappa, "solver.rtol=1e-11",
-         "solver.atol=1e-13", "output.profile_interval=0"});
+         "materials.2.ionic_conductivity.reference=" + kappa, "solver.rtol=1e-10",
+         "solver.atol=1e-12", "output.profile_interval=0"});
     Simulation sim(c);
     RunResult r = sim.run(nullptr);
     EXPECT_EQ(r.status, RunStatus::complete) << r.message;

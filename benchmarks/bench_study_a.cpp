@@ -1,0 +1,101 @@
+// Benchmark harness: Study A's first cycle (the embedded default: C/50 to 4.3 V, 10 h hold,
+// C/50 to 2.5 V, 33 h hold, 45 degC), intercalation only.
+//
+//   ssbsim_bench [--repeat N] [--processes M] [--set key=value ...]
+//
+// Reports, in one run so ratios are comparable on a noisy machine:
+//   * per solve: model construction + IDA/KLU solve of the whole protocol, no output
+//     (median and min over N repeats), with steps, residual and Jacobian evaluations;
+//   * per solve with the HDF5 writer attached;
+//   * fresh process: `ssbsim run -q` end to end (exec, config, solve, HDF5), median of M.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "solvers/result_writer.hpp"
+#include "solvers/simulation.hpp"
+
+using namespace ssbsim;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double spawn_run(const std::string& out) {
+    auto t0 = Clock::now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(SSBSIM_BINARY, SSBSIM_BINARY, "run", "-q", "-o", out.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) std::fprintf(stderr, "ssbsim run failed\n");
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    int repeat = 20, processes = 10;
+    std::vector<std::string> set;
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--processes") && i + 1 < argc) processes = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--set") && i + 1 < argc) set.push_back(argv[++i]);
+    }
+    ConfigNode root = ConfigNode::load_string(default_config_text(), "<embedded default>");
+    if (!set.empty()) root = root.with_overrides(set);
+    MaterialLibrary lib;
+    SimulationConfig cfg = load_config(root, lib);
+
+    std::vector<double> solve, with_output;
+    RunResult last;
+    int states = 0;
+    for (int k = 0; k < repeat; ++k) {
+        auto t0 = Clock::now();
+        Simulation sim(cfg);
+        last = sim.run(nullptr);
+        solve.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        states = sim.model().size();
+        if (last.status != RunStatus::complete) {
+            std::fprintf(stderr, "run failed: %s\n", last.message.c_str());
+            return 1;
+        }
+    }
+    const std::string out = "/tmp/ssbsim_bench.h5";
+    for (int k = 0; k < std::max(3, repeat / 4); ++k) {
+        auto t0 = Clock::now();
+        Simulation sim(cfg);
+        ResultWriter w(out);
+        sim.run(&w);
+        with_output.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    std::vector<double> fresh;
+    for (int k = 0; k < processes; ++k) fresh.push_back(spawn_run(out));
+    std::remove(out.c_str());
+
+    const auto& s = last.stats;
+    std::printf("Study A first cycle, intercalation only (%s)\n", cfg.name.c_str());
+    std::printf("  states                     %d\n", states);
+    std::printf("  solver steps               %ld\n", s.steps);
+    std::printf("  residual evaluations       %ld\n", s.residual_evaluations);
+    std::printf("  Jacobian evaluations       %ld\n", s.jacobian_evaluations);
+    std::printf("  first-cycle charge / CE    %.2f mAh/g / %.2f %%\n", last.cycles[0].charge_capacity,
+                100 * last.cycles[0].coulombic_efficiency);
+    std::printf("  per solve (no output)      median %.2f ms, min %.2f ms  (%d repeats)\n",
+                1e3 * median(solve), 1e3 * *std::min_element(solve.begin(), solve.end()), repeat);
+    std::printf("  per solve with HDF5 output median %.2f ms\n", 1e3 * median(with_output));
+    std::printf("  fresh process (ssbsim run) median %.2f ms, min %.2f ms  (%d runs)\n",
+                1e3 * median(fresh), 1e3 * *std::min_element(fresh.begin(), fresh.end()), processes);
+    return 0;
+}
