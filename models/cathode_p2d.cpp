@@ -38,7 +38,41 @@ CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     set_temperature(cell_.temperature);
 }
 
+// base * 10^factor(x) on a uniform grid x = k / n. The factor is piecewise linear, so
+// inside a segment each grid step multiplies by a constant ratio: one pow per segment.
+void CathodeP2D::fill_log_table(const Table1D& factor, double base, std::vector<double>& out) {
+    if (factor.empty()) {
+        out.clear();
+        return;
+    }
+    constexpr int n = kPropertyTablePoints;
+    out.resize(n + 1);
+    const auto& kx = factor.x();
+    size_t seg = 0;
+    double ratio = 1.0, value = 0.0;
+    int seg_start = -1;
+    for (int k = 0; k <= n; ++k) {
+        double x = static_cast<double>(k) / n;
+        size_t s = seg;
+        while (s + 1 < kx.size() && x >= kx[s + 1]) ++s;
+        if (s != seg || seg_start < 0 || x <= kx.front() || x >= kx.back()) {
+            seg = s;
+            seg_start = k;
+            value = base * std::pow(10.0, factor(x));
+            double slope = 0.0;
+            factor(x, &slope);
+            bool in_segment = x > kx.front() && x < kx.back();
+            ratio = in_segment ? std::pow(10.0, slope / n) : 1.0;
+        } else {
+            value *= ratio;
+        }
+        out[k] = value;
+    }
+}
+
 void CathodeP2D::set_temperature(double T) {
+    if (T == T_ && !first_temperature_) return;
+    first_temperature_ = false;
     T_ = T;
     f_ = F / (R * T);
     // Ionic conductances. kappa_eff = kappa eps / tau (MODEL.md section 2).
@@ -57,15 +91,10 @@ void CathodeP2D::set_temperature(double T) {
     cam_sigma_factor_ = cell_.eps_cam / cell_.electronic_tortuosity;
     sigma_cam_ref_ = cell_.cam.conductivity.at(T);
     cam_sigma_varies_ = !cell_.cam.conductivity_log10_factor.empty();
+    fill_log_table(cell_.cam.conductivity_log10_factor, sigma_cam_ref_, sigma_table_);
     i0_ref_ = cell_.cam.exchange_current.at(T);
     D_ref_ = cell_.cam.diffusivity.at(T);
-    D_table_.clear();
-    if (!cell_.cam.diffusivity_log10_factor.empty()) {
-        constexpr int kTablePoints = 65536;  // 4096 points made the end of discharge fail to converge
-        D_table_.resize(kTablePoints + 1);
-        for (int k = 0; k <= kTablePoints; ++k)
-            D_table_[k] = cell_.cam.D(static_cast<double>(k) / kTablePoints, T);
-    }
+    fill_log_table(cell_.cam.diffusivity_log10_factor, D_ref_, D_table_);
     i0_counter_ = cell_.counter.exchange_current.at(T);
 }
 
@@ -80,7 +109,7 @@ double CathodeP2D::conductivity_solid(double c_outer, double* dsdc) const {
         return sigma_carbon_eff_ + cam_sigma_factor_ * sigma_cam_ref_;
     }
     double ds = 0.0;
-    double s = cell_.cam.sigma(c_outer / c_max_, T_, &ds);
+    double s = interpolate_uniform(sigma_table_, c_outer / c_max_, &ds);
     *dsdc = cam_sigma_factor_ * ds / c_max_;
     return sigma_carbon_eff_ + cam_sigma_factor_ * s;
 }
@@ -94,11 +123,11 @@ double CathodeP2D::counter_potential(double i_app, double* dphidi) const {
 }
 
 namespace {
-struct Intercalation {
-    double j_bv;     // Butler-Volmer current [A/m2]
-    double d_eta;    // dj_bv/deta
-    double d_xs;     // partial dj_bv/dx_surf (through i0 and U)
-};
+// x^ac (1 - x)^aa, with the symmetric case (the usual one) as a single square root.
+inline double kinetic_powers(double x, double ac, double aa) {
+    if (ac == 0.5 && aa == 0.5) return std::sqrt(x * (1.0 - x));
+    return std::pow(x, ac) * std::pow(1.0 - x, aa);
+}
 }  // namespace
 
 bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, double* Fr) {
@@ -154,7 +183,7 @@ bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, doubl
         double xs = (1.5 * c[nr_ - 1] - 0.5 * c[nr_ - 2]) / c_max_;
         double U = cam.ocv(xs);
         double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
-        double i0 = i0_ref_ * i0_norm * std::pow(xi, ac) * std::pow(1.0 - xi, aa);
+        double i0 = i0_ref_ * i0_norm * kinetic_powers(xi, ac, aa);
         double eta = y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)] - U - j * cell_.film_resistance;
         double jbv = i0 * (std::exp(aa * f_ * eta) - std::exp(-ac * f_ * eta));
         Fr[idx_j(m)] = j - jbv;
@@ -252,7 +281,7 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         double dU = 0.0;
         double U = cam.ocv(xs, &dU);
         double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
-        double i0 = i0_ref_ * i0_norm * std::pow(xi, ac) * std::pow(1.0 - xi, aa);
+        double i0 = i0_ref_ * i0_norm * kinetic_powers(xi, ac, aa);
         double di0 = xi == xs ? i0 * (ac / xi - aa / (1.0 - xi)) : 0.0;
         double eta = y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)] - U - j * cell_.film_resistance;
         double e1 = std::exp(aa * f_ * eta), e2 = std::exp(-ac * f_ * eta);

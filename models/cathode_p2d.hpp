@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/cell.hpp"
+#include "models/interpolation.hpp"
 #include "solvers/dae_model.hpp"
 
 namespace ssbsim {
@@ -83,17 +84,23 @@ private:
             if (dDdx) *dDdx = 0.0;
             return D_ref_;
         }
-        const int n = static_cast<int>(D_table_.size()) - 1;
+        return interpolate_uniform(D_table_, x, dDdx);
+    }
+    // Linear interpolation on x = k / (size - 1), constant outside [0, 1].
+    static double interpolate_uniform(const std::vector<double>& t, double x, double* dydx) {
+        const int n = static_cast<int>(t.size()) - 1;
         double u = x * n;
         bool inside = u > 0.0 && u < n;
         u = u < 0.0 ? 0.0 : (u > n ? n : u);
         int k = static_cast<int>(u);
         if (k == n) k = n - 1;
-        double slope = D_table_[k + 1] - D_table_[k];
-        if (dDdx) *dDdx = inside ? slope * n : 0.0;
-        return D_table_[k] + slope * (u - k);
+        double slope = t[k + 1] - t[k];
+        if (dydx) *dydx = inside ? slope * n : 0.0;
+        return t[k] + slope * (u - k);
     }
     double counter_potential(double i_app, double* dphidi) const;
+    static constexpr int kPropertyTablePoints = 16384;
+    static void fill_log_table(const Table1D& factor, double base, std::vector<double>& out);
 
     CellSpec cell_;
     int ns_, nc_, nr_, block_, n_;
@@ -107,11 +114,13 @@ private:
 
     // Temperature-dependent, refreshed by set_temperature.
     double T_ = 298.15, f_ = 0.0;
+    bool first_temperature_ = true;
     std::vector<double> G_e_;   // ionic conductances of faces 0..N-1 (face 0 = counter side) [S/m2]
     double sigma_carbon_eff_ = 0.0, cam_sigma_factor_ = 0.0;
     double i0_ref_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
     bool cam_sigma_varies_ = false;
-    std::vector<double> D_table_;  // D_s on x = k / (size - 1)
+    std::vector<double> D_table_;      // D_s on x = k / (size - 1)
+    std::vector<double> sigma_table_;  // bulk CAM conductivity on the same grid
 
     ControlMode mode_ = ControlMode::rest;
     double control_value_ = 0.0;

@@ -38,6 +38,10 @@ constexpr double kBarrierA = 205.0568621937484, kBarrierB = 6910.192179565431,
                  kBarrierC = -7.7e-4;
 double barrier(double s, double* dBds) {
     double z = -kBarrierB * (s - kBarrierC);
+    if (z < -60.0) {  // a e^z below 1e-24 V: skip the transcendental functions
+        if (dBds) *dBds = 0.0;
+        return 0.0;
+    }
     // ln(1 + e^z), stable for large z.
     double lp = z > 30 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
     double sig = 1.0 / (1.0 + std::exp(-z));
