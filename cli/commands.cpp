@@ -134,6 +134,7 @@ int check(const std::string& config, const std::vector<std::string>& set, bool p
         ConfigNode root = load_root(config, set);
         MaterialLibrary lib;
         SimulationConfig cfg = load_config(root, lib);
+        Simulation model_check(cfg);  // model-level checks (mesh, materials) without running
         if (print) {
             YAML::Emitter em;
             em << emit_config(cfg);

@@ -20,7 +20,7 @@ double read_tortuosity(const ConfigNode& parent, const std::string& key, double 
     if (t.is_map()) {
         t.allow_only({"bruggeman"});
         double b = t.number("bruggeman");
-        t.in_range("bruggeman", b, 0.0, 10.0, "an exponent between 0 and 10");
+        t.in_range("bruggeman", b, 1.0, 10.0, "an exponent between 1 and 10 (sigma_eff = sigma eps^b)");
         if (eps <= 0) return 1.0;
         return std::pow(eps, 1.0 - b);
     }

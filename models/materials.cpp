@@ -217,6 +217,8 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     m.name = name;
     m.inert = n.string("kind") == "inert";
     m.density = n.quantity("density", dim::density);
+    if (n["electronic_conductivity"].is_map())
+        n["electronic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
     m.conductivity = n.has("electronic_conductivity")
                          ? read_arrhenius(n["electronic_conductivity"], dim::conductivity)
                          : Arrhenius{};
@@ -284,6 +286,8 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
     SolidElectrolyte s;
     s.name = name;
     s.density = n.quantity("density", dim::density);
+    if (n["ionic_conductivity"].is_map())
+        n["ionic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy"});
     s.ionic_conductivity = read_arrhenius(n.at("ionic_conductivity"), dim::conductivity);
     s.electronic_conductivity = n.quantity("electronic_conductivity", dim::conductivity, 0.0);
     s.molar_volume = n.quantity("molar_volume", dim::molar_volume, 0.0);
@@ -308,7 +312,8 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
                                                   const ConfigNode& where) const {
     const ConfigNode& n = node(name, "counter", where);
     n.allow_only({"name", "kind", "potential", "exchange_current_density",
-                  "exchange_current_activation_energy", "area_specific_resistance",
+                  "exchange_current_activation_energy", "exchange_current_reference_temperature",
+                  "area_specific_resistance",
                   "specific_capacity", "sources", "notes"});
     CounterElectrodeMaterial c;
     c.name = name;
@@ -316,6 +321,8 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
     c.exchange_current.reference = n.quantity("exchange_current_density", dim::current_density);
     c.exchange_current.activation_energy =
         n.quantity("exchange_current_activation_energy", dim::molar_energy, 0.0);
+    c.exchange_current.reference_temperature =
+        n.quantity("exchange_current_reference_temperature", dim::temperature, 298.15);
     c.area_resistance = n.quantity("area_specific_resistance", dim::area_resistance, 0.0);
     c.specific_capacity = n.quantity("specific_capacity", dim::specific_charge, 0.0);
     return c;

@@ -29,10 +29,10 @@ std::string lower(std::string s) {
 // "10 hours" -> "10 h"; words for time units as PyBaMM writes them.
 std::string normalise_time_words(const std::string& s) {
     static const std::vector<std::pair<std::regex, std::string>> words = {
-        {std::regex(R"((\d)\s*(hours|hour|hrs|hr)\b)"), "$1 h"},
-        {std::regex(R"((\d)\s*(minutes|minute|mins)\b)"), "$1 min"},
-        {std::regex(R"((\d)\s*(seconds|second|secs|sec)\b)"), "$1 s"},
-        {std::regex(R"((\d)\s*(days)\b)"), "$1 day"},
+        {std::regex(R"((\d)\s*(hours|hour|hrs|hr)\b)", std::regex::icase), "$1 h"},
+        {std::regex(R"((\d)\s*(minutes|minute|mins)\b)", std::regex::icase), "$1 min"},
+        {std::regex(R"((\d)\s*(seconds|second|secs|sec)\b)", std::regex::icase), "$1 s"},
+        {std::regex(R"((\d)\s*(days|day)\b)", std::regex::icase), "$1 day"},
     };
     std::string out = s;
     for (const auto& [re, rep] : words) out = std::regex_replace(out, re, rep);
@@ -132,7 +132,12 @@ void check_step(const Step& s) {
         case Step::Kind::rest:
             if (s.duration <= 0 && !has_limit) throw std::invalid_argument("a rest needs a duration");
             break;
-        case Step::Kind::temperature: break;
+        case Step::Kind::temperature:
+            if (has_limit || s.duration > 0)
+                throw std::invalid_argument("a temperature step is instantaneous: no duration or limit (add a rest)");
+            if (!(s.temperature >= 200 && s.temperature <= 500))
+                throw std::invalid_argument("a temperature must lie between -73 degC and 227 degC");
+            break;
     }
 }
 
@@ -203,8 +208,8 @@ Step parse_step_string(const std::string& text) {
 namespace {
 
 Step parse_step_map(const ConfigNode& n) {
-    n.allow_only({"charge", "discharge", "hold", "rest", "temperature", "power", "duration",
-                  "until", "label"});
+    n.allow_only({"charge", "discharge", "hold", "rest", "temperature", "duration", "until",
+                  "label"});
     Step s;
     int kinds = 0;
     for (const char* k : {"charge", "discharge", "hold", "rest", "temperature"})
@@ -226,6 +231,8 @@ Step parse_step_map(const ConfigNode& n) {
             if (is_power) {
                 s.kind = Step::Kind::power;
                 s.power = q.value;
+                if (!(s.power > 0))
+                    n.fail(ch ? "charge" : "discharge", "a power must be positive (the key gives the direction)");
             } else {
                 s.kind = Step::Kind::current;
                 try {
@@ -336,19 +343,45 @@ Protocol parse_protocol(const ConfigNode& p) {
 
 std::string describe(const Step& s) { return s.label; }
 
+namespace {
+std::string quantity_text(double v, const char* unit) {
+    std::ostringstream os;
+    os.precision(12);
+    os << v << " " << unit;
+    return os.str();
+}
+}  // namespace
+
+// A step as a mapping that parse_step_map reads back to the same step.
+YAML::Node emit_step(const Step& s) {
+    YAML::Node n;
+    switch (s.kind) {
+        case Step::Kind::current:
+            n[s.direction > 0 ? "charge" : "discharge"] = s.current.text;
+            break;
+        case Step::Kind::power:
+            n[s.direction > 0 ? "charge" : "discharge"] = quantity_text(s.power, "W");
+            break;
+        case Step::Kind::voltage: n["hold"] = quantity_text(s.voltage, "V"); break;
+        case Step::Kind::rest: n["rest"] = true; break;
+        case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K"); break;
+    }
+    if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s");
+    if (!s.limits.empty()) {
+        YAML::Node u(YAML::NodeType::Sequence);
+        for (const auto& l : s.limits) u.push_back(l.text);
+        n["until"] = u;
+    }
+    n["label"] = s.label;
+    return n;
+}
+
 YAML::Node emit_protocol(const Protocol& p) {
     YAML::Node n;
-    if (p.c_rate_basis > 0) {
-        std::ostringstream os;
-        os.precision(10);
-        os << p.c_rate_basis / 3600.0 << " mAh/g";
-        n["c_rate_basis"] = os.str();
-    }
-    std::ostringstream sp;
-    sp << p.shoulder_potential << " V";
-    n["shoulder_potential"] = sp.str();
+    if (p.c_rate_basis > 0) n["c_rate_basis"] = quantity_text(p.c_rate_basis / 3600.0, "mAh/g");
+    n["shoulder_potential"] = quantity_text(p.shoulder_potential, "V");
     YAML::Node steps(YAML::NodeType::Sequence);
-    for (const auto& s : p.steps) steps.push_back(s.label);
+    for (const auto& s : p.steps) steps.push_back(emit_step(s));
     n["steps"] = steps;
     return n;
 }

@@ -32,6 +32,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
                      "output"});
     SimulationConfig c;
     c.name = root.string("name", c.name);
+    c.description = root.string("description", "");
     // User materials first: they may override library entries of the same name.
     if (root.has("materials")) {
         ConfigNode m = root["materials"];
@@ -68,6 +69,8 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
         c.solver.atol = s.in_range("atol", s.number("atol", c.solver.atol), 1e-16, 0.1, "in [1e-16, 0.1]");
         c.solver.max_step = s.quantity("max_step", dim::time, 0.0);
         c.solver.initial_step = s.quantity("initial_step", dim::time, 0.0);
+        if (c.solver.max_step < 0) s.fail("max_step", "must be >= 0 (0: unlimited), such as \"1 h\"");
+        if (c.solver.initial_step < 0) s.fail("initial_step", "must be >= 0 (0: IDA chooses)");
         c.solver.max_order = s.integer("max_order", 5);
         s.in_range("max_order", c.solver.max_order, 1, 5, "an integer from 1 to 5");
         c.solver.nonlinear_convergence_coefficient =
@@ -88,6 +91,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
         c.output.profile_interval = o.quantity("profile_interval", dim::time, c.output.profile_interval);
         c.output.flush_interval = o.quantity("flush_interval", dim::time, c.output.flush_interval);
         if (c.output.sample_interval < 0) o.fail("sample_interval", "must be >= 0");
+        if (c.output.flush_interval < 0) o.fail("flush_interval", "must be >= 0");
         if (c.output.profile_interval < 0) o.fail("profile_interval", "must be >= 0");
     }
     return c;
@@ -96,13 +100,15 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
 YAML::Node emit_config(const SimulationConfig& c) {
     YAML::Node n;
     n["name"] = c.name;
-    if (c.materials) n["materials"] = c.materials;
+    if (!c.description.empty()) n["description"] = c.description;
+    if (c.materials && c.materials.IsSequence() && c.materials.size() > 0) n["materials"] = c.materials;
     n["cell"] = emit_cell(c.cell);
     n["mesh"] = emit_mesh(c.mesh);
     YAML::Node s;
     s["rtol"] = c.solver.rtol;
     s["atol"] = c.solver.atol;
     s["max_step"] = std::to_string(c.solver.max_step) + " s";
+    s["initial_step"] = std::to_string(c.solver.initial_step) + " s";
     s["max_order"] = c.solver.max_order;
     s["nonlinear_convergence_coefficient"] = c.solver.nonlinear_convergence_coefficient;
     n["solver"] = s;
@@ -111,6 +117,7 @@ YAML::Node emit_config(const SimulationConfig& c) {
     o["file"] = c.output.file;
     o["sample_interval"] = std::to_string(c.output.sample_interval) + " s";
     o["profile_interval"] = std::to_string(c.output.profile_interval) + " s";
+    o["flush_interval"] = std::to_string(c.output.flush_interval) + " s";
     n["output"] = o;
     return n;
 }
@@ -355,10 +362,8 @@ RunResult Simulation::run(RunObserver* obs) {
                 if (step_done) break;
             }
             t = ida.time();
-            if (!ended || true) {
-                std::copy(ida.y(), ida.y() + n, y.begin());
-                std::copy(ida.yp(), ida.yp() + n, yp.begin());
-            }
+            std::copy(ida.y(), ida.y() + n, y.begin());
+            std::copy(ida.yp(), ida.yp() + n, yp.begin());
             if (shoulder_active) acc.s.shoulder_capacity += (y[model.idx_charge()] - q_shoulder0) * to_mAh_g;
             ss.end_time = t;
             ss.capacity = (y[model.idx_charge()] - q0) * to_mAh_g;
@@ -380,6 +385,7 @@ RunResult Simulation::run(RunObserver* obs) {
         result.status = RunStatus::failed;
         result.message = os.str();
         std::copy(ida.y(), ida.y() + n, y.begin());
+        t = ida.time();
     } catch (const Error& e) {
         if (std::string(e.what()) != "interrupted") throw;
         std::ostringstream os;
@@ -387,6 +393,7 @@ RunResult Simulation::run(RunObserver* obs) {
         result.status = RunStatus::interrupted;
         result.message = os.str();
         std::copy(ida.y(), ida.y() + n, y.begin());
+        t = ida.time();
     }
     if (acc.any) {
         CycleSummary cs = acc.finish();

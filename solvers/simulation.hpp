@@ -26,6 +26,7 @@ struct OutputSpec {
 
 struct SimulationConfig {
     std::string name = "ssbsim run";
+    std::string description;
     CellSpec cell;
     MeshSpec mesh;
     SolverSettings solver;
