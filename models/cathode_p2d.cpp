@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/constants.hpp"
+#include "models/dual.hpp"
 
 namespace ssbsim {
 
@@ -13,14 +14,15 @@ using constants::R;
 
 CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     : cell_(cell), ns_(mesh.separator), nc_(mesh.cathode), nr_(mesh.particle) {
-    if (cell_.cam.inert)
-        throw std::invalid_argument("the intercalation model needs an active (not inert) CAM");
-    block_ = 3 + nr_;
-    n_ = ns_ + nc_ * block_ + 3;
+    chemistry_ = cell_.chemistry;
+    chem_ = chemistry_.enabled;
+    intercalating_ = cell_.has_cam && !cell_.cam.inert;
+    block_ = 3 + nr_ + (chem_ ? n_extra : 0);
+    n_ = ns_ + nc_ * block_ + 3 + (chem_ ? n_ledger : 0);
     hs_ = cell_.separator_thickness / ns_;
     hc_ = cell_.thickness / nc_;
     a_ = 3.0 * cell_.eps_cam / cell_.particle_radius;
-    c_max_ = cell_.cam.c_max;
+    c_max_ = intercalating_ ? cell_.cam.c_max : 1.0;
     dr_ = cell_.particle_radius / nr_;
     rf2_.resize(nr_);
     vol_.resize(nr_);
@@ -32,9 +34,29 @@ CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
         vol_[i] = (ro * ro * ro - ri * ri * ri) / 3.0;
         shell_weight_[i] = (ro * ro * ro - ri * ri * ri) / Rp3;
     }
+    // Interface areas (MODEL.md section 3). Carbon surface a_C = rho_C eps_C SSA; the share
+    // next to CAM, w eps_CAM / (eps_CAM + eps_SE) with a configurable weight w, is the
+    // triple-phase boundary; the rest touches SE only. No CAM: no TPB.
+    double a_carbon = cell_.has_carbon ? cell_.carbon.density * cell_.eps_carbon *
+                                             cell_.carbon.specific_surface_area
+                                       : 0.0;
+    double share = cell_.eps_cam > 0
+                       ? std::min(1.0, chemistry_.tpb_weight * cell_.eps_cam / (cell_.eps_cam + cell_.eps_se))
+                       : 0.0;
+    a_site_[site_carbon] = a_carbon * (1.0 - share);
+    a_site_[site_tpb] = a_carbon * share;
+    a_site_[site_cam] = a_;
+    coating_pass_ = 1.0 - cell_.coating_blocking;
+    pressure_factor_ = 1.0 / (1.0 + cell_.stack_pressure / chemistry_.reference_pressure);
+    const auto& se = cell_.electrolyte;
+    se_shrink_ = se.molar_volume > 0 && se.decomposed_molar_volume > 0
+                     ? (se.molar_volume - se.decomposed_molar_volume) / (chemistry_.se_electrons * F)
+                     : 0.0;
     G_e_.resize(ns_ + nc_);
     sigma_.resize(nc_);
     dsigma_.resize(nc_);
+    dsigma_v_.resize(nc_);
+    src_.resize(nc_);
     set_temperature(cell_.temperature);
 }
 
@@ -93,14 +115,23 @@ void CathodeP2D::set_temperature(double T) {
     cam_sigma_varies_ = !cell_.cam.conductivity_log10_factor.empty();
     fill_log_table(cell_.cam.conductivity_log10_factor, sigma_cam_ref_, sigma_table_);
     i0_ref_ = cell_.cam.exchange_current.at(T);
-    D_ref_ = cell_.cam.diffusivity.at(T);
-    fill_log_table(cell_.cam.diffusivity_log10_factor, D_ref_, D_table_);
+    D_ref_ = intercalating_ ? cell_.cam.diffusivity.at(T) : 0.0;
+    fill_log_table(intercalating_ ? cell_.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
     i0_counter_ = cell_.counter.exchange_current.at(T);
+    for (int s = 0; s < n_sites; ++s) {
+        k_ox_[s] = chemistry_.site[s].k_ox.at(T);
+        k_red_[s] = chemistry_.site[s].k_red.at(T);
+    }
+    k_pristine_ = chemistry_.pristine_reduction.k.at(T);
+    k_oxygen_ = chemistry_.lattice_oxygen.k.at(T);
+    film_kappa_ = chemistry_.film_conductivity.at(T);
 }
 
-void CathodeP2D::set_control(ControlMode mode, double value) {
+void CathodeP2D::set_control(ControlMode mode, double value, double rate, double t0) {
     mode_ = mode;
     control_value_ = value;
+    control_rate_ = rate;
+    control_t0_ = t0;
 }
 
 double CathodeP2D::conductivity_solid(double c_outer, double* dsdc) const {
@@ -124,45 +155,218 @@ double CathodeP2D::counter_potential(double i_app, double* dphidi) const {
 
 namespace {
 // x^ac (1 - x)^aa, with the symmetric case (the usual one) as a single square root.
-inline double kinetic_powers(double x, double ac, double aa) {
-    if (ac == 0.5 && aa == 0.5) return std::sqrt(x * (1.0 - x));
-    return std::pow(x, ac) * std::pow(1.0 - x, aa);
+template <class T>
+T kinetic_powers(const T& x, double ac, double aa) {
+    using std::pow;
+    using std::sqrt;
+    if (ac == 0.5 && aa == 0.5) return sqrt(x * (1.0 - x));
+    return pow(x, ac) * pow(1.0 - x, aa);
 }
+
+template <class T>
+T clamp_value(const T& x, double lo, double hi) {
+    if (value(x) < lo) return T(lo);
+    if (value(x) > hi) return T(hi);
+    return x;
+}
+
+// Slots of the local input vector u of one cathode cell.
+enum Slot {
+    s_phi_e = 0, s_phi_s, s_j, s_c_inner, s_c_outer, s_c_mean, s_extra,
+    s_void_rate = s_extra + CathodeP2D::n_extra,
+    n_slots
+};
+using LocalDual = Dual<n_slots>;
 }  // namespace
 
-bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, double* Fr) {
+template <class T>
+void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead,
+                         T& sigma_factor, T& dphid_dv) const {
+    using std::exp;
+    using std::pow;
+    const ChemistrySpec& ch = chemistry_;
+    if (!chem_) {
+        theta = T(1.0);
+        phi_dead = T(0.0);
+        sigma_factor = T(1.0);
+        dphid_dv = T(0.0);
+        return;
+    }
+    const double p = pressure_factor_;
+    // Voids from SE shrinkage at CAM-adjacent sites, partly closed by stack pressure.
+    T ratio = exp(-v_void * (p / ch.void_scale));
+    // CAM breathing: contraction opens gaps (reversible), moderated by pressure.
+    T breath(1.0);
+    if (intercalating_ && !cell_.cam.volume_change.empty()) {
+        double dv = 0.0;
+        double xo = value(c_outer) / c_max_;
+        double rel = cell_.cam.volume_change(std::clamp(xo, 0.0, 1.0), &dv);
+        if (xo < 0.0 || xo > 1.0) dv = 0.0;
+        if (rel < 0.0) {
+            T contraction = apply(c_outer, -rel, -dv / c_max_);
+            breath = 1.0 - contraction * (ch.breathing_coefficient * p);
+            if (value(breath) < 0.05) breath = T(0.05);
+        }
+    }
+    theta = ratio * breath * ch.contact_initial;
+    // Particles start with contacts spread uniformly over theta_0 (1 -+ w); those whose
+    // contact falls below the threshold are isolated for good (voids only grow).
+    const double w = ch.heterogeneity, thr = ch.isolation_threshold;
+    T z = (thr / ratio - (1.0 - w)) / (2.0 * w);
+    if (value(z) <= 0.0) {
+        phi_dead = T(0.0);
+        dphid_dv = T(0.0);
+    } else if (value(z) >= 1.0) {
+        phi_dead = T(1.0);
+        dphid_dv = T(0.0);
+    } else {
+        phi_dead = z;
+        dphid_dv = (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
+    }
+    sigma_factor = ch.conductivity_exponent > 0 ? pow(ratio * breath, ch.conductivity_exponent) : T(1.0);
+}
+
+template <class T>
+void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
+    using std::exp;
+    const T dphi = u[s_phi_s] - u[s_phi_e];
+    const T j = u[s_j];
+    T theta, phi_dead, sigma_factor, dphid_dv;
+    if (chem_) {
+        contact(u[s_extra + x_void], u[s_c_outer], theta, phi_dead, sigma_factor, dphid_dv);
+    } else {
+        theta = T(1.0);
+        phi_dead = T(0.0);
+        sigma_factor = T(1.0);
+        dphid_dv = T(0.0);
+    }
+    out.sigma_factor = sigma_factor;
+    const T a_contact = a_ * (1.0 - phi_dead) * theta;  // connected CAM touching SE [1/m]
+
+    // Intercalation at the CAM/SE contact, with the interphase film in series.
+    if (intercalating_) {
+        const auto& cam = cell_.cam;
+        const double aa = cam.alpha_a, ac = cam.alpha_c;
+        T xs = (1.5 * u[s_c_outer] - 0.5 * u[s_c_inner]) / c_max_;
+        double dU = 0.0;
+        double Uv = cam.ocv(value(xs), &dU);
+        T U = apply(xs, Uv, dU);
+        T xi = clamp_value(xs, 1e-12, 1.0 - 1e-12);
+        T i0 = kinetic_powers(xi, ac, aa) * (i0_ref_ / std::pow(0.5, aa + ac));
+        T Rf = T(cell_.film_resistance);
+        if (chem_) Rf = Rf + u[s_extra + x_film] / film_kappa_;
+        T eta = dphi - U - j * Rf;
+        T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
+        out.kin = j - jbv;
+    } else {
+        out.kin = j;
+    }
+    out.surf_flux = theta * j / F;
+    out.src = a_contact * j;
+    for (auto& r : out.rate) r = T(0.0);
+    for (auto& q : out.q) q = T(0.0);
+    out.q[l_intercalation] = a_contact * j;
+    if (!chem_) return;
+
+    const ChemistrySpec& ch = chemistry_;
+    const double nF = ch.electrons_per_product * F;
+    // Site areas: the CAM site is the connected CAM/SE contact; coatings cover the CAM
+    // side of the TPB and the CAM/SE contact.
+    T area[n_sites] = {T(a_site_[site_carbon]), T(a_site_[site_tpb] * coating_pass_),
+                       a_contact * coating_pass_};
+    T r_ox_cam_side(0.0);
+    for (int s = 0; s < n_sites; ++s) {
+        const SiteKinetics& k = ch.site[s];
+        if (a_site_[s] <= 0.0) continue;
+        const T& rev = u[s_extra + x_rev + s];
+        const T& irr = u[s_extra + x_irr + s];
+        // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
+        T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
+        T r_ox = area[s] * g * (k_ox_[s] * exp((dphi - k.U_ox) * (k.alpha_ox * f_)));
+        T r_red = rev * (-k_red_[s] / k.passivation) * exp((dphi - k.U_red) * (-k.alpha_red * f_));
+        out.rate[x_rev + s] = (k.reversible_fraction * r_ox + r_red) / nF;
+        out.rate[x_irr + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
+        out.q[l_ox_rev + s] = k.reversible_fraction * r_ox;
+        out.q[l_ox_irr + s] = (1.0 - k.reversible_fraction) * r_ox;
+        out.q[l_reduction + s] = r_red;
+        out.src = out.src + r_ox + r_red;
+        if (s != site_carbon) r_ox_cam_side = r_ox_cam_side + r_ox;
+    }
+    // Pristine-SE reduction at the carbon surfaces (irreversible, self-passivating).
+    const double a_c_total = a_site_[site_carbon] + a_site_[site_tpb];
+    if (a_c_total > 0.0 && k_pristine_ > 0.0) {
+        const PassivatingReaction& r = ch.pristine_reduction;
+        T g = 1.0 / (1.0 + u[s_extra + x_pristine] / (a_c_total * r.passivation));
+        T rate = g * (-k_pristine_ * a_c_total) * exp((dphi - r.U) * (-r.alpha * f_));
+        out.rate[x_pristine] = -rate / nF;
+        out.q[l_pristine] = rate;
+        out.src = out.src + rate;
+    }
+    // Lattice-oxygen-driven SE oxidation at the CAM surface at high state of charge.
+    if (a_ > 0.0 && k_oxygen_ > 0.0) {
+        const PassivatingReaction& r = ch.lattice_oxygen;
+        T g = 1.0 / (1.0 + u[s_extra + x_oxygen] / (a_contact * r.passivation + 1e-300));
+        T rate = a_contact * g * (k_oxygen_ * exp((dphi - r.U) * (r.alpha * f_)));
+        out.rate[x_oxygen] = rate / nF;
+        out.q[l_oxygen] = rate;
+        out.src = out.src + rate;
+        r_ox_cam_side = r_ox_cam_side + rate;
+    }
+    if (a_ > 0.0) {
+        // Interphase growth and SE-shrinkage voids, per m2 of CAM surface.
+        out.rate[x_film] = r_ox_cam_side * (ch.film_molar_volume / nF / a_);
+        out.rate[x_void] = r_ox_cam_side * (se_shrink_ / a_);
+        // Lithium leaves with particles as they are isolated.
+        out.rate[x_trapped] = cell_.eps_cam * u[s_c_mean] * dphid_dv * u[s_void_rate];
+    }
+}
+
+void CathodeP2D::sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const {
+    double dbase = 0.0;
+    double base = conductivity_solid(y[idx_c(m, nr_ - 1)], &dbase);
+    if (!chem_) {
+        sigma_[m] = base;
+        *ds_dc = dbase;
+        *ds_dv = 0.0;
+        return;
+    }
+    Dual<2> v = Dual<2>::variable(y[idx_x(m, x_void)], 0);
+    Dual<2> c = Dual<2>::variable(y[idx_c(m, nr_ - 1)], 1);
+    Dual<2> theta, dead, factor, dd;
+    contact(v, c, theta, dead, factor, dd);
+    sigma_[m] = base * factor.v;
+    *ds_dc = dbase * factor.v + base * factor.d[1];
+    *ds_dv = base * factor.d[0];
+}
+
+bool CathodeP2D::residual(double t, const double* y, const double* yp, double* Fr) {
     const int N = ns_ + nc_;
     const double i_app = y[idx_current()];
     double dphib = 0.0;
     const double phi_b = counter_potential(i_app, &dphib);
-    const auto& cam = cell_.cam;
-    const double aa = cam.alpha_a, ac = cam.alpha_c;
-    const double i0_norm = 1.0 / std::pow(0.5, aa + ac);
+    Local<double> L;
+    double u[n_slots];
+    double ledger[n_ledger] = {};
 
-    for (int m = 0; m < nc_; ++m) sigma_[m] = conductivity_solid(y[idx_c(m, nr_ - 1)], &dsigma_[m]);
-
-    // Electrolyte charge balance over all cells.
-    for (int n = 0; n < N; ++n) {
-        double phi = y[idx_phi_e(n)];
-        double ie_left = n == 0 ? -G_e_[0] * (phi - phi_b) : -G_e_[n] * (phi - y[idx_phi_e(n - 1)]);
-        double ie_right = n + 1 < N ? -G_e_[n + 1] * (y[idx_phi_e(n + 1)] - phi) : 0.0;
-        double src = n >= ns_ ? hc_ * a_ * y[idx_j(n - ns_)] : 0.0;
-        Fr[idx_phi_e(n)] = ie_right - ie_left - src;
-    }
-    // Solid charge balance, particle diffusion and kinetics per cathode cell.
+    // Local terms per cathode cell: kinetics, particle surface, chemistry.
     for (int m = 0; m < nc_; ++m) {
-        double is_left = 0.0, is_right = -i_app;
-        if (m > 0) {
-            double G = 2.0 / (hc_ * (1.0 / sigma_[m - 1] + 1.0 / sigma_[m]));
-            is_left = -G * (y[idx_phi_s(m)] - y[idx_phi_s(m - 1)]);
+        u[s_phi_e] = y[idx_phi_e(ns_ + m)];
+        u[s_phi_s] = y[idx_phi_s(m)];
+        u[s_j] = y[idx_j(m)];
+        u[s_c_inner] = y[idx_c(m, nr_ - 2)];
+        u[s_c_outer] = y[idx_c(m, nr_ - 1)];
+        u[s_c_mean] = 0.0;
+        if (chem_) {
+            for (int i = 0; i < nr_; ++i) u[s_c_mean] += shell_weight_[i] * y[idx_c(m, i)];
+            for (int k = 0; k < n_extra; ++k) u[s_extra + k] = y[idx_x(m, k)];
+            u[s_void_rate] = yp[idx_x(m, x_void)];
         }
-        if (m + 1 < nc_) {
-            double G = 2.0 / (hc_ * (1.0 / sigma_[m] + 1.0 / sigma_[m + 1]));
-            is_right = -G * (y[idx_phi_s(m + 1)] - y[idx_phi_s(m)]);
-        }
-        const double j = y[idx_j(m)];
-        Fr[idx_phi_s(m)] = is_right - is_left + hc_ * a_ * j;
-
+        local_terms(u, L);
+        src_[m] = L.src;
+        Fr[idx_j(m)] = L.kin;
+        double dc = 0.0;
+        sigma_[m] = conductivity_solid(u[s_c_outer], &dc) * L.sigma_factor;
+        // Particle diffusion; the outer face carries the interfacial flux.
         const double* c = y + idx_c(m, 0);
         const double* cp = yp + idx_c(m, 0);
         double* Fc = Fr + idx_c(m, 0);
@@ -173,54 +377,70 @@ bool CathodeP2D::residual(double /*t*/, const double* y, const double* yp, doubl
                 double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max_);
                 q_out = rf2_[i] * D * (c[i + 1] - c[i]) / dr_;
             } else {
-                q_out = -rf2_[i] * j / F;
+                q_out = -rf2_[i] * L.surf_flux;
             }
             Fc[i] = cp[i] - (q_out - q_in) / vol_[i];
             q_in = q_out;
         }
-        // Surface concentration: linear extrapolation from the two outer shell centres
-        // (second order; continuous in time, so a current step does not jump c_surf).
-        double xs = (1.5 * c[nr_ - 1] - 0.5 * c[nr_ - 2]) / c_max_;
-        double U = cam.ocv(xs);
-        double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
-        double i0 = i0_ref_ * i0_norm * kinetic_powers(xi, ac, aa);
-        double eta = y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)] - U - j * cell_.film_resistance;
-        double jbv = i0 * (std::exp(aa * f_ * eta) - std::exp(-ac * f_ * eta));
-        Fr[idx_j(m)] = j - jbv;
+        if (chem_) {
+            for (int k = 0; k < n_extra; ++k) Fr[idx_x(m, k)] = yp[idx_x(m, k)] - L.rate[k];
+            for (int k = 0; k < n_ledger; ++k) ledger[k] += hc_ * L.q[k];
+        }
+    }
+    // Electrolyte charge balance over all cells.
+    for (int n = 0; n < N; ++n) {
+        double phi = y[idx_phi_e(n)];
+        double ie_left = n == 0 ? -G_e_[0] * (phi - phi_b) : -G_e_[n] * (phi - y[idx_phi_e(n - 1)]);
+        double ie_right = n + 1 < N ? -G_e_[n + 1] * (y[idx_phi_e(n + 1)] - phi) : 0.0;
+        double src = n >= ns_ ? hc_ * src_[n - ns_] : 0.0;
+        Fr[idx_phi_e(n)] = ie_right - ie_left - src;
+    }
+    // Solid charge balance.
+    for (int m = 0; m < nc_; ++m) {
+        double is_left = 0.0, is_right = -i_app;
+        if (m > 0) {
+            double G = 2.0 / (hc_ * (1.0 / sigma_[m - 1] + 1.0 / sigma_[m]));
+            is_left = -G * (y[idx_phi_s(m)] - y[idx_phi_s(m - 1)]);
+        }
+        if (m + 1 < nc_) {
+            double G = 2.0 / (hc_ * (1.0 / sigma_[m] + 1.0 / sigma_[m + 1]));
+            is_right = -G * (y[idx_phi_s(m + 1)] - y[idx_phi_s(m)]);
+        }
+        Fr[idx_phi_s(m)] = is_right - is_left + hc_ * src_[m];
     }
     // Control, charge and energy.
-    const int last = nc_ - 1;
     double V = potential_vs_li(y);
     double Vcell = V - cell_.counter.potential;
     switch (mode_) {
         case ControlMode::current: Fr[idx_current()] = i_app - control_value_; break;
-        case ControlMode::voltage: Fr[idx_current()] = V - control_value_; break;
+        case ControlMode::voltage:
+            Fr[idx_current()] = V - (control_value_ + control_rate_ * (t - control_t0_));
+            break;
         case ControlMode::power: Fr[idx_current()] = i_app * Vcell - control_value_; break;
         case ControlMode::rest: Fr[idx_current()] = i_app; break;
     }
-    (void)last;
     Fr[idx_charge()] = yp[idx_charge()] - i_app;
     Fr[idx_energy()] = yp[idx_energy()] - i_app * Vcell;
+    if (chem_)
+        for (int k = 0; k < n_ledger; ++k) Fr[idx_ledger(k)] = yp[idx_ledger(k)] - ledger[k];
     for (int k = 0; k < n_; ++k)
         if (!std::isfinite(Fr[k])) return false;
     return true;
 }
 
-void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double* /*yp*/,
+void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double* yp,
                           JacobianAssembler& J) {
     const int N = ns_ + nc_;
     const double i_app = y[idx_current()];
     double dphib = 0.0;
     counter_potential(i_app, &dphib);
     const auto& cam = cell_.cam;
-    const double aa = cam.alpha_a, ac = cam.alpha_c;
-    const double i0_norm = 1.0 / std::pow(0.5, aa + ac);
-    for (int m = 0; m < nc_; ++m) sigma_[m] = conductivity_solid(y[idx_c(m, nr_ - 1)], &dsigma_[m]);
+    for (int m = 0; m < nc_; ++m) sigma_node(y, m, &dsigma_[m], &dsigma_v_[m]);
 
-    // Electrolyte rows.
+    // Electrolyte rows: conduction part (sources below).
     for (int n = 0; n < N; ++n) {
         int row = idx_phi_e(n);
-        double diag = G_e_[n];  // from the left face (or counter face)
+        double diag = G_e_[n];
         if (n > 0) J.add(row, idx_phi_e(n - 1), -G_e_[n]);
         else J.add(row, idx_current(), -G_e_[0] * dphib);
         if (n + 1 < N) {
@@ -228,37 +448,72 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
             J.add(row, idx_phi_e(n + 1), -G_e_[n + 1]);
         }
         J.add(row, row, diag);
-        if (n >= ns_) J.add(row, idx_j(n - ns_), -hc_ * a_);
     }
+    LocalDual u[n_slots];
+    CathodeP2D::Local<LocalDual> L;
     for (int m = 0; m < nc_; ++m) {
         const int rs = idx_phi_s(m);
-        // Solid rows: faces to the neighbours, with conductivities depending on c_outer.
+        // Solid conduction with conductivities depending on c_outer (and voids).
         auto face = [&](int a, int b, double sign) {
-            // Contribution of flux -G (phi_b - phi_a) at a face between a and b, entering
-            // this row with `sign` (+1 for the right face, -1 for the left face).
             double inv = 1.0 / sigma_[a] + 1.0 / sigma_[b];
             double G = 2.0 / (hc_ * inv);
             double dphi = y[idx_phi_s(b)] - y[idx_phi_s(a)];
             J.add(rs, idx_phi_s(a), sign * G);
             J.add(rs, idx_phi_s(b), -sign * G);
-            // dG/dsigma_k = G^2 hc / (2 sigma_k^2)
-            double dGa = G * G * hc_ / (2 * sigma_[a] * sigma_[a]) * dsigma_[a];
-            double dGb = G * G * hc_ / (2 * sigma_[b] * sigma_[b]) * dsigma_[b];
-            J.add(rs, idx_c(a, nr_ - 1), -sign * dGa * dphi);
-            J.add(rs, idx_c(b, nr_ - 1), -sign * dGb * dphi);
+            double ka = G * G * hc_ / (2 * sigma_[a] * sigma_[a]);
+            double kb = G * G * hc_ / (2 * sigma_[b] * sigma_[b]);
+            J.add(rs, idx_c(a, nr_ - 1), -sign * ka * dsigma_[a] * dphi);
+            J.add(rs, idx_c(b, nr_ - 1), -sign * kb * dsigma_[b] * dphi);
+            if (chem_) {
+                J.add(rs, idx_x(a, x_void), -sign * ka * dsigma_v_[a] * dphi);
+                J.add(rs, idx_x(b, x_void), -sign * kb * dsigma_v_[b] * dphi);
+            }
         };
         if (m + 1 < nc_) face(m, m + 1, +1.0);
         else J.add(rs, idx_current(), -1.0);
         if (m > 0) face(m - 1, m, -1.0);
-        J.add(rs, idx_j(m), hc_ * a_);
+
+        // Local terms by forward-mode AD.
+        double c_mean = 0.0;
+        for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
+        u[s_phi_e] = LocalDual::variable(y[idx_phi_e(ns_ + m)], s_phi_e);
+        u[s_phi_s] = LocalDual::variable(y[idx_phi_s(m)], s_phi_s);
+        u[s_j] = LocalDual::variable(y[idx_j(m)], s_j);
+        u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr_ - 2)], s_c_inner);
+        u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr_ - 1)], s_c_outer);
+        u[s_c_mean] = LocalDual::variable(c_mean, s_c_mean);
+        for (int k = 0; k < n_extra; ++k)
+            u[s_extra + k] = LocalDual::variable(chem_ ? y[idx_x(m, k)] : 0.0, s_extra + k);
+        u[s_void_rate] = LocalDual::variable(chem_ ? yp[idx_x(m, x_void)] : 0.0, s_void_rate);
+        local_terms(u, L);
+
+        const int n_local = chem_ ? s_extra + n_extra : s_extra;
+        auto column = [&](int slot) {
+            switch (slot) {
+                case s_phi_e: return idx_phi_e(ns_ + m);
+                case s_phi_s: return idx_phi_s(m);
+                case s_j: return idx_j(m);
+                case s_c_inner: return idx_c(m, nr_ - 2);
+                case s_c_outer: return idx_c(m, nr_ - 1);
+                default: return idx_x(m, slot - s_extra);
+            }
+        };
+        // Emits row += scale * d(expr)/d(local inputs), with a fixed entry sequence.
+        auto emit = [&](int row, const LocalDual& e, double scale) {
+            for (int s = 0; s < n_local; ++s) {
+                if (s == s_c_mean) continue;
+                J.add(row, column(s), scale * e.d[s]);
+            }
+        };
+        emit(idx_phi_e(ns_ + m), L.src, -hc_);
+        emit(rs, L.src, hc_);
+        emit(idx_j(m), L.kin, 1.0);
 
         // Particle rows.
         const double* c = y + idx_c(m, 0);
-        const double j = y[idx_j(m)];
         for (int i = 0; i < nr_; ++i) {
             int row = idx_c(m, i);
             J.add(row, row, cj);
-            // Outer face of shell i.
             if (i + 1 < nr_) {
                 double dD = 0.0;
                 double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max_, &dD);
@@ -266,79 +521,95 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
                 double g = c[i + 1] - c[i];
                 double dq_dci = rf2_[i] / dr_ * (-D + dDdc * g);
                 double dq_dcn = rf2_[i] / dr_ * (D + dDdc * g);
-                // F_i -= q_out / vol_i ; F_{i+1} += q_out / vol_{i+1}
                 J.add(row, row, -dq_dci / vol_[i]);
                 J.add(row, row + 1, -dq_dcn / vol_[i]);
                 J.add(row + 1, row, dq_dci / vol_[i + 1]);
                 J.add(row + 1, row + 1, dq_dcn / vol_[i + 1]);
             } else {
-                J.add(row, idx_j(m), rf2_[i] / F / vol_[i]);
+                // F = c' - (q_out - q_in)/vol with q_out = -rf2 surf_flux.
+                emit(row, L.surf_flux, rf2_[i] / vol_[i]);
             }
         }
-        // Kinetics row.
-        const int rj = idx_j(m);
-        double xs = (1.5 * c[nr_ - 1] - 0.5 * c[nr_ - 2]) / c_max_;
-        double dU = 0.0;
-        double U = cam.ocv(xs, &dU);
-        double xi = std::clamp(xs, 1e-12, 1.0 - 1e-12);
-        double i0 = i0_ref_ * i0_norm * kinetic_powers(xi, ac, aa);
-        double di0 = xi == xs ? i0 * (ac / xi - aa / (1.0 - xi)) : 0.0;
-        double eta = y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)] - U - j * cell_.film_resistance;
-        double e1 = std::exp(aa * f_ * eta), e2 = std::exp(-ac * f_ * eta);
-        double g = e1 - e2;
-        double dg = f_ * (aa * e1 + ac * e2);
-        double dj_dxs = di0 * g - i0 * dg * dU;
-        J.add(rj, idx_phi_s(m), -i0 * dg);
-        J.add(rj, idx_phi_e(ns_ + m), i0 * dg);
-        J.add(rj, rj, 1.0 + i0 * dg * cell_.film_resistance);
-        J.add(rj, idx_c(m, nr_ - 1), -dj_dxs * 1.5 / c_max_);
-        J.add(rj, idx_c(m, nr_ - 2), dj_dxs * 0.5 / c_max_);
+        if (chem_) {
+            for (int k = 0; k < n_extra; ++k) {
+                int row = idx_x(m, k);
+                J.add(row, row, cj);
+                emit(row, L.rate[k], -1.0);
+            }
+            // The trapped-lithium rate depends on the particle mean and on the void rate.
+            const LocalDual& tr = L.rate[x_trapped];
+            for (int i = 0; i < nr_; ++i)
+                J.add(idx_x(m, x_trapped), idx_c(m, i), -tr.d[s_c_mean] * shell_weight_[i]);
+            J.add(idx_x(m, x_trapped), idx_x(m, x_void), -tr.d[s_void_rate] * cj);
+            for (int k = 0; k < n_ledger; ++k) emit(idx_ledger(k), L.q[k], -hc_);
+        }
     }
     // Control row: entries always present so the pattern is fixed.
     const int ri = idx_current(), last = nc_ - 1;
     double half = 0.5 * hc_ / sigma_[last];
     double dV_di = half + cell_.contact_resistance;
     double dV_dc = -i_app * 0.5 * hc_ / (sigma_[last] * sigma_[last]) * dsigma_[last];
+    double dV_dv = -i_app * 0.5 * hc_ / (sigma_[last] * sigma_[last]) * dsigma_v_[last];
     double Vcell = potential_vs_li(y) - cell_.counter.potential;
-    double a_i = 0, a_phi = 0, a_c = 0;
+    double a_i = 0, a_V = 0;
     switch (mode_) {
         case ControlMode::current: a_i = 1.0; break;
         case ControlMode::rest: a_i = 1.0; break;
-        case ControlMode::voltage: a_i = dV_di; a_phi = 1.0; a_c = dV_dc; break;
-        case ControlMode::power:
-            a_i = Vcell + i_app * dV_di; a_phi = i_app; a_c = i_app * dV_dc; break;
+        case ControlMode::voltage: a_i = dV_di; a_V = 1.0; break;
+        case ControlMode::power: a_i = Vcell + i_app * dV_di; a_V = i_app; break;
     }
     J.add(ri, ri, a_i);
-    J.add(ri, idx_phi_s(last), a_phi);
-    J.add(ri, idx_c(last, nr_ - 1), a_c);
+    J.add(ri, idx_phi_s(last), a_V);
+    J.add(ri, idx_c(last, nr_ - 1), a_V * dV_dc);
+    if (chem_) J.add(ri, idx_x(last, x_void), a_V * dV_dv);
     J.add(idx_charge(), idx_charge(), cj);
     J.add(idx_charge(), ri, -1.0);
     J.add(idx_energy(), idx_energy(), cj);
     J.add(idx_energy(), ri, -(Vcell + i_app * dV_di));
     J.add(idx_energy(), idx_phi_s(last), -i_app);
     J.add(idx_energy(), idx_c(last, nr_ - 1), -i_app * dV_dc);
+    if (chem_) {
+        J.add(idx_energy(), idx_x(last, x_void), -i_app * dV_dv);
+        for (int k = 0; k < n_ledger; ++k) J.add(idx_ledger(k), idx_ledger(k), cj);
+    }
 }
 
 void CathodeP2D::differential_ids(double* id) const {
     std::fill(id, id + n_, 0.0);
-    for (int m = 0; m < nc_; ++m)
+    for (int m = 0; m < nc_; ++m) {
         for (int i = 0; i < nr_; ++i) id[idx_c(m, i)] = 1.0;
+        if (chem_)
+            for (int k = 0; k < n_extra; ++k) id[idx_x(m, k)] = 1.0;
+    }
     id[idx_charge()] = 1.0;
     id[idx_energy()] = 1.0;
+    if (chem_)
+        for (int k = 0; k < n_ledger; ++k) id[idx_ledger(k)] = 1.0;
 }
 
 void CathodeP2D::absolute_tolerances(double s, double* atol) const {
-    const double q_scale = cell_.loading * cell_.cam.theoretical_capacity;  // [C/m2]
+    const double q_scale = cell_.basis_loading() * 278.0 * 3600.0;  // ~ a full charge [C/m2]
+    const double c_scale = intercalating_ ? c_max_ : 1.0;
+    // Product inventories on the scale of a passivating layer on the carbon surface.
+    const double xi_scale = std::max(1e-6, (a_site_[site_carbon] + a_site_[site_tpb] + a_) * 1e-6);
     for (int n = 0; n < ns_; ++n) atol[n] = s;  // potentials, scale 1 V
     for (int m = 0; m < nc_; ++m) {
         atol[idx_phi_e(ns_ + m)] = s;
         atol[idx_phi_s(m)] = s;
         atol[idx_j(m)] = s;  // scale 1 A/m2
-        for (int i = 0; i < nr_; ++i) atol[idx_c(m, i)] = s * c_max_;
+        for (int i = 0; i < nr_; ++i) atol[idx_c(m, i)] = s * c_scale;
+        if (chem_) {
+            for (int k = 0; k < n_extra; ++k) atol[idx_x(m, k)] = s * xi_scale;
+            atol[idx_x(m, x_film)] = s * 1e-9;
+            atol[idx_x(m, x_void)] = s * 1e-9;
+            atol[idx_x(m, x_trapped)] = s * c_max_ * std::max(cell_.eps_cam, 1e-3);
+        }
     }
     atol[idx_current()] = s;
     atol[idx_charge()] = s * q_scale;
     atol[idx_energy()] = s * q_scale * 4.0;
+    if (chem_)
+        for (int k = 0; k < n_ledger; ++k) atol[idx_ledger(k)] = s * q_scale;
 }
 
 std::string CathodeP2D::variable_name(int k) const {
@@ -346,30 +617,93 @@ std::string CathodeP2D::variable_name(int k) const {
     if (k == idx_current()) return "current density i_app";
     if (k == idx_charge()) return "charge passed Q";
     if (k == idx_energy()) return "energy passed E";
+    if (k > idx_energy()) {
+        static const char* names[] = {"intercalation", "SE oxidation reversible (carbon)",
+            "SE oxidation reversible (TPB)", "SE oxidation reversible (CAM)",
+            "SE oxidation irreversible (carbon)", "SE oxidation irreversible (TPB)",
+            "SE oxidation irreversible (CAM)", "product reduction (carbon)",
+            "product reduction (TPB)", "product reduction (CAM)", "lattice-oxygen SE oxidation",
+            "pristine-SE reduction"};
+        return std::string("cumulative charge: ") + names[k - idx_energy() - 1];
+    }
     int m = (k - ns_) / block_, o = (k - ns_) % block_;
     std::string where = " at cathode cell " + std::to_string(m);
     if (o == 0) return "phi_e" + where;
     if (o == 1) return "phi_s" + where;
     if (o == 2) return "intercalation current j" + where;
-    return "c_s[shell " + std::to_string(o - 3) + "]" + where;
+    if (o < 3 + nr_) return "c_s[shell " + std::to_string(o - 3) + "]" + where;
+    static const char* extras[] = {"reversible products (carbon)", "reversible products (TPB)",
+        "reversible products (CAM)", "irreversible products (carbon)", "irreversible products (TPB)",
+        "irreversible products (CAM)", "lattice-oxygen products", "pristine-reduction products",
+        "interphase thickness", "void volume", "trapped lithium"};
+    return std::string(extras[o - 3 - nr_]) + where;
 }
 
 void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
     std::fill(y, y + n_, 0.0);
     std::fill(yp, yp + n_, 0.0);
-    double U = cell_.cam.ocv(x0);
+    double U = intercalating_ ? cell_.cam.ocv(x0)
+                              : (cell_.initial_potential_inert > 0 ? cell_.initial_potential_inert : 2.5);
     for (int m = 0; m < nc_; ++m) {
         y[idx_phi_s(m)] = U;
-        for (int i = 0; i < nr_; ++i) y[idx_c(m, i)] = x0 * c_max_;
+        for (int i = 0; i < nr_; ++i) y[idx_c(m, i)] = intercalating_ ? x0 * c_max_ : 0.0;
     }
 }
 
 double CathodeP2D::potential_vs_li(const double* y) const {
     const int last = nc_ - 1;
-    double ds = 0.0;
-    double s = conductivity_solid(y[idx_c(last, nr_ - 1)], &ds);
+    double dc = 0.0, dv = 0.0;
+    sigma_node(y, last, &dc, &dv);
     double i = y[idx_current()];
-    return y[idx_phi_s(last)] + i * (0.5 * hc_ / s + cell_.contact_resistance);
+    return y[idx_phi_s(last)] + i * (0.5 * hc_ / sigma_[last] + cell_.contact_resistance);
+}
+
+namespace {
+struct ContactValues {
+    double theta, dead, factor;
+};
+}  // namespace
+
+double CathodeP2D::dead_fraction(const double* y) const {
+    if (!chem_) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < nc_; ++m) {
+        double th, dead, fac, dd;
+        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
+        s += dead;
+    }
+    return s / nc_;
+}
+
+double CathodeP2D::mean_contact(const double* y) const {
+    if (!chem_) return 1.0;
+    double s = 0.0;
+    for (int m = 0; m < nc_; ++m) {
+        double th, dead, fac, dd;
+        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
+        s += th;
+    }
+    return s / nc_;
+}
+
+double CathodeP2D::mean_film_resistance(const double* y) const {
+    double s = 0.0;
+    for (int m = 0; m < nc_; ++m)
+        s += cell_.film_resistance + (chem_ ? y[idx_x(m, x_film)] / film_kappa_ : 0.0);
+    return s / nc_;
+}
+
+double CathodeP2D::isolated_deficit(const double* y) const {
+    if (!chem_ || !intercalating_) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < nc_; ++m) {
+        double th, dead, fac, dd;
+        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
+        double c_mean = 0.0;
+        for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
+        s += hc_ * (dead * cell_.eps_cam * c_mean - y[idx_x(m, x_trapped)]);
+    }
+    return s;
 }
 
 double CathodeP2D::mean_stoichiometry(const double* y, int m) const {
@@ -389,7 +723,16 @@ double CathodeP2D::surface_stoichiometry(const double* y, int m) const {
 }
 
 double CathodeP2D::lithium_in_solid(const double* y) const {
-    return mean_stoichiometry(y) * c_max_ * cell_.eps_cam * cell_.thickness;
+    if (!intercalating_) return 0.0;
+    if (!chem_) return mean_stoichiometry(y) * c_max_ * cell_.eps_cam * cell_.thickness;
+    // Connected particles carry (1 - phi_dead) of the CAM; isolated ones their own inventory.
+    double s = 0.0;
+    for (int m = 0; m < nc_; ++m) {
+        double th, dead, fac, dd;
+        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
+        s += hc_ * ((1.0 - dead) * cell_.eps_cam * mean_stoichiometry(y, m) * c_max_ + y[idx_x(m, x_trapped)]);
+    }
+    return s;
 }
 
 std::vector<double> CathodeP2D::cell_centres() const {

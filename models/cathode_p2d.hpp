@@ -3,8 +3,10 @@
 //
 // State, ordered node by node so the Jacobian stays narrowly banded:
 //   separator cells n = 0..Ns-1:      phi_e
-//   cathode cells m = 0..Nc-1:        phi_e, phi_s, j, c_0 .. c_{Nr-1}
-//   globals:                          i_app, Q, E
+//   cathode cells m = 0..Nc-1:        phi_e, phi_s, j, c_0 .. c_{Nr-1}, [chemistry states]
+//   globals:                          i_app, Q, E, [ledger charges]
+// With the SE chemistry on (MODEL.md 3-7), each cathode cell adds 11 states (see Extra)
+// and the globals add 12 cumulative charges per reaction and site (see Ledger).
 // phi_e, phi_s [V] are referred to the counter-electrode terminal shifted by its OCV, so
 // the cathode potential vs Li/Li+ is phi_s at the current collector plus contact drop.
 // j [A/m2] is the intercalation current per CAM area, > 0 for oxidation (delithiation).
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "models/cell.hpp"
+#include "models/chemistry.hpp"
 #include "models/interpolation.hpp"
 #include "solvers/dae_model.hpp"
 
@@ -41,7 +44,8 @@ public:
     double temperature() const { return T_; }
     // Current control: value is i_app [A/m2] (> 0 charge); voltage: V vs Li/Li+;
     // power: W per cell area [W/m2] (> 0 charge).
-    void set_control(ControlMode mode, double value);
+    // Voltage control may ramp: target = value + rate (t - t0) [V, V/s, s].
+    void set_control(ControlMode mode, double value, double rate = 0.0, double t0 = 0.0);
     ControlMode control_mode() const { return mode_; }
 
     // A consistent-at-rest state: uniform stoichiometry x0, potentials at equilibrium.
@@ -57,15 +61,47 @@ public:
     int idx_phi_s(int m) const { return ns_ + m * block_ + 1; }
     int idx_j(int m) const { return ns_ + m * block_ + 2; }
     int idx_c(int m, int i) const { return ns_ + m * block_ + 3 + i; }
-    int idx_current() const { return n_ - 3; }
-    int idx_charge() const { return n_ - 2; }
-    int idx_energy() const { return n_ - 1; }
+    int idx_x(int m, int k) const { return ns_ + m * block_ + 3 + nr_ + k; }
+    int idx_current() const { return ns_ + nc_ * block_; }
+    int idx_charge() const { return idx_current() + 1; }
+    int idx_energy() const { return idx_current() + 2; }
+    int idx_ledger(int k) const { return idx_current() + 3 + k; }
+
+    // Per-cathode-cell chemistry states [mol/m3 electrode unless noted].
+    enum Extra {
+        x_rev = 0,        // + site: reversible SE-oxidation products
+        x_irr = 3,        // + site: irreversible SE-oxidation products
+        x_oxygen = 6,     // lattice-oxygen-driven products at the CAM surface
+        x_pristine = 7,   // pristine-SE reduction products
+        x_film = 8,       // interphase thickness [m]
+        x_void = 9,       // void volume per CAM area from SE shrinkage [m]
+        x_trapped = 10,   // lithium in isolated CAM
+        n_extra = 11
+    };
+    // Cumulative charges per electrode area [C/m2], > 0 oxidation.
+    enum Ledger {
+        l_intercalation = 0,
+        l_ox_rev = 1,     // + site
+        l_ox_irr = 4,     // + site
+        l_reduction = 7,  // + site (negative: reduction of reversible products)
+        l_oxygen = 10,
+        l_pristine = 11,  // negative
+        n_ledger = 12
+    };
+    bool chemistry() const { return chem_; }
+    bool intercalating() const { return intercalating_; }
 
     // Observables from a state.
     double potential_vs_li(const double* y) const;  // cathode potential vs Li/Li+ [V]
     double cell_voltage(const double* y) const { return potential_vs_li(y) - cell_.counter.potential; }
     double current_density(const double* y) const { return y[idx_current()]; }
-    double lithium_in_solid(const double* y) const;  // [mol/m2 of cell]
+    double lithium_in_solid(const double* y) const;  // CAM, connected + isolated [mol/m2 of cell]
+    // Lithium missing from isolated CAM relative to connected CAM [mol/m2]: what the dead
+    // particles would hold if they followed the connected ones.
+    double isolated_deficit(const double* y) const;
+    double dead_fraction(const double* y) const;      // volume-averaged isolated CAM fraction
+    double mean_contact(const double* y) const;       // volume-averaged theta_c
+    double mean_film_resistance(const double* y) const;  // [ohm m2]
     double surface_stoichiometry(const double* y, int m) const;
     double mean_stoichiometry(const double* y, int m) const;
     double mean_stoichiometry(const double* y) const;
@@ -73,6 +109,24 @@ public:
 
     const CellSpec& cell() const { return cell_; }
     double specific_area() const { return a_; }  // a_CAM [1/m]
+    double site_area(int s) const { return a_site_[s]; }  // before contact/coating [1/m]
+
+    // Local source terms of one cathode cell, templated for value (double) and Jacobian
+    // (Dual) evaluation. Inputs u: see the slot enum in cathode_p2d.cpp.
+    template <class T>
+    struct Local {
+        T src;          // faradaic current per electrode volume, all reactions [A/m3]
+        T kin;          // intercalation kinetics residual [A/m2]
+        T surf_flux;    // Li flux out of the particle surface [mol/m2/s]
+        T sigma_factor; // contact factor on the solid conductivity
+        T rate[n_extra];
+        T q[n_ledger];  // volumetric currents per ledger entry [A/m3]
+    };
+    template <class T>
+    void local_terms(const T* u, Local<T>& out) const;
+    template <class T>
+    void contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead, T& sigma_factor,
+                 T& dphid_dv) const;
 
 private:
     double conductivity_solid(double c_outer, double* dsdc) const;
@@ -104,6 +158,15 @@ private:
 
     CellSpec cell_;
     int ns_, nc_, nr_, block_, n_;
+    bool chem_ = false, intercalating_ = true;
+    ChemistrySpec chemistry_;
+    double a_site_[n_sites] = {0, 0, 0};  // carbon DPB, TPB, CAM surface (before contact) [1/m]
+    double coating_pass_ = 1.0;           // 1 - coating blocking factor
+    double pressure_factor_ = 1.0;        // 1 / (1 + P / P_ref)
+    double se_shrink_ = 0.0;              // (V_SE - V_decomposed) / n_SE F [m3/C]
+    // Temperature-dependent chemistry rates.
+    double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0};
+    double k_pristine_ = 0.0, k_oxygen_ = 0.0, film_kappa_ = 1.0;
     double hs_, hc_;  // cell widths [m]
     double a_;        // CAM surface per electrode volume [1/m]
     double c_max_;
@@ -123,10 +186,12 @@ private:
     std::vector<double> sigma_table_;  // bulk CAM conductivity on the same grid
 
     ControlMode mode_ = ControlMode::rest;
-    double control_value_ = 0.0;
+    double control_value_ = 0.0, control_rate_ = 0.0, control_t0_ = 0.0;
 
     // Scratch, sized once.
-    std::vector<double> sigma_, dsigma_;
+    mutable std::vector<double> sigma_;
+    std::vector<double> dsigma_, dsigma_v_, src_;
+    void sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const;
 };
 
 }  // namespace ssbsim

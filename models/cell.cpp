@@ -108,16 +108,39 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     cat.allow_only({"active_material", "electrolyte", "carbon", "coating", "composition",
                     "porosity", "loading", "thickness", "particle_radius", "ionic_tortuosity",
                     "electronic_tortuosity", "contact_resistance", "film_resistance",
-                    "initial_stoichiometry", "initial_potential"});
-    c.cam = lib.active(cat.string("active_material"), cat.at("active_material"));
+                    "initial_stoichiometry", "initial_potential", "reference_loading"});
+    const std::string cam_name = cat.string("active_material");
+    c.has_cam = cam_name != "none";
+    if (c.has_cam) {
+        c.cam = lib.active(cam_name, cat.at("active_material"));
+    } else {
+        c.cam = ActiveMaterial{};
+        c.cam.name = "none";
+        c.cam.inert = true;
+        c.cam.density = 1.0;
+    }
     c.electrolyte = lib.electrolyte(cat.string("electrolyte", "Li6PS5Cl"),
                                     cat["electrolyte"].defined() ? cat["electrolyte"] : cat);
     std::string carbon = cat.string("carbon", "none");
     c.has_carbon = carbon != "none";
     if (c.has_carbon) c.carbon = lib.carbon(carbon, cat.at("carbon"));
-    c.coating = cat.string("coating", "none");
-    if (c.coating == "none") c.coating.clear();
-    else lib.coating(c.coating, cat.at("coating"));
+    // Coating: a name, or {material, blocking}; blocking is the share of the CAM-side and
+    // TPB SE reaction the shell suppresses (assumed 0.8 when only the name is given).
+    ConfigNode coat = cat["coating"];
+    if (coat.is_map()) {
+        coat.allow_only({"material", "blocking"});
+        c.coating = coat.string("material");
+        c.coating_blocking = coat.in_range("blocking", coat.number("blocking", 0.8), 0.0, 1.0, "a fraction in [0, 1]");
+    } else {
+        c.coating = cat.string("coating", "none");
+        c.coating_blocking = 0.8;
+    }
+    if (c.coating == "none") {
+        c.coating.clear();
+        c.coating_blocking = 0.0;
+    } else {
+        lib.coating(c.coating, coat.is_map() ? coat.at("material") : coat);
+    }
 
     c.porosity = cat.number("porosity", 0.0);
     cat.in_range("porosity", c.porosity, 0.0, 0.9, "a fraction in [0, 0.9]");
@@ -125,7 +148,7 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     ConfigNode comp = cat.at("composition");
     comp.allow_only({"basis", "active_material", "electrolyte", "carbon"});
     std::string basis = comp.string("basis", "mass");
-    double w_cam = comp.number("active_material");
+    double w_cam = comp.number("active_material", 0.0);
     double w_se = comp.number("electrolyte");
     double w_c = comp.number("carbon", 0.0);
     for (auto [k, v] : {std::pair<const char*, double>{"active_material", w_cam},
@@ -133,13 +156,14 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
         comp.in_range(k, v, 0.0, 1.0, "a fraction in [0, 1]");
     if (w_c > 0 && !c.has_carbon)
         comp.fail("carbon", "a carbon fraction is given but cathode.carbon is 'none'");
-    if (!(w_cam > 0)) comp.fail("active_material", "the active-material fraction must be > 0");
+    if (c.has_cam && !(w_cam > 0)) comp.fail("active_material", "the active-material fraction must be > 0");
+    if (!c.has_cam && w_cam != 0) comp.fail("active_material", "active_material is 'none': its fraction must be 0");
     if (!(w_se > 0)) comp.fail("electrolyte", "the electrolyte fraction must be > 0");
     if (basis == "mass") {
         double sum = w_cam + w_se + w_c;
         if (std::fabs(sum - 1.0) > 1e-6)
             comp.fail("mass fractions sum to " + std::to_string(sum) + "; they must sum to 1");
-        double v_cam = w_cam / c.cam.density, v_se = w_se / c.electrolyte.density,
+        double v_cam = c.has_cam ? w_cam / c.cam.density : 0.0, v_se = w_se / c.electrolyte.density,
                v_c = c.has_carbon ? w_c / c.carbon.density : 0.0;
         double v = v_cam + v_se + v_c;
         double solid = 1.0 - c.porosity;
@@ -168,6 +192,14 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     }
 
     bool has_loading = cat.has("loading"), has_thickness = cat.has("thickness");
+    if (cat.has("reference_loading"))
+        c.reference_loading = plausible(cat, "reference_loading", dim::areal_mass, 1e-5, 2.0, "11.5 mg/cm2");
+    if (!c.has_cam) {
+        if (!has_thickness || !cat.has("reference_loading"))
+            cat.fail("a cell without CAM needs 'thickness' and 'reference_loading' (the CAM mass per "
+                     "area capacities refer to, such as \"11.5 mg/cm2\")");
+        if (has_loading) cat.fail("loading", "a cell without CAM has no CAM loading; use reference_loading");
+    }
     if (has_loading == has_thickness)
         cat.fail("give exactly one of 'loading' (CAM mass per area, such as \"11.5 mg/cm2\") "
                  "and 'thickness' (such as \"60 um\")");
@@ -177,8 +209,11 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     } else {
         c.thickness = plausible(cat, "thickness", dim::length, 1e-7, 1e-2, "60 um");
         c.loading = c.thickness * c.cam.density * c.eps_cam;
+        if (c.has_cam && c.cam.inert && c.reference_loading <= 0) c.reference_loading = c.loading;
     }
-    c.particle_radius = plausible(cat, "particle_radius", dim::length, 1e-9, 1e-4, "2.5 um");
+    c.particle_radius = c.has_cam || cat.has("particle_radius")
+                            ? plausible(cat, "particle_radius", dim::length, 1e-9, 1e-4, "2.5 um")
+                            : 1e-6;
     if (!(c.particle_radius > 0 && c.particle_radius < c.thickness))
         cat.fail("particle_radius", "must be positive and smaller than the electrode thickness");
     // Default: Bruggeman, tau = eps^-0.5.
@@ -193,6 +228,7 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
         cat.fail("give at most one of initial_stoichiometry and initial_potential");
     if (c.cam.inert) {
         c.initial_stoichiometry = 0.0;
+        if (cat.has("initial_potential")) c.initial_potential_inert = cat.quantity("initial_potential", dim::voltage);
     } else if (cat.has("initial_potential")) {
         double U = cat.quantity("initial_potential", dim::voltage);
         double lo = c.cam.ocv(1.0), hi = c.cam.ocv(0.0);
@@ -228,10 +264,15 @@ YAML::Node emit_cell(const CellSpec& c) {
     sep["tortuosity"] = c.separator_tortuosity;
     n["separator"] = sep;
     YAML::Node cat;
-    cat["active_material"] = c.cam.name;
+    cat["active_material"] = c.has_cam ? c.cam.name : std::string("none");
     cat["electrolyte"] = c.electrolyte.name;
     cat["carbon"] = c.has_carbon ? c.carbon.name : std::string("none");
-    cat["coating"] = c.coating.empty() ? std::string("none") : c.coating;
+    if (c.coating.empty()) {
+        cat["coating"] = "none";
+    } else {
+        cat["coating"]["material"] = c.coating;
+        cat["coating"]["blocking"] = c.coating_blocking;
+    }
     YAML::Node comp;
     comp["basis"] = "volume";
     double solid = c.eps_cam + c.eps_se + c.eps_carbon;
@@ -240,13 +281,17 @@ YAML::Node emit_cell(const CellSpec& c) {
     comp["carbon"] = c.eps_carbon / solid;
     cat["composition"] = comp;
     cat["porosity"] = c.porosity;
-    cat["loading"] = fmt(c.loading * 1e2, "mg/cm2");  // kg/m2 -> mg/cm2
+    if (c.has_cam) cat["loading"] = fmt(c.loading * 1e2, "mg/cm2");  // kg/m2 -> mg/cm2
+    else cat["thickness"] = fmt(c.thickness * 1e6, "um");
+    if (c.reference_loading > 0 && (!c.has_cam || c.reference_loading != c.loading))
+        cat["reference_loading"] = fmt(c.reference_loading * 1e2, "mg/cm2");
     cat["particle_radius"] = fmt(c.particle_radius * 1e6, "um");
     cat["ionic_tortuosity"] = c.ionic_tortuosity;
     cat["electronic_tortuosity"] = c.electronic_tortuosity;
     cat["contact_resistance"] = fmt(c.contact_resistance * 1e4, "ohm cm2");
     cat["film_resistance"] = fmt(c.film_resistance * 1e4, "ohm cm2");
-    cat["initial_stoichiometry"] = c.initial_stoichiometry;
+    if (!c.cam.inert) cat["initial_stoichiometry"] = c.initial_stoichiometry;
+    else if (c.initial_potential_inert > 0) cat["initial_potential"] = fmt(c.initial_potential_inert, "V");
     n["cathode"] = cat;
     return n;
 }

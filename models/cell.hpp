@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "models/chemistry.hpp"
 #include "models/materials.hpp"
 
 namespace ssbsim {
@@ -37,6 +38,9 @@ struct CellSpec {
     bool has_carbon = false;
     Carbon carbon;
     std::string coating;                // empty: uncoated
+    double coating_blocking = 0.0;      // share of CAM-side SE reaction a coating blocks
+    bool has_cam = true;                // false: carbon + SE electrode (no CAM)
+    double reference_loading = 0.0;     // mass basis of capacities when set [kg/m2]
     double eps_cam = 0.0, eps_se = 0.0, eps_carbon = 0.0, porosity = 0.0;  // volume fractions
     double thickness = 0.0;             // [m]
     double loading = 0.0;               // CAM mass per area [kg/m2]
@@ -46,9 +50,14 @@ struct CellSpec {
     double contact_resistance = 0.0;    // cathode/current-collector [ohm m2]
     double film_resistance = 0.0;       // R_film,0 in series with intercalation [ohm m2]
     double initial_stoichiometry = 0.99;
+    double initial_potential_inert = 0.0;  // cells without intercalation: starting potential [V]
+
+    ChemistrySpec chemistry;            // SE redox, interphase, contact (MODEL.md 3-6)
 
     // Convenience.
     double cam_mass() const { return loading * area; }  // [kg]
+    // Mass per area that capacities (mAh/g) and C-rates refer to [kg/m2].
+    double basis_loading() const { return reference_loading > 0 ? reference_loading : loading; }
 };
 
 // Parses `cell` against the material library. Errors name file, line and key.
