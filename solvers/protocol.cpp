@@ -162,6 +162,7 @@ Step parse_step_string(const std::string& text) {
     static const std::regex hold(R"(^hold\s+at\s+(.+?\s*V)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
     static const std::regex rest(R"(^rest\s+for\s+(.+)$)", std::regex::icase);
     static const std::regex temp(R"(^set\s+temperature\s+to\s+(.+)$)", std::regex::icase);
+    static const std::regex ramp(R"(^ramp\s+from\s+(.+?\s*V)\s+to\s+(.+?\s*V)\s+over\s+(.+)$)", std::regex::icase);
     if (std::regex_match(t, m, cc)) {
         s.direction = lower(m[1]) == "charge" ? 1 : -1;
         std::string what = trim(m[2]);
@@ -192,6 +193,13 @@ Step parse_step_string(const std::string& text) {
     } else if (std::regex_match(t, m, rest)) {
         s.kind = Step::Kind::rest;
         s.duration = parse_duration(m[1]);
+    } else if (std::regex_match(t, m, ramp)) {
+        s.kind = Step::Kind::voltage;
+        s.ramp = true;
+        s.voltage = parse_as(trim(m[1]), dim::voltage);
+        s.ramp_end = parse_as(trim(m[2]), dim::voltage);
+        s.duration = parse_duration(m[3]);
+        s.direction = s.ramp_end > s.voltage ? 1 : -1;
     } else if (std::regex_match(t, m, temp)) {
         s.kind = Step::Kind::temperature;
         s.temperature = parse_as(trim(m[1]), dim::temperature);
@@ -199,7 +207,8 @@ Step parse_step_string(const std::string& text) {
         throw std::invalid_argument(
             "cannot read step '" + s.label +
             "'; expected forms like \"Charge at C/50 until 4.3 V\", \"Discharge at 5.5 mA/g until "
-            "2.0 V\", \"Hold at 4.3 V for 10 hours\", \"Rest for 1 h\", \"Set temperature to 30 degC\"");
+            "2.0 V\", \"Hold at 4.3 V for 10 hours\", \"Rest for 1 h\", \"Set temperature to 30 degC\", "
+            "\"Ramp from 2.5 V to 4.3 V over 34 hours\"");
     }
     check_step(s);
     return s;
@@ -208,14 +217,14 @@ Step parse_step_string(const std::string& text) {
 namespace {
 
 Step parse_step_map(const ConfigNode& n) {
-    n.allow_only({"charge", "discharge", "hold", "rest", "temperature", "duration", "until",
+    n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "duration", "until",
                   "label"});
     Step s;
     int kinds = 0;
-    for (const char* k : {"charge", "discharge", "hold", "rest", "temperature"})
+    for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature"})
         kinds += n.has(k) ? 1 : 0;
     if (kinds != 1)
-        n.fail("a step needs exactly one of charge, discharge, hold, rest, temperature");
+        n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature");
     try {
         if (n.has("charge") || n.has("discharge")) {
             bool ch = n.has("charge");
@@ -246,6 +255,16 @@ Step parse_step_map(const ConfigNode& n) {
             s.kind = Step::Kind::voltage;
             s.voltage = n.quantity("hold", dim::voltage);
             s.label = "Hold at " + n.string("hold");
+        } else if (n.has("ramp")) {
+            ConfigNode r = n["ramp"];
+            if (!r.is_sequence() || r.size() != 2) n.fail("ramp", "expected [start, end], such as [\"2.5 V\", \"4.3 V\"]");
+            s.kind = Step::Kind::voltage;
+            s.ramp = true;
+            s.voltage = r[0].quantity(dim::voltage);
+            s.ramp_end = r[1].quantity(dim::voltage);
+            s.direction = s.ramp_end > s.voltage ? 1 : -1;
+            if (!n.has("duration")) n.fail("a ramp needs a duration");
+            s.label = "Ramp from " + r[0].string() + " to " + r[1].string();
         } else if (n.has("rest")) {
             s.kind = Step::Kind::rest;
             if (n["rest"].is_scalar() && n.string("rest") != "true") {
@@ -362,7 +381,14 @@ YAML::Node emit_step(const Step& s) {
         case Step::Kind::power:
             n[s.direction > 0 ? "charge" : "discharge"] = quantity_text(s.power, "W");
             break;
-        case Step::Kind::voltage: n["hold"] = quantity_text(s.voltage, "V"); break;
+        case Step::Kind::voltage:
+            if (s.ramp) {
+                n["ramp"].push_back(quantity_text(s.voltage, "V"));
+                n["ramp"].push_back(quantity_text(s.ramp_end, "V"));
+            } else {
+                n["hold"] = quantity_text(s.voltage, "V");
+            }
+            break;
         case Step::Kind::rest: n["rest"] = true; break;
         case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K"); break;
     }

@@ -38,7 +38,9 @@ struct Step {
     Kind kind = Kind::rest;
     int direction = 0;          // +1 charge, -1 discharge, 0 otherwise (sign of the current)
     CurrentSpec current;        // Kind::current
-    double voltage = 0.0;       // Kind::voltage [V vs Li/Li+]
+    double voltage = 0.0;       // Kind::voltage [V vs Li/Li+]; the start of a ramp
+    bool ramp = false;          // Kind::voltage: linear from `voltage` to `ramp_end` over `duration`
+    double ramp_end = 0.0;      // [V]
     double power = 0.0;         // Kind::power, magnitude [W]
     double temperature = 0.0;   // Kind::temperature [K]
     double duration = 0.0;      // [s], 0: until a limit

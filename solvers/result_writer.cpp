@@ -19,20 +19,22 @@ struct ResultWriter::Tables {
     h5::Handle ts_group, steps_group, cycles_group, profiles_group;
     // time series
     Series time, potential, cell_voltage, current, temperature, capacity, step_capacity,
-        mean_x, step, cycle;
+        mean_x, dead, contact, se_ox, film, step, cycle;
     // steps
     Series s_index, s_cycle, s_label, s_start, s_end, s_capacity, s_energy, s_end_potential,
         s_end_current, s_reason;
     // cycles
-    Series c_cycle, c_charge, c_discharge, c_ce, c_charge_e, c_discharge_e, c_ee, c_shoulder;
+    Series c_cycle, c_charge, c_discharge, c_ce, c_charge_e, c_discharge_e, c_ee, c_shoulder,
+        c_dead, l_rev, l_irr, l_kin, l_iso, l_other, l_ox, l_red, l_site_rev, l_site_irr;
     // profiles
     Series p_time, p_phi_e, p_phi_s, p_j, p_xs, p_xm, p_c;
     std::vector<Series*> all() {
         return {&time, &potential, &cell_voltage, &current, &temperature, &capacity,
-                &step_capacity, &mean_x, &step, &cycle, &s_index, &s_cycle, &s_label, &s_start,
+                &step_capacity, &mean_x, &dead, &contact, &se_ox, &film, &step, &cycle, &s_index, &s_cycle, &s_label, &s_start,
                 &s_end, &s_capacity, &s_energy, &s_end_potential, &s_end_current, &s_reason,
                 &c_cycle, &c_charge, &c_discharge, &c_ce, &c_charge_e, &c_discharge_e, &c_ee,
-                &c_shoulder, &p_time, &p_phi_e, &p_phi_s, &p_j, &p_xs, &p_xm, &p_c};
+                &c_shoulder, &c_dead, &l_rev, &l_irr, &l_kin, &l_iso, &l_other, &l_ox, &l_red,
+                &l_site_rev, &l_site_irr, &p_time, &p_phi_e, &p_phi_s, &p_j, &p_xs, &p_xm, &p_c};
     }
 };
 
@@ -88,6 +90,10 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     t.capacity = Series(g, "capacity", Type::float64, {}, "mAh/g CAM (net, positive on charge)", 1024);
     t.step_capacity = Series(g, "step_capacity", Type::float64, {}, "mAh/g CAM", 1024);
     t.mean_x = Series(g, "mean_stoichiometry", Type::float64, {}, "1", 1024);
+    t.dead = Series(g, "dead_fraction", Type::float64, {}, "1 (isolated CAM fraction)", 1024);
+    t.contact = Series(g, "contact_fraction", Type::float64, {}, "1 (mean CAM/SE contact theta_c)", 1024);
+    t.se_ox = Series(g, "se_oxidised", Type::float64, {}, "mAh/g (cumulative SE-oxidation charge)", 1024);
+    t.film = Series(g, "film_resistance", Type::float64, {}, "ohm m2 (mean interphase resistance)", 1024);
     t.step = Series(g, "step", Type::int64, {}, "", 1024);
     t.cycle = Series(g, "cycle", Type::int64, {}, "", 1024);
 
@@ -114,7 +120,18 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     t.c_discharge_e = Series(c, "discharge_energy", Type::float64, {}, "mWh/g CAM", 16);
     t.c_ee = Series(c, "energy_efficiency", Type::float64, {}, "1", 16);
     t.c_shoulder = Series(c, "shoulder_capacity", Type::float64, {}, "mAh/g CAM", 16);
+    t.c_dead = Series(c, "dead_fraction", Type::float64, {}, "1", 16);
+    t.l_rev = Series(c, "ledger_se_oxidation_reversible", Type::float64, {}, "mAh/g", 16);
+    t.l_irr = Series(c, "ledger_se_oxidation_irreversible", Type::float64, {}, "mAh/g", 16);
+    t.l_kin = Series(c, "ledger_cam_kinetic", Type::float64, {}, "mAh/g", 16);
+    t.l_iso = Series(c, "ledger_cam_isolated", Type::float64, {}, "mAh/g", 16);
+    t.l_other = Series(c, "ledger_other", Type::float64, {}, "mAh/g", 16);
+    t.l_ox = Series(c, "se_oxidation_charge", Type::float64, {}, "mAh/g", 16);
+    t.l_red = Series(c, "se_reduction", Type::float64, {}, "mAh/g", 16);
+    t.l_site_rev = Series(c, "ledger_by_site_reversible", Type::float64, {3}, "mAh/g; columns carbon, tpb, cam", 16);
+    t.l_site_irr = Series(c, "ledger_by_site_irreversible", Type::float64, {3}, "mAh/g; columns carbon, tpb, cam", 16);
     h5::set_attribute(t.cycles_group, "shoulder_potential_V", config.protocol.shoulder_potential);
+    h5::set_attribute(t.cycles_group, "has_ledger", static_cast<long>(config.cell.chemistry.enabled ? 1 : 0));
 
     t.profiles_group = h5::create_group(file_, "profiles");
     auto& p = t.profiles_group;
@@ -150,6 +167,10 @@ void ResultWriter::on_sample(const Sample& s) {
     t.capacity.append(s.capacity);
     t.step_capacity.append(s.step_capacity);
     t.mean_x.append(s.mean_stoichiometry);
+    t.dead.append(s.dead_fraction);
+    t.contact.append(s.contact);
+    t.se_ox.append(s.se_oxidised);
+    t.film.append(s.film_resistance);
     t.step.append(static_cast<long>(s.step));
     t.cycle.append(static_cast<long>(s.cycle));
     maybe_flush();
@@ -199,6 +220,17 @@ void ResultWriter::on_cycle(const CycleSummary& c) {
     t.c_discharge_e.append(c.discharge_energy);
     t.c_ee.append(c.energy_efficiency);
     t.c_shoulder.append(c.shoulder_capacity);
+    t.c_dead.append(c.dead_fraction);
+    const auto& L = c.ledger;
+    t.l_rev.append(L.se_oxidation_reversible);
+    t.l_irr.append(L.se_oxidation_irreversible);
+    t.l_kin.append(L.cam_kinetic);
+    t.l_iso.append(L.cam_isolated);
+    t.l_other.append(L.other);
+    t.l_ox.append(L.se_oxidation_charge);
+    t.l_red.append(L.se_reduction);
+    t.l_site_rev.append_row(L.by_site_reversible);
+    t.l_site_irr.append_row(L.by_site_irreversible);
     flush_all();
 }
 
@@ -257,6 +289,22 @@ ResultSummary read_result(const std::string& path) {
     auto dise = h5::read_vector(f, "cycles/discharge_energy");
     auto ee = h5::read_vector(f, "cycles/energy_efficiency");
     auto sh = h5::read_vector(f, "cycles/shoulder_capacity");
+    h5::Handle cg = h5::open_group(f, "cycles");
+    bool ledger = h5::has_attribute(cg, "has_ledger") && h5::get_long_attribute(cg, "has_ledger") != 0;
+    r.has_ledger = ledger;
+    std::vector<double> lrev, lirr, lkin, liso, loth, lox, lred, lsr, lsi, dead;
+    if (ledger) {
+        lrev = h5::read_vector(f, "cycles/ledger_se_oxidation_reversible");
+        lirr = h5::read_vector(f, "cycles/ledger_se_oxidation_irreversible");
+        lkin = h5::read_vector(f, "cycles/ledger_cam_kinetic");
+        liso = h5::read_vector(f, "cycles/ledger_cam_isolated");
+        loth = h5::read_vector(f, "cycles/ledger_other");
+        lox = h5::read_vector(f, "cycles/se_oxidation_charge");
+        lred = h5::read_vector(f, "cycles/se_reduction");
+        lsr = h5::read_vector(f, "cycles/ledger_by_site_reversible");
+        lsi = h5::read_vector(f, "cycles/ledger_by_site_irreversible");
+        dead = h5::read_vector(f, "cycles/dead_fraction");
+    }
     for (size_t i = 0; i < cyc.size(); ++i) {
         CycleSummary c;
         c.cycle = static_cast<int>(cyc[i]);
@@ -267,6 +315,21 @@ ResultSummary read_result(const std::string& path) {
         c.discharge_energy = dise[i];
         c.energy_efficiency = ee[i];
         c.shoulder_capacity = sh[i];
+        if (ledger) {
+            c.has_ledger = true;
+            c.ledger.se_oxidation_reversible = lrev[i];
+            c.ledger.se_oxidation_irreversible = lirr[i];
+            c.ledger.cam_kinetic = lkin[i];
+            c.ledger.cam_isolated = liso[i];
+            c.ledger.other = loth[i];
+            c.ledger.se_oxidation_charge = lox[i];
+            c.ledger.se_reduction = lred[i];
+            for (int s = 0; s < 3; ++s) {
+                c.ledger.by_site_reversible[s] = lsr[3 * i + s];
+                c.ledger.by_site_irreversible[s] = lsi[3 * i + s];
+            }
+            c.dead_fraction = dead[i];
+        }
         r.cycles.push_back(c);
     }
     auto idx = h5::read_long_vector(f, "steps/index");
@@ -322,6 +385,29 @@ std::string format_summary(const ResultSummary& r) {
            << 100 * c.coulombic_efficiency << "%" << std::setw(7) << 100 * c.energy_efficiency
            << "%" << std::setw(10) << c.shoulder_capacity << "\n";
     }
+    if (r.has_ledger) {
+        os << "\nLoss ledger (charge - discharge, mAh/g CAM):\n";
+        os << "  cycle      gap  SE-ox rev  SE-ox irr  CAM kinetic  CAM isolated   other | SE ox  SE red  dead\n";
+        for (const auto& c : r.cycles) {
+            const auto& L = c.ledger;
+            os << std::setw(7) << c.cycle << std::setprecision(2) << std::setw(9)
+               << c.charge_capacity - c.discharge_capacity << std::setw(11) << L.se_oxidation_reversible
+               << std::setw(11) << L.se_oxidation_irreversible << std::setw(13) << L.cam_kinetic
+               << std::setw(14) << L.cam_isolated << std::setw(8) << L.other << " |" << std::setw(6)
+               << L.se_oxidation_charge << std::setw(8) << L.se_reduction << std::setw(6)
+               << std::setprecision(3) << c.dead_fraction << "\n";
+        }
+        os << "  by site (reversible / irreversible):";
+        if (!r.cycles.empty()) {
+            const auto& L = r.cycles.front().ledger;
+            const char* names[] = {"carbon", "TPB", "CAM"};
+            os << std::setprecision(2);
+            for (int s = 0; s < 3; ++s)
+                os << "  " << names[s] << " " << L.by_site_reversible[s] << " / " << L.by_site_irreversible[s];
+            os << "  (cycle " << r.cycles.front().cycle << ")";
+        }
+        os << "\n";
+    }
     return os.str();
 }
 
@@ -367,7 +453,25 @@ std::string summary_json(const ResultSummary& r) {
            << ", \"energy_efficiency\": " << json_number(c.energy_efficiency)
            << ", \"charge_energy_mWh_g\": " << json_number(c.charge_energy)
            << ", \"discharge_energy_mWh_g\": " << json_number(c.discharge_energy)
-           << ", \"shoulder_capacity_mAh_g\": " << json_number(c.shoulder_capacity) << "}";
+           << ", \"shoulder_capacity_mAh_g\": " << json_number(c.shoulder_capacity);
+        if (c.has_ledger) {
+            const auto& L = c.ledger;
+            os << ", \"se_oxidation_charge_mAh_g\": " << json_number(L.se_oxidation_charge)
+               << ", \"se_reduction_mAh_g\": " << json_number(L.se_reduction)
+               << ", \"dead_fraction\": " << json_number(c.dead_fraction)
+               << ", \"ledger\": {\"se_oxidation_reversible_mAh_g\": " << json_number(L.se_oxidation_reversible)
+               << ", \"se_oxidation_irreversible_mAh_g\": " << json_number(L.se_oxidation_irreversible)
+               << ", \"cam_kinetic_mAh_g\": " << json_number(L.cam_kinetic)
+               << ", \"cam_isolated_mAh_g\": " << json_number(L.cam_isolated)
+               << ", \"other_mAh_g\": " << json_number(L.other) << ", \"by_site\": {";
+            const char* names[] = {"carbon", "tpb", "cam"};
+            for (int s = 0; s < 3; ++s)
+                os << (s ? ", " : "") << "\"" << names[s] << "\": {\"se_oxidation_reversible_mAh_g\": "
+                   << json_number(L.by_site_reversible[s]) << ", \"se_oxidation_irreversible_mAh_g\": "
+                   << json_number(L.by_site_irreversible[s]) << "}";
+            os << "}}";
+        }
+        os << "}";
     }
     os << "\n  ],\n  \"steps\": [";
     for (size_t i = 0; i < r.steps.size(); ++i) {

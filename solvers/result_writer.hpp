@@ -43,6 +43,7 @@ struct ResultSummary {
     std::string path, status, status_message, version, git_commit, created, name, config;
     double final_time = 0;
     long samples = 0;
+    bool has_ledger = false;
     std::vector<CycleSummary> cycles;
     std::vector<StepSummary> steps;
 };

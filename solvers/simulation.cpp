@@ -28,8 +28,8 @@ const std::string& default_config_text() {
 
 SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     if (!root.is_map()) root.fail("a config is a mapping with cell, protocol, ... at the top");
-    root.allow_only({"name", "description", "materials", "cell", "mesh", "solver", "protocol",
-                     "output"});
+    root.allow_only({"name", "description", "materials", "cell", "chemistry", "mesh", "solver",
+                     "protocol", "output"});
     SimulationConfig c;
     c.name = root.string("name", c.name);
     c.description = root.string("description", "");
@@ -60,6 +60,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
         c.materials = m.yaml();
     }
     c.cell = parse_cell(root.at("cell"), lib);
+    c.cell.chemistry = parse_chemistry(root["chemistry"]);
     c.mesh = parse_mesh(root["mesh"]);
     if (root.has("solver")) {
         ConfigNode s = root["solver"];
@@ -78,6 +79,14 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
                        s.number("nonlinear_convergence_coefficient", 0.33), 1e-3, 10.0, "in [0.001, 10]");
     }
     c.protocol = parse_protocol(root.at("protocol"));
+    // Without an intercalating CAM the model has no equilibrium at zero current (there is no
+    // double layer), so a rest is ill-posed; holds, ramps and currents are fine.
+    if (!c.cell.has_cam || c.cell.cam.inert)
+        for (const auto& st : c.protocol.steps)
+            if (st.kind == Step::Kind::rest)
+                throw ConfigError(root.source() ? root.source()->name : "", st.line, "protocol.steps",
+                                  "'" + st.label + "': a cell without an intercalating CAM cannot rest "
+                                  "(no equilibrium at zero current); hold a potential instead");
     if (c.protocol.c_rate_basis <= 0) c.protocol.c_rate_basis = c.cell.cam.theoretical_capacity;
     for (const auto& s : c.protocol.steps)
         if (s.kind == Step::Kind::current && s.current.unit == CurrentSpec::Unit::c_rate &&
@@ -103,6 +112,7 @@ YAML::Node emit_config(const SimulationConfig& c) {
     if (!c.description.empty()) n["description"] = c.description;
     if (c.materials && c.materials.IsSequence() && c.materials.size() > 0) n["materials"] = c.materials;
     n["cell"] = emit_cell(c.cell);
+    if (c.cell.chemistry.enabled) n["chemistry"] = emit_chemistry(c.cell.chemistry);
     n["mesh"] = emit_mesh(c.mesh);
     YAML::Node s;
     s["rtol"] = c.solver.rtol;
@@ -154,7 +164,7 @@ RunResult Simulation::run(RunObserver* obs) {
     CathodeP2D& model = model_;
     const CellSpec& cell = config_.cell;
     const int n = model.size();
-    const double loading = cell.loading;              // [kg/m2]
+    const double loading = cell.basis_loading();      // mass basis of capacities [kg/m2]
     const double to_mAh_g = 1.0 / (loading * 3600.0);  // C/m2 -> mAh/g
     const double to_mWh_g = 1.0 / (loading * 3600.0);  // J/m2 -> mWh/g
 
@@ -174,6 +184,38 @@ RunResult Simulation::run(RunObserver* obs) {
     int cycle = 1;
     CycleAccumulator acc;
     acc.s.cycle = 1;
+    // Ledger: cumulative charges and isolated-CAM deficit at the start of the cycle.
+    const bool chem = model.chemistry();
+    std::vector<double> ledger0(CathodeP2D::n_ledger, 0.0);
+    double deficit0 = 0.0;
+    auto snapshot_ledger = [&](const double* yy) {
+        if (!chem) return;
+        for (int k = 0; k < CathodeP2D::n_ledger; ++k) ledger0[k] = yy[model.idx_ledger(k)];
+        deficit0 = model.isolated_deficit(yy);
+    };
+    auto close_ledger = [&](CycleSummary& cs, const double* yy) {
+        cs.dead_fraction = model.dead_fraction(yy);
+        if (!chem) return;
+        auto d = [&](int k) { return (yy[model.idx_ledger(k)] - ledger0[k]) * to_mAh_g; };
+        auto& L = cs.ledger;
+        cs.has_ledger = true;
+        for (int s = 0; s < 3; ++s) {
+            L.by_site_reversible[s] = d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_reduction + s);
+            L.by_site_irreversible[s] = d(CathodeP2D::l_ox_irr + s);
+            L.se_oxidation_reversible += L.by_site_reversible[s];
+            L.se_oxidation_irreversible += L.by_site_irreversible[s];
+            L.se_oxidation_charge += d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_ox_irr + s);
+            L.se_reduction -= d(CathodeP2D::l_reduction + s);
+        }
+        // Lattice-oxygen-driven oxidation is irreversible and sits at the CAM surface.
+        L.by_site_irreversible[2] += d(CathodeP2D::l_oxygen);
+        L.se_oxidation_irreversible += d(CathodeP2D::l_oxygen);
+        L.se_oxidation_charge += d(CathodeP2D::l_oxygen);
+        L.other = d(CathodeP2D::l_pristine);
+        L.se_reduction -= d(CathodeP2D::l_pristine);
+        L.cam_isolated = (model.isolated_deficit(yy) - deficit0) * constants::F * to_mAh_g;
+        L.cam_kinetic = d(CathodeP2D::l_intercalation) - L.cam_isolated;
+    };
     double t = 0.0;
 
     auto make_sample = [&](double time, const double* yy, int step_index, double q_step0) {
@@ -185,7 +227,18 @@ RunResult Simulation::run(RunObserver* obs) {
         s.temperature = model.temperature();
         s.capacity = yy[model.idx_charge()] * to_mAh_g;
         s.step_capacity = (yy[model.idx_charge()] - q_step0) * to_mAh_g;
-        s.mean_stoichiometry = model.mean_stoichiometry(yy);
+        s.mean_stoichiometry = model.intercalating() ? model.mean_stoichiometry(yy) : 0.0;
+        if (model.chemistry()) {
+            s.dead_fraction = model.dead_fraction(yy);
+            s.contact = model.mean_contact(yy);
+            s.film_resistance = model.mean_film_resistance(yy);
+            double ox = yy[model.idx_ledger(CathodeP2D::l_oxygen)];
+            for (int k = 0; k < 3; ++k)
+                ox += yy[model.idx_ledger(CathodeP2D::l_ox_rev + k)] + yy[model.idx_ledger(CathodeP2D::l_ox_irr + k)];
+            s.se_oxidised = ox * to_mAh_g;
+        } else {
+            s.film_resistance = model.mean_film_resistance(yy);
+        }
         s.step = step_index;
         s.cycle = cycle;
         return s;
@@ -212,6 +265,8 @@ RunResult Simulation::run(RunObserver* obs) {
             // Cycle boundary: a charge after a discharge starts a new cycle.
             if (st.direction > 0 && acc.seen_discharge) {
                 CycleSummary cs = acc.finish();
+                close_ledger(cs, y.data());
+                snapshot_ledger(y.data());
                 result.cycles.push_back(cs);
                 if (obs) obs->on_cycle(cs);
                 acc = CycleAccumulator();
@@ -243,7 +298,10 @@ RunResult Simulation::run(RunObserver* obs) {
                             st.current.density_for(loading, cell.area, config_.protocol.c_rate_basis);
                     model.set_control(ControlMode::current, i_set);
                     break;
-                case Step::Kind::voltage: model.set_control(ControlMode::voltage, st.voltage); break;
+                case Step::Kind::voltage:
+                    model.set_control(ControlMode::voltage, st.voltage,
+                                      st.ramp ? (st.ramp_end - st.voltage) / st.duration : 0.0, t);
+                    break;
                 case Step::Kind::power:
                     model.set_control(ControlMode::power, st.direction * st.power / cell.area);
                     break;
@@ -269,6 +327,9 @@ RunResult Simulation::run(RunObserver* obs) {
             }
             const bool track_shoulder = st.direction > 0;
             const int n_term = static_cast<int>(events.size());
+            // The shoulder event fires once per charge step; afterwards its function is held
+            // constant so a potential hovering at the threshold cannot retrigger it.
+            bool shoulder_done = false;
             auto root_fn = [&, q0](double, const double* yy, const double*, double* g) {
                 for (int k = 0; k < n_term; ++k) {
                     const Event& ev = events[k];
@@ -284,7 +345,7 @@ RunResult Simulation::run(RunObserver* obs) {
                             break;
                     }
                 }
-                if (track_shoulder) g[n_term] = model.potential_vs_li(yy) - shoulder_V;
+                if (track_shoulder) g[n_term] = shoulder_done ? 1.0 : model.potential_vs_li(yy) - shoulder_V;
             };
 
             // Restart IDA with consistent initial conditions for the new control.
@@ -308,6 +369,7 @@ RunResult Simulation::run(RunObserver* obs) {
                     ss.end_reason = "limit " + st.limits[k].text + " met at start";
                 }
             bool shoulder_active = track_shoulder && g0[n_term] < 0;
+            if (track_shoulder && !shoulder_active) shoulder_done = true;
             double q_shoulder0 = q0;
             if (obs) {
                 Sample s0 = make_sample(t, y.data(), step_index, q0);
@@ -338,9 +400,7 @@ RunResult Simulation::run(RunObserver* obs) {
                     if (track_shoulder && info[n_term] > 0 && shoulder_active) {
                         acc.s.shoulder_capacity += (ida.y()[model.idx_charge()] - q_shoulder0) * to_mAh_g;
                         shoulder_active = false;
-                    } else if (track_shoulder && info[n_term] < 0 && !shoulder_active) {
-                        shoulder_active = true;
-                        q_shoulder0 = ida.y()[model.idx_charge()];
+                        shoulder_done = true;
                     }
                 }
                 // Output.
@@ -397,13 +457,16 @@ RunResult Simulation::run(RunObserver* obs) {
     }
     if (acc.any) {
         CycleSummary cs = acc.finish();
+        close_ledger(cs, y.data());
         result.cycles.push_back(cs);
         if (obs) obs->on_cycle(cs);
     }
     result.final_time = t;
     result.stats = ida.stats();
-    double li = model.lithium_in_solid(y.data()) + y[model.idx_charge()] / constants::F;
-    result.lithium_balance_error = std::fabs(li - li0) / li0;
+    // Lithium leaving the CAM is the intercalation charge (all of Q without side reactions).
+    double q_int = chem ? y[model.idx_ledger(CathodeP2D::l_intercalation)] : y[model.idx_charge()];
+    double li = model.lithium_in_solid(y.data()) + q_int / constants::F;
+    result.lithium_balance_error = li0 > 0 ? std::fabs(li - li0) / li0 : 0.0;
     if (obs) obs->on_finish(result);
     return result;
 }

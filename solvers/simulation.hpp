@@ -52,6 +52,10 @@ struct Sample {
     double capacity = 0;        // net charge passed since start [mAh/g CAM], > 0 charge
     double step_capacity = 0;   // net charge passed in this step [mAh/g CAM]
     double mean_stoichiometry = 0;
+    double dead_fraction = 0;   // isolated CAM fraction
+    double contact = 1;         // mean CAM/SE contact fraction theta_c
+    double se_oxidised = 0;     // cumulative SE-oxidation charge [mAh/g]
+    double film_resistance = 0; // mean interphase resistance [ohm m2]
     int step = 0, cycle = 0;
 };
 
@@ -71,6 +75,24 @@ struct CycleSummary {
     double charge_energy = 0, discharge_energy = 0;      // [mWh/g]
     double energy_efficiency = 0;
     double shoulder_capacity = 0;                         // below shoulder potential on charge [mAh/g]
+    // The loss ledger (MODEL.md section 7): charge minus discharge capacity split into
+    // causes [mAh/g]; the five terms sum to the gap to solver tolerance.
+    struct Ledger {
+        double se_oxidation_reversible = 0;    // reversible SE oxidation not yet reduced
+        double se_oxidation_irreversible = 0;  // irreversible SE oxidation (incl. lattice O)
+        double cam_kinetic = 0;                // Li missing from connected CAM
+        double cam_isolated = 0;               // Li held back by isolated CAM
+        double other = 0;                      // pristine-SE reduction
+        double by_site_reversible[3] = {0, 0, 0};    // carbon, TPB, CAM
+        double by_site_irreversible[3] = {0, 0, 0};
+        double se_oxidation_charge = 0;        // all SE oxidation during the cycle
+        double se_reduction = 0;               // all SE-related reduction during the cycle
+        double total() const {
+            return se_oxidation_reversible + se_oxidation_irreversible + cam_kinetic + cam_isolated + other;
+        }
+    } ledger;
+    bool has_ledger = false;
+    double dead_fraction = 0;   // isolated CAM fraction at cycle end
 };
 
 enum class RunStatus { complete, failed, interrupted };
