@@ -209,8 +209,10 @@ void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dea
         }
     }
     theta = ratio * breath * ch.contact_initial;
-    // Particles start with contacts spread uniformly over theta_0 (1 -+ w); those whose
-    // contact falls below the threshold are isolated for good (voids only grow).
+    // Particles start with contacts spread over theta_0 (1 -+ w); those whose contact falls
+    // below the threshold are isolated for good (voids only grow). The distribution is the
+    // smoothstep of the uniform one, so the dead fraction and its rate stay continuous
+    // (a kinked clamp stalls the integrator when the last particles die).
     const double w = ch.heterogeneity, thr = ch.isolation_threshold;
     T z = (thr / ratio - (1.0 - w)) / (2.0 * w);
     if (value(z) <= 0.0) {
@@ -220,8 +222,8 @@ void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dea
         phi_dead = T(1.0);
         dphid_dv = T(0.0);
     } else {
-        phi_dead = z;
-        dphid_dv = (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
+        phi_dead = z * z * (3.0 - 2.0 * z);
+        dphid_dv = 6.0 * z * (1.0 - z) * (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
     }
     sigma_factor = ch.conductivity_exponent > 0 ? pow(ratio * breath, ch.conductivity_exponent) : T(1.0);
 }
