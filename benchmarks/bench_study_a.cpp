@@ -3,6 +3,9 @@
 //
 //   ssbsim_bench [--repeat N] [--processes M] [--set key=value ...]
 //
+// Then the same first cycle with all SE chemistry on (configs/studies/study_a.yaml on the
+// same mesh) and the ratio of the two solve times.
+//
 // Reports, in one run so ratios are comparable on a noisy machine:
 //   * per solve: model construction + IDA/KLU solve of the whole protocol, no output
 //     (median and min over N repeats), with steps, residual and Jacobian evaluations;
@@ -27,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
 }
@@ -84,6 +88,23 @@ int main(int argc, char** argv) {
     for (int k = 0; k < processes; ++k) fresh.push_back(spawn_run(out));
     std::remove(out.c_str());
 
+    // All chemistry on, same mesh and protocol.
+    ConfigNode chem_root = ConfigNode::load_file(std::string(SSBSIM_SOURCE_DIR) + "/configs/studies/study_a.yaml")
+                               .with_overrides({"mesh.cathode=" + std::to_string(cfg.mesh.cathode),
+                                                "mesh.particle=" + std::to_string(cfg.mesh.particle)});
+    MaterialLibrary chem_lib;
+    SimulationConfig chem_cfg = load_config(chem_root, chem_lib);
+    std::vector<double> chem_solve;
+    RunResult chem_last;
+    int chem_states = 0;
+    for (int k = 0; k < repeat; ++k) {
+        auto t0 = Clock::now();
+        Simulation sim(chem_cfg);
+        chem_last = sim.run(nullptr);
+        chem_solve.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        chem_states = sim.model().size();
+    }
+
     const auto& s = last.stats;
     std::printf("Study A first cycle, intercalation only (%s)\n", cfg.name.c_str());
     std::printf("  states                     %d\n", states);
@@ -96,6 +117,13 @@ int main(int argc, char** argv) {
                 1e3 * median(solve), 1e3 * *std::min_element(solve.begin(), solve.end()), repeat);
     std::printf("  per solve with HDF5 output median %.2f ms\n", 1e3 * median(with_output));
     std::printf("  fresh process (ssbsim run) median %.2f ms, min %.2f ms  (%d runs)\n",
-                1e3 * median(fresh), 1e3 * *std::min_element(fresh.begin(), fresh.end()), processes);
+                1e3 * median(fresh), fresh.empty() ? 0.0 : 1e3 * *std::min_element(fresh.begin(), fresh.end()), processes);
+    const auto& cs = chem_last.stats;
+    std::printf("Study A first cycle, all SE chemistry on (configs/studies/study_a.yaml, same mesh)\n");
+    std::printf("  states                     %d\n", chem_states);
+    std::printf("  solver steps / residuals / Jacobians  %ld / %ld / %ld\n", cs.steps,
+                cs.residual_evaluations, cs.jacobian_evaluations);
+    std::printf("  per solve (no output)      median %.2f ms\n", 1e3 * median(chem_solve));
+    std::printf("  chemistry / intercalation-only solve time  %.2f\n", median(chem_solve) / median(solve));
     return 0;
 }
