@@ -29,8 +29,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Debian's libsundials is compiled without optimisation; build the same release with -O3.
+# If that build fails (no deb-src reachable, say), fall back to Debian's binary package:
+# slower, same API.
 if [ "$(id -u)" -eq 0 ]; then
-  bash scripts/build_sundials.sh /opt/ssbsim-sundials
+  if ! bash scripts/build_sundials.sh /opt/ssbsim-sundials; then
+    echo "setup.sh: optimised SUNDIALS build failed; using Debian's libsundials-dev (slower)"
+    dpkg-query -W -f='${Status}' libsundials-dev 2>/dev/null | grep -q "install ok installed" \
+      || apt-get -y -q install --no-install-recommends libsundials-dev >>/tmp/ssbsim-apt.log 2>&1 \
+      || { tail -30 /tmp/ssbsim-apt.log; exit 1; }
+  fi
 fi
 
 [ "${1:-}" = "--no-build" ] && exit 0
