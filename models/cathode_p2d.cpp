@@ -576,6 +576,39 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     }
 }
 
+void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) const {
+    Local<double> L;
+    double u[n_slots];
+    auto total = [&](double phi_s) {
+        double sum = 0.0;
+        for (int m = 0; m < nc_; ++m) {
+            u[s_phi_e] = 0.0;
+            u[s_phi_s] = phi_s;
+            u[s_j] = 0.0;
+            u[s_c_inner] = y[idx_c(m, nr_ - 2)];
+            u[s_c_outer] = y[idx_c(m, nr_ - 1)];
+            u[s_c_mean] = 0.0;
+            for (int k = 0; k < n_extra; ++k) u[s_extra + k] = chem_ ? y[idx_x(m, k)] : 0.0;
+            u[s_void_rate] = chem_ ? yp[idx_x(m, x_void)] : 0.0;
+            local_terms(u, L);
+            sum += hc_ * L.src;
+        }
+        return sum;
+    };
+    double lo = -1.0, hi = 7.0;
+    for (int it = 0; it < 200 && hi - lo > 1e-9; ++it) {
+        double mid = 0.5 * (lo + hi);
+        if (total(mid) > i_app) hi = mid; else lo = mid;
+    }
+    const double phi = 0.5 * (lo + hi);
+    for (int n = 0; n < ns_ + nc_; ++n) y[idx_phi_e(n)] = 0.0;
+    for (int m = 0; m < nc_; ++m) {
+        y[idx_phi_s(m)] = phi;
+        y[idx_j(m)] = 0.0;
+    }
+    y[idx_current()] = i_app;
+}
+
 void CathodeP2D::differential_ids(double* id) const {
     std::fill(id, id + n_, 0.0);
     for (int m = 0; m < nc_; ++m) {

@@ -47,6 +47,11 @@ public:
     // Voltage control may ramp: target = value + rate (t - t0) [V, V/s, s].
     void set_control(ControlMode mode, double value, double rate = 0.0, double t0 = 0.0);
     ControlMode control_mode() const { return mode_; }
+    double control_value() const { return control_value_; }
+    // Moves the solid potential of every cathode cell (uniformly, electrolyte at rest) to
+    // where the local faradaic sources carry the current density i_app [A/m2]: a starting
+    // point for consistent initialisation after a large control change.
+    void shift_to_current(double* y, const double* yp, double i_app) const;
 
     // A consistent-at-rest state: uniform stoichiometry x0, potentials at equilibrium.
     void initial_state(double x0, double* y, double* ydot) const;

@@ -141,6 +141,8 @@ namespace {
 
 constexpr double kSecondsPerHour = 3600.0;
 
+double model_current_target(const CathodeP2D& m) { return m.control_value(); }
+
 struct CycleAccumulator {
     CycleSummary s;
     bool seen_discharge = false;
@@ -351,7 +353,18 @@ RunResult Simulation::run(RunObserver* obs) {
             // Restart IDA with consistent initial conditions for the new control.
             ida.reinit(t, y.data(), yp.data());
             const double horizon = st.duration > 0 ? st.duration : kSecondsPerHour;
-            ida.calc_ic(t + 1e-4 * horizon);
+            try {
+                ida.calc_ic(t + 1e-4 * horizon);
+            } catch (const SolverError&) {
+                // Newton from the previous state can miss when the new control is far from
+                // it (a current into a cell whose only reactions are exponential side
+                // reactions). Retry from the uniform electrode potential that carries the
+                // requested current, found by bisection.
+                if (st.kind != Step::Kind::current) throw;
+                model.shift_to_current(y.data(), yp.data(), model_current_target(model));
+                ida.reinit(t, y.data(), yp.data());
+                ida.calc_ic(t + 1e-4 * horizon);
+            }
             std::copy(ida.y(), ida.y() + n, y.begin());
             std::copy(ida.yp(), ida.yp() + n, yp.begin());
             ida.set_roots(n_term + (track_shoulder ? 1 : 0), root_fn);
