@@ -140,6 +140,7 @@ Simulation::Simulation(SimulationConfig config)
 namespace {
 
 constexpr double kSecondsPerHour = 3600.0;
+constexpr int kMaxRestarts = 3;  // solver restarts per protocol step before giving up
 
 double model_current_target(const CathodeP2D& m) { return m.control_value(); }
 
@@ -394,10 +395,26 @@ RunResult Simulation::run(RunObserver* obs) {
                 }
             }
             next_sample = t + sample_dt;
+            int restarts = 0;
             while (!ended) {
                 if (stop_requested_) throw Error("interrupted");
                 double t_prev = ida.time();
-                auto r = ida.step(st.duration > 0 ? t_end : t + 1e10);
+                IdaIntegrator::Result r;
+                try {
+                    r = ida.step(st.duration > 0 ? t_end : t + 1e10);
+                } catch (const SolverError&) {
+                    // A convergence failure at a kink of the material functions often
+                    // passes after a restart at order 1 with a fresh Jacobian from the last
+                    // good state; give up after a few.
+                    if (++restarts > kMaxRestarts) throw;
+                    std::copy(ida.y(), ida.y() + n, ybuf.begin());
+                    std::vector<double> yp_last(ida.yp(), ida.yp() + n);
+                    ida.reinit(t_prev, ybuf.data(), yp_last.data());
+                    ida.calc_ic(t_prev + 1e-6 * horizon);
+                    ida.set_roots(n_term + (track_shoulder ? 1 : 0), root_fn);
+                    if (st.duration > 0) ida.set_stop_time(t_end);
+                    continue;
+                }
                 double tn = ida.time();
                 bool step_done = false;
                 if (r == IdaIntegrator::Result::stop_time) {
