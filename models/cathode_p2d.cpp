@@ -219,11 +219,13 @@ void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dea
         phi_dead = T(0.0);
         dphid_dv = T(0.0);
     } else if (value(z) >= 1.0) {
-        phi_dead = T(1.0);
+        phi_dead = T(ch.max_isolated);
         dphid_dv = T(0.0);
     } else {
-        phi_dead = z * z * (3.0 - 2.0 * z);
-        dphid_dv = 6.0 * z * (1.0 - z) * (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
+        // Scaled by the largest isolated share: the relative loss rate of the connected
+        // inventory, phi'/(1 - phi), would diverge as the last particles die.
+        phi_dead = ch.max_isolated * z * z * (3.0 - 2.0 * z);
+        dphid_dv = ch.max_isolated * 6.0 * z * (1.0 - z) * (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
     }
     sigma_factor = ch.conductivity_exponent > 0 ? pow(ratio * breath, ch.conductivity_exponent) : T(1.0);
 }
@@ -728,17 +730,22 @@ double CathodeP2D::mean_film_resistance(const double* y) const {
     return s / nc_;
 }
 
-double CathodeP2D::isolated_deficit(const double* y) const {
+double CathodeP2D::isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
     if (!chem_ || !intercalating_) return 0.0;
     double s = 0.0;
     for (int m = 0; m < nc_; ++m) {
         double th, dead, fac, dd;
         contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
-        double c_mean = 0.0;
-        for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
-        s += hc_ * (dead * cell_.eps_cam * c_mean - y[idx_x(m, x_trapped)]);
+        s += hc_ * (dead * cell_.eps_cam * c_ref[m] - y[idx_x(m, x_trapped)]);
     }
     return s;
+}
+
+std::vector<double> CathodeP2D::connected_concentration(const double* y) const {
+    std::vector<double> c(nc_, 0.0);
+    for (int m = 0; m < nc_; ++m)
+        for (int i = 0; i < nr_; ++i) c[m] += shell_weight_[i] * y[idx_c(m, i)];
+    return c;
 }
 
 double CathodeP2D::mean_stoichiometry(const double* y, int m) const {

@@ -101,9 +101,11 @@ public:
     double cell_voltage(const double* y) const { return potential_vs_li(y) - cell_.counter.potential; }
     double current_density(const double* y) const { return y[idx_current()]; }
     double lithium_in_solid(const double* y) const;  // CAM, connected + isolated [mol/m2 of cell]
-    // Lithium missing from isolated CAM relative to connected CAM [mol/m2]: what the dead
-    // particles would hold if they followed the connected ones.
-    double isolated_deficit(const double* y) const;
+    // Lithium missing from isolated CAM [mol/m2]: what the dead particles would hold at the
+    // reference concentration c_ref (per cathode cell, e.g. at the start of a cycle) minus
+    // what they hold.
+    double isolated_deficit(const double* y, const std::vector<double>& c_ref) const;
+    std::vector<double> connected_concentration(const double* y) const;  // mean c per cell
     double dead_fraction(const double* y) const;      // volume-averaged isolated CAM fraction
     double mean_contact(const double* y) const;       // volume-averaged theta_c
     double mean_film_resistance(const double* y) const;  // [ohm m2]

@@ -96,7 +96,7 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
         ConfigNode k = n["contact"];
         k.allow_only({"initial", "void_scale", "se_electrons", "reference_pressure",
                       "breathing_coefficient", "heterogeneity", "isolation_threshold",
-                      "conductivity_exponent"});
+                      "max_isolated_fraction", "conductivity_exponent"});
         c.contact_initial = k.in_range("initial", k.number("initial", 1.0), 0.01, 1.0, "a fraction in (0, 1]");
         c.void_scale = k.quantity("void_scale", dim::length, c.void_scale);
         if (!(c.void_scale > 0)) k.fail("void_scale", "must be > 0, such as \"5 nm\"");
@@ -106,6 +106,7 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
         c.breathing_coefficient = k.in_range("breathing_coefficient", k.number("breathing_coefficient", 1.0), 0.0, 100.0, "in [0, 100]");
         c.heterogeneity = k.in_range("heterogeneity", k.number("heterogeneity", 0.5), 0.01, 0.99, "in [0.01, 0.99]");
         c.isolation_threshold = k.in_range("isolation_threshold", k.number("isolation_threshold", 0.2), 0.0, 0.99, "in [0, 0.99]");
+        c.max_isolated = k.in_range("max_isolated_fraction", k.number("max_isolated_fraction", 0.95), 0.0, 0.999, "in [0, 0.999]");
         c.conductivity_exponent = k.in_range("conductivity_exponent", k.number("conductivity_exponent", 1.0), 0.0, 5.0, "in [0, 5]");
     }
     return c;
@@ -153,6 +154,7 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     k["breathing_coefficient"] = c.breathing_coefficient;
     k["heterogeneity"] = c.heterogeneity;
     k["isolation_threshold"] = c.isolation_threshold;
+    k["max_isolated_fraction"] = c.max_isolated;
     k["conductivity_exponent"] = c.conductivity_exponent;
     n["contact"] = k;
     return n;

@@ -56,6 +56,7 @@ struct ChemistrySpec {
     double breathing_coefficient = 1.0;
     double heterogeneity = 0.5;              // initial contacts uniform in theta_0 (1 -+ w)
     double isolation_threshold = 0.2;        // fraction of theta_0 below which a particle is dead
+    double max_isolated = 0.95;              // largest isolated share (some particles keep contact)
     double conductivity_exponent = 1.0;      // sigma_s,eff scales with (theta_c / theta_0)^m
 };
 

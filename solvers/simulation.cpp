@@ -191,11 +191,14 @@ RunResult Simulation::run(RunObserver* obs) {
     const bool chem = model.chemistry();
     std::vector<double> ledger0(CathodeP2D::n_ledger, 0.0);
     double deficit0 = 0.0;
+    std::vector<double> c_ref;  // connected CAM concentration per cell at the cycle start
     auto snapshot_ledger = [&](const double* yy) {
         if (!chem) return;
         for (int k = 0; k < CathodeP2D::n_ledger; ++k) ledger0[k] = yy[model.idx_ledger(k)];
-        deficit0 = model.isolated_deficit(yy);
+        c_ref = model.connected_concentration(yy);
+        deficit0 = model.isolated_deficit(yy, c_ref);
     };
+    snapshot_ledger(y.data());
     auto close_ledger = [&](CycleSummary& cs, const double* yy) {
         cs.dead_fraction = model.dead_fraction(yy);
         if (!chem) return;
@@ -216,7 +219,9 @@ RunResult Simulation::run(RunObserver* obs) {
         L.se_oxidation_charge += d(CathodeP2D::l_oxygen);
         L.other = d(CathodeP2D::l_pristine);
         L.se_reduction -= d(CathodeP2D::l_pristine);
-        L.cam_isolated = (model.isolated_deficit(yy) - deficit0) * constants::F * to_mAh_g;
+        // Lithium the newly isolated particles would hold had they returned to the cycle's
+        // starting state; the rest of the intercalation gap is kinetic.
+        L.cam_isolated = (model.isolated_deficit(yy, c_ref) - deficit0) * constants::F * to_mAh_g;
         L.cam_kinetic = d(CathodeP2D::l_intercalation) - L.cam_isolated;
     };
     double t = 0.0;
