@@ -91,7 +91,9 @@ int main(int argc, char** argv) {
     // All chemistry on, same mesh and protocol.
     ConfigNode chem_root = ConfigNode::load_file(std::string(SSBSIM_SOURCE_DIR) + "/configs/studies/study_a.yaml")
                                .with_overrides({"mesh.cathode=" + std::to_string(cfg.mesh.cathode),
-                                                "mesh.particle=" + std::to_string(cfg.mesh.particle)});
+                                                "mesh.particle=" + std::to_string(cfg.mesh.particle),
+                                                "solver.rtol=" + std::to_string(cfg.solver.rtol),
+                                                "solver.atol=" + std::to_string(cfg.solver.atol)});
     MaterialLibrary chem_lib;
     SimulationConfig chem_cfg = load_config(chem_root, chem_lib);
     std::vector<double> chem_solve;
@@ -119,7 +121,7 @@ int main(int argc, char** argv) {
     std::printf("  fresh process (ssbsim run) median %.2f ms, min %.2f ms  (%d runs)\n",
                 1e3 * median(fresh), fresh.empty() ? 0.0 : 1e3 * *std::min_element(fresh.begin(), fresh.end()), processes);
     const auto& cs = chem_last.stats;
-    std::printf("Study A first cycle, all SE chemistry on (configs/studies/study_a.yaml, same mesh)\n");
+    std::printf("Study A first cycle, all SE chemistry on (configs/studies/study_a.yaml, same mesh and tolerances)\n");
     std::printf("  states                     %d\n", chem_states);
     std::printf("  solver steps / residuals / Jacobians  %ld / %ld / %ld\n", cs.steps,
                 cs.residual_evaluations, cs.jacobian_evaluations);

@@ -21,6 +21,17 @@ struct ErrorSilencer {
     ErrorSilencer() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 };
 const ErrorSilencer silencer;
+
+// Transfer properties with a small type-conversion buffer: HDF5's default (1 MB, zeroed,
+// twice per write) made every string append cost page faults worth milliseconds.
+hid_t transfer_properties() {
+    static hid_t dxpl = [] {
+        hid_t p = H5Pcreate(H5P_DATASET_XFER);
+        H5Pset_buffer(p, 16 * 1024, nullptr, nullptr);
+        return p;
+    }();
+    return dxpl;
+}
 }  // namespace
 
 Handle::~Handle() {
@@ -278,16 +289,16 @@ void Series::flush() {
     H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
     Handle mspace(H5Screate_simple(rank, count.data(), nullptr));
     if (type_ == Type::float64) {
-        check(H5Dwrite(dataset_.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), H5P_DEFAULT, dbuf_.data()), "append");
+        check(H5Dwrite(dataset_.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), transfer_properties(), dbuf_.data()), "append");
     } else if (type_ == Type::int64) {
-        check(H5Dwrite(dataset_.id(), H5T_NATIVE_LONG, mspace.id(), fspace.id(), H5P_DEFAULT, lbuf_.data()), "append");
+        check(H5Dwrite(dataset_.id(), H5T_NATIVE_LONG, mspace.id(), fspace.id(), transfer_properties(), lbuf_.data()), "append");
     } else {
         std::vector<const char*> ptrs(buffered_);
         for (size_t i = 0; i < buffered_; ++i) ptrs[i] = sbuf_[i].c_str();
         Handle mtype(H5Tcopy(H5T_C_S1));
         H5Tset_size(mtype.id(), H5T_VARIABLE);
         H5Tset_cset(mtype.id(), H5T_CSET_UTF8);
-        check(H5Dwrite(dataset_.id(), mtype.id(), mspace.id(), fspace.id(), H5P_DEFAULT, ptrs.data()), "append");
+        check(H5Dwrite(dataset_.id(), mtype.id(), mspace.id(), fspace.id(), transfer_properties(), ptrs.data()), "append");
     }
     written_ += buffered_;
     buffered_ = 0;
