@@ -695,31 +695,24 @@ double CathodeP2D::potential_vs_li(const double* y) const {
     return y[idx_phi_s(last)] + i * (0.5 * hc_ / sigma_[last] + cell_.contact_resistance);
 }
 
-namespace {
-struct ContactValues {
-    double theta, dead, factor;
-};
-}  // namespace
+CathodeP2D::ContactValues CathodeP2D::contact_at(const double* y, int m) const {
+    ContactValues v;
+    double sigma_factor = 1.0, dphid_dv = 0.0;
+    contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], v.theta, v.dead, sigma_factor, dphid_dv);
+    return v;
+}
 
 double CathodeP2D::dead_fraction(const double* y) const {
     if (!chem_) return 0.0;
     double s = 0.0;
-    for (int m = 0; m < nc_; ++m) {
-        double th, dead, fac, dd;
-        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
-        s += dead;
-    }
+    for (int m = 0; m < nc_; ++m) s += contact_at(y, m).dead;
     return s / nc_;
 }
 
 double CathodeP2D::mean_contact(const double* y) const {
     if (!chem_) return 1.0;
     double s = 0.0;
-    for (int m = 0; m < nc_; ++m) {
-        double th, dead, fac, dd;
-        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
-        s += th;
-    }
+    for (int m = 0; m < nc_; ++m) s += contact_at(y, m).theta;
     return s / nc_;
 }
 
@@ -733,11 +726,8 @@ double CathodeP2D::mean_film_resistance(const double* y) const {
 double CathodeP2D::isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
     if (!chem_ || !intercalating_) return 0.0;
     double s = 0.0;
-    for (int m = 0; m < nc_; ++m) {
-        double th, dead, fac, dd;
-        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
-        s += hc_ * (dead * cell_.eps_cam * c_ref[m] - y[idx_x(m, x_trapped)]);
-    }
+    for (int m = 0; m < nc_; ++m)
+        s += hc_ * (contact_at(y, m).dead * cell_.eps_cam * c_ref[m] - y[idx_x(m, x_trapped)]);
     return s;
 }
 
@@ -769,11 +759,9 @@ double CathodeP2D::lithium_in_solid(const double* y) const {
     if (!chem_) return mean_stoichiometry(y) * c_max_ * cell_.eps_cam * cell_.thickness;
     // Connected particles carry (1 - phi_dead) of the CAM; isolated ones their own inventory.
     double s = 0.0;
-    for (int m = 0; m < nc_; ++m) {
-        double th, dead, fac, dd;
-        contact(y[idx_x(m, x_void)], y[idx_c(m, nr_ - 1)], th, dead, fac, dd);
-        s += hc_ * ((1.0 - dead) * cell_.eps_cam * mean_stoichiometry(y, m) * c_max_ + y[idx_x(m, x_trapped)]);
-    }
+    for (int m = 0; m < nc_; ++m)
+        s += hc_ * ((1.0 - contact_at(y, m).dead) * cell_.eps_cam * mean_stoichiometry(y, m) * c_max_ +
+                    y[idx_x(m, x_trapped)]);
     return s;
 }
 

@@ -131,6 +131,10 @@ public:
     };
     template <class T>
     void local_terms(const T* u, Local<T>& out) const;
+    struct ContactValues {
+        double theta = 1.0, dead = 0.0;
+    };
+    ContactValues contact_at(const double* y, int m) const;  // chemistry on
     template <class T>
     void contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead, T& sigma_factor,
                  T& dphid_dv) const;

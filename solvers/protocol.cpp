@@ -111,6 +111,26 @@ std::vector<std::string> split_or(const std::string& s) {
     return out;
 }
 
+// The drive of a charge or discharge step: a power ("2 mW") or a current ("C/50", "5.5 mA/g").
+void parse_drive(const std::string& what, Step& s) {
+    Quantity q;
+    bool is_power = false;
+    try {
+        q = parse(what);
+        is_power = q.dimension == dim::power;
+    } catch (const std::invalid_argument&) {
+    }
+    if (is_power) {
+        s.kind = Step::Kind::power;
+        s.power = q.value;
+        if (!(s.power > 0))
+            throw std::invalid_argument("a power must be positive (charge or discharge gives the direction)");
+    } else {
+        s.kind = Step::Kind::current;
+        s.current = parse_current(what);
+    }
+}
+
 void check_step(const Step& s) {
     bool has_limit = !s.limits.empty();
     switch (s.kind) {
@@ -165,22 +185,7 @@ Step parse_step_string(const std::string& text) {
     static const std::regex ramp(R"(^ramp\s+from\s+(.+?\s*V)\s+to\s+(.+?\s*V)\s+over\s+(.+)$)", std::regex::icase);
     if (std::regex_match(t, m, cc)) {
         s.direction = lower(m[1]) == "charge" ? 1 : -1;
-        std::string what = trim(m[2]);
-        Quantity q;
-        bool is_power = false;
-        try {
-            q = parse(what);
-            is_power = q.dimension == dim::power;
-        } catch (const std::invalid_argument&) {
-        }
-        if (is_power) {
-            s.kind = Step::Kind::power;
-            s.power = q.value;
-            if (!(s.power > 0)) throw std::invalid_argument("a power must be positive");
-        } else {
-            s.kind = Step::Kind::current;
-            s.current = parse_current(what);
-        }
+        parse_drive(trim(m[2]), s);
         if (m[3].matched) s.duration = parse_duration(m[3]);
         if (m[4].matched)
             for (const auto& l : split_or(m[4])) s.limits.push_back(parse_limit(l));
@@ -230,25 +235,10 @@ Step parse_step_map(const ConfigNode& n) {
             bool ch = n.has("charge");
             s.direction = ch ? 1 : -1;
             std::string what = n.string(ch ? "charge" : "discharge");
-            Quantity q;
-            bool is_power = false;
             try {
-                q = parse(what);
-                is_power = q.dimension == dim::power;
-            } catch (const std::invalid_argument&) {
-            }
-            if (is_power) {
-                s.kind = Step::Kind::power;
-                s.power = q.value;
-                if (!(s.power > 0))
-                    n.fail(ch ? "charge" : "discharge", "a power must be positive (the key gives the direction)");
-            } else {
-                s.kind = Step::Kind::current;
-                try {
-                    s.current = parse_current(what);
-                } catch (const std::invalid_argument& e) {
-                    n.fail(ch ? "charge" : "discharge", e.what());
-                }
+                parse_drive(what, s);
+            } catch (const std::invalid_argument& e) {
+                n.fail(ch ? "charge" : "discharge", e.what());
             }
             s.label = std::string(ch ? "Charge at " : "Discharge at ") + what;
         } else if (n.has("hold")) {
