@@ -18,5 +18,7 @@ struct RunOptions {
 int run(const RunOptions& o);
 int check(const std::string& config, const std::vector<std::string>& set, bool print);
 int info(const std::string& file, bool json);
+// Exit codes: 0 all cases complete, 4 some failed, 2 bad sweep file.
+int sweep(const std::string& file, const std::string& out_dir, int jobs, bool quiet);
 
 }  // namespace ssbsim::cli

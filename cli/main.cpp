@@ -35,7 +35,17 @@ int main(int argc, char** argv) {
     inf->add_option("file", info_file, "HDF5 result file")->required();
     inf->add_flag("--json", json, "Machine-readable JSON");
 
+    std::string sweep_file, sweep_dir;
+    int sweep_jobs = 0;
+    bool sweep_quiet = false;
+    auto* swp = app.add_subcommand("sweep", "Run a parameter sweep (resumable; MPI under mpirun when built with it)");
+    swp->add_option("file", sweep_file, "Sweep YAML file")->required();
+    swp->add_option("-o,--output", sweep_dir, "Output directory (default: next to the sweep file, named after it)");
+    swp->add_option("-j,--jobs", sweep_jobs, "Parallel worker processes (default: all cores)");
+    swp->add_flag("-q,--quiet", sweep_quiet, "Print only errors");
+
     CLI11_PARSE(app, argc, argv);
+    if (*swp) return ssbsim::cli::sweep(sweep_file, sweep_dir, sweep_jobs, sweep_quiet);
     if (*run) {
         ro.progress = !no_progress;
         return ssbsim::cli::run(ro);

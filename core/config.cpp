@@ -23,7 +23,7 @@ ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> sour
     : node_(std::move(node)), source_(std::move(source)), path_(std::move(path)) {}
 
 ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
-    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text});
+    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text, {}});
     try {
         return ConfigNode(YAML::Load(text), source, "");
     } catch (const YAML::Exception& e) {

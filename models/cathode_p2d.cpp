@@ -438,7 +438,6 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     const double i_app = y[idx_current()];
     double dphib = 0.0;
     counter_potential(i_app, &dphib);
-    const auto& cam = cell_.cam;
     for (int m = 0; m < nc_; ++m) sigma_node(y, m, &dsigma_[m], &dsigma_v_[m]);
 
     // Electrolyte rows: conduction part (sources below).

@@ -1,0 +1,178 @@
+// `ssbsim sweep`: runs the cases of a sweep file on local worker processes (fork, one case
+// per process, so a crashing case cannot take the others down and memory stays flat), or
+// on MPI ranks with dynamic load balancing when built with MPI and started by mpirun.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "solvers/sweep.hpp"
+
+#ifdef SSBSIM_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace ssbsim::cli {
+
+namespace {
+
+std::string default_dir(const std::string& sweep_file) {
+    std::string stem = sweep_file;
+    auto slash = stem.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : stem.substr(0, slash);
+    if (slash != std::string::npos) stem = stem.substr(slash + 1);
+    auto dot = stem.rfind('.');
+    if (dot != std::string::npos) stem = stem.substr(0, dot);
+    return dir + "/" + stem;
+}
+
+std::string read_error(const std::string& dir, int index) {
+    std::ifstream in(case_file(dir, index) + ".error");
+    std::string msg;
+    if (in) std::getline(in, msg);
+    return msg;
+}
+
+void draw(bool tty, int done, int total, int failed, double elapsed) {
+    if (!tty) return;
+    double frac = total ? static_cast<double>(done) / total : 1.0;
+    double eta = done ? elapsed / done * (total - done) : 0.0;
+    int width = 30, filled = static_cast<int>(frac * width);
+    std::fprintf(stderr, "\r[%-*s] %d/%d cases  %d failed  elapsed %.0f s  ETA %.0f s   ", width,
+                 std::string(filled, '#').c_str(), done, total, failed, elapsed, eta);
+    std::fflush(stderr);
+}
+
+int report(const SweepSpec& spec, const std::string& dir, bool quiet) {
+    write_summary(spec, dir);
+    int failed = 0;
+    for (const auto& c : spec.cases) {
+        if (case_complete(dir, c.index)) continue;
+        ++failed;
+        std::string why = read_error(dir, c.index);
+        std::cerr << "case " << c.index << " failed: " << (why.empty() ? "see its result file" : why) << "\n";
+    }
+    if (!quiet)
+        std::cout << spec.cases.size() - failed << " of " << spec.cases.size()
+                  << " cases complete; summary: " << dir << "/summary.csv, " << dir << "/summary.h5\n";
+    return failed ? 4 : 0;
+}
+
+#ifdef SSBSIM_WITH_MPI
+bool under_mpi() {
+    return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
+}
+
+// Rank 0 hands out case numbers one at a time as ranks ask (dynamic load balancing: cases
+// differ a lot in cost); every rank runs cases in its own process; rank 0 writes the
+// summary. With one rank, rank 0 runs everything.
+int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
+    MPI_Init(nullptr, nullptr);
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    constexpr int kRequest = 1, kAssign = 2;
+    int rc = 0;
+    if (rank == 0) {
+        std::vector<int> todo;
+        for (const auto& c : spec.cases)
+            if (!case_complete(dir, c.index)) todo.push_back(c.index);
+        size_t next = 0;
+        int active = size - 1;
+        if (size == 1) {
+            for (int idx : todo) run_case(spec, spec.cases[idx - 1], dir);
+        }
+        while (active > 0) {
+            int dummy = 0;
+            MPI_Status st;
+            MPI_Recv(&dummy, 1, MPI_INT, MPI_ANY_SOURCE, kRequest, MPI_COMM_WORLD, &st);
+            int assign = next < todo.size() ? todo[next++] : 0;  // 0: no more work
+            MPI_Send(&assign, 1, MPI_INT, st.MPI_SOURCE, kAssign, MPI_COMM_WORLD);
+            if (assign == 0) --active;
+        }
+        rc = report(spec, dir, quiet);
+    } else {
+        while (true) {
+            int dummy = 0, assign = 0;
+            MPI_Send(&dummy, 1, MPI_INT, 0, kRequest, MPI_COMM_WORLD);
+            MPI_Recv(&assign, 1, MPI_INT, 0, kAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            if (assign == 0) break;
+            run_case(spec, spec.cases[assign - 1], dir);
+        }
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return rc;
+}
+#endif
+
+}  // namespace
+
+int sweep(const std::string& file, const std::string& out_dir, int jobs, bool quiet) {
+    try {
+        SweepSpec spec = load_sweep(file);
+        const std::string dir = out_dir.empty() ? default_dir(file) : out_dir;
+#ifdef SSBSIM_WITH_MPI
+        if (under_mpi()) return sweep_mpi(spec, dir, quiet);
+#endif
+        if (jobs <= 0) jobs = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+        std::vector<int> todo;
+        for (const auto& c : spec.cases) {
+            if (case_complete(dir, c.index)) continue;
+            todo.push_back(c.index);
+            std::remove((case_file(dir, c.index) + ".error").c_str());
+        }
+        const int total = static_cast<int>(spec.cases.size());
+        int done = total - static_cast<int>(todo.size()), failed = 0;
+        if (!quiet)
+            std::cout << spec.name << ": " << total << " cases, " << done << " already complete, "
+                      << todo.size() << " to run on " << jobs << " worker" << (jobs > 1 ? "s" : "") << "\n";
+        const bool tty = !quiet && isatty(STDERR_FILENO);
+        auto t0 = std::chrono::steady_clock::now();
+        auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+        std::map<pid_t, int> running;
+        size_t next = 0;
+        while (next < todo.size() || !running.empty()) {
+            while (static_cast<int>(running.size()) < jobs && next < todo.size()) {
+                int index = todo[next++];
+                std::cout.flush();
+                pid_t pid = fork();
+                if (pid < 0) throw Error("fork failed");
+                if (pid == 0) {
+                    CaseOutcome o = run_case(spec, spec.cases[index - 1], dir);
+                    _exit(o.status == "complete" ? 0 : 1);
+                }
+                running[pid] = index;
+            }
+            int status = 0;
+            pid_t pid = waitpid(-1, &status, 0);
+            if (pid < 0) break;
+            auto it = running.find(pid);
+            if (it == running.end()) continue;
+            int index = it->second;
+            running.erase(it);
+            ++done;
+            if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+                ++failed;
+                if (WIFSIGNALED(status) && read_error(dir, index).empty())
+                    std::ofstream(case_file(dir, index) + ".error")
+                        << "worker killed by signal " << WTERMSIG(status) << "\n";
+            }
+            draw(tty, done, total, failed, elapsed());
+        }
+        if (tty) std::fprintf(stderr, "\n");
+        return report(spec, dir, quiet);
+    } catch (const std::exception& e) {
+        std::cerr << "ssbsim: error: " << e.what() << "\n";
+        return 2;
+    }
+}
+
+}  // namespace ssbsim::cli
