@@ -108,7 +108,8 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     cat.allow_only({"active_material", "electrolyte", "carbon", "coating", "composition",
                     "porosity", "loading", "thickness", "particle_radius", "ionic_tortuosity",
                     "electronic_tortuosity", "contact_resistance", "film_resistance",
-                    "initial_stoichiometry", "initial_potential", "reference_loading"});
+                    "initial_stoichiometry", "initial_potential", "reference_loading",
+                    "carbon_specific_surface_area"});
     const std::string cam_name = cat.string("active_material");
     c.has_cam = cam_name != "none";
     if (c.has_cam) {
@@ -124,6 +125,12 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     std::string carbon = cat.string("carbon", "none");
     c.has_carbon = carbon != "none";
     if (c.has_carbon) c.carbon = lib.carbon(carbon, cat.at("carbon"));
+    // Overrides the carbon's specific surface area (parameter studies on carbon).
+    if (cat.has("carbon_specific_surface_area")) {
+        if (!c.has_carbon) cat.fail("carbon_specific_surface_area", "the cathode has no carbon");
+        c.carbon.specific_surface_area =
+            plausible(cat, "carbon_specific_surface_area", dim::specific_area, 0.0, 1e7, "62 m2/g");
+    }
     // Coating: a name, or {material, blocking}; blocking is the share of the CAM-side and
     // TPB SE reaction the shell suppresses (assumed 0.8 when only the name is given).
     ConfigNode coat = cat["coating"];
@@ -146,11 +153,19 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     cat.in_range("porosity", c.porosity, 0.0, 0.9, "a fraction in [0, 0.9]");
 
     ConfigNode comp = cat.at("composition");
-    comp.allow_only({"basis", "active_material", "electrolyte", "carbon"});
+    comp.allow_only({"basis", "active_material", "electrolyte", "carbon", "normalize"});
     std::string basis = comp.string("basis", "mass");
     double w_cam = comp.number("active_material", 0.0);
     double w_se = comp.number("electrolyte");
     double w_c = comp.number("carbon", 0.0);
+    // normalize: true rescales the fractions to sum to 1 (sweeping one fraction alone).
+    if (comp.boolean("normalize", false)) {
+        double sum = w_cam + w_se + w_c;
+        if (!(sum > 0)) comp.fail("the fractions sum to zero");
+        w_cam /= sum;
+        w_se /= sum;
+        w_c /= sum;
+    }
     for (auto [k, v] : {std::pair<const char*, double>{"active_material", w_cam},
                         {"electrolyte", w_se}, {"carbon", w_c}})
         comp.in_range(k, v, 0.0, 1.0, "a fraction in [0, 1]");
@@ -267,6 +282,7 @@ YAML::Node emit_cell(const CellSpec& c) {
     cat["active_material"] = c.has_cam ? c.cam.name : std::string("none");
     cat["electrolyte"] = c.electrolyte.name;
     cat["carbon"] = c.has_carbon ? c.carbon.name : std::string("none");
+    if (c.has_carbon) cat["carbon_specific_surface_area"] = fmt(c.carbon.specific_surface_area / 1000.0, "m2/g");
     if (c.coating.empty()) {
         cat["coating"] = "none";
     } else {
