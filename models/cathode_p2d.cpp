@@ -624,7 +624,9 @@ void CathodeP2D::differential_ids(double* id) const {
 }
 
 void CathodeP2D::absolute_tolerances(double s, double* atol) const {
-    const double q_scale = cell_.basis_loading() * 278.0 * 3600.0;  // ~ a full charge [C/m2]
+    // ~ a full charge [C/m2]; 278 mAh/g when the cell has no CAM capacity to refer to.
+    const double capacity = intercalating_ ? cell_.cam.theoretical_capacity : 278.0 * 3600.0;
+    const double q_scale = cell_.basis_loading() * capacity;
     const double c_scale = intercalating_ ? c_max_ : 1.0;
     // Product inventories on the scale of a passivating layer on the carbon surface.
     const double xi_scale = std::max(1e-6, (a_site_[site_carbon] + a_site_[site_tpb] + a_) * 1e-6);

@@ -1,5 +1,5 @@
 // Pseudo-2D model of a composite-cathode half cell with a single-ion solid electrolyte
-// (MODEL.md sections 1, 2, 4 first part, 8).
+// (MODEL.md sections 1, 2, 4, 8) and the SE chemistry (sections 3-7).
 //
 // State, ordered node by node so the Jacobian stays narrowly banded:
 //   separator cells n = 0..Ns-1:      phi_e

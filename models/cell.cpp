@@ -243,7 +243,10 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
         cat.fail("give at most one of initial_stoichiometry and initial_potential");
     if (c.cam.inert) {
         c.initial_stoichiometry = 0.0;
-        if (cat.has("initial_potential")) c.initial_potential_inert = cat.quantity("initial_potential", dim::voltage);
+        if (cat.has("initial_potential")) {
+            c.initial_potential_inert = cat.quantity("initial_potential", dim::voltage);
+            cat.in_range("initial_potential", c.initial_potential_inert, 0.5, 5.5, "between 0.5 and 5.5 V vs Li/Li+");
+        }
     } else if (cat.has("initial_potential")) {
         double U = cat.quantity("initial_potential", dim::voltage);
         double lo = c.cam.ocv(1.0), hi = c.cam.ocv(0.0);

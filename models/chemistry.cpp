@@ -74,6 +74,7 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
                   "sites", "pristine_reduction", "lattice_oxygen", "interphase", "contact"});
     c.enabled = n.boolean("enabled", true);
     double T_ref = n.quantity("reference_temperature", dim::temperature, 298.15);
+    c.reference_temperature = T_ref;
     c.electrons_per_product = n.in_range("electrons_per_product", n.number("electrons_per_product", 2.0), 0.1, 20.0, "in [0.1, 20]");
     c.tpb_weight = n.in_range("tpb_weight", n.number("tpb_weight", 1.0), 0.0, 10.0, "in [0, 10]");
     if (n.has("sites")) {
@@ -87,6 +88,8 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
         ConfigNode f = n["interphase"];
         f.allow_only({"molar_volume", "conductivity", "activation_energy"});
         c.film_molar_volume = f.quantity("molar_volume", dim::molar_volume, c.film_molar_volume);
+        if (!(c.film_molar_volume > 0 && c.film_molar_volume < 1e-2))
+            f.fail("molar_volume", "expected a positive molar volume, such as \"100 mL/mol\"");
         c.film_conductivity.reference = f.quantity("conductivity", dim::conductivity, c.film_conductivity.reference);
         c.film_conductivity.activation_energy = f.quantity("activation_energy", dim::molar_energy, 0.0);
         c.film_conductivity.reference_temperature = T_ref;
@@ -97,7 +100,7 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
         k.allow_only({"initial", "void_scale", "se_electrons", "reference_pressure",
                       "breathing_coefficient", "heterogeneity", "isolation_threshold",
                       "max_isolated_fraction", "conductivity_exponent"});
-        c.contact_initial = k.in_range("initial", k.number("initial", 1.0), 0.01, 1.0, "a fraction in (0, 1]");
+        c.contact_initial = k.in_range("initial", k.number("initial", 1.0), 0.01, 1.0, "a fraction in [0.01, 1]");
         c.void_scale = k.quantity("void_scale", dim::length, c.void_scale);
         if (!(c.void_scale > 0)) k.fail("void_scale", "must be > 0, such as \"5 nm\"");
         c.se_electrons = k.in_range("se_electrons", k.number("se_electrons", 5.0), 1.0, 20.0, "in [1, 20]");
@@ -107,6 +110,8 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
         c.heterogeneity = k.in_range("heterogeneity", k.number("heterogeneity", 0.5), 0.01, 0.99, "in [0.01, 0.99]");
         c.isolation_threshold = k.in_range("isolation_threshold", k.number("isolation_threshold", 0.2), 0.0, 0.99, "in [0, 0.99]");
         c.max_isolated = k.in_range("max_isolated_fraction", k.number("max_isolated_fraction", 0.95), 0.0, 0.999, "in [0, 0.999]");
+        if (c.isolation_threshold > 1.0 - c.heterogeneity)
+            k.fail("isolation_threshold", "particles would be isolated at t = 0: keep isolation_threshold <= 1 - heterogeneity");
         c.conductivity_exponent = k.in_range("conductivity_exponent", k.number("conductivity_exponent", 1.0), 0.0, 5.0, "in [0, 5]");
     }
     return c;
@@ -115,7 +120,7 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
 YAML::Node emit_chemistry(const ChemistrySpec& c) {
     YAML::Node n;
     n["enabled"] = c.enabled;
-    n["reference_temperature"] = q(c.site[0].k_ox.reference_temperature, "K");
+    n["reference_temperature"] = q(c.reference_temperature, "K");
     n["electrons_per_product"] = c.electrons_per_product;
     n["tpb_weight"] = c.tpb_weight;
     for (int k = 0; k < n_sites; ++k) {

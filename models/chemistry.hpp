@@ -39,6 +39,7 @@ struct PassivatingReaction {
 
 struct ChemistrySpec {
     bool enabled = false;
+    double reference_temperature = 298.15;   // [K] of every rate constant below
     double electrons_per_product = 2.0;  // n in d Gamma / dt = i / (n F)
     double tpb_weight = 1.0;             // a_TPB = a_C w eps_CAM / (eps_CAM + eps_SE)
     SiteKinetics site[n_sites];
@@ -54,7 +55,7 @@ struct ChemistrySpec {
     double se_electrons = 5.0;               // e- per Li6PS5Cl oxidised
     double reference_pressure = 20e6;        // [Pa]
     double breathing_coefficient = 1.0;
-    double heterogeneity = 0.5;              // initial contacts uniform in theta_0 (1 -+ w)
+    double heterogeneity = 0.5;              // initial contacts spread over theta_0 (1 -+ w), smoothstep-distributed
     double isolation_threshold = 0.2;        // fraction of theta_0 below which a particle is dead
     double max_isolated = 0.95;              // largest isolated share (some particles keep contact)
     double conductivity_exponent = 1.0;      // sigma_s,eff scales with (theta_c / theta_0)^m

@@ -14,7 +14,7 @@ namespace ssbsim {
 
 struct SolverSettings {
     double rtol = 1e-6;
-    double atol = 1e-8;          // scaled per component by the model
+    double atol = 1e-6;          // scaled per component by the model
     double max_step = 0.0;       // [s], 0: unlimited
     double initial_step = 0.0;   // [s], 0: IDA chooses
     int max_order = 5;

@@ -204,6 +204,7 @@ Step parse_step_string(const std::string& text) {
         s.voltage = parse_as(trim(m[1]), dim::voltage);
         s.ramp_end = parse_as(trim(m[2]), dim::voltage);
         s.duration = parse_duration(m[3]);
+        if (s.ramp_end == s.voltage) throw std::invalid_argument("a ramp needs different start and end potentials (use a hold)");
         s.direction = s.ramp_end > s.voltage ? 1 : -1;
     } else if (std::regex_match(t, m, temp)) {
         s.kind = Step::Kind::temperature;
@@ -252,6 +253,7 @@ Step parse_step_map(const ConfigNode& n) {
             s.ramp = true;
             s.voltage = r[0].quantity(dim::voltage);
             s.ramp_end = r[1].quantity(dim::voltage);
+            if (s.ramp_end == s.voltage) n.fail("ramp", "a ramp needs different start and end potentials (use a hold)");
             s.direction = s.ramp_end > s.voltage ? 1 : -1;
             if (!n.has("duration")) n.fail("a ramp needs a duration");
             s.label = "Ramp from " + r[0].string() + " to " + r[1].string();

@@ -105,7 +105,7 @@ struct RunResult {
     std::vector<StepSummary> steps;
     SolverStats stats;
     double final_time = 0;
-    double lithium_balance_error = 0;  // relative, |Li_solid + Q/F - initial| / initial
+    double lithium_balance_error = 0;  // relative, |Li_CAM + Q_intercalation/F - initial| / initial
 };
 
 class RunObserver {
