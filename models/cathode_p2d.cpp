@@ -121,6 +121,7 @@ void CathodeP2D::set_temperature(double T) {
     for (int s = 0; s < n_sites; ++s) {
         k_ox_[s] = chemistry_.site[s].k_ox.at(T);
         k_red_[s] = chemistry_.site[s].k_red.at(T);
+        k_fast_[s] = chemistry_.site[s].k_fast.at(T);
     }
     k_pristine_ = chemistry_.pristine_reduction.k.at(T);
     k_oxygen_ = chemistry_.lattice_oxygen.k.at(T);
@@ -287,6 +288,11 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
         // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
         T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
         T r_ox = area[s] * g * (k_ox_[s] * exp((dphi - k.U_ox) * (k.alpha_ox * f_)));
+        if (k_fast_[s] > 0.0) {
+            // Exponential passivation: the fresh surface reacts fast once, then not at all.
+            T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
+            r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * exp((dphi - k.U_ox) * (k.alpha_fast * f_)));
+        }
         T r_red = rev * (-k_red_[s] / k.passivation) * exp((dphi - k.U_red) * (-k.alpha_red * f_));
         out.rate[x_rev + s] = (k.reversible_fraction * r_ox + r_red) / nF;
         out.rate[x_irr + s] = (1.0 - k.reversible_fraction) * r_ox / nF;

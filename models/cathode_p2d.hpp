@@ -176,7 +176,7 @@ private:
     double pressure_factor_ = 1.0;        // 1 / (1 + P / P_ref)
     double se_shrink_ = 0.0;              // (V_SE - V_decomposed) / n_SE F [m3/C]
     // Temperature-dependent chemistry rates.
-    double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0};
+    double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
     double k_pristine_ = 0.0, k_oxygen_ = 0.0, film_kappa_ = 1.0;
     double hs_, hc_;  // cell widths [m]
     double a_;        // CAM surface per electrode volume [1/m]

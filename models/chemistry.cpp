@@ -31,13 +31,18 @@ SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     if (!n.defined()) return s;
     n.allow_only({"rate_constant", "activation_energy", "alpha", "onset_potential",
                   "reversible_fraction", "passivation_coverage", "reduction_rate_constant",
-                  "reduction_activation_energy", "reduction_alpha", "reduction_potential"});
+                  "reduction_activation_energy", "reduction_alpha", "reduction_potential",
+                  "fast_rate_constant", "fast_alpha", "fast_passivation_coverage"});
     s.k_ox = read_rate(n, "rate_constant", "activation_energy", s.k_ox, T_ref);
     s.alpha_ox = n.in_range("alpha", n.number("alpha", s.alpha_ox), 0.01, 1.0, "in [0.01, 1]");
     s.U_ox = n.quantity("onset_potential", dim::voltage, s.U_ox);
     s.reversible_fraction = n.in_range("reversible_fraction", n.number("reversible_fraction", s.reversible_fraction), 0.0, 1.0, "a fraction in [0, 1]");
     s.passivation = n.quantity("passivation_coverage", dim::amount / dim::area, s.passivation);
     if (!(s.passivation > 0)) n.fail("passivation_coverage", "must be > 0, such as \"1e-6 mol/m2\"");
+    s.k_fast = read_rate(n, "fast_rate_constant", "activation_energy", s.k_fast, T_ref);
+    s.alpha_fast = n.in_range("fast_alpha", n.number("fast_alpha", s.alpha_fast), 0.01, 1.0, "in [0.01, 1]");
+    s.passivation_fast = n.quantity("fast_passivation_coverage", dim::amount / dim::area, s.passivation_fast);
+    if (!(s.passivation_fast > 0)) n.fail("fast_passivation_coverage", "must be > 0, such as \"1e-7 mol/m2\"");
     s.k_red = read_rate(n, "reduction_rate_constant", "reduction_activation_energy", s.k_red, T_ref);
     s.alpha_red = n.in_range("reduction_alpha", n.number("reduction_alpha", s.alpha_red), 0.01, 1.0, "in [0.01, 1]");
     s.U_red = n.quantity("reduction_potential", dim::voltage, s.U_red);
@@ -132,6 +137,9 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
         m["onset_potential"] = q(s.U_ox, "V");
         m["reversible_fraction"] = s.reversible_fraction;
         m["passivation_coverage"] = q(s.passivation, "mol/m2");
+        m["fast_rate_constant"] = q(s.k_fast.reference, "A/m2");
+        m["fast_alpha"] = s.alpha_fast;
+        m["fast_passivation_coverage"] = q(s.passivation_fast, "mol/m2");
         m["reduction_rate_constant"] = q(s.k_red.reference, "A/m2");
         m["reduction_activation_energy"] = q(s.k_red.activation_energy, "J/mol");
         m["reduction_alpha"] = s.alpha_red;

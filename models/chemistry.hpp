@@ -23,6 +23,11 @@ struct SiteKinetics {
     double U_ox = 2.3;                  // thermodynamic onset [V vs Li/Li+]
     double reversible_fraction = 0.5;   // share of products reducible at low potential
     double passivation = 1e-5;          // Gamma_pass [mol/m2]
+    // A second, fast oxidation path of the fresh surface that passivates after a little
+    // product (the charging-onset shoulder); off when k_fast = 0.
+    Arrhenius k_fast{0.0, 298.15, 0.0};  // [A/m2] at dphi = U_ox
+    double alpha_fast = 0.5;
+    double passivation_fast = 1e-7;      // [mol/m2]
     Arrhenius k_red{0.0, 298.15, 0.0};  // [A/m2]
     double alpha_red = 0.5;
     double U_red = 2.3;                 // below this, reversible products are reduced

@@ -25,6 +25,7 @@ TEST(StudyACalibration, FirstCycleWithTwoPointFiveVoltHold) {
     EXPECT_NEAR(c.ledger.se_oxidation_reversible / c.charge_capacity, 0.055, 0.015);  // 5.5 %
     EXPECT_NEAR(c.ledger.se_oxidation_irreversible / c.charge_capacity, 0.038, 0.015);  // 3.8 %
     EXPECT_NEAR(c.ledger.cam_kinetic / c.charge_capacity, 0.032, 0.01);  // 3.2 %
+    EXPECT_NEAR(c.shoulder_capacity, 3.6, 0.6);                          // 3.6 +- 0.6 mAh/g
 }
 
 TEST(StudyACalibration, TwoVoltHoldAddsAboutFivePercent) {
