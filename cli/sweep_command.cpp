@@ -54,7 +54,7 @@ int report(const SweepSpec& spec, const std::string& dir, bool quiet) {
     write_summary(spec, dir);
     int failed = 0;
     for (const auto& c : spec.cases) {
-        if (case_complete(dir, c.index)) continue;
+        if (case_complete(spec, dir, c.index)) continue;
         ++failed;
         std::string why = read_error(dir, c.index);
         std::cerr << "case " << c.index << " failed: " << (why.empty() ? "see its result file" : why) << "\n";
@@ -83,7 +83,7 @@ int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
     if (rank == 0) {
         std::vector<int> todo;
         for (const auto& c : spec.cases)
-            if (!case_complete(dir, c.index)) todo.push_back(c.index);
+            if (!case_complete(spec, dir, c.index)) todo.push_back(c.index);
         size_t next = 0;
         int active = size - 1;
         if (size == 1) {
@@ -125,7 +125,7 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
         if (jobs <= 0) jobs = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
         std::vector<int> todo;
         for (const auto& c : spec.cases) {
-            if (case_complete(dir, c.index)) continue;
+            if (case_complete(spec, dir, c.index)) continue;
             todo.push_back(c.index);
             std::remove((case_file(dir, c.index) + ".error").c_str());
         }

@@ -1,5 +1,7 @@
 #include "solvers/sweep.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -48,9 +50,22 @@ std::string yaml_value(const std::string& v) {
     return out + "\"";
 }
 
+// mkdir -p.
 void make_dir(const std::string& path) {
-    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
-        throw IoError("cannot create directory '" + path + "'");
+    for (size_t pos = 1; pos <= path.size(); ++pos) {
+        if (pos < path.size() && path[pos] != '/') continue;
+        std::string part = path.substr(0, pos);
+        if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
+            throw IoError("cannot create directory '" + part + "'");
+    }
+}
+
+// What defines a case: its overrides on its base config. Stored beside the case file so a
+// resume re-runs a case whose definition changed in the sweep file.
+std::string case_key(const SweepSpec& spec, const SweepCase& c) {
+    std::string key = spec.base + "\n";
+    for (const auto& o : c.overrides) key += o + "\n";
+    return key;
 }
 
 std::vector<std::string> read_values(const ConfigNode& p) {
@@ -87,12 +102,11 @@ std::vector<std::string> read_values(const ConfigNode& p) {
     std::string scale = r.string("scale", "linear");
     if (scale != "linear" && scale != "log") r.fail("scale", "expected 'linear' or 'log'");
     if (scale == "log" && !(a.value > 0 && b.value > 0)) r.fail("a log range needs positive ends");
-    const std::string unit = a.dimension == units::dim::dimensionless ? "" : " " + units::si_unit(a.dimension);
-    const bool is_temperature = a.dimension == units::dim::temperature;
+    // Range values are bare SI numbers (configs read a bare number as SI).
     for (int k = 0; k < num; ++k) {
         double f = static_cast<double>(k) / (num - 1);
         double v = scale == "log" ? a.value * std::pow(b.value / a.value, f) : a.value + f * (b.value - a.value);
-        out.push_back(format_number(v) + (is_temperature ? " K" : unit));
+        out.push_back(format_number(v));
     }
     return out;
 }
@@ -117,6 +131,8 @@ SweepSpec load_sweep(const std::string& path) {
     {
         std::ifstream test(s.base);
         if (!test) root.fail("base", "cannot read the base config '" + s.base + "'");
+        char canonical[PATH_MAX];
+        if (realpath(s.base.c_str(), canonical)) s.base = canonical;  // one spelling per file
     }
     if (root.has("set")) {
         ConfigNode set = root["set"];
@@ -212,10 +228,14 @@ std::string case_file(const std::string& dir, int index) {
     return os.str();
 }
 
-bool case_complete(const std::string& dir, int index) {
+bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
     std::string f = case_file(dir, index);
     std::ifstream test(f);
     if (!test) return false;
+    std::ifstream keyf(f + ".key");
+    std::stringstream stored;
+    stored << keyf.rdbuf();
+    if (stored.str() != case_key(spec, spec.cases.at(index - 1))) return false;
     try {
         return read_result(f).status == "complete";
     } catch (const std::exception&) {
@@ -240,6 +260,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
             ResultWriter writer(part);
             r = sim.run(&writer);
         }
+        std::ofstream(final_path + ".key") << case_key(spec, c);
         if (std::rename(part.c_str(), final_path.c_str()) != 0)
             throw IoError("cannot rename '" + part + "' to '" + final_path + "'");
         out.status = to_string(r.status);

@@ -40,8 +40,9 @@ SweepSpec load_sweep(const std::string& path);
 std::vector<std::string> check_cases(const SweepSpec& spec);
 
 std::string case_file(const std::string& dir, int index);  // DIR/cases/case_NNNN.h5
-// True when the case's file exists and finished with status complete.
-bool case_complete(const std::string& dir, int index);
+// True when the case's file exists, finished with status complete, and was made from the
+// same definition (base config and overrides) as the sweep file now gives.
+bool case_complete(const SweepSpec& spec, const std::string& dir, int index);
 
 struct CaseOutcome {
     int index = 0;

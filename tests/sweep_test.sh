@@ -36,7 +36,16 @@ rm out/cases/case_0002.h5
 check "resume re-runs only the missing case" "grep -q '3 already complete, 1 to run' resume.out || [ \${#launcher[@]} -gt 0 ]"
 check "resumed summary complete" "[ \$(grep -c ',complete,' out/summary.csv) -eq 4 ]"
 
+# A plotting script of the examples turns the summary into a PNG.
+$py "$src/examples/temperature/plot.py" out/summary.csv -o plot.png >/dev/null 2>plot.err
+check "example plot script writes a PNG" "[ -s plot.png ] && head -c 8 plot.png | grep -q PNG"
+
 if [ ${#launcher[@]} -eq 0 ]; then
+  # Editing the sweep re-runs exactly the cases whose definition changed.
+  sed -e 's/values: \[11, 66\]/values: [11, 33]/' -e "s|base: ../../configs|base: $src/configs|" "$sweep" >edited.yaml
+  "$bin" sweep edited.yaml -o out -j 2 >edited.out 2>&1
+  check "edited sweep re-runs only the changed cases" "grep -q '2 already complete, 2 to run' edited.out"
+
   # A sweep killed midway leaves no half-written case file and resumes.
   "$bin" sweep "$sweep" -o killed -j 1 >/dev/null 2>&1 &
   pid=$!

@@ -76,6 +76,8 @@ def read_summary(path, needed):
         reader = csv.DictReader(f)
         columns = reader.fieldnames or []
         rows = list(reader)
+    if not columns:
+        fail(f"{path} is empty (no header row)")
     missing = [c for c in ["case", "status"] + needed if c not in columns]
     if missing:
         fail(f"{path} has no column(s) {', '.join(missing)}; is it the summary.csv of this sweep?")
