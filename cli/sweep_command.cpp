@@ -1,8 +1,11 @@
 // `ssbsim sweep`: runs the cases of a sweep file on local worker processes (fork, one case
 // per process, so a crashing case cannot take the others down and memory stays flat), or
 // on MPI ranks with dynamic load balancing when built with MPI and started by mpirun.
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <cstdio>
@@ -137,35 +140,103 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
         const bool tty = !quiet && isatty(STDERR_FILENO);
         auto t0 = std::chrono::steady_clock::now();
         auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-        std::map<pid_t, int> running;
-        size_t next = 0;
-        while (next < todo.size() || !running.empty()) {
-            while (static_cast<int>(running.size()) < jobs && next < todo.size()) {
-                int index = todo[next++];
-                std::cout.flush();
-                pid_t pid = fork();
-                if (pid < 0) throw Error("fork failed");
-                if (pid == 0) {
+        // Persistent workers: each is forked once and runs the cases the parent sends it
+        // down a pipe, one at a time, so the per-case cost is the run itself (no fork and
+        // page-fault storm per case). A worker that dies is replaced; its case is marked.
+        struct Worker {
+            pid_t pid = -1;
+            int to = -1, from = -1, index = 0;  // index: the case it runs, 0 when idle
+        };
+        auto spawn = [&](Worker& w) {
+            int down[2], up[2];
+            if (pipe(down) != 0 || pipe(up) != 0) throw Error("pipe failed");
+            std::cout.flush();
+            pid_t pid = fork();
+            if (pid < 0) throw Error("fork failed");
+            if (pid == 0) {
+                close(down[1]);
+                close(up[0]);
+                int index = 0;
+                while (read(down[0], &index, sizeof index) == static_cast<ssize_t>(sizeof index) && index > 0) {
                     CaseOutcome o = run_case(spec, spec.cases[index - 1], dir);
-                    _exit(o.status == "complete" ? 0 : 1);
+                    int reply = o.status == "complete" ? index : -index;
+                    if (write(up[1], &reply, sizeof reply) != static_cast<ssize_t>(sizeof reply)) break;
                 }
-                running[pid] = index;
+                _exit(0);
             }
-            int status = 0;
-            pid_t pid = waitpid(-1, &status, 0);
-            if (pid < 0) break;
-            auto it = running.find(pid);
-            if (it == running.end()) continue;
-            int index = it->second;
-            running.erase(it);
-            ++done;
-            if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-                ++failed;
-                if (WIFSIGNALED(status) && read_error(dir, index).empty())
-                    std::ofstream(case_file(dir, index) + ".error")
-                        << "worker killed by signal " << WTERMSIG(status) << "\n";
+            close(down[0]);
+            close(up[1]);
+            w.pid = pid;
+            w.to = down[1];
+            w.from = up[0];
+            w.index = 0;
+        };
+        auto send = [&](Worker& w, int index) {
+            w.index = index;
+            if (write(w.to, &index, sizeof index) != static_cast<ssize_t>(sizeof index)) w.index = -index;
+        };
+        const int n_workers = std::min<int>(jobs, static_cast<int>(todo.size()));
+        std::vector<Worker> workers(n_workers);
+        size_t next = 0;
+        for (auto& w : workers) {
+            spawn(w);
+            send(w, todo[next++]);
+        }
+        int busy = n_workers;
+        std::vector<pollfd> fds(n_workers);
+        while (busy > 0) {
+            for (int k = 0; k < n_workers; ++k) fds[k] = {workers[k].from, POLLIN, 0};
+            if (poll(fds.data(), fds.size(), -1) < 0) {
+                if (errno == EINTR) continue;
+                throw Error("poll failed");
             }
-            draw(tty, done, total, failed, elapsed());
+            for (int k = 0; k < n_workers; ++k) {
+                if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                Worker& w = workers[k];
+                if (w.index == 0) continue;
+                int reply = 0;
+                ssize_t got = read(w.from, &reply, sizeof reply);
+                ++done;
+                if (got != static_cast<ssize_t>(sizeof reply)) {
+                    // The worker died with its case: mark it, reap, and start a new one.
+                    ++failed;
+                    int status = 0;
+                    waitpid(w.pid, &status, 0);
+                    if (read_error(dir, w.index).empty())
+                        std::ofstream(case_file(dir, w.index) + ".error")
+                            << "worker died" << (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")" : std::string()) << "\n";
+                    close(w.to);
+                    close(w.from);
+                    w.index = 0;
+                    if (next < todo.size()) {
+                        spawn(w);
+                        send(w, todo[next++]);
+                    } else {
+                        --busy;
+                        w.from = -1;
+                    }
+                } else {
+                    if (reply < 0) ++failed;
+                    w.index = 0;
+                    if (next < todo.size()) {
+                        send(w, todo[next++]);
+                    } else {
+                        --busy;
+                    }
+                }
+                draw(tty, done, total, failed, elapsed());
+            }
+        }
+        for (auto& w : workers) {
+            if (w.pid < 0) continue;
+            int stop = 0;
+            if (w.to >= 0) {
+                ssize_t ignored = write(w.to, &stop, sizeof stop);
+                (void)ignored;
+                close(w.to);
+            }
+            if (w.from >= 0) close(w.from);
+            waitpid(w.pid, nullptr, 0);
         }
         if (tty) std::fprintf(stderr, "\n");
         return report(spec, dir, quiet);

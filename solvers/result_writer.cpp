@@ -278,9 +278,15 @@ ResultSummary read_result(const std::string& path) {
     r.created = h5::get_string_attribute(f, "created");
     r.name = h5::get_string_attribute(f, "name");
     r.config = h5::get_string_attribute(f, "config");
-    auto time = h5::read_vector(f, "timeseries/time");
-    r.samples = static_cast<long>(time.size());
-    r.final_time = time.empty() ? 0.0 : time.back();
+    // Sample count and end time without reading the series (the summary of a sweep opens
+    // every case file).
+    r.samples = static_cast<long>(h5::shape(f, "timeseries/time").at(0));
+    if (h5::has_attribute(f, "final_time_s")) {
+        r.final_time = h5::get_double_attribute(f, "final_time_s");
+    } else {
+        auto time = h5::read_vector(f, "timeseries/time");  // a run that did not finish
+        r.final_time = time.empty() ? 0.0 : time.back();
+    }
     auto cyc = h5::read_long_vector(f, "cycles/cycle");
     auto ch = h5::read_vector(f, "cycles/charge_capacity");
     auto dis = h5::read_vector(f, "cycles/discharge_capacity");
