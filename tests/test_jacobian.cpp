@@ -98,7 +98,7 @@ TEST(Jacobian, MatchesFiniteDifferencesInEveryControlMode) {
 }
 
 TEST(Jacobian, PatternIsFixedAcrossModes) {
-    SimulationConfig c = test::load("", {"mesh.cathode=3", "mesh.particle=4"});
+    SimulationConfig c = test::load("", {"mesh.cathode=3", "mesh.particle=4", "chemistry.enabled=false"});
     CathodeP2D model(c.cell, c.mesh);
     std::vector<double> y(model.size()), yp(model.size());
     model.initial_state(0.8, y.data(), yp.data());
