@@ -80,32 +80,30 @@ double OpenCircuitPotential::inverse(double U) const {
     return 0.5 * (lo + hi);
 }
 
-double ActiveMaterial::D(double x, double T, double* dDdx) const {
-    double base = diffusivity.at(T);
-    if (diffusivity_log10_factor.empty()) {
-        if (dDdx) *dDdx = 0.0;
+namespace {
+// base(T) * 10^factor(x) with the factor held at its end values outside [0, 1].
+double lithiation_scaled(const Arrhenius& base_law, const Table1D& factor, double x, double T,
+                         double* dydx) {
+    const double base = base_law.at(T);
+    if (factor.empty()) {
+        if (dydx) *dydx = 0.0;
         return base;
     }
     double dl = 0.0;
-    double l = diffusivity_log10_factor(std::clamp(x, 0.0, 1.0), &dl);
+    const double l = factor(std::clamp(x, 0.0, 1.0), &dl);
     if (x < 0.0 || x > 1.0) dl = 0.0;
-    double D = base * std::pow(10.0, l);
-    if (dDdx) *dDdx = D * std::log(10.0) * dl;
-    return D;
+    const double y = base * std::pow(10.0, l);
+    if (dydx) *dydx = y * std::log(10.0) * dl;
+    return y;
+}
+}  // namespace
+
+double ActiveMaterial::D(double x, double T, double* dDdx) const {
+    return lithiation_scaled(diffusivity, diffusivity_log10_factor, x, T, dDdx);
 }
 
 double ActiveMaterial::sigma(double x, double T, double* dsdx) const {
-    double base = conductivity.at(T);
-    if (conductivity_log10_factor.empty()) {
-        if (dsdx) *dsdx = 0.0;
-        return base;
-    }
-    double dl = 0.0;
-    double l = conductivity_log10_factor(std::clamp(x, 0.0, 1.0), &dl);
-    if (x < 0.0 || x > 1.0) dl = 0.0;
-    double s = base * std::pow(10.0, l);
-    if (dsdx) *dsdx = s * std::log(10.0) * dl;
-    return s;
+    return lithiation_scaled(conductivity, conductivity_log10_factor, x, T, dsdx);
 }
 
 // ---------------------------------------------------------------------------------------
