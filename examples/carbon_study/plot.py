@@ -29,6 +29,8 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sweep_summary import fail as _fail, number, read_summary as _read_summary  # noqa: E402
 import matplotlib
 
 matplotlib.use("Agg")
@@ -46,24 +48,12 @@ NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*
 CYCLE_COLUMN = re.compile(r"^c(\d+)_discharge_mAh_g$")
 
 
-def fail(message):
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def warn(message):
     print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def number(text):
-    """A CSV cell as float; NaN when empty or not a number."""
-    if text is None or text.strip() == "":
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        m = NUMBER.match(text)
-        return float(m.group(1)) if m else math.nan
 
 
 def ssa_m2_per_g(text):
@@ -93,34 +83,22 @@ def ssa_from_material(name, materials):
     return math.nan
 
 
+def fail(message):
+    _fail(PROG, message)
+
+
 def read_summary(path):
     """(complete rows, swept-parameter columns, number of cycles); exits 2 on problems."""
-    if not os.path.isfile(path):
-        fail(f"no such file: {path} (run the sweep first: "
-             "./build/ssbsim sweep examples/carbon_study/carbon_study.yaml -o DIR)")
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        rows = list(reader)
-    if not columns:
-        fail(f"{path} is empty (no header row)")
-    cycles = sorted(int(m.group(1)) for m in map(CYCLE_COLUMN.match, columns) if m)
-    needed = ["case", "status", "c1_coulombic_efficiency",
-              "c1_se_oxidation_charge_mAh_g", "c1_se_oxidation_irreversible_mAh_g"]
-    missing = [c for c in needed if c not in columns] + ([] if cycles else ["c1_discharge_mAh_g"])
+    needed = ["c1_coulombic_efficiency", "c1_se_oxidation_charge_mAh_g",
+              "c1_se_oxidation_irreversible_mAh_g", "c1_discharge_mAh_g"]
+    good, columns = _read_summary(
+        path, needed, PROG, "examples/carbon_study/carbon_study.yaml",
+        describe=lambda r: f" ({r.get(CARBON_KEY, r.get(SSA_KEY, '?'))})")
     if CARBON_KEY not in columns and SSA_KEY not in columns:
-        missing.append(f"{CARBON_KEY} (or {SSA_KEY})")
-    if missing:
-        fail(f"{path} has no column(s) {', '.join(missing)}; is it the summary.csv of this sweep?")
+        fail(f"{path} has no column {CARBON_KEY} (or {SSA_KEY}); is it the summary.csv of this sweep?")
+    cycles = sorted(int(m.group(1)) for m in map(CYCLE_COLUMN.match, columns) if m)
     first_metric = min(i for i, c in enumerate(columns) if re.match(r"^c\d+_", c))
     swept = columns[columns.index("message") + 1:first_metric] if "message" in columns else [CARBON_KEY]
-    for r in rows:
-        if r["status"] != "complete":
-            warn(f"case {r['case']} ({r.get(CARBON_KEY, r.get(SSA_KEY, '?'))}) is {r['status'] or 'missing'}"
-                 f"{': ' + r['message'] if r.get('message') else ''} (not plotted)")
-    good = [r for r in rows if r["status"] == "complete"]
-    if not good:
-        fail(f"{path} has no complete case ({len(rows)} case(s) in the file)")
     return good, swept, cycles[-1]
 
 

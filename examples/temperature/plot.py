@@ -27,6 +27,8 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sweep_summary import fail as _fail, number, read_summary as _read_summary  # noqa: E402
 import matplotlib
 
 matplotlib.use("Agg")
@@ -48,20 +50,8 @@ TERMS = [  # (column suffix, label, line style)
 NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
-def fail(message):
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
-def number(text):
-    """A CSV cell as float: NaN when empty; a leading number is taken from '66' or '3600 s'."""
-    if text is None or text.strip() == "":
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        m = NUMBER.match(text)
-        return float(m.group(1)) if m else math.nan
 
 
 def kelvin(text):
@@ -73,28 +63,15 @@ def kelvin(text):
     return {"": value, "K": value, "degC": value + 273.15, "degF": (value - 32) / 1.8 + 273.15}.get(unit, math.nan)
 
 
+
+
+
+def fail(message):
+    _fail(PROG, message)
+
+
 def read_summary(path, needed):
-    """Complete rows of summary.csv as dicts; exits 2 on a missing file or columns."""
-    if not os.path.isfile(path):
-        fail(f"no such file: {path} (run the sweep first: "
-             "./build/ssbsim sweep examples/temperature/temperature.yaml -o DIR)")
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        rows = list(reader)
-    if not columns:
-        fail(f"{path} is empty (no header row)")
-    missing = [c for c in ["case", "status"] + needed if c not in columns]
-    if missing:
-        fail(f"{path} has no column(s) {', '.join(missing)}; is it the summary.csv of this sweep?")
-    for r in rows:
-        if r["status"] != "complete":
-            print(f"{PROG}: warning: case {r['case']} is {r['status'] or 'missing'}"
-                  f"{': ' + r['message'] if r.get('message') else ''} (not plotted)", file=sys.stderr)
-    good = [r for r in rows if r["status"] == "complete"]
-    if not good:
-        fail(f"{path} has no complete case ({len(rows)} case(s) in the file)")
-    return good
+    return _read_summary(path, needed, PROG, "examples/temperature/temperature.yaml")[0]
 
 
 def main():
@@ -174,3 +151,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+
