@@ -19,4 +19,16 @@ ConfigError::ConfigError(std::string file, int line, std::string key, std::strin
       line_(line),
       key_(std::move(key)) {}
 
+DataError::DataError(std::string file, int line, std::string column, std::string message)
+    : Error([&] {
+          std::string where = file.empty() ? std::string("<data>") : file;
+          if (line > 0) where += ":" + std::to_string(line);
+          std::string out = where + ": ";
+          if (!column.empty()) out += "column '" + column + "': ";
+          return out + message;
+      }()),
+      file_(std::move(file)),
+      line_(line),
+      column_(std::move(column)) {}
+
 }  // namespace ssbsim

@@ -33,6 +33,21 @@ public:
     using Error::Error;
 };
 
+// A measured-data file could not be read: names the file, the line (1-based; 0 when the
+// problem is the file as a whole) and the column, with the expected form.
+class DataError : public Error {
+public:
+    DataError(std::string file, int line, std::string column, std::string message);
+    const std::string& file() const { return file_; }
+    int line() const { return line_; }
+    const std::string& column() const { return column_; }
+
+private:
+    std::string file_;
+    int line_;
+    std::string column_;
+};
+
 // Reading or writing a result file failed.
 class IoError : public Error {
 public:

@@ -1,0 +1,43 @@
+// Importers for measured cycling data: the documented ssbsim CSV layouts and BioLogic
+// EC-Lab text exports (.mpt). The CSV layouts are described in docs/data_formats.md:
+//
+//  * time series: columns time, potential, current (+ optional cycle, step, capacity);
+//  * per-cycle table: column cycle + any of charge_capacity, discharge_capacity,
+//    coulombic_efficiency, shoulder_capacity, energy_efficiency (+ further numeric columns);
+//  * CE vs hold duration: columns hold_duration and coulombic_efficiency (+ optional
+//    hold_potential, cycle, coulombic_efficiency_sd).
+//
+// Headers carry units, in any of the usual spellings: "time/s", "time [h]", "time (min)",
+// "I/mA", "<I>/mA", "current_mA", "Ewe/V", "CE/%", "hold_duration [h]". Comment lines
+// start with '#'; "# key: value" lines before the header become metadata (mass, source,
+// hold_potential, ...). Delimiters comma, semicolon or tab; decimal commas are accepted
+// when the delimiter is not a comma. Everything is converted to SI (s, V, A) and to
+// fractions for efficiencies (values given in % are divided by 100).
+//
+// Messy input is handled where the meaning is unambiguous (blank lines, trailing
+// delimiters, BOM, CRLF, rests with zero current, repeated headers) and rejected
+// otherwise with a DataError naming the file, line and column and the expected form.
+#pragma once
+
+#include <string>
+
+#include "analysis/trajectory.hpp"
+
+namespace ssbsim {
+
+struct ImportOptions {
+    std::string format = "auto";  // auto (by extension, then content), csv, mpt
+    double mass = 0.0;            // active mass [kg] when the file does not give one; 0: none
+    // Current sign: +1 when the file's current is positive on charge (EC-Lab and the
+    // ssbsim CSV layout), -1 when positive on discharge.
+    int current_sign = +1;
+};
+
+// Reads a measured-data file; throws DataError on anything it cannot read unambiguously.
+MeasuredData load_measured(const std::string& path, const ImportOptions& options = {});
+
+// The same from text (tests, stdin); `name` stands in for the file name in messages.
+MeasuredData parse_measured(const std::string& text, const std::string& name,
+                            const ImportOptions& options = {});
+
+}  // namespace ssbsim
