@@ -1,5 +1,7 @@
 #include "solvers/result_writer.hpp"
 
+#include "core/json.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -418,29 +420,8 @@ std::string format_summary(const ResultSummary& r) {
 }
 
 namespace {
-std::string json_string(const std::string& s) {
-    std::ostringstream os;
-    os << '"';
-    for (char ch : s) {
-        switch (ch) {
-            case '"': os << "\\\""; break;
-            case '\\': os << "\\\\"; break;
-            case '\n': os << "\\n"; break;
-            case '\t': os << "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(ch) < 0x20) os << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(ch) << std::dec << std::setfill(' ');
-                else os << ch;
-        }
-    }
-    os << '"';
-    return os.str();
-}
-std::string json_number(double v) {
-    if (!std::isfinite(v)) return "null";
-    std::ostringstream os;
-    os << std::setprecision(10) << v;
-    return os.str();
-}
+std::string json_string(const std::string& s) { return json::string(s); }
+std::string json_number(double v) { return json::number(v); }
 }  // namespace
 
 std::string summary_json(const ResultSummary& r) {

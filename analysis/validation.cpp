@@ -1,0 +1,568 @@
+#include "analysis/validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/hdf5_file.hpp"
+#include "core/json.hpp"
+#include "solvers/result_writer.hpp"
+
+namespace ssbsim {
+
+namespace {
+
+constexpr double kHour = 3600.0;
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+double data_mass(const MeasuredData& d, const SimulationConfig& base, const AnalysisOptions& o) {
+    if (o.mass > 0) return o.mass;
+    if (d.trajectory.mass > 0) return d.trajectory.mass;
+    return base.cell.cam_mass();
+}
+
+// Index of the bottom-of-discharge hold of the first cycle: the first constant-voltage
+// step after the first discharge step; -1 when there is none.
+int bottom_hold(const Protocol& p) {
+    bool discharged = false;
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+        const Step& s = p.steps[i];
+        if (s.kind == Step::Kind::current && s.direction < 0) discharged = true;
+        else if (discharged && s.kind == Step::Kind::voltage && !s.ramp) return static_cast<int>(i);
+        else if (discharged && s.direction > 0) break;
+    }
+    return -1;
+}
+
+// Protocol steps read off a measured time series (see the header for the rule).
+std::vector<ValidationCase> plan_time_series(const MeasuredData& d, const SimulationConfig& base,
+                                             const AnalysisOptions& o) {
+    AnalysisOptions ao = o;
+    ao.mass = data_mass(d, base, o);
+    Analysis a = analyse(d.trajectory, ao);
+    // Window limits: the extreme end potentials of CC steps.
+    double top = -1e9, bottom = 1e9;
+    for (const auto& s : a.steps) {
+        if (s.kind == StepSegment::Kind::charge_cc) top = std::max(top, s.end_potential);
+        if (s.kind == StepSegment::Kind::discharge_cc) bottom = std::min(bottom, s.end_potential);
+    }
+    constexpr double kAtLimit = 0.010;  // [V] a CC step ending this close to a window limit hit it
+    ValidationCase c;
+    c.label = "protocol of " + d.path;
+    for (const auto& s : a.steps) {
+        double duration = s.end_time - s.start_time;
+        if (duration <= 0) continue;
+        std::string text;
+        switch (s.kind) {
+            case StepSegment::Kind::rest: text = "Rest for " + fmt("%.6g", duration) + " s"; break;
+            case StepSegment::Kind::charge_cv:
+            case StepSegment::Kind::discharge_cv:
+                text = "Hold at " + fmt("%.6g", s.mean_potential) + " V for " + fmt("%.6g", duration) + " s";
+                break;
+            case StepSegment::Kind::charge_cc:
+            case StepSegment::Kind::discharge_cc: {
+                bool charge = s.kind == StepSegment::Kind::charge_cc;
+                double specific = std::abs(s.mean_current) / ao.mass;  // A/kg = mA/g
+                text = std::string(charge ? "Charge" : "Discharge") + " at " + fmt("%.8g", specific) + " mA/g";
+                bool at_limit = charge ? s.end_potential > top - kAtLimit : s.end_potential < bottom + kAtLimit;
+                if (at_limit)  // the cut-off, with a generous time limit against runaway
+                    text += " for " + fmt("%.6g", 3 * duration + kHour) + " s or until " +
+                            fmt("%.6g", s.end_potential) + " V";
+                else
+                    text += " for " + fmt("%.6g", duration) + " s";
+                break;
+            }
+        }
+        Step st = parse_step_string(text);
+        st.source = d.path;
+        c.steps.push_back(st);
+        c.measured_step.push_back(s.index);
+    }
+    if (c.steps.empty())
+        throw DataError(d.path, 0, "", "no current or rest steps found in the time series");
+    return {c};
+}
+
+std::string metric_unit(const std::string& m) {
+    if (m.find("share") != std::string::npos || m == "coulombic_efficiency" || m == "energy_efficiency" ||
+        m == "retention" || m == "se_reversibility")
+        return "1";
+    if (m.find("energy") != std::string::npos) return "mWh/g";
+    if (m.find("resistance") != std::string::npos) return "ohm";
+    return "mAh/g";
+}
+
+Analysis analyse_simulation(const Trajectory& t, const AnalysisOptions& o) {
+    AnalysisOptions ao = o;
+    ao.mass = t.mass;
+    ao.use_recorded_numbering = true;
+    return analyse(t, ao);
+}
+
+// Capacity from the start of samples [b, e) (trapezoid, |I|) [mAh/g].
+std::vector<double> step_capacity(const Trajectory& t, std::size_t b, std::size_t e, double mass) {
+    std::vector<double> q(e - b, 0.0);
+    for (std::size_t i = b + 1; i < e; ++i)
+        q[i - b] = q[i - b - 1] + 0.5 * std::abs(t.current[i] + t.current[i - 1]) * (t.time[i] - t.time[i - 1]);
+    for (auto& v : q) v /= 3.6 * mass * 1000.0;
+    return q;
+}
+
+double interpolate(const std::vector<double>& x, const std::vector<double>& y, std::size_t off,
+                   std::size_t n, double at) {
+    // x[off..off+n) non-decreasing
+    if (n == 0 || at < x[off] || at > x[off + n - 1]) return kNaN;
+    auto first = x.begin() + off, last = x.begin() + off + n;
+    auto it = std::lower_bound(first, last, at);
+    if (it == first) return y[off];
+    std::size_t i = off + (it - x.begin() - off);
+    double x0 = x[i - 1], x1 = x[i];
+    if (x1 <= x0) return y[i];
+    return y[i - 1] + (y[i] - y[i - 1]) * (at - x0) / (x1 - x0);
+}
+
+void add_row(Comparison& out, const std::string& metric, int cycle, double measured, double sigma,
+             double simulated, const std::string& label) {
+    if (!std::isfinite(measured)) return;
+    ComparisonRow r;
+    r.metric = metric;
+    r.unit = metric_unit(metric);
+    r.cycle = cycle;
+    r.measured = measured;
+    r.simulated = simulated;
+    r.sigma = std::isfinite(sigma) && sigma > 0 ? sigma : default_sigma(metric, measured);
+    r.case_label = label;
+    out.rows.push_back(r);
+}
+
+}  // namespace
+
+std::vector<ValidationCase> plan_cases(const MeasuredData& data, const SimulationConfig& base,
+                                       const AnalysisOptions& options) {
+    switch (data.kind) {
+        case MeasuredData::Kind::time_series: return plan_time_series(data, base, options);
+        case MeasuredData::Kind::cycle_table: {
+            ValidationCase c;
+            c.label = "protocol of the config";
+            return {c};
+        }
+        case MeasuredData::Kind::hold_table: {
+            std::vector<ValidationCase> out;
+            double meta_potential = kNaN;
+            auto it = data.metadata.find("hold_potential");
+            if (it != data.metadata.end()) {
+                try {
+                    meta_potential = std::stod(it->second);
+                } catch (...) {
+                    throw DataError(data.path, 0, "hold_potential",
+                                    "metadata hold_potential '" + it->second + "' is not a potential in V");
+                }
+            }
+            for (std::size_t i = 0; i < data.holds.size(); ++i) {
+                const HoldRecord& h = data.holds[i];
+                ValidationCase c;
+                c.hold_duration = h.duration;
+                c.hold_potential = std::isfinite(h.potential) ? h.potential : meta_potential;
+                c.row = static_cast<int>(i);
+                c.label = "hold " + fmt("%.4g", h.duration / kHour) + " h" +
+                          (std::isfinite(c.hold_potential) ? " at " + fmt("%.3g", c.hold_potential) + " V" : "");
+                out.push_back(c);
+            }
+            return out;
+        }
+    }
+    return {};
+}
+
+void apply_case(const ValidationCase& c, SimulationConfig& config) {
+    if (!c.steps.empty()) {
+        config.protocol.steps = c.steps;
+        return;
+    }
+    if (!std::isfinite(c.hold_duration)) return;
+    int h = bottom_hold(config.protocol);
+    if (h < 0)
+        throw ConfigError(config.protocol.steps.empty() ? "" : config.protocol.steps.front().source, 0,
+                          "protocol.steps",
+                          "a CE-vs-hold-duration dataset needs a hold after the first discharge "
+                          "(such as \"Hold at 2.0 V for 33 hours\") to vary; this protocol has none");
+    Step& hold = config.protocol.steps[h];
+    hold.duration = c.hold_duration;
+    hold.limits.clear();
+    if (std::isfinite(c.hold_potential)) {
+        hold.voltage = c.hold_potential;
+        // The discharge before the hold ends where the hold starts.
+        for (int i = h - 1; i >= 0; --i) {
+            Step& s = config.protocol.steps[i];
+            if (s.kind == Step::Kind::current && s.direction < 0) {
+                for (auto& l : s.limits)
+                    if (l.kind == Limit::Kind::voltage) {
+                        l.value = c.hold_potential;
+                        l.text = fmt("%.6g", c.hold_potential) + " V";
+                    }
+                s.label = describe(s);
+                break;
+            }
+        }
+    }
+    hold.label = describe(hold);
+}
+
+namespace {
+
+class Recorder : public RunObserver {
+public:
+    Recorder(CaseResult& r, RunObserver* next) : r_(r), next_(next) {}
+    void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
+        r_.trajectory.mass = c.cell.cam_mass();
+        if (next_) next_->on_start(c, m);
+    }
+    void on_sample(const Sample& s) override {
+        Trajectory& t = r_.trajectory;
+        t.time.push_back(s.time);
+        t.potential.push_back(s.potential);
+        t.current.push_back(s.current);
+        t.step.push_back(s.step + 1);
+        t.cycle.push_back(s.cycle);
+        if (next_) next_->on_sample(s);
+    }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override {
+        if (next_) next_->on_profile(t, m, y);
+    }
+    void on_step(const StepSummary& s) override {
+        if (next_) next_->on_step(s);
+    }
+    void on_cycle(const CycleSummary& c) override {
+        r_.cycles.push_back(c);
+        if (next_) next_->on_cycle(c);
+    }
+    void on_finish(const RunResult& r) override {
+        if (next_) next_->on_finish(r);
+    }
+
+private:
+    CaseResult& r_;
+    RunObserver* next_;
+};
+
+}  // namespace
+
+CaseResult run_case(const SimulationConfig& config, const std::string& output) {
+    CaseResult out;
+    std::unique_ptr<ResultWriter> writer;
+    if (!output.empty()) writer = std::make_unique<ResultWriter>(output);
+    Recorder rec(out, writer.get());
+    try {
+        Simulation sim(config);
+        RunResult r = sim.run(&rec);
+        out.status = to_string(r.status);
+        out.message = r.message;
+    } catch (const Error& e) {
+        out.status = "failed";
+        out.message = e.what();
+    }
+    return out;
+}
+
+double default_sigma(const std::string& metric, double measured) {
+    std::string unit = metric_unit(metric);
+    if (unit == "1") return 0.005;
+    if (unit == "ohm") return std::max(0.05 * std::abs(measured), 1e-3);
+    return 1.0;  // mAh/g, mWh/g
+}
+
+bool is_known_metric(const std::string& m) {
+    static const char* names[] = {
+        "charge_capacity", "discharge_capacity", "coulombic_efficiency", "energy_efficiency",
+        "shoulder_capacity", "retention", "fade", "charge_energy", "discharge_energy",
+        "se_oxidation_charge", "se_reduction", "se_oxidation_reversible", "se_oxidation_irreversible",
+        "cam_kinetic", "cam_isolated", "other_loss", "capacity_loss", "se_reversibility"};
+    for (const char* n : names)
+        if (m == n) return true;
+    const std::string suffix = "_share";
+    if (m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        std::string base = m.substr(0, m.size() - suffix.size());
+        return base == "se_oxidation" || (base != "coulombic_efficiency" && is_known_metric(base) &&
+                                          metric_unit(base) == "mAh/g");
+    }
+    return false;
+}
+
+double simulated_metric(const std::string& m, int cycle, const Analysis& a,
+                        const std::vector<CycleSummary>& cycles) {
+    const CycleMetrics* cm = nullptr;
+    for (const auto& c : a.cycles)
+        if (c.cycle == cycle) cm = &c;
+    const CycleSummary* cs = nullptr;
+    for (const auto& c : cycles)
+        if (c.cycle == cycle) cs = &c;
+    const std::string suffix = "_share";
+    if (m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (!cm || cm->charge_capacity <= 0) return kNaN;
+        std::string base = m.substr(0, m.size() - suffix.size());
+        if (base == "se_oxidation") base = "se_oxidation_charge";
+        return simulated_metric(base, cycle, a, cycles) / cm->charge_capacity;
+    }
+    if (cm) {
+        if (m == "charge_capacity") return cm->charge_capacity;
+        if (m == "discharge_capacity") return cm->discharge_capacity;
+        if (m == "coulombic_efficiency") return cm->coulombic_efficiency;
+        if (m == "energy_efficiency") return cm->energy_efficiency;
+        if (m == "shoulder_capacity") return cm->shoulder_capacity;
+        if (m == "retention") return cm->retention;
+        if (m == "fade") return cm->fade;
+        if (m == "charge_energy") return cm->charge_energy;
+        if (m == "discharge_energy") return cm->discharge_energy;
+        if (m == "capacity_loss") return cm->charge_capacity - cm->discharge_capacity;
+    }
+    if (cs && cs->has_ledger) {
+        const auto& L = cs->ledger;
+        if (m == "se_oxidation_charge") return L.se_oxidation_charge;
+        if (m == "se_reduction") return L.se_reduction;
+        if (m == "se_oxidation_reversible") return L.se_oxidation_reversible;
+        if (m == "se_oxidation_irreversible") return L.se_oxidation_irreversible;
+        if (m == "cam_kinetic") return L.cam_kinetic;
+        if (m == "cam_isolated") return L.cam_isolated;
+        if (m == "other_loss") return L.other;
+        if (m == "se_reversibility")
+            return L.se_oxidation_charge > 0 ? L.se_reduction / L.se_oxidation_charge : kNaN;
+    }
+    return kNaN;
+}
+
+Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& cases,
+                   const std::vector<CaseResult>& results, const SimulationConfig& base,
+                   const AnalysisOptions& options, int curve_points) {
+    Comparison out;
+    out.dataset = data.path;
+    out.kind = data.kind;
+    out.warnings = data.warnings;
+    std::vector<Analysis> sims(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const CaseResult& r = results[i];
+        if (r.status != "complete")
+            out.warnings.push_back("simulation '" + cases[i].label + "' " + r.status + ": " + r.message);
+        if (r.trajectory.size() >= 2) sims[i] = analyse_simulation(r.trajectory, options);
+    }
+    auto sim_value = [&](std::size_t i, const std::string& m, int cycle) {
+        if (i >= results.size() || results[i].trajectory.size() < 2) return kNaN;
+        return simulated_metric(m, cycle, sims[i], results[i].cycles);
+    };
+
+    switch (data.kind) {
+        case MeasuredData::Kind::hold_table:
+            for (std::size_t i = 0; i < cases.size(); ++i) {
+                const HoldRecord& h = data.holds[cases[i].row];
+                add_row(out, "coulombic_efficiency", h.cycle, h.coulombic_efficiency, h.sigma,
+                        sim_value(i, "coulombic_efficiency", h.cycle), cases[i].label);
+                out.rows.back().hold_duration = h.duration;
+                out.rows.back().hold_potential = cases[i].hold_potential;
+            }
+            break;
+        case MeasuredData::Kind::cycle_table:
+            for (const CycleRecord& rec : data.cycles) {
+                auto sig = [&](const std::string& m) {
+                    auto it = rec.sigma.find(m);
+                    return it == rec.sigma.end() ? kNaN : it->second;
+                };
+                auto row = [&](const std::string& m, double v) {
+                    add_row(out, m, rec.cycle, v, sig(m), sim_value(0, m, rec.cycle), cases[0].label);
+                };
+                row("charge_capacity", rec.charge_capacity);
+                row("discharge_capacity", rec.discharge_capacity);
+                row("coulombic_efficiency", rec.coulombic_efficiency);
+                row("shoulder_capacity", rec.shoulder_capacity);
+                row("energy_efficiency", rec.energy_efficiency);
+                for (const auto& [m, v] : rec.extra) {
+                    if (is_known_metric(m)) {
+                        row(m, v);
+                    } else {
+                        std::string w = "column '" + m + "' is not a metric ssbsim computes; not compared";
+                        if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end())
+                            out.warnings.push_back(w);
+                    }
+                }
+            }
+            break;
+        case MeasuredData::Kind::time_series: {
+            AnalysisOptions ao = options;
+            ao.mass = data_mass(data, base, options);
+            Analysis meas = analyse(data.trajectory, ao);
+            for (const auto& c : meas.cycles) {
+                for (const char* m : {"charge_capacity", "discharge_capacity", "coulombic_efficiency",
+                                      "energy_efficiency", "shoulder_capacity"})
+                    add_row(out, m, c.cycle, simulated_metric(m, c.cycle, meas, {}), kNaN,
+                            sim_value(0, m, c.cycle), cases.empty() ? "" : cases[0].label);
+            }
+            // GITT: mean internal resistance over the pulses, when there are any.
+            auto mp = gitt(data.trajectory, meas);
+            if (!mp.empty() && !results.empty() && results[0].trajectory.size() >= 2) {
+                auto sp = gitt(results[0].trajectory, sims[0]);
+                auto mean_r = [](const std::vector<GittPulse>& p) {
+                    double s = 0;
+                    for (const auto& x : p) s += x.resistance;
+                    return p.empty() ? kNaN : s / p.size();
+                };
+                add_row(out, "gitt_resistance_mean", 1, mean_r(mp), kNaN, mean_r(sp), cases[0].label);
+            }
+            // Curves: every CC step beside the simulated protocol step made from it.
+            if (cases.empty() || results.empty()) break;
+            const Trajectory& st = results[0].trajectory;
+            const double sim_mass = st.mass > 0 ? st.mass : base.cell.cam_mass();
+            double se = 0;
+            long n = 0;
+            for (std::size_t k = 0; k < cases[0].measured_step.size(); ++k) {
+                int mi = cases[0].measured_step[k];
+                const StepSegment* ms = nullptr;
+                for (const auto& s : meas.steps)
+                    if (s.index == mi) ms = &s;
+                if (!ms || (ms->kind != StepSegment::Kind::charge_cc && ms->kind != StepSegment::Kind::discharge_cc))
+                    continue;
+                // The simulated samples of protocol step k (recorded 1-based).
+                std::size_t b = st.size(), e = st.size();
+                for (std::size_t i = 0; i < st.size(); ++i)
+                    if (st.step[i] == static_cast<int>(k) + 1) {
+                        if (b == st.size()) b = i;
+                        e = i + 1;
+                    }
+                CurveComparison cc;
+                cc.step = ms->index;
+                cc.cycle = ms->cycle;
+                cc.kind = to_string(ms->kind);
+                std::vector<double> mq = step_capacity(data.trajectory, ms->begin, ms->end, ao.mass);
+                double qmax = mq.empty() ? 0.0 : mq.back();
+                std::vector<double> sq;
+                if (b < e) sq = step_capacity(st, b, e, sim_mass);
+                std::vector<double> sv(st.potential.begin() + (b < e ? b : 0), st.potential.begin() + (b < e ? e : 0));
+                std::vector<double> mv(data.trajectory.potential.begin() + ms->begin,
+                                       data.trajectory.potential.begin() + ms->end);
+                if (b < e) {
+                    StepSegment ss = *ms;
+                    ss.begin = b;
+                    ss.end = e;
+                    cc.rmse = curve_rmse(data.trajectory, *ms, st, ss, ao.mass, sim_mass);
+                }
+                for (int p = 0; p < curve_points; ++p) {
+                    double q = qmax * (p + 0.5) / curve_points;
+                    double vm = interpolate(mq, mv, 0, mq.size(), q);
+                    double vs = sq.empty() ? kNaN : interpolate(sq, sv, 0, sq.size(), q);
+                    cc.capacity.push_back(q);
+                    cc.measured.push_back(vm);
+                    cc.simulated.push_back(vs);
+                    if (std::isfinite(vm) && std::isfinite(vs)) {
+                        se += (vm - vs) * (vm - vs);
+                        ++n;
+                    }
+                }
+                out.curves.push_back(std::move(cc));
+            }
+            if (n) out.curve_rmse = std::sqrt(se / n);
+            break;
+        }
+    }
+    for (const auto& r : out.rows)
+        if (!std::isfinite(r.simulated))
+            out.warnings.push_back("no simulated " + r.metric + " for cycle " + std::to_string(r.cycle) +
+                                   (r.case_label.empty() ? "" : " (" + r.case_label + ")"));
+    return out;
+}
+
+std::string format_comparison(const Comparison& c) {
+    std::ostringstream os;
+    os << "dataset " << c.dataset << " (" << to_string(c.kind) << ")\n";
+    os << std::left << std::setw(30) << "metric" << std::setw(7) << "cycle" << std::setw(16) << "hold"
+       << std::right << std::setw(12) << "measured" << std::setw(12) << "simulated" << std::setw(11)
+       << "error" << std::setw(9) << "z" << "\n";
+    for (const auto& r : c.rows) {
+        bool frac = r.unit == "1";
+        double k = frac ? 100.0 : 1.0;
+        std::string unit = frac ? "%" : r.unit;
+        std::string hold = std::isfinite(r.hold_duration)
+                               ? fmt("%.4g h", r.hold_duration / kHour) +
+                                     (std::isfinite(r.hold_potential) ? fmt(" %.3g V", r.hold_potential) : "")
+                               : "";
+        os << std::left << std::setw(30) << r.metric << std::setw(7) << r.cycle << std::setw(16) << hold
+           << std::right << std::fixed << std::setprecision(frac ? 2 : 3) << std::setw(12) << r.measured * k
+           << std::setw(12) << r.simulated * k << std::setw(11) << r.error() * k << std::setprecision(2)
+           << std::setw(9) << r.error() / r.sigma << "  " << unit << "\n";
+        os.unsetf(std::ios::fixed);
+    }
+    if (!c.curves.empty()) {
+        os << "curves (potential vs capacity, RMSE over the overlap):\n";
+        for (const auto& cv : c.curves)
+            os << "  step " << cv.step << " (cycle " << cv.cycle << ", " << cv.kind << "): "
+               << fmt("%.2f", cv.rmse * 1000) << " mV\n";
+        os << "  all curves: " << fmt("%.2f", c.curve_rmse * 1000) << " mV\n";
+    }
+    for (const auto& w : c.warnings) os << "warning: " << w << "\n";
+    return os.str();
+}
+
+std::string comparison_json(const Comparison& c) {
+    std::ostringstream os;
+    os << "{\n  \"dataset\": " << json::string(c.dataset) << ",\n  \"kind\": " << json::string(to_string(c.kind))
+       << ",\n  \"curve_rmse_V\": " << json::number(c.curve_rmse) << ",\n  \"rows\": [";
+    for (std::size_t i = 0; i < c.rows.size(); ++i) {
+        const auto& r = c.rows[i];
+        os << (i ? ",\n    " : "\n    ") << "{\"metric\": " << json::string(r.metric) << ", \"unit\": "
+           << json::string(r.unit) << ", \"cycle\": " << r.cycle << ", \"hold_duration_h\": "
+           << json::number(r.hold_duration / kHour) << ", \"hold_potential_V\": " << json::number(r.hold_potential)
+           << ", \"measured\": " << json::number(r.measured) << ", \"simulated\": " << json::number(r.simulated)
+           << ", \"error\": " << json::number(r.error()) << ", \"sigma\": " << json::number(r.sigma)
+           << ", \"case\": " << json::string(r.case_label) << "}";
+    }
+    os << "\n  ],\n  \"curves\": [";
+    for (std::size_t i = 0; i < c.curves.size(); ++i) {
+        const auto& cv = c.curves[i];
+        auto arr = [&](const std::vector<double>& v) {
+            std::string s = "[";
+            for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + json::number(v[k], 7);
+            return s + "]";
+        };
+        os << (i ? ",\n    " : "\n    ") << "{\"step\": " << cv.step << ", \"cycle\": " << cv.cycle
+           << ", \"kind\": " << json::string(cv.kind) << ", \"rmse_V\": " << json::number(cv.rmse)
+           << ", \"capacity_mAh_g\": " << arr(cv.capacity) << ", \"measured_V\": " << arr(cv.measured)
+           << ", \"simulated_V\": " << arr(cv.simulated) << "}";
+    }
+    os << "\n  ],\n  \"warnings\": [";
+    for (std::size_t i = 0; i < c.warnings.size(); ++i) os << (i ? ", " : "") << json::string(c.warnings[i]);
+    os << "]\n}\n";
+    return os.str();
+}
+
+std::string comparison_csv(const Comparison& c) {
+    std::ostringstream os;
+    os << "metric,unit,cycle,hold_duration_h,hold_potential_V,measured,simulated,error,sigma,case\n";
+    auto num = [](double v) { return std::isfinite(v) ? json::number(v) : std::string(); };
+    for (const auto& r : c.rows)
+        os << r.metric << "," << r.unit << "," << r.cycle << "," << num(r.hold_duration / kHour) << ","
+           << num(r.hold_potential) << "," << num(r.measured) << "," << num(r.simulated) << ","
+           << num(r.error()) << "," << num(r.sigma) << ",\"" << r.case_label << "\"\n";
+    return os.str();
+}
+
+Trajectory read_trajectory(const std::string& path) {
+    Trajectory t;
+    t.source = path;
+    h5::Handle f = h5::open_file(path);
+    t.mass = h5::get_double_attribute(f, "cam_mass_kg");
+    t.time = h5::read_vector(f, "timeseries/time");
+    t.potential = h5::read_vector(f, "timeseries/potential");
+    t.current = h5::read_vector(f, "timeseries/current");
+    for (long v : h5::read_long_vector(f, "timeseries/step")) t.step.push_back(static_cast<int>(v) + 1);
+    for (long v : h5::read_long_vector(f, "timeseries/cycle")) t.cycle.push_back(static_cast<int>(v));
+    std::size_t n = std::min({t.time.size(), t.potential.size(), t.current.size(), t.step.size(), t.cycle.size()});
+    t.time.resize(n), t.potential.resize(n), t.current.resize(n), t.step.resize(n), t.cycle.resize(n);
+    return t;
+}
+
+}  // namespace ssbsim
