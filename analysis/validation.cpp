@@ -139,7 +139,8 @@ void add_row(Comparison& out, const std::string& metric, int cycle, double measu
     r.cycle = cycle;
     r.measured = measured;
     r.simulated = simulated;
-    r.sigma = std::isfinite(sigma) && sigma > 0 ? sigma : default_sigma(metric, measured);
+    r.sigma_from_data = std::isfinite(sigma) && sigma > 0;
+    r.sigma = r.sigma_from_data ? sigma : default_sigma(metric, measured);
     r.case_label = label;
     out.rows.push_back(r);
 }

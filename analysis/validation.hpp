@@ -63,6 +63,7 @@ struct ComparisonRow {
     double hold_potential = kNaN;  // [V]
     double measured = kNaN, simulated = kNaN;
     double sigma = kNaN;     // one-sigma uncertainty of the measurement (from the file or defaults)
+    bool sigma_from_data = false;  // the file gave it
     std::string case_label;
     double error() const { return simulated - measured; }
 };

@@ -21,4 +21,21 @@ int info(const std::string& file, bool json);
 // Exit codes: 0 all cases complete, 4 some failed, 2 bad sweep file.
 int sweep(const std::string& file, const std::string& out_dir, int jobs, bool quiet);
 
+struct ValidateOptions {
+    std::string config;            // empty: embedded default
+    std::string data;              // measured-data file
+    std::string output;            // directory; empty: <data stem>_validation
+    std::vector<std::string> set;
+    std::string mass;              // active mass with unit, when the data lack it
+    std::string format = "auto";   // auto, csv, mpt
+    int current_sign = 1;          // -1: the file's current is positive on discharge
+    double shoulder = 0;           // [V] shoulder threshold; 0: data metadata, else config
+    bool plot = true;
+    bool quiet = false;
+};
+// Exit codes: 0 done, 2 bad input, 3 a simulation failed (comparison still written).
+int validate(const ValidateOptions& o);
+// Exit codes: 0 converged (or stopped by its tolerances), 2 bad input, 3 no convergence.
+int fit(const std::string& file, int jobs, bool quiet);
+
 }  // namespace ssbsim::cli

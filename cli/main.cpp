@@ -44,7 +44,35 @@ int main(int argc, char** argv) {
     swp->add_option("-j,--jobs", sweep_jobs, "Parallel worker processes (default: all cores)");
     swp->add_flag("-q,--quiet", sweep_quiet, "Print only errors");
 
+    ssbsim::cli::ValidateOptions vo;
+    bool no_plot = false;
+    auto* val = app.add_subcommand("validate", "Simulate what a measured dataset describes and compare");
+    val->add_option("config", vo.config, "YAML config of the cell (the protocol is adapted to the data)")->required();
+    val->add_option("--data", vo.data, "Measured data: CSV (docs/data_formats.md) or EC-Lab .mpt")->required();
+    val->add_option("-o,--output", vo.output, "Output directory (default: <data name>_validation)");
+    val->add_option("--set", vo.set, "Override a config value: key.path=value")->allow_extra_args(false);
+    val->add_option("--mass", vo.mass, "Active mass when the data file lacks it, e.g. \"9.03 mg\"");
+    val->add_option("--format", vo.format, "auto, csv or mpt")->check(CLI::IsMember({"auto", "csv", "mpt"}));
+    val->add_option("--current-sign", vo.current_sign, "-1 if the file's current is positive on discharge")
+        ->check(CLI::IsMember({-1, 1}));
+    val->add_option("--shoulder", vo.shoulder, "Shoulder threshold potential [V]");
+    val->add_flag("--no-plot", no_plot, "Do not render overlay.png");
+    val->add_flag("-q,--quiet", vo.quiet, "Print only errors");
+
+    std::string fit_file;
+    int fit_jobs = 0;
+    bool fit_quiet = false;
+    auto* fit = app.add_subcommand("fit", "Calibrate parameters to measured datasets (Ceres least squares)");
+    fit->add_option("file", fit_file, "Fit YAML file")->required();
+    fit->add_option("-j,--jobs", fit_jobs, "Parallel simulations (default: the fit file's, else all cores)");
+    fit->add_flag("-q,--quiet", fit_quiet, "Print only errors");
+
     CLI11_PARSE(app, argc, argv);
+    if (*val) {
+        vo.plot = !no_plot;
+        return ssbsim::cli::validate(vo);
+    }
+    if (*fit) return ssbsim::cli::fit(fit_file, fit_jobs, fit_quiet);
     if (*swp) return ssbsim::cli::sweep(sweep_file, sweep_dir, sweep_jobs, sweep_quiet);
     if (*run) {
         ro.progress = !no_progress;

@@ -1,0 +1,138 @@
+// Calibration: named config parameters fitted to measured datasets by nonlinear least
+// squares (Ceres, trust region with bounds). Residuals are (simulated - measured) / sigma
+// for every compared metric of every dataset (analysis/validation.hpp), plus potential
+// differences along the compared curves of time series. The Jacobian is taken by forward
+// differences in the fit variables (log10 of the value for log-scaled parameters), with
+// all perturbed simulations of one Jacobian run in parallel on worker processes.
+//
+// A fit file (docs/validation.md):
+//
+//   fit:
+//     name: Study A reference set
+//     config: ../studies/study_a.yaml        # relative to the fit file
+//     set: ["solver.rtol=1e-7"]              # optional fixed overrides
+//     parameters:
+//       - key: chemistry.sites.carbon.rate_constant
+//         unit: A/m2                         # values below in this unit
+//         initial: 1.5e-8                    # default: the config's value
+//         bounds: [1e-10, 1e-6]
+//         scale: log                         # log (default when bounds > 0) or linear
+//     datasets:
+//       - data: study_a_first_cycle.csv
+//         config: ...                        # optional, default the fit's config
+//         set: [...]                         # optional per-dataset overrides
+//         metrics: [coulombic_efficiency]    # optional subset (default: all compared)
+//         sigma: {coulombic_efficiency: 0.017}  # defaults where the file gives none
+//         weight: 1
+//         curve_sigma: "5 mV"                # time series: curve residuals (0: none)
+//     solver: {max_iterations: 30, jobs: 2, relative_step: 1e-3, function_tolerance: 1e-6}
+//     output: study_a_fitted.yaml            # the calibrated config
+//     report: study_a_fit.json
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/import.hpp"
+#include "analysis/validation.hpp"
+
+namespace ssbsim {
+
+struct FitParameter {
+    std::string key;        // config key path, as for --set
+    std::string unit;       // unit of initial/bounds/results ("" dimensionless or SI)
+    double initial = kNaN;  // in `unit`
+    double lower = kNaN, upper = kNaN;
+    bool log = true;        // fit log10(value)
+    int line = 0;
+};
+
+struct FitDataset {
+    std::string data;       // resolved path
+    std::string config;     // resolved path
+    std::vector<std::string> set;
+    std::vector<std::string> metrics;       // empty: all
+    std::map<std::string, double> sigma;    // default sigmas by metric
+    double weight = 1.0;
+    double curve_sigma = 0.005;             // [V]; 0: no curve residuals
+    ImportOptions import;
+    int line = 0;
+};
+
+struct FitSpec {
+    std::string file, name;
+    std::string config;                     // resolved path of the base config
+    std::vector<std::string> set;
+    std::vector<FitParameter> parameters;
+    std::vector<FitDataset> datasets;
+    int max_iterations = 30;
+    int jobs = 0;                           // 0: all cores
+    double relative_step = 1e-3;            // finite-difference step in the fit variables
+    double function_tolerance = 1e-6;
+    std::string output, report;             // resolved paths
+};
+
+// Reads a fit file; errors name the file, line and key. Parameter defaults (initial value
+// from the config, bounds) are resolved and checked here.
+FitSpec load_fit(const std::string& path);
+
+// One residual evaluation: the comparisons of every dataset at the given parameter values.
+struct FitEvaluation {
+    std::vector<double> residuals;
+    std::vector<Comparison> comparisons;
+    bool ok = true;
+    std::string error;
+};
+
+struct FitResult {
+    std::vector<double> initial, fitted;    // in each parameter's unit
+    std::vector<double> sigma_log10;        // one-sigma of log10(value) (log parameters), else NaN
+    std::vector<double> sigma;              // one-sigma in the unit (linearised)
+    std::vector<std::vector<double>> correlation;
+    std::vector<bool> at_bound;
+    double initial_cost = kNaN, final_cost = kNaN;  // 0.5 * sum r^2
+    int residual_count = 0, iterations = 0, simulations = 0;
+    double reduced_chi2 = kNaN;
+    std::string termination;                 // Ceres' message
+    bool converged = false;
+    FitEvaluation final_evaluation;          // comparisons at the fitted values
+    double seconds = 0;
+};
+
+class FitProblem {
+public:
+    explicit FitProblem(FitSpec spec);
+    const FitSpec& spec() const { return spec_; }
+    int parameter_count() const { return static_cast<int>(spec_.parameters.size()); }
+    int residual_count() const { return residual_count_; }
+
+    // Fit variables (log10 or linear) <-> values in the parameter units.
+    std::vector<double> to_variables(const std::vector<double>& values) const;
+    std::vector<double> to_values(const std::vector<double>& variables) const;
+
+    // Residuals at several points in fit-variable space, all their simulations in parallel.
+    std::vector<FitEvaluation> evaluate(const std::vector<std::vector<double>>& points, int jobs,
+                                        bool keep_comparisons = false) const;
+
+    // Runs the fit; `progress` is told about every accepted iteration.
+    FitResult solve(const std::function<void(int iteration, double cost, const std::vector<double>& values)>&
+                        progress = nullptr);
+
+    // The calibrated config: the base config with the fixed overrides and the fitted values.
+    std::string fitted_config_yaml(const FitResult& r) const;
+    std::string report_json(const FitResult& r) const;
+    std::string format_report(const FitResult& r) const;
+
+private:
+    struct Dataset;
+    std::vector<std::string> overrides_for(const std::vector<double>& values) const;
+
+    FitSpec spec_;
+    std::vector<std::shared_ptr<Dataset>> datasets_;
+    int residual_count_ = 0;
+    mutable int simulations_ = 0;
+};
+
+}  // namespace ssbsim

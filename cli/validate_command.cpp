@@ -1,0 +1,174 @@
+// `ssbsim validate` and `ssbsim fit`: model vs measured data, and calibration.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "analysis/fit.hpp"
+#include "analysis/import.hpp"
+#include "analysis/validation.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/resources.hpp"
+#include "core/units.hpp"
+
+namespace ssbsim::cli {
+
+namespace {
+
+std::string stem_of(const std::string& path) {
+    std::string s = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    return s.substr(0, s.rfind('.'));
+}
+
+void make_dir(const std::string& dir) {
+    std::string partial;
+    std::size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = dir.find('/', pos + 1);
+        partial = dir.substr(0, pos);
+        if (!partial.empty()) ::mkdir(partial.c_str(), 0755);
+    }
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw IoError("cannot create the directory " + dir);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path + ".part");
+    out << text;
+    out.close();
+    if (!out || std::rename((path + ".part").c_str(), path.c_str()) != 0) throw IoError("cannot write " + path);
+}
+
+// Debian's python3 (with python3-matplotlib), else the first python3 on PATH.
+std::string python() {
+    if (const char* p = std::getenv("SSBSIM_PYTHON")) return p;
+    if (::access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
+    return "python3";
+}
+
+// Renders the overlay plot with the plot script embedded in the binary; returns "" or why not.
+std::string plot(const std::string& json_path, const std::string& png_path) {
+    const auto& files = embedded_files();
+    auto it = files.find("../scripts/plot_validation.py");
+    if (it == files.end()) return "the plot script is not embedded";
+    char tmpl[] = "/tmp/ssbsim_plot_XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    if (fd < 0) return "cannot create a temporary file";
+    ssize_t w = ::write(fd, it->second.data(), it->second.size());
+    ::close(fd);
+    if (w != static_cast<ssize_t>(it->second.size())) return "cannot write the plot script";
+    pid_t pid = fork();
+    if (pid == 0) {
+        std::string py = python();
+        execlp(py.c_str(), py.c_str(), tmpl, json_path.c_str(), png_path.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ::unlink(tmpl);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return WIFEXITED(status) && WEXITSTATUS(status) == 3
+                   ? "python3-matplotlib is not installed (apt-get install python3-matplotlib)"
+                   : "the plot script failed (" + python() + ")";
+    return "";
+}
+
+int report_error(const std::exception& e) {
+    std::cerr << "ssbsim: error: " << e.what() << "\n";
+    return 2;
+}
+
+}  // namespace
+
+int validate(const ValidateOptions& o) {
+    try {
+        ImportOptions io;
+        io.format = o.format;
+        io.current_sign = o.current_sign;
+        if (!o.mass.empty()) {
+            try {
+                io.mass = units::parse_as(o.mass, units::dim::mass);
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError("--mass", 0, "", std::string(e.what()) + " (expected a mass such as \"9.03 mg\")");
+            }
+        }
+        MeasuredData data = load_measured(o.data, io);
+        ConfigNode root = o.config.empty() ? ConfigNode::load_string(default_config_text(), "<embedded default>")
+                                           : ConfigNode::load_file(o.config);
+        if (!o.set.empty()) root = root.with_overrides(o.set);
+        MaterialLibrary lib;
+        SimulationConfig base = load_config(root, lib);
+        AnalysisOptions ao;
+        ao.mass = io.mass;
+        ao.shoulder_potential = base.protocol.shoulder_potential;
+        auto sp = data.metadata.find("shoulder_potential");
+        if (sp != data.metadata.end()) ao.shoulder_potential = std::atof(sp->second.c_str());
+        if (o.shoulder > 0) ao.shoulder_potential = o.shoulder;
+        if (data.kind == MeasuredData::Kind::time_series && data.trajectory.mass <= 0 && io.mass <= 0)
+            data.warnings.push_back("the data give no active mass; the config's CAM mass (" +
+                                    std::to_string(base.cell.cam_mass() * 1e6) + " mg) is used (--mass to set it)");
+
+        std::string dir = o.output.empty() ? stem_of(o.data) + "_validation" : o.output;
+        make_dir(dir);
+        std::vector<ValidationCase> cases = plan_cases(data, base, ao);
+        std::vector<CaseResult> results;
+        bool failed = false;
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            SimulationConfig cfg = base;
+            apply_case(cases[i], cfg);
+            std::string file = dir + "/simulation_" + std::to_string(i + 1) + ".h5";
+            if (!o.quiet) std::cerr << "simulating " << cases[i].label << " -> " << file << "\n";
+            results.push_back(run_case(cfg, file));
+            if (results.back().status != "complete") failed = true;
+        }
+        Comparison c = compare(data, cases, results, base, ao);
+        write_text(dir + "/comparison.json", comparison_json(c));
+        write_text(dir + "/comparison.csv", comparison_csv(c));
+        std::string why = o.plot ? plot(dir + "/comparison.json", dir + "/overlay.png") : "";
+        if (!why.empty()) c.warnings.push_back("overlay plot not written: " + why);
+        if (!o.quiet) {
+            std::cout << format_comparison(c);
+            std::cout << "\nwritten: " << dir << "/comparison.json, " << dir << "/comparison.csv"
+                      << (o.plot && why.empty() ? ", " + dir + "/overlay.png" : std::string()) << ", "
+                      << cases.size() << " simulation file(s)\n";
+        }
+        return failed ? 3 : 0;
+    } catch (const std::exception& e) {
+        return report_error(e);
+    }
+}
+
+int fit(const std::string& file, int jobs, bool quiet) {
+    try {
+        FitSpec spec = load_fit(file);
+        if (jobs > 0) spec.jobs = jobs;
+        FitProblem problem(spec);
+        if (!quiet)
+            std::cerr << "fitting " << problem.parameter_count() << " parameter(s) to " << problem.residual_count()
+                      << " residuals from " << spec.datasets.size() << " dataset(s)\n";
+        FitResult r = problem.solve([&](int it, double cost, const std::vector<double>& v) {
+            if (quiet) return;
+            std::cerr << "  iteration " << std::setw(3) << it << "  cost " << std::scientific << std::setprecision(4)
+                      << cost << std::defaultfloat << " ";
+            for (double x : v) std::cerr << " " << std::setprecision(5) << x;
+            std::cerr << "\n";
+        });
+        write_text(spec.output, problem.fitted_config_yaml(r));
+        write_text(spec.report, problem.report_json(r));
+        if (!quiet)
+            std::cout << problem.format_report(r) << "written: " << spec.output << " (calibrated config), "
+                      << spec.report << "\n";
+        return r.converged || r.termination.find("NO_CONVERGENCE") == std::string::npos ? 0 : 3;
+    } catch (const std::exception& e) {
+        return report_error(e);
+    }
+}
+
+}  // namespace ssbsim::cli
