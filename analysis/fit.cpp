@@ -224,6 +224,7 @@ struct FitProblem::Dataset {
     std::vector<ValidationCase> cases;
     std::vector<int> residuals_per_case;
     int offset = 0;                    // first residual
+    std::vector<bool> applies;         // per parameter: its key exists in this dataset's config
 };
 
 namespace {
@@ -271,10 +272,13 @@ FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
         std::vector<std::string> set = spec_.set;
         set.insert(set.end(), fd.set.begin(), fd.set.end());
         d->base = ConfigNode::load_file(fd.config).with_overrides(set);
+        // A parameter acts on the datasets whose config has its key (a carbon-only cell has
+        // no CAM material to change).
+        for (const auto& p : spec_.parameters) d->applies.push_back(lookup(d->base.yaml(), p.key).IsDefined());
         MaterialLibrary lib;
         std::vector<double> initial;
         for (const auto& p : spec_.parameters) initial.push_back(p.initial);
-        d->base_config = load_config(d->base.with_overrides(overrides_for(initial)), lib);
+        d->base_config = load_config(d->base.with_overrides(overrides_for(initial, d->applies)), lib);
         d->options.shoulder_potential = d->base_config.protocol.shoulder_potential;
         auto sp = d->data.metadata.find("shoulder_potential");
         if (sp != d->data.metadata.end()) d->options.shoulder_potential = std::stod(sp->second);
@@ -289,6 +293,13 @@ FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
             residual_count_ += n;
         }
         datasets_.push_back(d);
+    }
+    for (std::size_t j = 0; j < spec_.parameters.size(); ++j) {
+        bool used = false;
+        for (const auto& d : datasets_) used = used || d->applies[j];
+        if (!used)
+            throw ConfigError(spec_.file, spec_.parameters[j].line, "fit.parameters." + std::to_string(j) + ".key",
+                              "'" + spec_.parameters[j].key + "' is in none of the datasets' configs");
     }
     if (residual_count_ == 0)
         throw ConfigError(spec_.file, 0, "fit.datasets", "the datasets give nothing to compare (no rows, no curves)");
@@ -307,10 +318,12 @@ std::vector<double> FitProblem::to_values(const std::vector<double>& u) const {
     return v;
 }
 
-std::vector<std::string> FitProblem::overrides_for(const std::vector<double>& values) const {
+std::vector<std::string> FitProblem::overrides_for(const std::vector<double>& values,
+                                                   const std::vector<bool>& applies) const {
     std::vector<std::string> out;
     for (std::size_t j = 0; j < values.size(); ++j)
-        out.push_back(spec_.parameters[j].key + "=" + with_unit(values[j], spec_.parameters[j].unit));
+        if (applies.empty() || applies[j])
+            out.push_back(spec_.parameters[j].key + "=" + with_unit(values[j], spec_.parameters[j].unit));
     return out;
 }
 
@@ -329,7 +342,7 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
         const Task& t = tasks[i];
         const Dataset& d = *datasets_[t.dataset];
         MaterialLibrary lib;
-        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(to_values(points[t.point]))), lib);
+        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(to_values(points[t.point]), d.applies)), lib);
         const ValidationCase& vc = d.cases[t.c];
         apply_case(vc, cfg);
         CaseResult r = run_case(cfg);
@@ -553,10 +566,10 @@ FitResult FitProblem::solve(const std::function<void(int, double, const std::vec
 // ---- reports ---------------------------------------------------------------------------------
 
 std::string FitProblem::fitted_config_yaml(const FitResult& r) const {
-    std::vector<std::string> set = spec_.set;
-    auto fitted = overrides_for(r.fitted);
-    set.insert(set.end(), fitted.begin(), fitted.end());
-    ConfigNode cfg = ConfigNode::load_file(spec_.config).with_overrides(set);
+    ConfigNode base = ConfigNode::load_file(spec_.config).with_overrides(spec_.set);
+    std::vector<bool> applies;
+    for (const auto& p : spec_.parameters) applies.push_back(lookup(base.yaml(), p.key).IsDefined());
+    ConfigNode cfg = base.with_overrides(overrides_for(r.fitted, applies));
     YAML::Emitter em;
     em << cfg.yaml();
     std::ostringstream os;

@@ -127,7 +127,9 @@ public:
 
 private:
     struct Dataset;
-    std::vector<std::string> overrides_for(const std::vector<double>& values) const;
+    // --set assignments for parameter values (only those that apply, when given).
+    std::vector<std::string> overrides_for(const std::vector<double>& values,
+                                           const std::vector<bool>& applies = {}) const;
 
     FitSpec spec_;
     std::vector<std::shared_ptr<Dataset>> datasets_;
