@@ -406,14 +406,16 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             }
             // GITT: mean internal resistance over the pulses, when there are any.
             auto mp = gitt(data.trajectory, meas);
-            if (!mp.empty() && !results.empty() && results[0].trajectory.size() >= 2) {
-                auto sp = gitt(results[0].trajectory, sims[0]);
+            if (!mp.empty()) {
+                std::vector<GittPulse> sp;
+                if (!results.empty() && results[0].trajectory.size() >= 2) sp = gitt(results[0].trajectory, sims[0]);
                 auto mean_r = [](const std::vector<GittPulse>& p) {
                     double s = 0;
                     for (const auto& x : p) s += x.resistance;
                     return p.empty() ? kNaN : s / p.size();
                 };
-                add_row(out, "gitt_resistance_mean", 1, mean_r(mp), kNaN, mean_r(sp), cases[0].label);
+                add_row(out, "gitt_resistance_mean", 1, mean_r(mp), kNaN, mean_r(sp),
+                        cases.empty() ? "" : cases[0].label);
             }
             // Curves: every CC step beside the simulated protocol step made from it.
             if (cases.empty() || results.empty()) break;
