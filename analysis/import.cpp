@@ -1327,7 +1327,9 @@ void parse_csv(const Doc& doc, const ImportOptions& options, MeasuredData& md) {
     const bool series = r.has(Field::time) || r.has(Field::potential) || r.has(Field::current);
     const bool per_cycle = r.has(Field::charge_capacity) || r.has(Field::discharge_capacity) ||
                            r.has(Field::coulombic_efficiency) || r.has(Field::shoulder_capacity) ||
-                           r.has(Field::energy_efficiency);
+                           r.has(Field::energy_efficiency) ||
+                           // a cycle column with only further metrics (e.g. se_reversibility)
+                           (r.has(Field::cycle) && !series && h.columns.size() > 1);
     if (r.has(Field::hold_duration)) {
         read_hold_table(doc, h, r, ml, md);
     } else if (r.has(Field::time) && r.has(Field::potential) && r.has(Field::current)) {

@@ -27,7 +27,7 @@ std::string fmt(const char* f, double v) {
 double data_mass(const MeasuredData& d, const SimulationConfig& base, const AnalysisOptions& o) {
     if (o.mass > 0) return o.mass;
     if (d.trajectory.mass > 0) return d.trajectory.mass;
-    return base.cell.cam_mass();
+    return base.cell.basis_mass();
 }
 
 // Index of the bottom-of-discharge hold of the first cycle: the first constant-voltage
@@ -224,7 +224,7 @@ class Recorder : public RunObserver {
 public:
     Recorder(CaseResult& r, RunObserver* next) : r_(r), next_(next) {}
     void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
-        r_.trajectory.mass = c.cell.cam_mass();
+        r_.trajectory.mass = c.cell.basis_mass();
         if (next_) next_->on_start(c, m);
     }
     void on_sample(const Sample& s) override {
@@ -420,7 +420,7 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             // Curves: every CC step beside the simulated protocol step made from it.
             if (cases.empty() || results.empty()) break;
             const Trajectory& st = results[0].trajectory;
-            const double sim_mass = st.mass > 0 ? st.mass : base.cell.cam_mass();
+            const double sim_mass = st.mass > 0 ? st.mass : base.cell.basis_mass();
             double se = 0;
             long n = 0;
             for (std::size_t k = 0; k < cases[0].measured_step.size(); ++k) {
@@ -482,7 +482,7 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
 std::string format_comparison(const Comparison& c) {
     std::ostringstream os;
     os << "dataset " << c.dataset << " (" << to_string(c.kind) << ")\n";
-    os << std::left << std::setw(30) << "metric" << std::setw(7) << "cycle" << std::setw(16) << "hold"
+    os << std::left << std::setw(34) << "metric" << std::setw(7) << "cycle" << std::setw(16) << "hold"
        << std::right << std::setw(12) << "measured" << std::setw(12) << "simulated" << std::setw(11)
        << "error" << std::setw(9) << "z" << "\n";
     for (const auto& r : c.rows) {
@@ -493,7 +493,7 @@ std::string format_comparison(const Comparison& c) {
                                ? fmt("%.4g h", r.hold_duration / kHour) +
                                      (std::isfinite(r.hold_potential) ? fmt(" %.3g V", r.hold_potential) : "")
                                : "";
-        os << std::left << std::setw(30) << r.metric << std::setw(7) << r.cycle << std::setw(16) << hold
+        os << std::left << std::setw(34) << r.metric << std::setw(7) << r.cycle << std::setw(16) << hold
            << std::right << std::fixed << std::setprecision(frac ? 2 : 3) << std::setw(12) << r.measured * k
            << std::setw(12) << r.simulated * k << std::setw(11) << r.error() * k << std::setprecision(2)
            << std::setw(9) << r.error() / r.sigma << "  " << unit << "\n";
@@ -557,7 +557,8 @@ Trajectory read_trajectory(const std::string& path) {
     Trajectory t;
     t.source = path;
     h5::Handle f = h5::open_file(path);
-    t.mass = h5::get_double_attribute(f, "cam_mass_kg");
+    t.mass = h5::has_attribute(f, "capacity_basis_mass_kg") ? h5::get_double_attribute(f, "capacity_basis_mass_kg")
+                                                            : h5::get_double_attribute(f, "cam_mass_kg");
     t.time = h5::read_vector(f, "timeseries/time");
     t.potential = h5::read_vector(f, "timeseries/potential");
     t.current = h5::read_vector(f, "timeseries/current");

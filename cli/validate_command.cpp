@@ -113,7 +113,7 @@ int validate(const ValidateOptions& o) {
         if (o.shoulder > 0) ao.shoulder_potential = o.shoulder;
         if (data.kind == MeasuredData::Kind::time_series && data.trajectory.mass <= 0 && io.mass <= 0)
             data.warnings.push_back("the data give no active mass; the config's CAM mass (" +
-                                    std::to_string(base.cell.cam_mass() * 1e6) + " mg) is used (--mass to set it)");
+                                    std::to_string(base.cell.basis_mass() * 1e6) + " mg) is used (--mass to set it)");
 
         std::string dir = o.output.empty() ? stem_of(o.data) + "_validation" : o.output;
         make_dir(dir);

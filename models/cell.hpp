@@ -58,6 +58,8 @@ struct CellSpec {
     double cam_mass() const { return loading * area; }  // [kg]
     // Mass per area that capacities (mAh/g) and C-rates refer to [kg/m2].
     double basis_loading() const { return reference_loading > 0 ? reference_loading : loading; }
+    // Mass that capacities are given per (the CAM, or the reference loading without CAM) [kg].
+    double basis_mass() const { return basis_loading() * area; }
 };
 
 // Parses `cell` against the material library. Errors name file, line and key.

@@ -74,6 +74,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "status", std::string("running"));
     h5::set_attribute(file_, "status_message", std::string(""));
     h5::set_attribute(file_, "cam_mass_kg", config.cell.cam_mass());
+    h5::set_attribute(file_, "capacity_basis_mass_kg", config.cell.basis_mass());
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
