@@ -1,6 +1,7 @@
 #include "analysis/fit.hpp"
 
 #include <ceres/ceres.h>
+#include <glog/logging.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -480,6 +481,14 @@ private:
 
 FitResult FitProblem::solve(const std::function<void(int, double, const std::vector<double>&)>& progress) {
     auto t0 = std::chrono::steady_clock::now();
+    // Ceres logs through glog; its messages reach the user through FitResult instead.
+    static const bool glog_ready = [] {
+        FLAGS_minloglevel = google::GLOG_FATAL;
+        FLAGS_logtostderr = true;
+        google::InitGoogleLogging("ssbsim");
+        return true;
+    }();
+    (void)glog_ready;
     const int n = parameter_count();
     const int jobs = spec_.jobs > 0 ? spec_.jobs : available_cores();
     FitResult r;

@@ -35,7 +35,8 @@ struct ValidateOptions {
 };
 // Exit codes: 0 done, 2 bad input, 3 a simulation failed (comparison still written).
 int validate(const ValidateOptions& o);
-// Exit codes: 0 converged (or stopped by its tolerances), 2 bad input, 3 no convergence.
-int fit(const std::string& file, int jobs, bool quiet);
+// Replaces this process with the named executable from this executable's directory
+// (argv[0] of the new program is `name`); returns 2 with a message when that fails.
+int exec_sibling(const std::string& name, int argc, char** argv);
 
 }  // namespace ssbsim::cli

@@ -59,20 +59,17 @@ int main(int argc, char** argv) {
     val->add_flag("--no-plot", no_plot, "Do not render overlay.png");
     val->add_flag("-q,--quiet", vo.quiet, "Print only errors");
 
-    std::string fit_file;
-    int fit_jobs = 0;
-    bool fit_quiet = false;
-    auto* fit = app.add_subcommand("fit", "Calibrate parameters to measured datasets (Ceres least squares)");
-    fit->add_option("file", fit_file, "Fit YAML file")->required();
-    fit->add_option("-j,--jobs", fit_jobs, "Parallel simulations (default: the fit file's, else all cores)");
-    fit->add_flag("-q,--quiet", fit_quiet, "Print only errors");
+    // `ssbsim fit ...` runs the ssbsim-fit executable beside this one (Ceres stays out of
+    // every other command's start-up).
+    if (argc >= 2 && std::string(argv[1]) == "fit") return ssbsim::cli::exec_sibling("ssbsim-fit", argc - 1, argv + 1);
+    app.add_subcommand("fit", "Calibrate parameters to measured datasets (Ceres least squares; ssbsim fit --help)");
 
     CLI11_PARSE(app, argc, argv);
     if (*val) {
         vo.plot = !no_plot;
         return ssbsim::cli::validate(vo);
     }
-    if (*fit) return ssbsim::cli::fit(fit_file, fit_jobs, fit_quiet);
+
     if (*swp) return ssbsim::cli::sweep(sweep_file, sweep_dir, sweep_jobs, sweep_quiet);
     if (*run) {
         ro.progress = !no_progress;

@@ -3,14 +3,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
-#include "analysis/fit.hpp"
 #include "analysis/import.hpp"
 #include "analysis/validation.hpp"
 #include "cli/commands.hpp"
@@ -145,30 +146,22 @@ int validate(const ValidateOptions& o) {
     }
 }
 
-int fit(const std::string& file, int jobs, bool quiet) {
-    try {
-        FitSpec spec = load_fit(file);
-        if (jobs > 0) spec.jobs = jobs;
-        FitProblem problem(spec);
-        if (!quiet)
-            std::cerr << "fitting " << problem.parameter_count() << " parameter(s) to " << problem.residual_count()
-                      << " residuals from " << spec.datasets.size() << " dataset(s)\n";
-        FitResult r = problem.solve([&](int it, double cost, const std::vector<double>& v) {
-            if (quiet) return;
-            std::cerr << "  iteration " << std::setw(3) << it << "  cost " << std::scientific << std::setprecision(4)
-                      << cost << std::defaultfloat << " ";
-            for (double x : v) std::cerr << " " << std::setprecision(5) << x;
-            std::cerr << "\n";
-        });
-        write_text(spec.output, problem.fitted_config_yaml(r));
-        write_text(spec.report, problem.report_json(r));
-        if (!quiet)
-            std::cout << problem.format_report(r) << "written: " << spec.output << " (calibrated config), "
-                      << spec.report << "\n";
-        return r.converged || r.termination.find("NO_CONVERGENCE") == std::string::npos ? 0 : 3;
-    } catch (const std::exception& e) {
-        return report_error(e);
+int exec_sibling(const std::string& name, int argc, char** argv) {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir = ".";
+    if (n > 0) {
+        self[n] = 0;
+        dir = self;
+        dir = dir.substr(0, dir.rfind('/'));
     }
+    std::string path = dir + "/" + name;
+    std::vector<char*> args{const_cast<char*>(name.c_str())};
+    for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    ::execv(path.c_str(), args.data());
+    std::cerr << "ssbsim: error: cannot run " << path << " (" << std::strerror(errno) << ")\n";
+    return 2;
 }
 
 }  // namespace ssbsim::cli

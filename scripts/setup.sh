@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake git pkg-config dpkg-dev procps
-  libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev
+  libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
 )
 missing=()
