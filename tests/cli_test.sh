@@ -125,4 +125,20 @@ sed 's/bounds: \[0.05, 1.0\]/bounds: [1.0, 0.05]/' fit.yaml >badfit.yaml
 "$bin" fit badfit.yaml >/dev/null 2>badfit.err; rc=$?
 check "a bad fit file exits 2 naming line and key" "[ $rc -eq 2 ] && grep -q 'badfit.yaml:4' badfit.err && grep -q 'bounds' badfit.err"
 
+# 11. A cycler file the project does not ship: the default run exported as an EC-Lab .mpt
+#     (decimal commas, cp1252, CRLF, 0.5 mV noise) is reproduced by validate.
+"$bin" run --no-progress -q -o mptsrc.h5 --set 'output.sample_interval=5 min' >/dev/null 2>&1
+$py "$src/tests/make_mpt.py" mptsrc.h5 cell.mpt --comma --noise-mV 0.5
+"$bin" validate "$src/configs/studies/study_a.yaml" --data cell.mpt -o cellval --no-plot >cellval.out 2>&1; rc=$?
+check "validate on an exported EC-Lab file reproduces capacities and curves" "[ $rc -eq 0 ] && $py - <<'PY'
+import json
+d = json.load(open('cellval/comparison.json'))
+rows = {r['metric']: r for r in d['rows']}
+for m in ('charge_capacity', 'discharge_capacity', 'coulombic_efficiency', 'shoulder_capacity'):
+    r = rows[m]
+    assert abs(r['simulated'] - r['measured']) <= 0.01 * abs(r['measured']) + 0.02, r
+assert d['curve_rmse_V'] < 0.005, d['curve_rmse_V']
+assert len(d['curves']) == 2
+PY"
+
 exit $fail
