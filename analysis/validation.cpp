@@ -400,9 +400,13 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             Analysis meas = analyse(data.trajectory, ao);
             for (const auto& c : meas.cycles) {
                 for (const char* m : {"charge_capacity", "discharge_capacity", "coulombic_efficiency",
-                                      "energy_efficiency", "shoulder_capacity"})
+                                      "energy_efficiency", "shoulder_capacity", "retention", "fade"}) {
+                    // Retention and fade say something from the second cycle on.
+                    bool first = &c == &meas.cycles.front();
+                    if (first && (std::string(m) == "retention" || std::string(m) == "fade")) continue;
                     add_row(out, m, c.cycle, simulated_metric(m, c.cycle, meas, {}), kNaN,
                             sim_value(0, m, c.cycle), cases.empty() ? "" : cases[0].label);
+                }
             }
             // GITT: mean internal resistance over the pulses, when there are any.
             auto mp = gitt(data.trajectory, meas);
@@ -466,6 +470,21 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
                         ++n;
                     }
                 }
+                // dQ/dV of both steps (the shared analysis), on 10 mV bins.
+                constexpr double kBin = 0.01;
+                for (const auto& p : dqdv(data.trajectory, meas, ms->index, kBin)) {
+                    cc.dqdv_potential_measured.push_back(p.potential);
+                    cc.dqdv_measured.push_back(p.dqdv);
+                }
+                if (b < e)
+                    for (const auto& seg : sims[0].steps)
+                        if (seg.begin <= b && b < seg.end && seg.kind == ms->kind) {
+                            for (const auto& p : dqdv(st, sims[0], seg.index, kBin)) {
+                                cc.dqdv_potential_simulated.push_back(p.potential);
+                                cc.dqdv_simulated.push_back(p.dqdv);
+                            }
+                            break;
+                        }
                 out.curves.push_back(std::move(cc));
             }
             if (n) out.curve_rmse = std::sqrt(se / n);
@@ -534,7 +553,10 @@ std::string comparison_json(const Comparison& c) {
         os << (i ? ",\n    " : "\n    ") << "{\"step\": " << cv.step << ", \"cycle\": " << cv.cycle
            << ", \"kind\": " << json::string(cv.kind) << ", \"rmse_V\": " << json::number(cv.rmse)
            << ", \"capacity_mAh_g\": " << arr(cv.capacity) << ", \"measured_V\": " << arr(cv.measured)
-           << ", \"simulated_V\": " << arr(cv.simulated) << "}";
+           << ", \"simulated_V\": " << arr(cv.simulated)
+           << ", \"dqdv_measured\": {\"potential_V\": " << arr(cv.dqdv_potential_measured)
+           << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_measured) << "}, \"dqdv_simulated\": {\"potential_V\": "
+           << arr(cv.dqdv_potential_simulated) << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_simulated) << "}}";
     }
     os << "\n  ],\n  \"warnings\": [";
     for (std::size_t i = 0; i < c.warnings.size(); ++i) os << (i ? ", " : "") << json::string(c.warnings[i]);

@@ -75,6 +75,9 @@ struct CurveComparison {
     double rmse = kNaN;                  // [V] over the overlap
     std::vector<double> capacity;        // [mAh/g] grid (from the step start, measured)
     std::vector<double> measured, simulated;  // [V] on the grid (simulated NaN beyond its end)
+    // dQ/dV of both steps on 10 mV bins [V] -> [mAh/g/V].
+    std::vector<double> dqdv_potential_measured, dqdv_measured;
+    std::vector<double> dqdv_potential_simulated, dqdv_simulated;
 };
 
 struct Comparison {

@@ -15,6 +15,19 @@ except ImportError:
     sys.exit(3)
 
 
+def dqdv(ax, c):
+    for i, cv in enumerate(c["curves"][:6]):
+        colour = f"C{i % 10}"
+        m, s = cv.get("dqdv_measured"), cv.get("dqdv_simulated")
+        if m and m["potential_V"]:
+            ax.plot(m["potential_V"], m["dqdv_mAh_g_V"], ".", ms=2, color=colour, alpha=0.5)
+        if s and s["potential_V"]:
+            ax.plot(s["potential_V"], s["dqdv_mAh_g_V"], "-", lw=1, color=colour)
+    ax.set_xlabel("potential [V vs Li/Li+]")
+    ax.set_ylabel("dQ/dV [mAh/g/V]")
+    ax.set_yscale("log")
+
+
 def curves(ax, c):
     for i, cv in enumerate(c["curves"]):
         colour = f"C{i % 10}"
@@ -62,8 +75,14 @@ def table(ax, c):
 def main():
     with open(sys.argv[1]) as f:
         c = json.load(f)
-    fig, ax = plt.subplots(figsize=(7, 4.5 if c["kind"] != "cycle_table" else 1.5 + 0.35 * len(c["rows"])))
-    {"time_series": curves, "hold_table": holds, "cycle_table": table}[c["kind"]](ax, c)
+    if c["kind"] == "time_series":
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+        curves(ax, c)
+        dqdv(ax2, c)
+        ax2.set_title("dQ/dV (dots measured, lines simulated)", fontsize=9)
+    else:
+        fig, ax = plt.subplots(figsize=(7, 4.5 if c["kind"] != "cycle_table" else 1.5 + 0.35 * len(c["rows"])))
+        {"hold_table": holds, "cycle_table": table}[c["kind"]](ax, c)
     ax.set_title(c["dataset"].split("/")[-1], fontsize=9)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=120)
