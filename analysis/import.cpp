@@ -325,6 +325,9 @@ const UnitSpelling* find_unit(Sv unit) {
 }
 
 std::optional<Scale> unit_scale(Quantity q, Sv unit) {
+    // Clock notation ("h:min:s.ms" as Neware writes it, "hh:mm:ss"): cells are read as
+    // durations in seconds (see parse_clock).
+    if (q == Quantity::time && unit.find(':') != Sv::npos) return Scale{1, 1};
     const UnitSpelling* u = find_unit(unit);
     if (u == nullptr || u->quantity != q) return std::nullopt;
     return Scale{u->mul, u->div};
@@ -379,9 +382,9 @@ constexpr Alias kAliases[] = {
     {"e_we", Field::potential}, {"cell_voltage", Field::potential}, {"cell_potential", Field::potential},
     {"current", Field::current}, {"i", Field::current}, {"cell_current", Field::current},
     {"cycle", Field::cycle}, {"cycle_number", Field::cycle}, {"cycle_index", Field::cycle},
-    {"cycle_no", Field::cycle}, {"cycle_nr", Field::cycle},
+    {"cycle_no", Field::cycle}, {"cycle_nr", Field::cycle}, {"cycle_id", Field::cycle},
     {"step", Field::step}, {"ns", Field::step}, {"step_index", Field::step}, {"step_number", Field::step},
-    {"step_no", Field::step},
+    {"step_no", Field::step}, {"step_id", Field::step},
     {"capacity", Field::capacity}, {"specific_capacity", Field::capacity}, {"q_qo", Field::capacity},
     {"charge_capacity", Field::charge_capacity}, {"q_charge", Field::charge_capacity},
     {"charge", Field::charge_capacity}, {"q_ch", Field::charge_capacity},
@@ -653,6 +656,28 @@ struct Rows {
     throw DataError(doc.name, line, column, message);
 }
 
+// A duration in clock notation, "H:MM:SS", "H:MM:SS.fff" or "D-HH:MM:SS" (cyclers such as
+// Neware write elapsed times so), in seconds. False when the cell is not one.
+bool parse_clock(Sv cell, bool decimal_comma, double& seconds) {
+    Sv s = trim(cell);
+    double days = 0;
+    if (auto dash = s.find('-'); dash != Sv::npos && dash > 0) {
+        if (parse_number(s.substr(0, dash), decimal_comma, days) != Cell::number || days < 0) return false;
+        s.remove_prefix(dash + 1);
+    }
+    double parts[3];
+    for (int k = 0; k < 3; ++k) {
+        auto colon = s.find(':');
+        Sv field = k < 2 ? s.substr(0, colon) : s;
+        if ((k < 2 && colon == Sv::npos) || (k == 2 && s.find(':') != Sv::npos)) return false;
+        if (parse_number(field, decimal_comma, parts[k]) != Cell::number || parts[k] < 0) return false;
+        if (k < 2) s.remove_prefix(colon + 1);
+    }
+    if (parts[1] >= 60 || parts[2] >= 60) return false;
+    seconds = days * 86400 + parts[0] * 3600 + parts[1] * 60 + parts[2];
+    return true;
+}
+
 [[noreturn]] void fail_not_a_number(const Doc& doc, const Header& h, int line, const Column& c, Sv cell) {
     std::string msg = "expected a number, found " + quote(to_utf8(cell));
     if (cell.find(',') != Sv::npos && cell.find('.') != Sv::npos)
@@ -660,7 +685,7 @@ struct Rows {
     else if (cell.find(',') != Sv::npos && !h.decimal_comma())
         msg += " (decimal commas are read only in files delimited by ';' or tab)";
     else if (std::count(cell.begin(), cell.end(), ':') == 2)
-        msg += " (times as hh:mm:ss are not read: give the time as a number with its unit, e.g. time/s)";
+        msg += " (clock times are read as H:MM:SS[.fff] or D-HH:MM:SS, minutes and seconds below 60)";
     fail(doc, line, c.raw, msg);
 }
 
@@ -721,6 +746,9 @@ Rows read_rows(const Doc& doc, const Header& h, const std::vector<Want>& want) {
                     v = kNaN;
                     break;
                 case Cell::bad:
+                    if ((h.columns[c].field == Field::time || h.columns[c].field == Field::hold_duration) &&
+                        parse_clock(cell, decimal_comma, v))
+                        break;  // "[D-]H:MM:SS[.fff]" -> seconds
                     if (want[c] != Want::lenient) fail_not_a_number(doc, h, line_no, h.columns[c], cell);
                     r.text[c] = true;
                     v = kNaN;
@@ -908,16 +936,27 @@ struct Roles {
 };
 
 // The first column of each field plays its role; later ones are reported (when used).
+// Time columns named as the whole test's time win over a plain "time", which some cyclers
+// (Neware, Arbin) use for the time within the step.
+bool is_total_time(const Column& c) {
+    return c.name == "total_time" || c.name == "test_time" || c.name == "elapsed_time" || c.name == "time_elapsed";
+}
+
 Roles find_roles(const Header& h) {
     Roles r;
     for (std::size_t i = 0; i < h.columns.size(); ++i) {
         const Field f = h.columns[i].field;
         if (f == Field::none) continue;
         int& slot = r.column[static_cast<std::size_t>(f)];
-        if (slot < 0)
+        if (slot < 0) {
             slot = static_cast<int>(i);
-        else
+        } else if (f == Field::time && is_total_time(h.columns[i]) &&
+                   !is_total_time(h.columns[static_cast<std::size_t>(slot)])) {
+            r.duplicates.push_back(static_cast<std::size_t>(slot));
+            slot = static_cast<int>(i);
+        } else {
             r.duplicates.push_back(i);
+        }
     }
     return r;
 }

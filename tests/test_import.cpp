@@ -360,10 +360,27 @@ TEST(Import, EmptyTimeSeriesCellIsAnError) {
     EXPECT_TRUE(contains(g.what, "the row ends after 2 of 3 cells")) << g.what;
 }
 
-TEST(Import, TimesAsClockTextAreRejectedWithAHint) {
-    const Failure f = parse_failure("time/s,potential/V,current/mA\n00:00:10,3.5,0\n");
+TEST(Import, ClockTimesAreReadAndTheTotalTimeWinsOverTheStepTime) {
+    // Neware-style export: "Time" is the time within the step, "Total Time" the test's,
+    // both as H:MM:SS(.fff); a day count as D-HH:MM:SS.
+    const MeasuredData md = parse_measured(
+        "Record ID,Cycle ID,Step ID,Step Type,Time,Total Time(h:min:s.ms),Current(mA),Voltage(V)\n"
+        "1,1,1,Rest,0:00:00,0:00:00.000,0.0,2.95\n"
+        "2,1,2,CC Chg,0:00:00,0:01:30.500,0.05,3.50\n"
+        "3,1,2,CC Chg,25:00:00,1-01:01:30.500,0.05,3.90\n",
+        "neware.csv");
+    ASSERT_EQ(md.kind, MeasuredData::Kind::time_series);
+    ASSERT_EQ(md.trajectory.size(), 3u);
+    EXPECT_DOUBLE_EQ(md.trajectory.time[1], 90.5);
+    EXPECT_DOUBLE_EQ(md.trajectory.time[2], 86400 + 3600 + 60 + 30.5);
+    EXPECT_DOUBLE_EQ(md.trajectory.current[2], 5e-5);
+    EXPECT_EQ(md.trajectory.cycle, (std::vector<int>{1, 1, 1}));
+}
+
+TEST(Import, MalformedClockTimesAreRejectedWithAHint) {
+    const Failure f = parse_failure("time/s,potential/V,current/mA\n00:75:10,3.5,0\n");
     EXPECT_EQ(f.line, 2);
-    EXPECT_TRUE(contains(f.what, "hh:mm:ss")) << f.what;
+    EXPECT_TRUE(contains(f.what, "H:MM:SS")) << f.what;
 }
 
 TEST(Import, EqualTimesAreKept) {
