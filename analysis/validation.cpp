@@ -403,7 +403,12 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
                                       "energy_efficiency", "shoulder_capacity", "retention", "fade"}) {
                     // Retention and fade say something from the second cycle on.
                     bool first = &c == &meas.cycles.front();
-                    if (first && (std::string(m) == "retention" || std::string(m) == "fade")) continue;
+                    const std::string name = m;
+                    if (first && (name == "retention" || name == "fade")) continue;
+                    // A cycle the record ends in before any discharge has no CE to compare.
+                    if (c.discharge_capacity <= 0 && (name == "discharge_capacity" || name == "coulombic_efficiency" ||
+                                                      name == "energy_efficiency" || name == "retention" || name == "fade"))
+                        continue;
                     add_row(out, m, c.cycle, simulated_metric(m, c.cycle, meas, {}), kNaN,
                             sim_value(0, m, c.cycle), cases.empty() ? "" : cases[0].label);
                 }
