@@ -36,7 +36,8 @@ int bottom_hold(const Protocol& p) {
     bool discharged = false;
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         const Step& s = p.steps[i];
-        if (s.kind == Step::Kind::current && s.direction < 0) discharged = true;
+        const bool ramp_down = s.kind == Step::Kind::voltage && s.ramp && s.ramp_end < s.voltage;
+        if ((s.kind == Step::Kind::current && s.direction < 0) || ramp_down) discharged = true;
         else if (discharged && s.kind == Step::Kind::voltage && !s.ramp) return static_cast<int>(i);
         else if (discharged && s.direction > 0) break;
     }
@@ -190,32 +191,42 @@ void apply_case(const ValidationCase& c, SimulationConfig& config) {
         return;
     }
     if (!std::isfinite(c.hold_duration)) return;
+    auto& steps = config.protocol.steps;
     int h = bottom_hold(config.protocol);
     if (h < 0)
-        throw ConfigError(config.protocol.steps.empty() ? "" : config.protocol.steps.front().source, 0,
-                          "protocol.steps",
+        throw ConfigError(steps.empty() ? "" : steps.front().source, 0, "protocol.steps",
                           "a CE-vs-hold-duration dataset needs a hold after the first discharge "
                           "(such as \"Hold at 2.0 V for 33 hours\") to vary; this protocol has none");
-    Step& hold = config.protocol.steps[h];
-    hold.duration = c.hold_duration;
-    hold.limits.clear();
-    if (std::isfinite(c.hold_potential)) {
-        hold.voltage = c.hold_potential;
-        // The discharge before the hold ends where the hold starts.
-        for (int i = h - 1; i >= 0; --i) {
-            Step& s = config.protocol.steps[i];
-            if (s.kind == Step::Kind::current && s.direction < 0) {
-                for (auto& l : s.limits)
-                    if (l.kind == Limit::Kind::voltage) {
-                        l.value = c.hold_potential;
-                        l.text = fmt("%.6g", c.hold_potential) + " V";
-                    }
-                s.label = describe(s);
-                break;
-            }
+    // Steps are rebuilt from their text so that labels, limits and fields agree.
+    auto rebuild = [](Step& s, const std::string& text) {
+        Step n = parse_step_string(text);
+        n.source = s.source;
+        n.line = s.line;
+        s = n;
+    };
+    const double v = std::isfinite(c.hold_potential) ? c.hold_potential : steps[h].voltage;
+    rebuild(steps[h], "Hold at " + fmt("%.6g", v) + " V for " + fmt("%.8g", c.hold_duration / kHour) + " hours");
+    if (!std::isfinite(c.hold_potential)) return;
+    // The discharge before the hold ends where the hold starts (a potential ramp keeps its
+    // sweep rate).
+    for (int i = h - 1; i >= 0; --i) {
+        Step& s = steps[i];
+        if (s.kind == Step::Kind::voltage && s.ramp && s.ramp_end < s.voltage) {
+            const double rate = (s.voltage - s.ramp_end) / s.duration;
+            rebuild(s, "Ramp from " + fmt("%.6g", s.voltage) + " V to " + fmt("%.6g", v) + " V over " +
+                           fmt("%.8g", (s.voltage - v) / rate / kHour) + " hours");
+            break;
+        }
+        if (s.kind == Step::Kind::current && s.direction < 0) {
+            std::string text = "Discharge at " + s.current.text;
+            if (s.duration > 0) text += " for " + fmt("%.8g", s.duration) + " s";
+            text += " until " + fmt("%.6g", v) + " V";
+            for (const auto& l : s.limits)
+                if (l.kind != Limit::Kind::voltage) text += " or until " + l.text;
+            rebuild(s, text);
+            break;
         }
     }
-    hold.label = describe(hold);
 }
 
 namespace {

@@ -116,6 +116,17 @@ TEST(Validation, HoldTableChangesTheBottomHoldAndTheDischargeCutOff) {
     ASSERT_FALSE(st[2].limits.empty());
     EXPECT_DOUBLE_EQ(st[2].limits[0].value, 2.0);
 
+    // A potential-driven cell (the carbon-only control): the ramp down keeps its sweep rate
+    // and ends at the new hold potential.
+    SimulationConfig co = test::load("configs/studies/study_a_carbon_only.yaml");
+    const double rate = (co.protocol.steps[2].voltage - co.protocol.steps[2].ramp_end) / co.protocol.steps[2].duration;
+    apply_case(c, co);
+    EXPECT_TRUE(co.protocol.steps[2].ramp);
+    EXPECT_DOUBLE_EQ(co.protocol.steps[2].ramp_end, 2.0);
+    EXPECT_NEAR((co.protocol.steps[2].voltage - 2.0) / co.protocol.steps[2].duration, rate, 1e-9 * rate);
+    EXPECT_DOUBLE_EQ(co.protocol.steps[3].voltage, 2.0);
+    EXPECT_NEAR(co.protocol.steps[3].duration, 66 * 3600.0, 1e-6);
+
     SimulationConfig no_hold = test::load("configs/pybamm_reference.yaml");
     EXPECT_THROW(apply_case(c, no_hold), ConfigError);
 }
