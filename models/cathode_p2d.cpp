@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include "core/constants.hpp"
@@ -16,6 +17,7 @@ CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     : cell_(cell), ns_(mesh.separator), nc_(mesh.cathode), nr_(mesh.particle) {
     chemistry_ = cell_.chemistry;
     chem_ = chemistry_.enabled;
+    pattern_ = local_pattern();
     intercalating_ = cell_.has_cam && !cell_.cam.inert;
     block_ = 3 + nr_ + (chem_ ? n_extra : 0);
     n_ = ns_ + nc_ * block_ + 3 + (chem_ ? n_ledger : 0);
@@ -178,7 +180,44 @@ enum Slot {
     n_slots
 };
 using LocalDual = Dual<n_slots>;
+
+constexpr std::uint32_t bit(int slot) { return std::uint32_t(1) << slot; }
+constexpr std::uint32_t extra_bit(int k) { return bit(s_extra + k); }
 }  // namespace
+
+// The local inputs each output of local_terms can depend on, for any state and parameter
+// set (a superset: branches that return constants are covered by the branch that does
+// not). The Jacobian pattern is fixed at the first assembly, so only these entries are
+// emitted: emitting every slot for every output made the chemistry rows structurally
+// dense within each cell (16 x 16) and the ledger rows dense over all local inputs of
+// every cell, which multiplied the fill of the KLU factors. MatchesFiniteDifferences*
+// in test_jacobian.cpp catch a missing dependency (analytic 0 vs finite difference).
+CathodeP2D::LocalPattern CathodeP2D::local_pattern() {
+    LocalPattern p;
+    const std::uint32_t dphi = bit(s_phi_e) | bit(s_phi_s);
+    const std::uint32_t contact = extra_bit(x_void) | bit(s_c_outer);  // theta, phi_dead
+    const auto site_inputs = [&](int s) {  // the oxidation rate at site s (before reduction)
+        return dphi | extra_bit(x_rev + s) | extra_bit(x_irr + s) | (s == site_cam ? contact : 0u);
+    };
+    p.kin = dphi | bit(s_j) | bit(s_c_inner) | bit(s_c_outer) | extra_bit(x_film);
+    p.surf_flux = contact | bit(s_j);
+    p.src = dphi | bit(s_j) | contact | extra_bit(x_oxygen) | extra_bit(x_pristine);
+    for (int s = 0; s < n_sites; ++s) {
+        p.src |= site_inputs(s);
+        p.rate[x_rev + s] = site_inputs(s);
+        p.rate[x_irr + s] = site_inputs(s);
+        p.q[l_ox_rev + s] = site_inputs(s);
+        p.q[l_ox_irr + s] = site_inputs(s);
+        p.q[l_reduction + s] = dphi | extra_bit(x_rev + s);
+    }
+    p.rate[x_oxygen] = p.q[l_oxygen] = dphi | contact | extra_bit(x_oxygen);
+    p.rate[x_pristine] = p.q[l_pristine] = dphi | extra_bit(x_pristine);
+    p.rate[x_film] = p.rate[x_void] = site_inputs(site_tpb) | site_inputs(site_cam) | p.rate[x_oxygen];
+    // c_mean and the void rate are emitted separately (they are not columns of one state).
+    p.rate[x_trapped] = extra_bit(x_void);
+    p.q[l_intercalation] = bit(s_j) | contact;
+    return p;
+}
 
 template <class T>
 void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead,
@@ -507,16 +546,18 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
                 default: return idx_x(m, slot - s_extra);
             }
         };
-        // Emits row += scale * d(expr)/d(local inputs), with a fixed entry sequence.
-        auto emit = [&](int row, const LocalDual& e, double scale) {
+        // Emits row += scale * d(expr)/d(local inputs) for the inputs in deps (see
+        // local_pattern), with a fixed entry sequence.
+        auto emit = [&](int row, const LocalDual& e, double scale, std::uint32_t deps) {
             for (int s = 0; s < n_local; ++s) {
-                if (s == s_c_mean) continue;
+                if (s == s_c_mean || !(deps & bit(s))) continue;
                 J.add(row, column(s), scale * e.d[s]);
             }
         };
-        emit(idx_phi_e(ns_ + m), L.src, -hc_);
-        emit(rs, L.src, hc_);
-        emit(idx_j(m), L.kin, 1.0);
+        const LocalPattern& P = pattern_;
+        emit(idx_phi_e(ns_ + m), L.src, -hc_, P.src);
+        emit(rs, L.src, hc_, P.src);
+        emit(idx_j(m), L.kin, 1.0, P.kin);
 
         // Particle rows.
         const double* c = y + idx_c(m, 0);
@@ -536,21 +577,21 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
                 J.add(row + 1, row + 1, dq_dcn / vol_[i + 1]);
             } else {
                 // F = c' - (q_out - q_in)/vol with q_out = -rf2 surf_flux.
-                emit(row, L.surf_flux, rf2_[i] / vol_[i]);
+                emit(row, L.surf_flux, rf2_[i] / vol_[i], P.surf_flux);
             }
         }
         if (chem_) {
             for (int k = 0; k < n_extra; ++k) {
                 int row = idx_x(m, k);
                 J.add(row, row, cj);
-                emit(row, L.rate[k], -1.0);
+                emit(row, L.rate[k], -1.0, P.rate[k]);
             }
             // The trapped-lithium rate depends on the particle mean and on the void rate.
             const LocalDual& tr = L.rate[x_trapped];
             for (int i = 0; i < nr_; ++i)
                 J.add(idx_x(m, x_trapped), idx_c(m, i), -tr.d[s_c_mean] * shell_weight_[i]);
             J.add(idx_x(m, x_trapped), idx_x(m, x_void), -tr.d[s_void_rate] * cj);
-            for (int k = 0; k < n_ledger; ++k) emit(idx_ledger(k), L.q[k], -hc_);
+            for (int k = 0; k < n_ledger; ++k) emit(idx_ledger(k), L.q[k], -hc_, P.q[k]);
         }
     }
     // Control row: entries always present so the pattern is fixed.

@@ -14,6 +14,7 @@
 // current density, > 0 on charge. Q [C/m2] and E [J/m2] integrate charge and energy passed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,14 @@ public:
                  T& dphid_dv) const;
 
 private:
+    // Bit masks over the local input slots: which inputs each output of local_terms may
+    // depend on (structurally), so the Jacobian emits only those entries.
+    struct LocalPattern {
+        std::uint32_t src = 0, kin = 0, surf_flux = 0;
+        std::uint32_t rate[n_extra] = {}, q[n_ledger] = {};
+    };
+    static LocalPattern local_pattern();
+    LocalPattern pattern_;
     double conductivity_solid(double c_outer, double* dsdc) const;
     // D_s(x) at the current temperature: a uniform table refreshed by set_temperature
     // (linear interpolation; the derivative is the interpolant's own, so the Jacobian stays
