@@ -129,9 +129,13 @@ public:
         T sigma_factor; // contact factor on the solid conductivity
         T rate[n_extra];
         T q[n_ledger];  // volumetric currents per ledger entry [A/m3]
+        // Derivatives of rate[x_trapped], which is linear in c_mean and the void rate.
+        double trapped_per_c_mean, trapped_per_void_rate;
     };
+    // c_mean: particle mean concentration; void_rate: d(x_void)/dt (both used only by the
+    // trapped-lithium rate).
     template <class T>
-    void local_terms(const T* u, Local<T>& out) const;
+    void local_terms(const T* u, double c_mean, double void_rate, Local<T>& out) const;
     struct ContactValues {
         double theta = 1.0, dead = 0.0;
     };
@@ -200,7 +204,7 @@ private:
     bool first_temperature_ = true;
     std::vector<double> G_e_;   // ionic conductances of faces 0..N-1 (face 0 = counter side) [S/m2]
     double sigma_carbon_eff_ = 0.0, cam_sigma_factor_ = 0.0;
-    double i0_ref_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
+    double i0_ref_ = 0.0, i0_scale_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
     bool cam_sigma_varies_ = false;
     std::vector<double> D_table_;      // D_s on x = k / (size - 1)
     std::vector<double> sigma_table_;  // bulk CAM conductivity on the same grid
