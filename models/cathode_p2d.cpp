@@ -129,6 +129,36 @@ void CathodeP2D::set_temperature(double T) {
     k_pristine_ = chemistry_.pristine_reduction.k.at(T);
     k_oxygen_ = chemistry_.lattice_oxygen.k.at(T);
     film_kappa_ = chemistry_.film_conductivity.at(T);
+    index_boltzmann();
+}
+
+// The chemistry's Boltzmann factors exp((dphi - U) alpha f): the sites usually share onset
+// potentials and transfer coefficients, so local_terms evaluates one exp per distinct
+// (U, alpha) among the reactions that are on (the same conditions as there) and each
+// reaction reads its factor by index. A shared value is the same value: results unchanged.
+void CathodeP2D::index_boltzmann() {
+    n_boltzmann_ = 0;
+    auto index = [&](double U, double alpha) {
+        for (int i = 0; i < n_boltzmann_; ++i)
+            if (boltzmann_U_[i] == U && boltzmann_alpha_[i] == alpha) return i;
+        boltzmann_U_[n_boltzmann_] = U;
+        boltzmann_alpha_[n_boltzmann_] = alpha;
+        return n_boltzmann_++;
+    };
+    const ChemistrySpec& ch = chemistry_;
+    for (int s = 0; s < n_sites; ++s) {
+        bz_ox_[s] = bz_fast_[s] = bz_red_[s] = -1;
+        if (!chem_ || a_site_[s] <= 0.0) continue;
+        const SiteKinetics& k = ch.site[s];
+        bz_ox_[s] = index(k.U_ox, k.alpha_ox);
+        if (k_fast_[s] > 0.0) bz_fast_[s] = index(k.U_ox, k.alpha_fast);
+        bz_red_[s] = index(k.U_red, -k.alpha_red);
+    }
+    bz_pristine_ = bz_oxygen_ = -1;
+    if (chem_ && a_site_[site_carbon] + a_site_[site_tpb] > 0.0 && k_pristine_ > 0.0)
+        bz_pristine_ = index(ch.pristine_reduction.U, -ch.pristine_reduction.alpha);
+    if (chem_ && a_ > 0.0 && k_oxygen_ > 0.0)
+        bz_oxygen_ = index(ch.lattice_oxygen.U, ch.lattice_oxygen.alpha);
 }
 
 void CathodeP2D::set_control(ControlMode mode, double value, double rate, double t0) {
@@ -327,21 +357,10 @@ void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<
     // side of the TPB and the CAM/SE contact.
     T area[n_sites] = {T(a_site_[site_carbon]), T(a_site_[site_tpb] * coating_pass_),
                        a_contact * coating_pass_};
-    // exp((dphi - U) alpha f) per distinct (U, alpha): the sites usually share onset
-    // potentials and transfer coefficients, and a shared value is the same value, so
-    // results are unchanged. At most 3 per site plus pristine reduction and lattice oxygen.
-    constexpr int kMaxBoltzmann = 3 * n_sites + 2;
-    T boltzmann_value[kMaxBoltzmann];
-    double boltzmann_U[kMaxBoltzmann], boltzmann_alpha[kMaxBoltzmann];
-    int n_boltzmann = 0;
-    auto boltzmann = [&](double U, double alpha) -> const T& {
-        for (int i = 0; i < n_boltzmann; ++i)
-            if (boltzmann_U[i] == U && boltzmann_alpha[i] == alpha) return boltzmann_value[i];
-        boltzmann_U[n_boltzmann] = U;
-        boltzmann_alpha[n_boltzmann] = alpha;
-        boltzmann_value[n_boltzmann] = exp((dphi - U) * (alpha * f_));
-        return boltzmann_value[n_boltzmann++];
-    };
+    // exp((dphi - U) alpha f) once per distinct (U, alpha) (see index_boltzmann).
+    T boltzmann[kMaxBoltzmann];
+    for (int i = 0; i < n_boltzmann_; ++i)
+        boltzmann[i] = exp((dphi - boltzmann_U_[i]) * (boltzmann_alpha_[i] * f_));
     T r_ox_cam_side(0.0);
     for (int s = 0; s < n_sites; ++s) {
         const SiteKinetics& k = ch.site[s];
@@ -350,13 +369,13 @@ void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<
         const T& irr = u[s_extra + x_irr + s];
         // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
         T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
-        T r_ox = area[s] * g * (k_ox_[s] * boltzmann(k.U_ox, k.alpha_ox));
+        T r_ox = area[s] * g * (k_ox_[s] * boltzmann[bz_ox_[s]]);
         if (k_fast_[s] > 0.0) {
             // Exponential passivation: the fresh surface reacts fast once, then not at all.
             T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
-            r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * boltzmann(k.U_ox, k.alpha_fast));
+            r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * boltzmann[bz_fast_[s]]);
         }
-        T r_red = rev * (-k_red_[s] / k.passivation) * boltzmann(k.U_red, -k.alpha_red);
+        T r_red = rev * (-k_red_[s] / k.passivation) * boltzmann[bz_red_[s]];
         out.rate[x_rev + s] = (k.reversible_fraction * r_ox + r_red) / nF;
         out.rate[x_irr + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
         out.q[l_ox_rev + s] = k.reversible_fraction * r_ox;
@@ -370,7 +389,7 @@ void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<
     if (a_c_total > 0.0 && k_pristine_ > 0.0) {
         const PassivatingReaction& r = ch.pristine_reduction;
         T g = 1.0 / (1.0 + u[s_extra + x_pristine] / (a_c_total * r.passivation));
-        T rate = g * (-k_pristine_ * a_c_total) * boltzmann(r.U, -r.alpha);
+        T rate = g * (-k_pristine_ * a_c_total) * boltzmann[bz_pristine_];
         out.rate[x_pristine] = -rate / nF;
         out.q[l_pristine] = rate;
         out.src = out.src + rate;
@@ -379,7 +398,7 @@ void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<
     if (a_ > 0.0 && k_oxygen_ > 0.0) {
         const PassivatingReaction& r = ch.lattice_oxygen;
         T g = 1.0 / (1.0 + u[s_extra + x_oxygen] / (a_contact * r.passivation + 1e-300));
-        T rate = a_contact * g * (k_oxygen_ * boltzmann(r.U, r.alpha));
+        T rate = a_contact * g * (k_oxygen_ * boltzmann[bz_oxygen_]);
         out.rate[x_oxygen] = rate / nF;
         out.q[l_oxygen] = rate;
         out.src = out.src + rate;
@@ -558,7 +577,7 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
             u[k] = LocalDual::variable(chem_ ? y[idx_x(m, k - s_extra)] : 0.0, k);
         local_terms(u, c_mean, chem_ ? yp[idx_x(m, x_void)] : 0.0, L);
 
-        const int n_local = chem_ ? n_slots : s_extra;
+        const std::uint32_t local_slots = chem_ ? bit(n_slots) - 1 : bit(s_extra) - 1;
         auto column = [&](int slot) {
             switch (slot) {
                 case s_j: return idx_j(m);
@@ -570,8 +589,9 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         // Emits row += scale * d(expr)/d(local inputs) for the inputs in deps (see
         // local_pattern), with a fixed entry sequence.
         auto emit = [&](int row, const LocalDual& e, double scale, std::uint32_t deps) {
-            for (int s = 0; s < n_local; ++s) {
-                if (!(deps & bit(s))) continue;
+            // Set bits in increasing slot order, so the entry sequence is fixed.
+            for (std::uint32_t b = deps & local_slots; b != 0; b &= b - 1) {
+                const int s = __builtin_ctz(b);
                 if (s == s_dphi) {
                     J.add(row, idx_phi_e(ns_ + m), -scale * e.d[s]);
                     J.add(row, idx_phi_s(m), scale * e.d[s]);

@@ -191,6 +191,14 @@ private:
     // Temperature-dependent chemistry rates.
     double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
     double k_pristine_ = 0.0, k_oxygen_ = 0.0, film_kappa_ = 1.0;
+    // Distinct (U, alpha) of the chemistry's exp((dphi - U) alpha f) and the one each
+    // reaction uses (-1: reaction off); refreshed by set_temperature.
+    static constexpr int kMaxBoltzmann = 3 * n_sites + 2;
+    int n_boltzmann_ = 0;
+    double boltzmann_U_[kMaxBoltzmann] = {}, boltzmann_alpha_[kMaxBoltzmann] = {};
+    int bz_ox_[n_sites] = {-1, -1, -1}, bz_fast_[n_sites] = {-1, -1, -1}, bz_red_[n_sites] = {-1, -1, -1};
+    int bz_pristine_ = -1, bz_oxygen_ = -1;
+    void index_boltzmann();
     double hs_, hc_;  // cell widths [m]
     double a_;        // CAM surface per electrode volume [1/m]
     double c_max_;
