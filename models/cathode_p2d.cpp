@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include "core/constants.hpp"
@@ -16,6 +17,7 @@ CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     : cell_(cell), ns_(mesh.separator), nc_(mesh.cathode), nr_(mesh.particle) {
     chemistry_ = cell_.chemistry;
     chem_ = chemistry_.enabled;
+    pattern_ = local_pattern();
     intercalating_ = cell_.has_cam && !cell_.cam.inert;
     block_ = 3 + nr_ + (chem_ ? n_extra : 0);
     n_ = ns_ + nc_ * block_ + 3 + (chem_ ? n_ledger : 0);
@@ -115,6 +117,7 @@ void CathodeP2D::set_temperature(double T) {
     cam_sigma_varies_ = !cell_.cam.conductivity_log10_factor.empty();
     fill_log_table(cell_.cam.conductivity_log10_factor, sigma_cam_ref_, sigma_table_);
     i0_ref_ = cell_.cam.exchange_current.at(T);
+    i0_scale_ = i0_ref_ / std::pow(0.5, cell_.cam.alpha_a + cell_.cam.alpha_c);
     D_ref_ = intercalating_ ? cell_.cam.diffusivity.at(T) : 0.0;
     fill_log_table(intercalating_ ? cell_.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
     i0_counter_ = cell_.counter.exchange_current.at(T);
@@ -126,6 +129,36 @@ void CathodeP2D::set_temperature(double T) {
     k_pristine_ = chemistry_.pristine_reduction.k.at(T);
     k_oxygen_ = chemistry_.lattice_oxygen.k.at(T);
     film_kappa_ = chemistry_.film_conductivity.at(T);
+    index_boltzmann();
+}
+
+// The chemistry's Boltzmann factors exp((dphi - U) alpha f): the sites usually share onset
+// potentials and transfer coefficients, so local_terms evaluates one exp per distinct
+// (U, alpha) among the reactions that are on (the same conditions as there) and each
+// reaction reads its factor by index. A shared value is the same value: results unchanged.
+void CathodeP2D::index_boltzmann() {
+    n_boltzmann_ = 0;
+    auto index = [&](double U, double alpha) {
+        for (int i = 0; i < n_boltzmann_; ++i)
+            if (boltzmann_U_[i] == U && boltzmann_alpha_[i] == alpha) return i;
+        boltzmann_U_[n_boltzmann_] = U;
+        boltzmann_alpha_[n_boltzmann_] = alpha;
+        return n_boltzmann_++;
+    };
+    const ChemistrySpec& ch = chemistry_;
+    for (int s = 0; s < n_sites; ++s) {
+        bz_ox_[s] = bz_fast_[s] = bz_red_[s] = -1;
+        if (!chem_ || a_site_[s] <= 0.0) continue;
+        const SiteKinetics& k = ch.site[s];
+        bz_ox_[s] = index(k.U_ox, k.alpha_ox);
+        if (k_fast_[s] > 0.0) bz_fast_[s] = index(k.U_ox, k.alpha_fast);
+        bz_red_[s] = index(k.U_red, -k.alpha_red);
+    }
+    bz_pristine_ = bz_oxygen_ = -1;
+    if (chem_ && a_site_[site_carbon] + a_site_[site_tpb] > 0.0 && k_pristine_ > 0.0)
+        bz_pristine_ = index(ch.pristine_reduction.U, -ch.pristine_reduction.alpha);
+    if (chem_ && a_ > 0.0 && k_oxygen_ > 0.0)
+        bz_oxygen_ = index(ch.lattice_oxygen.U, ch.lattice_oxygen.alpha);
 }
 
 void CathodeP2D::set_control(ControlMode mode, double value, double rate, double t0) {
@@ -173,12 +206,54 @@ T clamp_value(const T& x, double lo, double hi) {
 
 // Slots of the local input vector u of one cathode cell.
 enum Slot {
-    s_phi_e = 0, s_phi_s, s_j, s_c_inner, s_c_outer, s_c_mean, s_extra,
-    s_void_rate = s_extra + CathodeP2D::n_extra,
-    n_slots
+// The local terms depend on the potentials only through dphi = phi_s - phi_e (so the
+// phi_e derivative is minus the phi_s one, exactly), and no local term depends on the
+// trapped inventory itself (the last extra): neither takes a derivative direction of
+// the Dual. The particle mean and the void rate enter only the trapped-lithium rate,
+// linearly; they are plain arguments of local_terms.
+    s_dphi = 0, s_j, s_c_inner, s_c_outer, s_extra,
+    n_slots = s_extra + CathodeP2D::x_trapped
 };
+static_assert(CathodeP2D::x_trapped == CathodeP2D::n_extra - 1, "the trapped inventory is the last extra");
 using LocalDual = Dual<n_slots>;
+
+constexpr std::uint32_t bit(int slot) { return std::uint32_t(1) << slot; }
+constexpr std::uint32_t extra_bit(int k) { return bit(s_extra + k); }
 }  // namespace
+
+// The local inputs each output of local_terms can depend on, for any state and parameter
+// set (a superset: branches that return constants are covered by the branch that does
+// not). The Jacobian pattern is fixed at the first assembly, so only these entries are
+// emitted: emitting every slot for every output made the chemistry rows structurally
+// dense within each cell (16 x 16) and the ledger rows dense over all local inputs of
+// every cell, which multiplied the fill of the KLU factors. MatchesFiniteDifferences*
+// in test_jacobian.cpp catch a missing dependency (analytic 0 vs finite difference).
+CathodeP2D::LocalPattern CathodeP2D::local_pattern() {
+    LocalPattern p;
+    const std::uint32_t dphi = bit(s_dphi);
+    const std::uint32_t contact = extra_bit(x_void) | bit(s_c_outer);  // theta, phi_dead
+    const auto site_inputs = [&](int s) {  // the oxidation rate at site s (before reduction)
+        return dphi | extra_bit(x_rev + s) | extra_bit(x_irr + s) | (s == site_cam ? contact : 0u);
+    };
+    p.kin = dphi | bit(s_j) | bit(s_c_inner) | bit(s_c_outer) | extra_bit(x_film);
+    p.surf_flux = contact | bit(s_j);
+    p.src = dphi | bit(s_j) | contact | extra_bit(x_oxygen) | extra_bit(x_pristine);
+    for (int s = 0; s < n_sites; ++s) {
+        p.src |= site_inputs(s);
+        p.rate[x_rev + s] = site_inputs(s);
+        p.rate[x_irr + s] = site_inputs(s);
+        p.q[l_ox_rev + s] = site_inputs(s);
+        p.q[l_ox_irr + s] = site_inputs(s);
+        p.q[l_reduction + s] = dphi | extra_bit(x_rev + s);
+    }
+    p.rate[x_oxygen] = p.q[l_oxygen] = dphi | contact | extra_bit(x_oxygen);
+    p.rate[x_pristine] = p.q[l_pristine] = dphi | extra_bit(x_pristine);
+    p.rate[x_film] = p.rate[x_void] = site_inputs(site_tpb) | site_inputs(site_cam) | p.rate[x_oxygen];
+    // (Its c_mean and void-rate entries are emitted separately.)
+    p.rate[x_trapped] = extra_bit(x_void);
+    p.q[l_intercalation] = bit(s_j) | contact;
+    return p;
+}
 
 template <class T>
 void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead,
@@ -228,13 +303,15 @@ void CathodeP2D::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dea
         phi_dead = ch.max_isolated * z * z * (3.0 - 2.0 * z);
         dphid_dv = ch.max_isolated * 6.0 * z * (1.0 - z) * (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
     }
-    sigma_factor = ch.conductivity_exponent > 0 ? pow(ratio * breath, ch.conductivity_exponent) : T(1.0);
+    // pow(x, 1) is x (and its derivative 1) exactly: skip the pow for the usual exponent.
+    const double m = ch.conductivity_exponent;
+    sigma_factor = m == 1.0 ? ratio * breath : m > 0 ? pow(ratio * breath, m) : T(1.0);
 }
 
 template <class T>
-void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
+void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<T>& out) const {
     using std::exp;
-    const T dphi = u[s_phi_s] - u[s_phi_e];
+    const T& dphi = u[s_dphi];
     const T j = u[s_j];
     T theta, phi_dead, sigma_factor, dphid_dv;
     if (chem_) {
@@ -257,7 +334,7 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
         double Uv = cam.ocv(value(xs), &dU);
         T U = apply(xs, Uv, dU);
         T xi = clamp_value(xs, 1e-12, 1.0 - 1e-12);
-        T i0 = kinetic_powers(xi, ac, aa) * (i0_ref_ / std::pow(0.5, aa + ac));
+        T i0 = kinetic_powers(xi, ac, aa) * i0_scale_;
         T Rf = T(cell_.film_resistance);
         if (chem_) Rf = Rf + u[s_extra + x_film] / film_kappa_;
         T eta = dphi - U - j * Rf;
@@ -269,6 +346,7 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
     out.surf_flux = theta * j / F;
     out.src = a_contact * j;
     for (auto& r : out.rate) r = T(0.0);
+    out.trapped_per_c_mean = out.trapped_per_void_rate = 0.0;
     for (auto& q : out.q) q = T(0.0);
     out.q[l_intercalation] = a_contact * j;
     if (!chem_) return;
@@ -279,6 +357,10 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
     // side of the TPB and the CAM/SE contact.
     T area[n_sites] = {T(a_site_[site_carbon]), T(a_site_[site_tpb] * coating_pass_),
                        a_contact * coating_pass_};
+    // exp((dphi - U) alpha f) once per distinct (U, alpha) (see index_boltzmann).
+    T boltzmann[kMaxBoltzmann];
+    for (int i = 0; i < n_boltzmann_; ++i)
+        boltzmann[i] = exp((dphi - boltzmann_U_[i]) * (boltzmann_alpha_[i] * f_));
     T r_ox_cam_side(0.0);
     for (int s = 0; s < n_sites; ++s) {
         const SiteKinetics& k = ch.site[s];
@@ -287,13 +369,13 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
         const T& irr = u[s_extra + x_irr + s];
         // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
         T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
-        T r_ox = area[s] * g * (k_ox_[s] * exp((dphi - k.U_ox) * (k.alpha_ox * f_)));
+        T r_ox = area[s] * g * (k_ox_[s] * boltzmann[bz_ox_[s]]);
         if (k_fast_[s] > 0.0) {
             // Exponential passivation: the fresh surface reacts fast once, then not at all.
             T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
-            r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * exp((dphi - k.U_ox) * (k.alpha_fast * f_)));
+            r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * boltzmann[bz_fast_[s]]);
         }
-        T r_red = rev * (-k_red_[s] / k.passivation) * exp((dphi - k.U_red) * (-k.alpha_red * f_));
+        T r_red = rev * (-k_red_[s] / k.passivation) * boltzmann[bz_red_[s]];
         out.rate[x_rev + s] = (k.reversible_fraction * r_ox + r_red) / nF;
         out.rate[x_irr + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
         out.q[l_ox_rev + s] = k.reversible_fraction * r_ox;
@@ -307,7 +389,7 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
     if (a_c_total > 0.0 && k_pristine_ > 0.0) {
         const PassivatingReaction& r = ch.pristine_reduction;
         T g = 1.0 / (1.0 + u[s_extra + x_pristine] / (a_c_total * r.passivation));
-        T rate = g * (-k_pristine_ * a_c_total) * exp((dphi - r.U) * (-r.alpha * f_));
+        T rate = g * (-k_pristine_ * a_c_total) * boltzmann[bz_pristine_];
         out.rate[x_pristine] = -rate / nF;
         out.q[l_pristine] = rate;
         out.src = out.src + rate;
@@ -316,7 +398,7 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
     if (a_ > 0.0 && k_oxygen_ > 0.0) {
         const PassivatingReaction& r = ch.lattice_oxygen;
         T g = 1.0 / (1.0 + u[s_extra + x_oxygen] / (a_contact * r.passivation + 1e-300));
-        T rate = a_contact * g * (k_oxygen_ * exp((dphi - r.U) * (r.alpha * f_)));
+        T rate = a_contact * g * (k_oxygen_ * boltzmann[bz_oxygen_]);
         out.rate[x_oxygen] = rate / nF;
         out.q[l_oxygen] = rate;
         out.src = out.src + rate;
@@ -327,7 +409,9 @@ void CathodeP2D::local_terms(const T* u, Local<T>& out) const {
         out.rate[x_film] = r_ox_cam_side * (ch.film_molar_volume / nF / a_);
         out.rate[x_void] = r_ox_cam_side * (se_shrink_ / a_);
         // Lithium leaves with particles as they are isolated.
-        out.rate[x_trapped] = cell_.eps_cam * u[s_c_mean] * dphid_dv * u[s_void_rate];
+        out.rate[x_trapped] = cell_.eps_cam * c_mean * dphid_dv * void_rate;
+        out.trapped_per_c_mean = cell_.eps_cam * value(dphid_dv) * void_rate;
+        out.trapped_per_void_rate = cell_.eps_cam * c_mean * value(dphid_dv);
     }
 }
 
@@ -360,18 +444,17 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
 
     // Local terms per cathode cell: kinetics, particle surface, chemistry.
     for (int m = 0; m < nc_; ++m) {
-        u[s_phi_e] = y[idx_phi_e(ns_ + m)];
-        u[s_phi_s] = y[idx_phi_s(m)];
+        u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)];
         u[s_j] = y[idx_j(m)];
         u[s_c_inner] = y[idx_c(m, nr_ - 2)];
         u[s_c_outer] = y[idx_c(m, nr_ - 1)];
-        u[s_c_mean] = 0.0;
+        double c_mean = 0.0, void_rate = 0.0;
         if (chem_) {
-            for (int i = 0; i < nr_; ++i) u[s_c_mean] += shell_weight_[i] * y[idx_c(m, i)];
-            for (int k = 0; k < n_extra; ++k) u[s_extra + k] = y[idx_x(m, k)];
-            u[s_void_rate] = yp[idx_x(m, x_void)];
+            for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
+            for (int k = s_extra; k < n_slots; ++k) u[k] = y[idx_x(m, k - s_extra)];
+            void_rate = yp[idx_x(m, x_void)];
         }
-        local_terms(u, L);
+        local_terms(u, c_mean, void_rate, L);
         src_[m] = L.src;
         Fr[idx_j(m)] = L.kin;
         double dc = 0.0;
@@ -484,39 +567,43 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
 
         // Local terms by forward-mode AD.
         double c_mean = 0.0;
-        for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
-        u[s_phi_e] = LocalDual::variable(y[idx_phi_e(ns_ + m)], s_phi_e);
-        u[s_phi_s] = LocalDual::variable(y[idx_phi_s(m)], s_phi_s);
+        if (chem_)
+            for (int i = 0; i < nr_; ++i) c_mean += shell_weight_[i] * y[idx_c(m, i)];
+        u[s_dphi] = LocalDual::variable(y[idx_phi_s(m)] - y[idx_phi_e(ns_ + m)], s_dphi);
         u[s_j] = LocalDual::variable(y[idx_j(m)], s_j);
         u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr_ - 2)], s_c_inner);
         u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr_ - 1)], s_c_outer);
-        u[s_c_mean] = LocalDual::variable(c_mean, s_c_mean);
-        for (int k = 0; k < n_extra; ++k)
-            u[s_extra + k] = LocalDual::variable(chem_ ? y[idx_x(m, k)] : 0.0, s_extra + k);
-        u[s_void_rate] = LocalDual::variable(chem_ ? yp[idx_x(m, x_void)] : 0.0, s_void_rate);
-        local_terms(u, L);
+        for (int k = s_extra; k < n_slots; ++k)
+            u[k] = LocalDual::variable(chem_ ? y[idx_x(m, k - s_extra)] : 0.0, k);
+        local_terms(u, c_mean, chem_ ? yp[idx_x(m, x_void)] : 0.0, L);
 
-        const int n_local = chem_ ? s_extra + n_extra : s_extra;
+        const std::uint32_t local_slots = chem_ ? bit(n_slots) - 1 : bit(s_extra) - 1;
         auto column = [&](int slot) {
             switch (slot) {
-                case s_phi_e: return idx_phi_e(ns_ + m);
-                case s_phi_s: return idx_phi_s(m);
                 case s_j: return idx_j(m);
                 case s_c_inner: return idx_c(m, nr_ - 2);
                 case s_c_outer: return idx_c(m, nr_ - 1);
                 default: return idx_x(m, slot - s_extra);
             }
         };
-        // Emits row += scale * d(expr)/d(local inputs), with a fixed entry sequence.
-        auto emit = [&](int row, const LocalDual& e, double scale) {
-            for (int s = 0; s < n_local; ++s) {
-                if (s == s_c_mean) continue;
-                J.add(row, column(s), scale * e.d[s]);
+        // Emits row += scale * d(expr)/d(local inputs) for the inputs in deps (see
+        // local_pattern), with a fixed entry sequence.
+        auto emit = [&](int row, const LocalDual& e, double scale, std::uint32_t deps) {
+            // Set bits in increasing slot order, so the entry sequence is fixed.
+            for (std::uint32_t b = deps & local_slots; b != 0; b &= b - 1) {
+                const int s = __builtin_ctz(b);
+                if (s == s_dphi) {
+                    J.add(row, idx_phi_e(ns_ + m), -scale * e.d[s]);
+                    J.add(row, idx_phi_s(m), scale * e.d[s]);
+                } else {
+                    J.add(row, column(s), scale * e.d[s]);
+                }
             }
         };
-        emit(idx_phi_e(ns_ + m), L.src, -hc_);
-        emit(rs, L.src, hc_);
-        emit(idx_j(m), L.kin, 1.0);
+        const LocalPattern& P = pattern_;
+        emit(idx_phi_e(ns_ + m), L.src, -hc_, P.src);
+        emit(rs, L.src, hc_, P.src);
+        emit(idx_j(m), L.kin, 1.0, P.kin);
 
         // Particle rows.
         const double* c = y + idx_c(m, 0);
@@ -536,21 +623,20 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
                 J.add(row + 1, row + 1, dq_dcn / vol_[i + 1]);
             } else {
                 // F = c' - (q_out - q_in)/vol with q_out = -rf2 surf_flux.
-                emit(row, L.surf_flux, rf2_[i] / vol_[i]);
+                emit(row, L.surf_flux, rf2_[i] / vol_[i], P.surf_flux);
             }
         }
         if (chem_) {
             for (int k = 0; k < n_extra; ++k) {
                 int row = idx_x(m, k);
                 J.add(row, row, cj);
-                emit(row, L.rate[k], -1.0);
+                emit(row, L.rate[k], -1.0, P.rate[k]);
             }
             // The trapped-lithium rate depends on the particle mean and on the void rate.
-            const LocalDual& tr = L.rate[x_trapped];
             for (int i = 0; i < nr_; ++i)
-                J.add(idx_x(m, x_trapped), idx_c(m, i), -tr.d[s_c_mean] * shell_weight_[i]);
-            J.add(idx_x(m, x_trapped), idx_x(m, x_void), -tr.d[s_void_rate] * cj);
-            for (int k = 0; k < n_ledger; ++k) emit(idx_ledger(k), L.q[k], -hc_);
+                J.add(idx_x(m, x_trapped), idx_c(m, i), -L.trapped_per_c_mean * shell_weight_[i]);
+            J.add(idx_x(m, x_trapped), idx_x(m, x_void), -L.trapped_per_void_rate * cj);
+            for (int k = 0; k < n_ledger; ++k) emit(idx_ledger(k), L.q[k], -hc_, P.q[k]);
         }
     }
     // Control row: entries always present so the pattern is fixed.
@@ -589,15 +675,12 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
     auto total = [&](double phi_s) {
         double sum = 0.0;
         for (int m = 0; m < nc_; ++m) {
-            u[s_phi_e] = 0.0;
-            u[s_phi_s] = phi_s;
+            u[s_dphi] = phi_s;  // phi_e = 0
             u[s_j] = 0.0;
             u[s_c_inner] = y[idx_c(m, nr_ - 2)];
             u[s_c_outer] = y[idx_c(m, nr_ - 1)];
-            u[s_c_mean] = 0.0;
-            for (int k = 0; k < n_extra; ++k) u[s_extra + k] = chem_ ? y[idx_x(m, k)] : 0.0;
-            u[s_void_rate] = chem_ ? yp[idx_x(m, x_void)] : 0.0;
-            local_terms(u, L);
+            for (int k = s_extra; k < n_slots; ++k) u[k] = chem_ ? y[idx_x(m, k - s_extra)] : 0.0;
+            local_terms(u, 0.0, chem_ ? yp[idx_x(m, x_void)] : 0.0, L);
             sum += hc_ * L.src;
         }
         return sum;

@@ -14,6 +14,7 @@
 // current density, > 0 on charge. Q [C/m2] and E [J/m2] integrate charge and energy passed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -128,9 +129,13 @@ public:
         T sigma_factor; // contact factor on the solid conductivity
         T rate[n_extra];
         T q[n_ledger];  // volumetric currents per ledger entry [A/m3]
+        // Derivatives of rate[x_trapped], which is linear in c_mean and the void rate.
+        double trapped_per_c_mean, trapped_per_void_rate;
     };
+    // c_mean: particle mean concentration; void_rate: d(x_void)/dt (both used only by the
+    // trapped-lithium rate).
     template <class T>
-    void local_terms(const T* u, Local<T>& out) const;
+    void local_terms(const T* u, double c_mean, double void_rate, Local<T>& out) const;
     struct ContactValues {
         double theta = 1.0, dead = 0.0;
     };
@@ -140,6 +145,14 @@ public:
                  T& dphid_dv) const;
 
 private:
+    // Bit masks over the local input slots: which inputs each output of local_terms may
+    // depend on (structurally), so the Jacobian emits only those entries.
+    struct LocalPattern {
+        std::uint32_t src = 0, kin = 0, surf_flux = 0;
+        std::uint32_t rate[n_extra] = {}, q[n_ledger] = {};
+    };
+    static LocalPattern local_pattern();
+    LocalPattern pattern_;
     double conductivity_solid(double c_outer, double* dsdc) const;
     // D_s(x) at the current temperature: a uniform table refreshed by set_temperature
     // (linear interpolation; the derivative is the interpolant's own, so the Jacobian stays
@@ -178,6 +191,14 @@ private:
     // Temperature-dependent chemistry rates.
     double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
     double k_pristine_ = 0.0, k_oxygen_ = 0.0, film_kappa_ = 1.0;
+    // Distinct (U, alpha) of the chemistry's exp((dphi - U) alpha f) and the one each
+    // reaction uses (-1: reaction off); refreshed by set_temperature.
+    static constexpr int kMaxBoltzmann = 3 * n_sites + 2;
+    int n_boltzmann_ = 0;
+    double boltzmann_U_[kMaxBoltzmann] = {}, boltzmann_alpha_[kMaxBoltzmann] = {};
+    int bz_ox_[n_sites] = {-1, -1, -1}, bz_fast_[n_sites] = {-1, -1, -1}, bz_red_[n_sites] = {-1, -1, -1};
+    int bz_pristine_ = -1, bz_oxygen_ = -1;
+    void index_boltzmann();
     double hs_, hc_;  // cell widths [m]
     double a_;        // CAM surface per electrode volume [1/m]
     double c_max_;
@@ -191,7 +212,7 @@ private:
     bool first_temperature_ = true;
     std::vector<double> G_e_;   // ionic conductances of faces 0..N-1 (face 0 = counter side) [S/m2]
     double sigma_carbon_eff_ = 0.0, cam_sigma_factor_ = 0.0;
-    double i0_ref_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
+    double i0_ref_ = 0.0, i0_scale_ = 0.0, D_ref_ = 0.0, i0_counter_ = 0.0, sigma_cam_ref_ = 0.0;
     bool cam_sigma_varies_ = false;
     std::vector<double> D_table_;      // D_s on x = k / (size - 1)
     std::vector<double> sigma_table_;  // bulk CAM conductivity on the same grid
