@@ -168,7 +168,7 @@ def main():
     w(f"Generated {datetime.date.today().isoformat()} on {platform.machine()} "
       f"({os.cpu_count()} cores) with `/usr/bin/python3 scripts/validation_report.py`.")
     w(f"Command: `{' '.join(['ssbsim', 'fit', rel(FIT)])}` (from the file's initial values, which are off")
-    w(f"the shipped ones). {report['termination']} after {report['iterations']} iterations and")
+    w(f"the shipped ones). Ceres: \"{report['termination'].rstrip('.')}\", after {report['iterations']} iterations and")
     w(f"{report['simulations']} simulations in {report['seconds']:.1f} s; cost {report['initial_cost']:.4g} ->")
     w(f"{report['final_cost']:.4g} over {report['residuals']} residuals (reduced chi2 {report['reduced_chi2']:.2f}).")
     w("")
