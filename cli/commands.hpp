@@ -30,6 +30,7 @@ struct ValidateOptions {
     std::string format = "auto";   // auto, csv, mpt
     int current_sign = 1;          // -1: the file's current is positive on discharge
     double shoulder = 0;           // [V] shoulder threshold; 0: data metadata, else config
+    int jobs = 0;                  // parallel simulations; 0: all cores
     bool plot = true;
     bool quiet = false;
 };

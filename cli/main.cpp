@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({-1, 1}));
     val->add_option("--shoulder", vo.shoulder, "Shoulder threshold potential [V]");
     val->add_flag("--no-plot", no_plot, "Do not render overlay.png");
+    val->add_option("-j,--jobs", vo.jobs, "Parallel simulations (default: all cores)");
     val->add_flag("-q,--quiet", vo.quiet, "Print only errors");
 
     // `ssbsim fit ...` runs the ssbsim-fit executable beside this one (Ceres stays out of

@@ -13,11 +13,13 @@
 #include <iostream>
 
 #include "analysis/import.hpp"
+#include "analysis/parallel.hpp"
 #include "analysis/validation.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/resources.hpp"
 #include "core/units.hpp"
+#include "solvers/result_writer.hpp"
 
 namespace ssbsim::cli {
 
@@ -119,15 +121,36 @@ int validate(const ValidateOptions& o) {
         std::string dir = o.output.empty() ? stem_of(o.data) + "_validation" : o.output;
         make_dir(dir);
         std::vector<ValidationCase> cases = plan_cases(data, base, ao);
-        std::vector<CaseResult> results;
-        bool failed = false;
+        // The cases run on worker processes (a CE-vs-hold table has one per row); each
+        // writes its HDF5 file, which is what the comparison then reads back.
+        auto file_of = [&](std::size_t i) { return dir + "/simulation_" + std::to_string(i + 1) + ".h5"; };
         for (std::size_t i = 0; i < cases.size(); ++i) {
+            SimulationConfig check = base;
+            apply_case(cases[i], check);  // config errors here, before any process is forked
+            if (!o.quiet) std::cerr << "simulating " << cases[i].label << " -> " << file_of(i) << "\n";
+        }
+        const int jobs = o.jobs > 0 ? o.jobs : available_cores();
+        std::vector<TaskResult> ran = run_parallel(static_cast<int>(cases.size()), jobs, [&](int i) {
             SimulationConfig cfg = base;
             apply_case(cases[i], cfg);
-            std::string file = dir + "/simulation_" + std::to_string(i + 1) + ".h5";
-            if (!o.quiet) std::cerr << "simulating " << cases[i].label << " -> " << file << "\n";
-            results.push_back(run_case(cfg, file));
-            if (results.back().status != "complete") failed = true;
+            run_case(cfg, file_of(i));
+            return std::vector<double>{};
+        });
+        std::vector<CaseResult> results(cases.size());
+        bool failed = false;
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            CaseResult& r = results[i];
+            try {
+                ResultSummary rs = read_result(file_of(i));
+                r.status = rs.status;
+                r.message = rs.status_message;
+                r.cycles = rs.cycles;
+                r.trajectory = read_trajectory(file_of(i));
+            } catch (const Error& e) {
+                r.status = "failed";
+                r.message = ran[i].ok ? e.what() : ran[i].error;
+            }
+            if (r.status != "complete") failed = true;
         }
         Comparison c = compare(data, cases, results, base, ao);
         write_text(dir + "/comparison.json", comparison_json(c));
