@@ -127,6 +127,7 @@ int validate(const ValidateOptions& o) {
         for (std::size_t i = 0; i < cases.size(); ++i) {
             SimulationConfig check = base;
             apply_case(cases[i], check);  // config errors here, before any process is forked
+            std::remove(file_of(i).c_str());  // never read back a file of an earlier run
             if (!o.quiet) std::cerr << "simulating " << cases[i].label << " -> " << file_of(i) << "\n";
         }
         const int jobs = o.jobs > 0 ? o.jobs : available_cores();
