@@ -15,6 +15,7 @@
 #include "analysis/parallel.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/json.hpp"
 #include "core/units.hpp"
 
@@ -30,11 +31,6 @@ std::string dir_of(const std::string& path) {
 std::string resolve(const std::string& base_file, const std::string& p) {
     if (p.empty() || p[0] == '/') return p;
     return dir_of(base_file) + "/" + p;
-}
-
-std::string stem(const std::string& path) {
-    std::string s = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-    return s.substr(0, s.rfind('.'));
 }
 
 // The node at a --set style key path ("a.b.2.c"), undefined when absent.
@@ -89,7 +85,7 @@ FitSpec load_fit(const std::string& path) {
     root.allow_only({"fit"});
     ConfigNode f = root.at("fit");
     f.allow_only({"name", "config", "set", "parameters", "datasets", "solver", "output", "report"});
-    s.name = f.string("name", stem(path));
+    s.name = f.string("name", file_stem(path));
     s.config = resolve(path, f.string("config"));
     auto strings = [](const ConfigNode& n, const std::string& key) {
         std::vector<std::string> out;
@@ -209,8 +205,8 @@ FitSpec load_fit(const std::string& path) {
                                       "in [1e-8, 0.1]");
         s.function_tolerance = so.number("function_tolerance", s.function_tolerance);
     }
-    s.output = resolve(path, f.string("output", stem(path) + "_fitted.yaml"));
-    s.report = resolve(path, f.string("report", stem(path) + "_report.json"));
+    s.output = resolve(path, f.string("output", file_stem(path) + "_fitted.yaml"));
+    s.report = resolve(path, f.string("report", file_stem(path) + "_report.json"));
     return s;
 }
 

@@ -9,17 +9,10 @@
 
 #include "analysis/fit.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/version.hpp"
 
 namespace {
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path + ".part");
-    out << text;
-    out.close();
-    if (!out || std::rename((path + ".part").c_str(), path.c_str()) != 0)
-        throw ssbsim::IoError("cannot write " + path);
-}
 
 // Exit codes: 0 converged (or stopped by its tolerances), 2 bad input, 3 no convergence.
 int fit(const std::string& file, int jobs, bool quiet) {
@@ -38,8 +31,8 @@ int fit(const std::string& file, int jobs, bool quiet) {
             for (double x : v) std::cerr << " " << std::setprecision(5) << x;
             std::cerr << "\n";
         });
-        write_text(spec.output, problem.fitted_config_yaml(r));
-        write_text(spec.report, problem.report_json(r));
+        write_text_atomically(spec.output, problem.fitted_config_yaml(r));
+        write_text_atomically(spec.report, problem.report_json(r));
         if (!quiet)
             std::cout << problem.format_report(r) << "written: " << spec.output << " (calibrated config), "
                       << spec.report << "\n";

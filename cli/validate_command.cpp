@@ -17,6 +17,7 @@
 #include "analysis/validation.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/resources.hpp"
 #include "core/units.hpp"
 #include "solvers/result_writer.hpp"
@@ -25,10 +26,6 @@ namespace ssbsim::cli {
 
 namespace {
 
-std::string stem_of(const std::string& path) {
-    std::string s = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-    return s.substr(0, s.rfind('.'));
-}
 
 void make_dir(const std::string& dir) {
     std::string partial;
@@ -40,13 +37,6 @@ void make_dir(const std::string& dir) {
     }
     struct stat st;
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw IoError("cannot create the directory " + dir);
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path + ".part");
-    out << text;
-    out.close();
-    if (!out || std::rename((path + ".part").c_str(), path.c_str()) != 0) throw IoError("cannot write " + path);
 }
 
 // Debian's python3 (with python3-matplotlib), else the first python3 on PATH.
@@ -118,7 +108,7 @@ int validate(const ValidateOptions& o) {
             data.warnings.push_back("the data give no active mass; the config's CAM mass (" +
                                     std::to_string(base.cell.basis_mass() * 1e6) + " mg) is used (--mass to set it)");
 
-        std::string dir = o.output.empty() ? stem_of(o.data) + "_validation" : o.output;
+        std::string dir = o.output.empty() ? file_stem(o.data) + "_validation" : o.output;
         make_dir(dir);
         std::vector<ValidationCase> cases = plan_cases(data, base, ao);
         // The cases run on worker processes (a CE-vs-hold table has one per row); each
@@ -154,8 +144,8 @@ int validate(const ValidateOptions& o) {
             if (r.status != "complete") failed = true;
         }
         Comparison c = compare(data, cases, results, base, ao);
-        write_text(dir + "/comparison.json", comparison_json(c));
-        write_text(dir + "/comparison.csv", comparison_csv(c));
+        write_text_atomically(dir + "/comparison.json", comparison_json(c));
+        write_text_atomically(dir + "/comparison.csv", comparison_csv(c));
         std::string why = o.plot ? plot(dir + "/comparison.json", dir + "/overlay.png") : "";
         if (!why.empty()) c.warnings.push_back("overlay plot not written: " + why);
         if (!o.quiet) {
