@@ -1,6 +1,9 @@
 #include "core/config.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -22,18 +25,108 @@ ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> sour
                        std::string path)
     : node_(std::move(node)), source_(std::move(source)), path_(std::move(path)) {}
 
-ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
-    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text, {}});
-    try {
-        return ConfigNode(YAML::Load(text), source, "");
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(name, e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+namespace {
+
+// Deeper nesting than this is no config anyone writes; bounding it keeps the checks below
+// (and every later walk of the tree) off the end of the stack.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 1000000;
+
+std::string key_text(const YAML::Node& key) {
+    return key.IsScalar() ? key.Scalar() : std::string("<non-scalar key>");
+}
+
+// Rejects what yaml-cpp accepts silently but a config must not hold: a key given twice in
+// one mapping (yaml-cpp keeps the first), keys that are not plain scalars, and nesting
+// without end. `where(line, key, message)` throws.
+template <class Fail>
+void check_tree(const YAML::Node& node, const std::string& path, int depth, const Fail& where,
+                std::size_t& budget) {
+    // Aliases share nodes, so a small file can describe an exponentially large tree.
+    if (budget-- == 0)
+        where(node.Mark().line + 1, path,
+              "the config expands (through anchors and aliases) to more than " +
+                  std::to_string(kMaxNodes) + " entries");
+    if (depth > kMaxDepth)
+        where(node.Mark().line + 1, path,
+              "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    if (node.IsMap()) {
+        std::set<std::string> seen;
+        for (const auto& kv : node) {
+            const std::string k = key_text(kv.first);
+            const std::string child = path.empty() ? k : path + "." + k;
+            if (!kv.first.IsScalar())
+                where(kv.first.Mark().line + 1, child,
+                      "a mapping key must be a plain name, such as 'temperature'");
+            if (!seen.insert(k).second)
+                where(kv.first.Mark().line + 1, child,
+                      "key '" + k + "' appears twice in this mapping; give each key once");
+            check_tree(kv.second, child, depth + 1, where, budget);
+        }
+    } else if (node.IsSequence()) {
+        for (std::size_t i = 0; i < node.size(); ++i)
+            check_tree(node[i], path + (path.empty() ? "" : ".") + std::to_string(i), depth + 1,
+                       where, budget);
     }
 }
 
+// Parses one YAML document; a second document (after `---`) would be ignored silently, so
+// it is an error. `name` and `line_offset` place messages.
+YAML::Node parse_single_document(const std::string& text, const std::string& name,
+                                 const std::string& key, bool located = true) {
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(name, e.mark.is_null() || !located ? 0 : e.mark.line + 1, key,
+                          "YAML syntax error: " + e.msg +
+                              (located ? "" : " (a value is read as YAML: quote text, "
+                                              "close brackets)"));
+    }
+    if (docs.size() > 1) {
+        const auto m = docs[1].Mark();
+        throw ConfigError(name, m.is_null() || !located ? 0 : m.line + 1, key,
+                          "a second YAML document (after '---') would be ignored; a config holds "
+                          "one document: remove the separator or split the file");
+    }
+    return docs.empty() ? YAML::Node() : docs.front();
+}
+
+// Configs are small text files; this bounds what a wrong path (a log, a device) can cost.
+constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
+
+}  // namespace
+
+ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
+    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text, {}, {}});
+    YAML::Node root = parse_single_document(text, name, "");
+    ConfigNode out(root, source, "");
+    std::size_t budget = kMaxNodes;
+    check_tree(root, "", 0, [&](int line, const std::string& key, const std::string& message) {
+        ConfigNode at(YAML::Node(), source, key);
+        at.parent_line_ = line;
+        at.fail(message);
+    }, budget);
+    return out;
+}
+
 ConfigNode ConfigNode::load_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path, 0, "", "cannot open the file");
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st))
+        throw ConfigError(path, 0, "", "cannot open the file: it does not exist");
+    if (fs::is_directory(st))
+        throw ConfigError(path, 0, "", "is a directory; expected a YAML config file");
+    if (!fs::is_regular_file(st))
+        throw ConfigError(path, 0, "", "is not a regular file; expected a YAML config file");
+    const auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxConfigBytes)
+        throw ConfigError(path, 0, "",
+                          "is " + std::to_string(size >> 20) + " MiB; a config is a YAML text file "
+                          "of at most " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path, 0, "", "cannot open the file (permission denied?)");
     std::stringstream ss;
     ss << in.rdbuf();
     return load_string(ss.str(), path);
@@ -144,8 +237,8 @@ ConfigNode ConfigNode::with_overrides(const std::vector<std::string>& assignment
     auto source = std::make_shared<ConfigSource>(source_ ? *source_ : ConfigSource{});
     YAML::Node root = YAML::Clone(node_);
     for (const auto& a : assignments) {
-        apply_override(root, a);
-        source->overridden.push_back(a.substr(0, a.find('=')));
+        source->overridden.push_back(apply_override(root, a));
+        source->override_text.push_back(a);
     }
     return ConfigNode(root, source, path_);
 }
@@ -153,10 +246,14 @@ ConfigNode ConfigNode::with_overrides(const std::vector<std::string>& assignment
 void ConfigNode::fail(const std::string& message) const {
     std::string name = source_ ? source_->name : std::string("<config>");
     int l = line();
+    // A node that an override put in place has no line of its own in any file (its marks
+    // are positions in the --set text): name the override instead. Later overrides win.
     if (source_)
-        for (const auto& o : source_->overridden)
+        for (std::size_t i = source_->overridden.size(); i-- > 0;) {
+            const std::string& o = source_->overridden[i];
             if (path_ == o || path_.rfind(o + ".", 0) == 0)
-                throw ConfigError("--set " + o, 0, path_, message);
+                throw ConfigError("--set " + source_->override_text[i], 0, path_, message);
+        }
     std::string msg = message;
     if (source_ && l > 0) {
         std::string text = source_->line_text(l);
@@ -221,7 +318,9 @@ int ConfigNode::integer(const std::string& key, int fallback) const {
     ConfigNode c = (*this)[key];
     if (!c.defined()) return fallback;
     double v = c.number();
-    if (v != static_cast<double>(static_cast<long long>(v))) c.fail("expected an integer");
+    // Range first: converting an out-of-range double to an integer is undefined.
+    if (!(std::fabs(v) <= 2e9)) c.fail("expected an integer of at most 2e9 in magnitude");
+    if (v != std::floor(v)) c.fail("expected an integer");
     return static_cast<int>(v);
 }
 
@@ -266,44 +365,61 @@ double ConfigNode::in_range(const std::string& key, double value, double lo, dou
     return value;
 }
 
-void apply_override(YAML::Node root, const std::string& assignment) {
+std::string apply_override(YAML::Node root, const std::string& assignment) {
+    const std::string where = "--set " + assignment;
     auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
-        throw ConfigError("--set", 0, assignment, "expected the form key.path=value");
+        throw ConfigError(where, 0, "", "expected the form key.path=value, such as "
+                                        "cell.temperature=\"30 degC\"");
     std::string path = assignment.substr(0, eq);
     std::string value = assignment.substr(eq + 1);
+    YAML::Node v = parse_single_document(value, where, path, false);
+    std::size_t budget = kMaxNodes;
+    check_tree(v, path, 0, [&](int, const std::string& key, const std::string& message) {
+        throw ConfigError(where, 0, key, message);
+    }, budget);
     std::vector<std::string> parts;
     std::stringstream ss(path);
     for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    if (parts.empty() || path.back() == '.' ||
+        std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); }))
+        throw ConfigError(where, 0, path, "a key path is names and list indices joined by '.', "
+                                          "such as protocol.steps.0");
     YAML::Node node = root;
+    std::string walked;
+    std::string created;  // the shallowest key path this assignment creates, if any
     for (size_t i = 0; i < parts.size(); ++i) {
         const std::string& p = parts[i];
-        bool is_index = !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit);
+        walked += (i ? "." : "") + p;
+        bool is_index = std::all_of(p.begin(), p.end(), ::isdigit);
         bool last = i + 1 == parts.size();
         if (is_index) {
-            size_t idx = std::stoul(p);
-            if (!node.IsSequence() || idx >= node.size())
-                throw ConfigError("--set", 0, path,
-                                  "index " + p + " is not in a list of " +
-                                      std::to_string(node.IsSequence() ? node.size() : 0) +
-                                      " entries");
+            const std::size_t n = node.IsSequence() ? node.size() : 0;
+            // Compare as text first: an index of 20 digits does not fit any integer.
+            if (!node.IsSequence() || p.size() > 9 || std::stoul(p) >= n)
+                throw ConfigError(where, 0, walked,
+                                  "index " + p + " is not in a list of " + std::to_string(n) +
+                                      " entries" + (n ? " (valid: 0 to " + std::to_string(n - 1) + ")" : ""));
+            const size_t idx = std::stoul(p);
             if (last) {
-                YAML::Node v = YAML::Load(value);
                 node[idx] = v;
-                return;
+                break;
             }
             node.reset(node[idx]);
         } else {
             if (node.IsDefined() && !node.IsNull() && !node.IsMap())
-                throw ConfigError("--set", 0, path, "'" + p + "' is not inside a mapping");
+                throw ConfigError(where, 0, walked, "'" + p + "' is not inside a mapping");
+            const YAML::Node& cnode = node;
+            if (created.empty() && !(node.IsMap() && cnode[p].IsDefined())) created = walked;
             if (last) {
-                node[p] = YAML::Load(value);
-                return;
+                node[p] = v;
+                break;
             }
             YAML::Node next = node[p];
             node.reset(next);
         }
     }
+    return created.empty() ? path : created;
 }
 
 }  // namespace ssbsim

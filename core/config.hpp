@@ -18,7 +18,8 @@ namespace ssbsim {
 struct ConfigSource {
     std::string name;  // file path or "<embedded default>" or "--set"
     std::string text;
-    std::vector<std::string> overridden;  // key paths replaced by --set
+    std::vector<std::string> overridden;     // key paths replaced or created by --set
+    std::vector<std::string> override_text;  // the assignments, parallel to `overridden`
     std::string line_text(int line) const;  // 1-based
 };
 
@@ -84,7 +85,10 @@ private:
 };
 
 // Applies a command-line override "a.b.0.c=value" to a YAML tree (value read as YAML).
-void apply_override(YAML::Node root, const std::string& assignment);
+// Returns the shallowest key path the assignment created (the whole path when every key
+// existed), which error messages attribute to the override. Throws ConfigError naming the
+// assignment on a malformed path or value.
+std::string apply_override(YAML::Node root, const std::string& assignment);
 
 // Closest string by edit distance, empty when nothing is reasonably close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& options);

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -61,6 +62,14 @@ std::string si_unit(const Dimension& d) {
     for (const auto& n : named)
         if (n.d == d) return n.name;
     return to_string(d);
+}
+
+std::string temperature_range_message(double kelvin) {
+    std::ostringstream os;
+    os.precision(6);
+    os << "a temperature of " << kelvin - 273.15 << " degC (" << kelvin
+       << " K) is outside the range simulated: -73 degC to 227 degC";
+    return os.str();
 }
 
 namespace {
@@ -124,7 +133,17 @@ std::pair<double, Dimension> parse_factor(std::string_view tok) {
     if (end > 0 && end < tok.size() && tok[end - 1] == '-') --end;
     int power = 1;
     std::string_view body = tok.substr(0, end);
-    if (end < tok.size()) power = std::atoi(std::string(tok.substr(end)).c_str());
+    if (end < tok.size()) {
+        // Powers of real units are small integers; anything longer than one digit (and a
+        // sign) is a typo, and reading it unchecked would overflow.
+        std::string_view digits = tok.substr(end);
+        bool negative = digits.front() == '-';
+        if (negative) digits.remove_prefix(1);
+        if (digits.empty() || digits.size() > 1)
+            throw std::invalid_argument("unit power in '" + std::string(tok) +
+                                        "' must be a single digit from -9 to 9, such as \"cm2\" or \"s^-1\"");
+        power = (digits.front() - '0') * (negative ? -1 : 1);
+    }
     if (!body.empty() && body.back() == '^') body.remove_suffix(1);
     if (body.empty()) throw std::invalid_argument("empty unit in '" + std::string(tok) + "'");
     for (const auto& u : unit_table()) {
@@ -162,6 +181,9 @@ Quantity parse(std::string_view text) {
     double factor = 1.0;
     Dimension d;
     bool divide = false;
+    // Bounds the dimension exponents (at most 9 per factor), so they cannot overflow.
+    constexpr int kMaxUnitFactors = 16;
+    int factors = 0;
     size_t i = 0;
     while (i < unit.size()) {
         char c = unit[i];
@@ -178,6 +200,9 @@ Quantity parse(std::string_view text) {
         size_t j = i;
         while (j < unit.size() && unit[j] != ' ' && unit[j] != '*' && unit[j] != '/') ++j;
         auto [f, fd] = parse_factor(std::string_view(unit).substr(i, j - i));
+        if (++factors > kMaxUnitFactors)
+            throw std::invalid_argument("unit '" + unit + "' has more than " +
+                                        std::to_string(kMaxUnitFactors) + " factors");
         if (divide) {
             factor /= f;
             d = d / fd;
@@ -187,7 +212,10 @@ Quantity parse(std::string_view text) {
         }
         i = j;
     }
-    return {number * factor, d};
+    const double value = number * factor;
+    if (!std::isfinite(value))
+        throw std::invalid_argument("'" + s + "' is not a finite quantity in SI units");
+    return {value, d};
 }
 
 double parse_as(std::string_view text, const Dimension& expected) {

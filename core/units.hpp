@@ -69,6 +69,11 @@ Quantity parse(std::string_view text);
 // Throws std::invalid_argument naming the expected and the found dimension.
 double parse_as(std::string_view text, const Dimension& expected);
 
+// Temperatures the model is meant for [K], and the message for one outside them, in degC
+// with the kelvin value beside it.
+inline constexpr double kMinTemperature = 273.15 - 73.0, kMaxTemperature = 273.15 + 227.0;
+std::string temperature_range_message(double kelvin);
+
 // The SI unit spelled for messages, e.g. "m2/s" for diffusivity.
 std::string si_unit(const Dimension& d);
 

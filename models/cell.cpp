@@ -72,7 +72,8 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
                      "cathode"});
     if (cell.has("area")) c.area = plausible(cell, "area", dim::area, 1e-7, 1.0, "0.785 cm2");
     c.temperature = cell.quantity("temperature", dim::temperature, c.temperature);
-    cell.in_range("temperature", c.temperature, 200.0, 500.0, "between -73 degC and 227 degC");
+    if (!(c.temperature >= kMinTemperature && c.temperature <= kMaxTemperature))
+        cell.fail("temperature", temperature_range_message(c.temperature));
     if (cell.has("stack_pressure"))
         c.stack_pressure = plausible(cell, "stack_pressure", dim::pressure, 0.0, 2e9, "18 MPa");
 

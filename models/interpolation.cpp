@@ -10,6 +10,9 @@ Table1D::Table1D(std::vector<double> x, std::vector<double> y, Kind kind)
     : x_(std::move(x)), y_(std::move(y)), kind_(kind) {
     if (x_.size() != y_.size() || x_.size() < 2)
         throw std::invalid_argument("a table needs two columns of equal length >= 2");
+    for (size_t i = 0; i < x_.size(); ++i)
+        if (!std::isfinite(x_[i]) || !std::isfinite(y_[i]))
+            throw std::invalid_argument("table entries must be finite numbers");
     for (size_t i = 1; i < x_.size(); ++i)
         if (!(x_[i] > x_[i - 1]))
             throw std::invalid_argument("table abscissae must be strictly increasing");
@@ -45,6 +48,12 @@ Table1D::Table1D(std::vector<double> x, std::vector<double> y, Kind kind)
 
 double Table1D::operator()(double x, double* dydx) const {
     const size_t n = x_.size();
+    // NaN fails both end comparisons below and would index past the table; it propagates
+    // instead, so the solver sees a failed evaluation and reports it.
+    if (std::isnan(x)) {
+        if (dydx) *dydx = x;
+        return x;
+    }
     if (x <= x_[0]) {
         if (dydx) *dydx = d_[0];
         return y_[0] + d_[0] * (x - x_[0]);

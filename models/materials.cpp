@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "core/constants.hpp"
 #include "core/error.hpp"
@@ -149,7 +150,15 @@ void MaterialLibrary::add(const ConfigNode& material) {
     nodes_[name] = material;
 }
 
-void MaterialLibrary::add_file(const std::string& path) { add(ConfigNode::load_file(path)); }
+void MaterialLibrary::add_file(const std::string& path) {
+    // The path may name any file: a syntax error quotes no line, and a file that is not a
+    // mapping is called what it is not, without quoting it.
+    ConfigNode n = ConfigNode::load_file(path);
+    if (!n.is_map() || !n.has("name") || !n.has("kind"))
+        throw ConfigError(path, 0, "", "not a materials file; expected a YAML mapping with name, kind "
+                                       "and the properties of its kind (see configs/materials/)");
+    add(n);
+}
 
 std::vector<std::string> MaterialLibrary::names(const std::string& kind) const {
     parse_all();
@@ -182,15 +191,45 @@ const ConfigNode& MaterialLibrary::node(const std::string& name, const std::stri
 
 namespace {
 
-Arrhenius read_arrhenius(const ConfigNode& n, const Dimension& d) {
+// A material property that must be positive (densities, c_max, rate constants) or may be
+// zero (optional conductivities, molar volumes). Zero or negative values would give
+// negative volume fractions or divide by zero far downstream, so they stop here.
+double checked(const ConfigNode& n, const Dimension& d, bool allow_zero) {
+    const double v = n.quantity(d);
+    if (!(allow_zero ? v >= 0 : v > 0)) {
+        std::ostringstream os;
+        os << "value " << v << " " << si_unit(d) << " must be "
+           << (allow_zero ? "zero or positive" : "positive");
+        n.fail(os.str());
+    }
+    return v;
+}
+double positive(const ConfigNode& parent, const std::string& key, const Dimension& d) {
+    return checked(parent.at(key), d, false);
+}
+double non_negative(const ConfigNode& parent, const std::string& key, const Dimension& d,
+                    double fallback) {
+    ConfigNode c = parent[key];
+    return c.defined() ? checked(c, d, true) : fallback;
+}
+
+// Activation energies up to 5 eV: beyond that exp() of the Arrhenius factor overflows at
+// the temperatures simulated.
+constexpr double kMaxActivationEnergy = 5.0 * constants::F;  // [J/mol]
+
+Arrhenius read_arrhenius(const ConfigNode& n, const Dimension& d, bool allow_zero = false) {
     Arrhenius a;
     if (n.is_scalar()) {
-        a.reference = n.quantity(d);
+        a.reference = checked(n, d, allow_zero);
         return a;
     }
-    a.reference = n.quantity("reference", d);
+    a.reference = checked(n.at("reference"), d, allow_zero);
     a.reference_temperature = n.quantity("reference_temperature", dim::temperature, 298.15);
+    n.in_range("reference_temperature", a.reference_temperature, kMinTemperature,
+               kMaxTemperature, "a temperature from -73 degC to 227 degC");
     a.activation_energy = n.quantity("activation_energy", dim::molar_energy, 0.0);
+    n.in_range("activation_energy", a.activation_energy, 0.0, kMaxActivationEnergy,
+               "from 0 to 5 eV (482 kJ/mol)");
     return a;
 }
 
@@ -214,19 +253,19 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     ActiveMaterial m;
     m.name = name;
     m.inert = n.string("kind") == "inert";
-    m.density = n.quantity("density", dim::density);
+    m.density = positive(n, "density", dim::density);
     if (n["electronic_conductivity"].is_map())
         n["electronic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
     m.conductivity = n.has("electronic_conductivity")
-                         ? read_arrhenius(n["electronic_conductivity"], dim::conductivity)
+                         ? read_arrhenius(n["electronic_conductivity"], dim::conductivity, true)
                          : Arrhenius{};
     if (n.has("electronic_conductivity") && n["electronic_conductivity"].has("lithiation_factor"))
         m.conductivity_log10_factor =
             read_factor_table(n["electronic_conductivity"]["lithiation_factor"]);
     if (m.inert) return m;
 
-    m.c_max = n.quantity("c_max", dim::concentration);
-    m.theoretical_capacity = n.quantity("theoretical_capacity", dim::specific_charge);
+    m.c_max = positive(n, "c_max", dim::concentration);
+    m.theoretical_capacity = positive(n, "theoretical_capacity", dim::specific_charge);
     if (n.has("stoichiometry_range")) {
         auto r = n.numbers("stoichiometry_range");
         if (r.size() != 2 || !(r[0] < r[1]) || r[0] < 0 || r[1] > 1)
@@ -283,13 +322,13 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
                   "sources", "notes"});
     SolidElectrolyte s;
     s.name = name;
-    s.density = n.quantity("density", dim::density);
+    s.density = positive(n, "density", dim::density);
     if (n["ionic_conductivity"].is_map())
         n["ionic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy"});
     s.ionic_conductivity = read_arrhenius(n.at("ionic_conductivity"), dim::conductivity);
-    s.electronic_conductivity = n.quantity("electronic_conductivity", dim::conductivity, 0.0);
-    s.molar_volume = n.quantity("molar_volume", dim::molar_volume, 0.0);
-    s.decomposed_molar_volume = n.quantity("decomposed_molar_volume", dim::molar_volume, 0.0);
+    s.electronic_conductivity = non_negative(n, "electronic_conductivity", dim::conductivity, 0.0);
+    s.molar_volume = non_negative(n, "molar_volume", dim::molar_volume, 0.0);
+    s.decomposed_molar_volume = non_negative(n, "decomposed_molar_volume", dim::molar_volume, 0.0);
     return s;
 }
 
@@ -299,10 +338,12 @@ Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where)
                   "percolation_threshold", "sources", "notes"});
     Carbon c;
     c.name = name;
-    c.density = n.quantity("density", dim::density);
-    c.specific_surface_area = n.quantity("specific_surface_area", dim::specific_area);
-    c.conductivity = n.quantity("conductivity", dim::conductivity);
-    c.percolation_threshold = n.number("percolation_threshold", 0.0);
+    c.density = positive(n, "density", dim::density);
+    c.specific_surface_area = non_negative(n, "specific_surface_area", dim::specific_area, 0.0);
+    if (!n.has("specific_surface_area")) n.fail("specific_surface_area", "required key is missing");
+    c.conductivity = positive(n, "conductivity", dim::conductivity);
+    c.percolation_threshold = n.in_range("percolation_threshold", n.number("percolation_threshold", 0.0),
+                                         0.0, 0.99, "a volume fraction in [0, 0.99]");
     return c;
 }
 
@@ -316,13 +357,15 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
     CounterElectrodeMaterial c;
     c.name = name;
     c.potential = n.quantity("potential", dim::voltage);
-    c.exchange_current.reference = n.quantity("exchange_current_density", dim::current_density);
+    c.exchange_current.reference = positive(n, "exchange_current_density", dim::current_density);
     c.exchange_current.activation_energy =
         n.quantity("exchange_current_activation_energy", dim::molar_energy, 0.0);
+    n.in_range("exchange_current_activation_energy", c.exchange_current.activation_energy, 0.0,
+               kMaxActivationEnergy, "from 0 to 5 eV (482 kJ/mol)");
     c.exchange_current.reference_temperature =
         n.quantity("exchange_current_reference_temperature", dim::temperature, 298.15);
-    c.area_resistance = n.quantity("area_specific_resistance", dim::area_resistance, 0.0);
-    c.specific_capacity = n.quantity("specific_capacity", dim::specific_charge, 0.0);
+    c.area_resistance = non_negative(n, "area_specific_resistance", dim::area_resistance, 0.0);
+    c.specific_capacity = non_negative(n, "specific_capacity", dim::specific_charge, 0.0);
     return c;
 }
 
@@ -331,8 +374,8 @@ Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& wher
     n.allow_only({"name", "kind", "density", "ionic_conductivity", "sources", "notes"});
     Coating c;
     c.name = name;
-    c.density = n.quantity("density", dim::density);
-    c.ionic_conductivity = n.quantity("ionic_conductivity", dim::conductivity, 0.0);
+    c.density = positive(n, "density", dim::density);
+    c.ionic_conductivity = non_negative(n, "ionic_conductivity", dim::conductivity, 0.0);
     return c;
 }
 

@@ -16,6 +16,9 @@ using namespace units;
 
 namespace {
 
+// The longest step string read.
+constexpr std::size_t kMaxStepText = 1000;
+
 std::string trim(const std::string& s) {
     size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
     return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
@@ -45,14 +48,23 @@ double parse_duration(const std::string& text) {
     return d;
 }
 
+// A number from a regex match; std::stod would throw a bare "stod" on 1e999.
+double finite_number(const std::string& text) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !std::isfinite(v))
+        throw std::invalid_argument("'" + text + "' is not a finite number");
+    return v;
+}
+
 CurrentSpec parse_current(const std::string& raw) {
     CurrentSpec c;
     c.text = trim(raw);
     static const std::regex crate(R"(^\s*([0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)\s*C\s*(?:/\s*([0-9]*\.?[0-9]+))?\s*$)");
     std::smatch m;
     if (std::regex_match(c.text, m, crate) && (m[1].length() > 0 || m[2].length() > 0 || c.text == "C")) {
-        double num = m[1].length() ? std::stod(m[1]) : 1.0;
-        double den = m[2].length() ? std::stod(m[2]) : 1.0;
+        double num = m[1].length() ? finite_number(m[1]) : 1.0;
+        double den = m[2].length() ? finite_number(m[2]) : 1.0;
         c.unit = CurrentSpec::Unit::c_rate;
         c.value = num / den;
     } else {
@@ -155,8 +167,8 @@ void check_step(const Step& s) {
         case Step::Kind::temperature:
             if (has_limit || s.duration > 0)
                 throw std::invalid_argument("a temperature step is instantaneous: no duration or limit (add a rest)");
-            if (!(s.temperature >= 200 && s.temperature <= 500))
-                throw std::invalid_argument("a temperature must lie between -73 degC and 227 degC");
+            if (!(s.temperature >= kMinTemperature && s.temperature <= kMaxTemperature))
+                throw std::invalid_argument(temperature_range_message(s.temperature));
             break;
     }
 }
@@ -176,7 +188,19 @@ double CurrentSpec::density_for(double loading, double area, double c_basis) con
 Step parse_step_string(const std::string& text) {
     Step s;
     s.label = trim(text);
+    // std::regex matches recursively: bound the input so a pasted blob cannot exhaust the
+    // stack. Real steps are a line long.
+    if (s.label.size() > kMaxStepText)
+        throw std::invalid_argument("a step string is at most " + std::to_string(kMaxStepText) +
+                                    " characters; this one has " + std::to_string(s.label.size()));
     std::string t = normalise_time_words(s.label);
+    // PyBaMM's sampling suffix: "Rest for 1 hour (1 minute period)".
+    static const std::regex period(R"(^(.*?)\s*\(\s*(.+?)\s+period\s*\)\s*$)", std::regex::icase);
+    std::smatch pm;
+    if (std::regex_match(t, pm, period)) {
+        s.period = parse_duration(pm[2]);
+        t = pm[1];
+    }
     std::smatch m;
     static const std::regex cc(R"(^(charge|discharge)\s+at\s+(.+?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
     static const std::regex hold(R"(^hold\s+at\s+(.+?\s*V)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
@@ -224,7 +248,7 @@ namespace {
 
 Step parse_step_map(const ConfigNode& n) {
     n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "duration", "until",
-                  "label"});
+                  "period", "label"});
     Step s;
     int kinds = 0;
     for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature"})
@@ -279,6 +303,13 @@ Step parse_step_map(const ConfigNode& n) {
                 n.fail("duration", std::string(e.what()) + " (expected a duration such as \"10 h\")");
             }
         }
+        if (n.has("period")) {
+            try {
+                s.period = parse_duration(n.string("period"));
+            } catch (const std::invalid_argument& e) {
+                n.fail("period", std::string(e.what()) + " (expected a sampling period such as \"1 min\")");
+            }
+        }
         if (n.has("until")) {
             ConfigNode u = n["until"];
             std::vector<ConfigNode> items;
@@ -306,6 +337,7 @@ Step parse_step_map(const ConfigNode& n) {
 
 void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
     if (!list.is_sequence()) list.fail("expected a list of steps");
+    if (list.size() > kMaxSteps) list.fail("a protocol has at most " + std::to_string(kMaxSteps) + " steps");
     if (depth > 8) list.fail("repeat blocks nested too deeply");
     for (size_t i = 0; i < list.size(); ++i) {
         ConfigNode n = list[i];
@@ -323,6 +355,16 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
             n.in_range("repeat", count, 1, 100000, "an integer from 1 to 100000");
             std::vector<Step> block;
             parse_steps(n.at("steps"), block, depth + 1);
+            // Nested repeats multiply: check the total before expanding, not per level.
+            const double total = static_cast<double>(out.size()) +
+                                 static_cast<double>(count) * static_cast<double>(block.size());
+            if (total > static_cast<double>(kMaxSteps)) {
+                std::ostringstream os;
+                os << "this repeat expands the protocol to " << total << " steps; at most "
+                   << kMaxSteps << " are allowed (" << count << " x " << block.size()
+                   << " steps here, " << out.size() << " before it)";
+                n.fail("repeat", os.str());
+            }
             for (int k = 0; k < count; ++k) out.insert(out.end(), block.begin(), block.end());
         } else if (n.is_map()) {
             Step s = parse_step_map(n);
@@ -385,6 +427,7 @@ YAML::Node emit_step(const Step& s) {
         case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K"); break;
     }
     if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s");
+    if (s.period > 0) n["period"] = quantity_text(s.period, "s");
     if (!s.limits.empty()) {
         YAML::Node u(YAML::NodeType::Sequence);
         for (const auto& l : s.limits) u.push_back(l.text);

@@ -44,6 +44,7 @@ struct Step {
     double power = 0.0;         // Kind::power, magnitude [W]
     double temperature = 0.0;   // Kind::temperature [K]
     double duration = 0.0;      // [s], 0: until a limit
+    double period = 0.0;        // [s] sampling period of this step, 0: output.sample_interval
     std::vector<Limit> limits;
     std::string label;          // the step as the user wrote it (or a generated description)
     int line = 0;
@@ -55,6 +56,10 @@ struct Protocol {
     std::vector<Step> steps;    // repeat blocks expanded
     double shoulder_potential = 3.6;  // [V] charging-onset shoulder threshold
 };
+
+// The most steps a protocol may expand to (repeat blocks multiply): 5000 cycles of a
+// 20-step cycle; each step costs a few hundred bytes before the run starts.
+inline constexpr std::size_t kMaxSteps = 100000;
 
 Protocol parse_protocol(const ConfigNode& protocol);
 // Parses one PyBaMM-style step string; throws std::invalid_argument on bad input.

@@ -50,7 +50,12 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
                 try {
                     lib.add_file(path);
                 } catch (const ConfigError& e) {
-                    if (e.line() == 0) item.fail("cannot read material file '" + path + "'");
+                    if (e.line() == 0) {
+                        std::string why = e.what();
+                        const auto colon = why.find(": ");
+                        if (colon != std::string::npos) why = why.substr(colon + 2);
+                        item.fail("material file '" + path + "': " + why);
+                    }
                     throw;
                 }
             } else {
