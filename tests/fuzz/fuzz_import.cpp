@@ -1,0 +1,32 @@
+// Fuzzes the measured-data importers and what validate does with what they return: the
+// shared analysis and the plan of simulations (no simulation is run).
+#include "analysis/import.hpp"
+#include "analysis/metrics.hpp"
+#include "analysis/validation.hpp"
+#include "core/config.hpp"
+#include "fuzz_harness.hpp"
+#include "solvers/simulation.hpp"
+
+namespace ssbsim::fuzz {
+
+int import(const std::uint8_t* data, std::size_t size) {
+    return guarded("import", [&] {
+        static const SimulationConfig base = [] {
+            MaterialLibrary lib;
+            return load_config(ConfigNode::load_string(default_config_text(), "<embedded default>"), lib);
+        }();
+        // The first byte picks the reader, the rest is the file.
+        if (size == 0) return;
+        ImportOptions options;
+        options.format = data[0] % 2 ? "mpt" : "csv";
+        const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+        MeasuredData m = parse_measured(text, options.format == "mpt" ? "fuzz.mpt" : "fuzz.csv", options);
+        AnalysisOptions ao;
+        if (m.kind == MeasuredData::Kind::time_series) analyse(m.trajectory, ao);
+        plan_cases(m, base, ao);
+    });
+}
+
+}  // namespace ssbsim::fuzz
+
+SSBSIM_FUZZ_ENTRY(import)
