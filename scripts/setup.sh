@@ -3,15 +3,26 @@
 # Debian's source package, then configures and builds ssbsim in ./build.
 # Idempotent and quiet when everything is already there.
 #
-# Usage: scripts/setup.sh [--no-build]
+# Usage: scripts/setup.sh [--no-build] [--fuzz]
+#   --fuzz  also installs clang-14 and its sanitizer runtimes for tests/fuzz/run_fuzzers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+no_build=0
+fuzz=0
+for a in "$@"; do
+  case $a in
+    --no-build) no_build=1 ;;
+    --fuzz) fuzz=1 ;;
+    *) echo "setup.sh: unknown option '$a' (expected --no-build or --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake git pkg-config dpkg-dev procps
   libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
 )
+[ $fuzz -eq 1 ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,7 +51,7 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
-[ "${1:-}" = "--no-build" ] && exit 0
+[ $no_build -eq 1 ] && exit 0
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/tmp/ssbsim-cmake.log 2>&1 \
   || { tail -30 /tmp/ssbsim-cmake.log; exit 1; }
 cmake --build build -j2 >/tmp/ssbsim-build.log 2>&1 || { grep -E "error|Error" -A3 /tmp/ssbsim-build.log | head -60; exit 1; }
