@@ -70,26 +70,54 @@ void check_tree(const YAML::Node& node, const std::string& path, int depth, cons
     }
 }
 
+// The line (1-based) where a second YAML document starts, 0 when there is none. A `---`
+// after content, or content after a `...` end marker, starts one. (yaml-cpp's LoadAll
+// would tell, but it never returns on some inputs, such as a lone ",".)
+int second_document_line(const std::string& text) {
+    auto marker = [](const std::string& l, const char* m) {
+        return l.compare(0, 3, m) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    };
+    std::istringstream in(text);
+    bool content = false, ended = false;
+    int n = 0;
+    for (std::string l; std::getline(in, l);) {
+        ++n;
+        const auto first = l.find_first_not_of(" \t\r");
+        if (first == std::string::npos || l[first] == '#') continue;
+        if (marker(l, "---")) {
+            if (content || ended) return n;
+            content = l.find_first_not_of(" \t\r", 3) != std::string::npos &&
+                      l[l.find_first_not_of(" \t\r", 3)] != '#';
+            continue;
+        }
+        if (marker(l, "...")) {
+            ended = true;
+            continue;
+        }
+        if (!content && l[0] == '%') continue;  // a directive before the document
+        if (ended) return n;
+        content = true;
+    }
+    return 0;
+}
+
 // Parses one YAML document; a second document (after `---`) would be ignored silently, so
-// it is an error. `name` and `line_offset` place messages.
+// it is an error. `name` and `key` place messages; `located` says the text is a file whose
+// lines mean something to the user (not a --set value).
 YAML::Node parse_single_document(const std::string& text, const std::string& name,
                                  const std::string& key, bool located = true) {
-    std::vector<YAML::Node> docs;
+    if (int line = second_document_line(text))
+        throw ConfigError(name, located ? line : 0, key,
+                          "a second YAML document (after '---' or '...') would be ignored; a config "
+                          "holds one document: remove the marker or split the file");
     try {
-        docs = YAML::LoadAll(text);
+        return YAML::Load(text);
     } catch (const YAML::Exception& e) {
         throw ConfigError(name, e.mark.is_null() || !located ? 0 : e.mark.line + 1, key,
                           "YAML syntax error: " + e.msg +
                               (located ? "" : " (a value is read as YAML: quote text, "
                                               "close brackets)"));
     }
-    if (docs.size() > 1) {
-        const auto m = docs[1].Mark();
-        throw ConfigError(name, m.is_null() || !located ? 0 : m.line + 1, key,
-                          "a second YAML document (after '---') would be ignored; a config holds "
-                          "one document: remove the separator or split the file");
-    }
-    return docs.empty() ? YAML::Node() : docs.front();
 }
 
 // Configs are small text files; this bounds what a wrong path (a log, a device) can cost.

@@ -73,8 +73,20 @@ TEST(HostileConfig, DuplicateKeyIsAnErrorAtItsLine) {
 
 TEST(HostileConfig, SecondYamlDocumentIsAnError) {
     std::string e = text_error(std::string(kCell) + "---\nprotocol: [Rest for 1 h]\n");
-    EXPECT_TRUE(has(e, "test.yaml:20")) << e;
+    EXPECT_TRUE(has(e, "test.yaml:19")) << e;
     EXPECT_TRUE(has(e, "second YAML document")) << e;
+    e = text_error(std::string(kCell) + "...\nprotocol: [Rest for 1 h]\n");
+    EXPECT_TRUE(has(e, "test.yaml:20")) << e;
+    // A leading marker (with a comment) and a trailing end marker are one document.
+    EXPECT_NO_THROW(load_text("--- # study\n" + std::string(kCell) + "...\n# end\n"));
+}
+
+TEST(HostileConfig, LoneCommaDoesNotHangTheParser) {
+    // yaml-cpp's LoadAll never returns on this (a fuzz finding, tests/fuzz/findings).
+    ConfigNode n = ConfigNode::load_string(",", "comma.yaml");
+    EXPECT_FALSE(n.defined());  // yaml-cpp reads it as an empty document
+    std::string e = text_error(",");
+    EXPECT_TRUE(has(e, "test.yaml")) << e;
 }
 
 TEST(HostileConfig, NonScalarMappingKeyIsAnError) {
