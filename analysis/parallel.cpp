@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,12 +92,19 @@ std::vector<TaskResult> run_parallel(int n, int jobs, const std::function<std::v
     }
     const int n_workers = std::min(jobs, n);
     std::vector<Worker> workers(n_workers);
+    const pid_t parent = getpid();
     for (auto& w : workers) {
         int down[2], up[2];
         if (pipe(down) != 0 || pipe(up) != 0) throw Error("cannot create a pipe for a worker process");
         pid_t pid = fork();
         if (pid < 0) throw Error("cannot fork a worker process");
         if (pid == 0) {
+            // Die with the parent (SIGKILL: even in the middle of a long IDA solve), whatever
+            // kills it; the getppid() check covers a parent that died before the prctl. (The
+            // death signal follows the forking thread: run_parallel reaps its workers before
+            // it returns, so they never outlive the call anyway.)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent) _exit(1);
             ::close(down[1]);
             ::close(up[0]);
             for (const auto& o : workers)  // earlier workers' pipes are not ours

@@ -57,9 +57,12 @@ Handle& Handle::operator=(Handle&& o) noexcept {
     return *this;
 }
 
-Handle create_file(const std::string& path) {
-    hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (id < 0) throw IoError("cannot create HDF5 file '" + path + "'");
+Handle create_file(const std::string& path, bool exclusive) {
+    // H5F_ACC_EXCL opens with O_CREAT | O_EXCL, which never follows a symbolic link.
+    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0)
+        throw IoError("cannot create HDF5 file '" + path + "'" +
+                      (exclusive ? " (something already exists at that path)" : ""));
     return Handle(id);
 }
 

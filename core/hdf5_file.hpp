@@ -28,7 +28,9 @@ private:
     hid id_ = -1;
 };
 
-Handle create_file(const std::string& path);       // truncates; throws IoError
+// Truncates PATH; exclusive: fails when PATH exists (a symbolic link included) instead of
+// truncating or following it. Throws IoError.
+Handle create_file(const std::string& path, bool exclusive = false);
 Handle open_file(const std::string& path, bool write = false);
 void flush(const Handle& file);
 Handle create_group(const Handle& loc, const std::string& name);

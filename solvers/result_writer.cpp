@@ -40,7 +40,7 @@ struct ResultWriter::Tables {
     }
 };
 
-ResultWriter::ResultWriter(std::string path) : path_(std::move(path)) {}
+ResultWriter::ResultWriter(std::string path, bool exclusive) : path_(std::move(path)), exclusive_(exclusive) {}
 ResultWriter::~ResultWriter() {
     try {
         if (t_) flush_all();
@@ -60,7 +60,7 @@ std::string now_iso8601() {
 }  // namespace
 
 void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& model) {
-    file_ = h5::create_file(path_);
+    file_ = h5::create_file(path_, exclusive_);
     flush_interval_ = config.output.flush_interval;
     YAML::Emitter em;
     em << emit_config(config);

@@ -14,7 +14,9 @@ namespace ssbsim {
 
 class ResultWriter : public RunObserver {
 public:
-    explicit ResultWriter(std::string path);
+    // exclusive: create PATH with O_EXCL semantics (fail when anything is there, never
+    // follow a symbolic link), as for the .part files of a sweep.
+    explicit ResultWriter(std::string path, bool exclusive = false);
     ~ResultWriter() override;
 
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override;
@@ -34,6 +36,7 @@ private:
     struct Tables;
     std::unique_ptr<Tables> t_;
     std::vector<double> row_;  // profile scratch
+    bool exclusive_ = false;
     double flush_interval_ = 2.0;
     std::chrono::steady_clock::time_point last_flush_;
 };

@@ -1,19 +1,26 @@
 #include "solvers/sweep.hpp"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/hdf5_file.hpp"
 #include "core/units.hpp"
 #include "solvers/result_writer.hpp"
@@ -50,14 +57,43 @@ std::string yaml_value(const std::string& v) {
     return out + "\"";
 }
 
-// mkdir -p.
+// mkdir -p; what is there already must be a directory.
 void make_dir(const std::string& path) {
     for (size_t pos = 1; pos <= path.size(); ++pos) {
         if (pos < path.size() && path[pos] != '/') continue;
         std::string part = path.substr(0, pos);
         if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
-            throw IoError("cannot create directory '" + part + "'");
+            throw IoError("cannot create directory '" + part + "': " + std::strerror(errno));
     }
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw IoError("the output directory '" + path +
+                      "' exists and is not a directory; give -o a directory (a new one, or that of an "
+                      "earlier run of this sweep)");
+}
+
+// DIR/cases, created if needed; a symbolic link or a file there is refused (the case
+// files would land wherever it points).
+void make_cases_dir(const std::string& dir) {
+    make_dir(dir);
+    const std::string cases = dir + "/cases";
+    if (mkdir(cases.c_str(), 0755) != 0 && errno != EEXIST)
+        throw IoError("cannot create directory '" + cases + "': " + std::strerror(errno));
+    struct stat st;
+    if (lstat(cases.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw IoError("'" + cases +
+                      "' is not a directory (a symbolic link or a file); the case files go into a "
+                      "real directory there: remove it and run again");
+}
+
+// A path that must name a readable regular file (a directory or a device would be read
+// as an endless or failing stream); "" when fine, else what it is instead.
+std::string not_a_regular_file(const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return std::string("cannot read it: ") + std::strerror(errno);
+    if (S_ISDIR(st.st_mode)) return "it is a directory";
+    if (!S_ISREG(st.st_mode)) return "it is not a regular file";
+    return "";
 }
 
 // What defines a case: its overrides on its base config. Stored beside the case file so a
@@ -121,6 +157,12 @@ std::string expand(const SweepParameter& p, const std::string& value) {
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
+    {
+        std::string why = not_a_regular_file(path);
+        if (!why.empty())
+            throw ConfigError(path, 0, "", why + "; expected a sweep file (YAML with base, parameters and "
+                                            "optionally name, set, combine)");
+    }
     ConfigNode root = ConfigNode::load_file(path);
     root.allow_only({"name", "description", "base", "set", "combine", "parameters"});
     SweepSpec s;
@@ -129,8 +171,11 @@ SweepSpec load_sweep(const std::string& path) {
     const std::string dir = directory_of(path);
     s.base = resolve(dir, root.string("base"));
     {
+        std::string why = not_a_regular_file(s.base);
         std::ifstream test(s.base);
-        if (!test) root.fail("base", "cannot read the base config '" + s.base + "'");
+        if (!why.empty() || !test)
+            root.fail("base", "cannot use '" + s.base + "' as the base config: " + (why.empty() ? "cannot read it" : why) +
+                                  "; expected the path of a config file (YAML), absolute or relative to the sweep file");
         char canonical[PATH_MAX];
         if (realpath(s.base.c_str(), canonical)) s.base = canonical;  // one spelling per file
     }
@@ -243,34 +288,128 @@ bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
     }
 }
 
+namespace {
+// Which file a path named when this process created it.
+struct FileId {
+    bool created = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool same(const std::string& path) const {
+        struct stat st;
+        return created && lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == dev &&
+               st.st_ino == ino;
+    }
+};
+
+// A case's result writer: creates the .part exclusively (never an existing file, never
+// through a symbolic link) and remembers the file it made, so the case renames or removes
+// only its own file, never one a later run of the sweep has put at the same path.
+class CaseWriter : public ResultWriter {
+public:
+    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) {}
+    void on_start(const SimulationConfig& config, const CathodeP2D& model) override {
+        ResultWriter::on_start(config, model);
+        struct stat st;
+        if (lstat(path().c_str(), &st) == 0) id = {true, st.st_dev, st.st_ino};
+    }
+    FileId id;
+};
+}  // namespace
+
+SweepLock::SweepLock(const std::string& dir) : path_(dir + "/.ssbsim-sweep.lock") {
+    make_dir(dir);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+        const int e = errno;
+        throw IoError("cannot open the sweep lock file '" + path_ + "': " +
+                      (e == ELOOP ? std::string("it is a symbolic link (remove it and run again)") : std::strerror(e)));
+    }
+    struct stat st;
+    if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd_);
+        fd_ = -1;
+        throw IoError("the sweep lock file '" + path_ + "' is not a regular file (remove it and run again)");
+    }
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        char buf[32] = {0};
+        ssize_t n = pread(fd_, buf, sizeof buf - 1, 0);
+        std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+        while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) pid.clear();
+        ::close(fd_);
+        fd_ = -1;
+        if (e == EWOULDBLOCK)
+            throw IoError("the output directory '" + dir + "' is in use by another sweep" +
+                          (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                          "; wait for it to finish, or give this sweep another directory with -o");
+        throw IoError("cannot lock '" + path_ + "': " + std::strerror(e));
+    }
+    const std::string me = std::to_string(getpid()) + "\n";
+    if (ftruncate(fd_, 0) != 0 || pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+        // The lock holds regardless; only the pid shown to a second sweep is missing.
+    }
+    try {
+        make_cases_dir(dir);  // refused up front when DIR/cases is a link or a file
+    } catch (...) {
+        ::close(fd_);
+        fd_ = -1;
+        throw;
+    }
+}
+
+SweepLock::~SweepLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (unlinking it would race)
+}
+
+void SweepLock::close_in_child() {
+    if (fd_ >= 0) ::close(fd_);  // the parent's descriptor keeps the lock
+    fd_ = -1;
+}
+
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir) {
     CaseOutcome out;
     out.index = c.index;
     auto t0 = std::chrono::steady_clock::now();
-    make_dir(dir);
-    make_dir(dir + "/cases");
     const std::string final_path = case_file(dir, c.index), part = final_path + ".part";
+    std::unique_ptr<CaseWriter> writer;
+    FileId id;
     try {
+        make_cases_dir(dir);
         MaterialLibrary lib;
         SimulationConfig cfg = case_config(spec, c, lib);
         cfg.output.file = part;
         Simulation sim(cfg);
-        RunResult r;
-        {
-            ResultWriter writer(part);
-            r = sim.run(&writer);
-        }
-        std::ofstream(final_path + ".key") << case_key(spec, c);
+        // A .part here is the leftover of a killed run of this sweep (the caller holds the
+        // directory's lock): replaced if it is our regular file, refused otherwise.
+        clear_stale_part(part);
+        writer = std::make_unique<CaseWriter>(part);
+        RunResult r = sim.run(writer.get());
+        id = writer->id;
+        writer.reset();  // closes the file
+        if (!id.same(part))
+            throw IoError("the result file '" + part +
+                          "' was replaced or removed by another process while the case ran; the case "
+                          "runs again on resume");
+        write_text_atomically(final_path + ".key", case_key(spec, c));
         if (std::rename(part.c_str(), final_path.c_str()) != 0)
-            throw IoError("cannot rename '" + part + "' to '" + final_path + "'");
+            throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
+        id = FileId();  // renamed: no longer at the .part path
         out.status = to_string(r.status);
         out.message = r.message;
     } catch (const std::exception& e) {
-        std::remove(part.c_str());
+        if (writer) {
+            id = writer->id;
+            writer.reset();
+        }
+        if (id.same(part)) ::unlink(part.c_str());  // only the file this run created
         out.status = "failed";
         out.message = e.what();
         // Record the failure in a small file so the summary can name it.
-        std::ofstream(final_path + ".error") << e.what() << "\n";
+        try {
+            write_text_atomically(final_path + ".error", std::string(e.what()) + "\n");
+        } catch (const std::exception&) {
+        }
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
@@ -339,7 +478,7 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
     // CSV.
     const std::string csv_path = dir + "/summary.csv";
     {
-        std::ofstream csv(csv_path + ".part");
+        std::ostringstream csv;
         csv << "case,status,message";
         for (const auto& p : spec.parameters) csv << "," << csv_field(p.key);
         for (size_t n = 1; n <= max_cycles; ++n)
@@ -361,12 +500,13 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
             }
             csv << "\n";
         }
+        write_text_atomically(csv_path, csv.str());
     }
-    std::rename((csv_path + ".part").c_str(), csv_path.c_str());
     // HDF5: the same table, one dataset per column.
-    const std::string h5_path = dir + "/summary.h5";
+    const std::string h5_path = dir + "/summary.h5", h5_part = h5_path + ".part";
+    clear_stale_part(h5_part);  // the caller holds the directory's lock
     {
-        h5::Handle f = h5::create_file(h5_path + ".part");
+        h5::Handle f = h5::create_file(h5_part, true);
         h5::set_attribute(f, "generator", std::string("ssbsim sweep"));
         h5::set_attribute(f, "sweep_file", spec.file);
         h5::set_attribute(f, "name", spec.name);
@@ -395,7 +535,8 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
             }
         }
     }
-    std::rename((h5_path + ".part").c_str(), h5_path.c_str());
+    if (std::rename(h5_part.c_str(), h5_path.c_str()) != 0)
+        throw IoError("cannot rename '" + h5_part + "' to '" + h5_path + "': " + std::strerror(errno));
 }
 
 }  // namespace ssbsim

@@ -39,6 +39,26 @@ SweepSpec load_sweep(const std::string& path);
 // returns one message per broken case ("" for good ones).
 std::vector<std::string> check_cases(const SweepSpec& spec);
 
+// The output directory's lock: DIR/.ssbsim-sweep.lock (created with DIR and DIR/cases
+// if needed; DIR/cases must be a real directory, not a symbolic link),
+// flock()ed for the life of this object by the process that runs the sweep, with its pid
+// inside. A second sweep into the same directory fails at once with an IoError naming the
+// directory and that pid, before touching anything. Forked workers call close_in_child():
+// the lock belongs to the parent and goes with it, however long a worker lingers.
+class SweepLock {
+public:
+    explicit SweepLock(const std::string& dir);
+    ~SweepLock();
+    SweepLock(const SweepLock&) = delete;
+    SweepLock& operator=(const SweepLock&) = delete;
+    void close_in_child();
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
 std::string case_file(const std::string& dir, int index);  // DIR/cases/case_NNNN.h5
 // True when the case's file exists, finished with status complete, and was made from the
 // same definition (base config and overrides) as the sweep file now gives.
@@ -53,9 +73,11 @@ struct CaseOutcome {
 
 // Runs one case in this process: DIR/cases/case_NNNN.h5.part, renamed when the run ends
 // (complete or failed), so a killed case leaves no final file and is re-run on resume.
+// The caller holds the SweepLock of DIR: a leftover .part (regular file of this user) is
+// replaced; a symbolic link or anything else there fails the case, never written through.
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir);
 
-// Writes DIR/summary.csv and DIR/summary.h5 from the case files present.
+// Writes DIR/summary.csv and DIR/summary.h5 from the case files present (under the lock).
 void write_summary(const SweepSpec& spec, const std::string& dir);
 
 }  // namespace ssbsim
