@@ -94,6 +94,17 @@ HDF5_USE_FILE_LOCKING=TRUE "$bin" info locked.h5 >out 2>err; rc=$?
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check "file locked by a writer: clean error saying so" "clean_error locked.h5 err $rc && grep -q 'locked by another process' err"
 
+# ... and by a running ssbsim writer (paused with SIGSTOP while it holds the file).
+"$bin" run --no-progress -q -o running.h5 --set 'protocol.steps=[{"repeat": 200, "steps": ["Charge at C/50 until 4.3 V", "Discharge at C/50 until 3.0 V"]}]' 2>runner.err &
+runner=$!
+for _ in $(seq 200); do [ -s running.h5 ] && break; sleep 0.02; done
+kill -STOP "$runner"
+HDF5_USE_FILE_LOCKING=TRUE "$bin" info running.h5 >out 2>err; rc=$?
+kill -CONT "$runner"; kill -INT "$runner"; wait "$runner"; runner_rc=$?
+check "file of a running ssbsim: clean error saying it is locked" \
+    "clean_error running.h5 err $rc && grep -q 'locked by another process' err"
+check "the interrupted writer's file then reads" "[ $runner_rc -eq 130 ] && '$bin' info running.h5 | grep -q '\[interrupted\]'"
+
 # 4. Output bounds: a 1e9 h hold is refused at once, naming the key; nothing is written.
 start=$(date +%s)
 timeout 60 "$bin" run --no-progress -o huge.h5 --set 'protocol.steps=["Hold at 2.5 V for 1e9 hours"]' >out 2>err; rc=$?
