@@ -119,6 +119,10 @@ int run(const RunOptions& o) {
                       << cfg.output.file << ")\n";
             return 3;
         }
+        if (r.status == RunStatus::output_limit) {
+            std::cerr << "ssbsim: " << r.message << " (" << cfg.output.file << ")\n";
+            return 5;
+        }
         if (r.status == RunStatus::interrupted) {
             std::cerr << "ssbsim: " << r.message << "\n";
             return 130;

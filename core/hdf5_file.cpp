@@ -2,6 +2,13 @@
 
 #include <hdf5.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -66,10 +73,64 @@ Handle create_file(const std::string& path, bool exclusive) {
     return Handle(id);
 }
 
+std::string open_failure_reason(const std::string& path) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) return std::string("cannot be read: ") + std::strerror(errno);
+    if (S_ISDIR(st.st_mode)) return "is a directory, not an HDF5 file";
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) return std::string("cannot be read: ") + std::strerror(errno);
+    // HDF5 holds an exclusive flock while a writer has the file open.
+    bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    if (locked)
+        return "is locked by another process (a run still writing it?): wait until it ends, or read "
+               "the last flushed state with HDF5_USE_FILE_LOCKING=FALSE";
+    if (st.st_size == 0) return "is empty (0 bytes), not an HDF5 file";
+    if (H5Fis_hdf5(path.c_str()) <= 0) return "is not an HDF5 file (or is truncated)";
+    return "";
+}
+
 Handle open_file(const std::string& path, bool write) {
     hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id < 0) throw IoError("cannot open HDF5 file '" + path + "'");
+    if (id < 0) {
+        std::string why = open_failure_reason(path);
+        throw IoError("cannot open HDF5 file '" + path + "'" + (why.empty() ? "" : ": it " + why));
+    }
     return Handle(id);
+}
+
+ObjectKind object_kind(const Handle& loc, const std::string& path) {
+    if (!exists(loc, path)) return ObjectKind::missing;
+    hid_t id = H5Oopen(loc.id(), path.c_str(), H5P_DEFAULT);
+    if (id < 0) return ObjectKind::missing;  // a dangling link
+    H5I_type_t t = H5Iget_type(id);
+    H5Oclose(id);
+    if (t == H5I_GROUP) return ObjectKind::group;
+    if (t == H5I_DATASET) return ObjectKind::dataset;
+    return ObjectKind::other;
+}
+
+namespace {
+ValueClass classify(hid_t type) {
+    switch (H5Tget_class(type)) {
+        case H5T_INTEGER: return ValueClass::integer;
+        case H5T_FLOAT: return ValueClass::floating;
+        case H5T_STRING: return ValueClass::string;
+        default: return ValueClass::other;
+    }
+}
+}  // namespace
+
+ValueClass dataset_class(const Handle& loc, const std::string& path) {
+    Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
+    Handle type(H5Dget_type(ds.id()));
+    return classify(type.id());
+}
+
+ValueClass attribute_class(const Handle& obj, const std::string& name) {
+    Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+    Handle type(H5Aget_type(attr.id()));
+    return classify(type.id());
 }
 
 void flush(const Handle& file) { check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flush"); }
@@ -206,6 +267,18 @@ std::vector<std::string> read_strings(const Handle& loc, const std::string& path
     Handle space(H5Dget_space(ds.id()));
     hssize_t n = H5Sget_simple_extent_npoints(space.id());
     Handle ftype(H5Dget_type(ds.id()));
+    if (H5Tget_class(ftype.id()) == H5T_STRING && H5Tis_variable_str(ftype.id()) <= 0) {
+        // Fixed-length strings (as other tools write them), NUL-padded.
+        const size_t len = H5Tget_size(ftype.id());
+        std::vector<char> buf(static_cast<size_t>(n) * len + 1, '\0');
+        if (n > 0) check(H5Dread(ds.id(), ftype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
+        std::vector<std::string> out;
+        for (hssize_t i = 0; i < n; ++i) {
+            const char* p = buf.data() + i * len;
+            out.emplace_back(p, strnlen(p, len));
+        }
+        return out;
+    }
     Handle mtype(H5Tcopy(H5T_C_S1));
     H5Tset_size(mtype.id(), H5T_VARIABLE);
     H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));

@@ -54,6 +54,17 @@ std::vector<std::string> read_strings(const Handle& loc, const std::string& path
 // Shape of a dataset.
 std::vector<std::uint64_t> shape(const Handle& loc, const std::string& path);
 
+// What sits at a path (missing intermediate groups: missing).
+enum class ObjectKind { missing, group, dataset, other };
+ObjectKind object_kind(const Handle& loc, const std::string& path);
+// Storage class of a dataset's or an attribute's elements.
+enum class ValueClass { integer, floating, string, other };
+ValueClass dataset_class(const Handle& loc, const std::string& path);
+ValueClass attribute_class(const Handle& obj, const std::string& name);
+// Why a file cannot be opened for reading, in words ("no such file", "is not an HDF5
+// file", "is locked by another process ..."); empty when nothing specific is known.
+std::string open_failure_reason(const std::string& path);
+
 // An extendible dataset with rows of a fixed shape (scalar rows: empty shape).
 class Series {
 public:

@@ -11,7 +11,8 @@ Writes two figures:
       boundaries as faint vertical lines.
 OUTDIR defaults to the directory of the result file, NAME to its stem.  Runs that
 did not complete (root attribute `status` != "complete") are plotted too, with the
-status in the figure title.  Exit code 2 if the file is missing, is not an ssbsim
+status in the figure title.  The title is the file's `title` attribute (from the
+resolved materials, temperature and pressure; older files: `name`).  Exit code 2 if the file is missing, is not an ssbsim
 result file, or has no time series.
 
 Needs h5py, matplotlib and numpy (Debian: python3-h5py python3-matplotlib python3-numpy).
@@ -56,7 +57,7 @@ def load(path):
         gen = text(f.attrs.get("generator"))
         if gen != "ssbsim":
             raise ResultError(f"{path} is not an ssbsim result file (root attribute generator: {gen or 'missing'})")
-        meta = {k: text(f.attrs.get(k)) for k in ("name", "status", "status_message")}
+        meta = {k: text(f.attrs.get(k)) for k in ("name", "title", "status", "status_message")}
         ts = f.get("timeseries")
         if not isinstance(ts, h5py.Group) or any(k not in ts for k in SERIES):
             raise ResultError(f"{path} has no /timeseries group (or it is incomplete)")
@@ -69,7 +70,9 @@ def load(path):
 
 
 def title(meta):
-    t = meta["name"] or "ssbsim result"
+    # The title attribute is built from the resolved values (materials, temperature,
+    # pressure), so a --set override shows; the free-text name may still say otherwise.
+    t = meta["title"] or meta["name"] or "ssbsim result"
     if meta["status"] != "complete":
         status = f"status: {meta['status'] or 'unknown'}"
         if meta["status_message"]:

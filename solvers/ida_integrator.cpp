@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <sstream>
@@ -33,6 +34,16 @@ SolverStats& SolverStats::operator+=(const SolverStats& o) {
     return *this;
 }
 
+namespace {
+// IDAGetReturnFlagName returns a malloc'd string that the caller must free.
+std::string flag_name(int flag) {
+    char* p = IDAGetReturnFlagName(flag);
+    std::string out = p ? p : "unknown IDA flag " + std::to_string(flag);
+    std::free(p);
+    return out;
+}
+}  // namespace
+
 struct IdaIntegrator::Impl {
     SUNContext ctx = nullptr;
     N_Vector y = nullptr, yp = nullptr, atol = nullptr, id = nullptr;
@@ -46,6 +57,7 @@ struct IdaIntegrator::Impl {
     std::string callback_error;  // message of an exception thrown inside a callback
     std::string ida_message;     // last message from IDA's error handler
     SolverStats base;            // stats accumulated before the last reinit
+    std::vector<char> reported;  // components failure reports may name (empty: all)
 
     ~Impl() {
         if (mem) IDAFree(&mem);
@@ -59,7 +71,7 @@ struct IdaIntegrator::Impl {
     void check(int flag, const char* what) const {
         if (flag < 0) {
             std::ostringstream os;
-            os << what << " failed (" << IDAGetReturnFlagName(flag) << ")";
+            os << what << " failed (" << flag_name(flag) << ")";
             if (!ida_message.empty()) os << ": " << ida_message;
             throw SolverError(os.str());
         }
@@ -181,9 +193,10 @@ void IdaIntegrator::calc_ic(double t_next) {
     int flag = IDACalcIC(m.mem, IDA_YA_YDP_INIT, t_next);
     if (flag < 0) {
         std::string cause = !m.callback_error.empty() ? m.callback_error : m.ida_message;
-        throw SolverError("consistent initial conditions could not be found (" +
-                          std::string(IDAGetReturnFlagName(flag)) + "): " + cause +
-                          describe_worst_components(3));
+        // No local error estimates exist before the first step: the caller explains the
+        // failure in terms of the physical state.
+        throw SolverError("consistent initial conditions could not be found (" + flag_name(flag) +
+                          "): " + cause);
     }
     m.check(IDAGetConsistentIC(m.mem, m.y, m.yp), "IDAGetConsistentIC");
 }
@@ -215,11 +228,15 @@ IdaIntegrator::Result IdaIntegrator::step(double t_out) {
     if (flag == IDA_TSTOP_RETURN) return Result::stop_time;
     if (flag == IDA_ROOT_RETURN) return Result::root;
     std::ostringstream os;
-    os << IDAGetReturnFlagName(flag);
+    os << flag_name(flag);
     if (!m.callback_error.empty()) os << ": " << m.callback_error;
     else if (!m.ida_message.empty()) os << ": " << m.ida_message;
     os << describe_worst_components(3);
     throw SolverError(os.str());
+}
+
+void IdaIntegrator::set_reported_components(std::vector<char> mask) {
+    impl_->reported = std::move(mask);
 }
 
 std::vector<int> IdaIntegrator::roots_found() const {
@@ -262,16 +279,18 @@ std::string IdaIntegrator::describe_worst_components(int count) const {
     if (IDAGetEstLocalErrors(m.mem, ele) == IDA_SUCCESS && IDAGetErrWeights(m.mem, w) == IDA_SUCCESS) {
         const double* e = N_VGetArrayPointer(ele);
         const double* wt = N_VGetArrayPointer(w);
-        std::vector<int> idx(n);
-        std::iota(idx.begin(), idx.end(), 0);
+        std::vector<int> idx;
+        for (int i = 0; i < n; ++i)
+            if (m.reported.empty() || (i < static_cast<int>(m.reported.size()) && m.reported[i])) idx.push_back(i);
+        const int shown = std::min<int>(count, static_cast<int>(idx.size()));
         auto score = [&](int i) { return std::fabs(e[i] * wt[i]); };
-        std::partial_sort(idx.begin(), idx.begin() + std::min(count, n), idx.end(),
+        std::partial_sort(idx.begin(), idx.begin() + shown, idx.end(),
                           [&](int a, int b) { return score(a) > score(b); });
         std::ostringstream os;
-        os << "; largest weighted local errors:";
-        for (int k = 0; k < std::min(count, n); ++k)
+        if (shown > 0) os << "; largest weighted local errors:";
+        for (int k = 0; k < shown; ++k)
             os << " " << model_.variable_name(idx[k]) << " (" << score(idx[k]) << ", value "
-               << N_VGetArrayPointer(m.y)[idx[k]] << ")" << (k + 1 < count ? "," : "");
+               << N_VGetArrayPointer(m.y)[idx[k]] << ")" << (k + 1 < shown ? "," : "");
         out = os.str();
     }
     N_VDestroy(ele);

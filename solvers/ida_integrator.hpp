@@ -61,7 +61,12 @@ public:
     void interpolate(double t, double* y_out) const;
     SolverStats stats() const;
     DaeModel& model() { return model_; }
+    // "; largest weighted local errors: ..." over the components allowed by
+    // set_reported_components (all by default).
     std::string describe_worst_components(int count) const;
+    // mask[i] != 0: component i is a physical variable failure reports may name (book-keeping
+    // integrals such as the charge passed say nothing about why a step failed).
+    void set_reported_components(std::vector<char> mask);
 
     struct Impl;  // SUNDIALS objects; public only so the C callbacks can reach it
 

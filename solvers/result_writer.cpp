@@ -70,6 +70,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "created", now_iso8601());
     h5::set_attribute(file_, "format_version", static_cast<long>(kResultFormatVersion));
     h5::set_attribute(file_, "name", config.name);
+    h5::set_attribute(file_, "title", run_title(config));
     h5::set_attribute(file_, "config", std::string(em.c_str()));
     h5::set_attribute(file_, "status", std::string("running"));
     h5::set_attribute(file_, "status_message", std::string(""));
@@ -264,57 +265,201 @@ void ResultWriter::maybe_flush() {
 
 // ---------------------------------------------------------------------------------------
 
-ResultSummary read_result(const std::string& path) {
+namespace {
+
+// Reads one result file with every shape checked before use.
+class Reader {
+public:
+    Reader(const std::string& path, const h5::Handle& f) : path_(path), f_(f) {}
+
+    [[noreturn]] void bad(const std::string& what) const {
+        throw IoError("'" + path_ + "' is not a readable ssbsim result file: " + what);
+    }
+
+    std::string string_attribute(const h5::Handle& obj, const std::string& where, const std::string& name,
+                                 bool required, const std::string& fallback = "") const {
+        if (!h5::has_attribute(obj, name)) {
+            if (required) bad("attribute '" + name + "' of " + where + " is missing");
+            return fallback;
+        }
+        if (h5::attribute_class(obj, name) != h5::ValueClass::string)
+            bad("attribute '" + name + "' of " + where + " should be a string");
+        return h5::get_string_attribute(obj, name);
+    }
+    double number_attribute(const h5::Handle& obj, const std::string& where, const std::string& name) const {
+        auto c = h5::attribute_class(obj, name);
+        if (c != h5::ValueClass::floating && c != h5::ValueClass::integer)
+            bad("attribute '" + name + "' of " + where + " should be a number");
+        return h5::get_double_attribute(obj, name);
+    }
+    long integer_attribute(const h5::Handle& obj, const std::string& where, const std::string& name) const {
+        if (h5::attribute_class(obj, name) != h5::ValueClass::integer)
+            bad("attribute '" + name + "' of " + where + " should be an integer");
+        return h5::get_long_attribute(obj, name);
+    }
+
+    void require_group(const std::string& g) const {
+        if (h5::object_kind(f_, g) != h5::ObjectKind::group) bad("group /" + g + " is missing");
+    }
+    // Rows of a dataset whose rows are scalars (cols = 0) or hold `cols` values.
+    std::uint64_t rows(const std::string& ds, std::uint64_t cols = 0) const {
+        if (h5::object_kind(f_, ds) != h5::ObjectKind::dataset) bad("dataset /" + ds + " is missing");
+        auto sh = h5::shape(f_, ds);
+        if (cols == 0 && sh.size() != 1)
+            bad("dataset /" + ds + " should have one dimension, not " + std::to_string(sh.size()));
+        if (cols > 0 && (sh.size() != 2 || sh[1] != cols))
+            bad("dataset /" + ds + " should have rows of " + std::to_string(cols) + " values");
+        return sh.at(0);
+    }
+    void require_rows(const std::string& ds, std::uint64_t expected, const std::string& counted_by,
+                      std::uint64_t cols = 0) const {
+        std::uint64_t got = rows(ds, cols);
+        if (got != expected)
+            bad("dataset /" + ds + " has " + std::to_string(got) + " rows, but /" + counted_by + " has " +
+                std::to_string(expected));
+    }
+    void require_class(const std::string& ds, h5::ValueClass want) const {
+        auto c = h5::dataset_class(f_, ds);
+        bool ok = want == h5::ValueClass::floating ? (c == h5::ValueClass::floating || c == h5::ValueClass::integer)
+                                                   : c == want;
+        if (!ok)
+            bad("dataset /" + ds + " should hold " +
+                (want == h5::ValueClass::string ? "strings" : want == h5::ValueClass::integer ? "integers" : "numbers"));
+    }
+    std::vector<double> doubles(const std::string& ds, std::uint64_t n, std::uint64_t cols = 0) const {
+        require_class(ds, h5::ValueClass::floating);
+        auto v = h5::read_vector(f_, ds);
+        if (v.size() < n * std::max<std::uint64_t>(cols, 1)) bad("dataset /" + ds + " is shorter than its shape");
+        return v;
+    }
+    std::vector<long> longs(const std::string& ds, std::uint64_t n) const {
+        require_class(ds, h5::ValueClass::integer);
+        auto v = h5::read_long_vector(f_, ds);
+        if (v.size() < n) bad("dataset /" + ds + " is shorter than its shape");
+        return v;
+    }
+    std::vector<std::string> strings(const std::string& ds, std::uint64_t n) const {
+        require_class(ds, h5::ValueClass::string);
+        auto v = h5::read_strings(f_, ds);
+        if (v.size() < n) bad("dataset /" + ds + " is shorter than its shape");
+        return v;
+    }
+    // The common row count of a table: with `exact`, every column must have the rows of
+    // the first; otherwise (a run killed while writing) the rows all columns have.
+    std::uint64_t table_rows(const std::vector<std::pair<std::string, std::uint64_t>>& cols, bool exact) const {
+        std::uint64_t n = rows(cols.front().first, cols.front().second);
+        for (const auto& c : cols) {
+            if (exact) require_rows(c.first, n, cols.front().first, c.second);
+            else n = std::min(n, rows(c.first, c.second));
+        }
+        return n;
+    }
+
+private:
+    const std::string& path_;
+    const h5::Handle& f_;
+};
+
+ResultSummary read_result_checked(const std::string& path) {
     ResultSummary r;
     r.path = path;
     h5::Handle f = h5::open_file(path);
-    if (!h5::has_attribute(f, "generator") || h5::get_string_attribute(f, "generator") != "ssbsim")
-        throw IoError("'" + path + "' is not an ssbsim result file");
-    long fmt = h5::get_long_attribute(f, "format_version");
+    Reader rd(path, f);
+    if (!h5::has_attribute(f, "generator") || h5::attribute_class(f, "generator") != h5::ValueClass::string ||
+        h5::get_string_attribute(f, "generator") != "ssbsim")
+        throw IoError("'" + path + "' is not an ssbsim result file (no root attribute generator = \"ssbsim\")");
+    if (!h5::has_attribute(f, "format_version")) rd.bad("root attribute 'format_version' is missing");
+    long fmt = rd.integer_attribute(f, "the root group", "format_version");
     if (fmt > kResultFormatVersion)
         throw IoError("'" + path + "' has result format " + std::to_string(fmt) +
                       ", newer than this ssbsim understands (" + std::to_string(kResultFormatVersion) + ")");
-    r.status = h5::get_string_attribute(f, "status");
-    r.status_message = h5::get_string_attribute(f, "status_message");
-    r.version = h5::get_string_attribute(f, "version");
-    r.git_commit = h5::get_string_attribute(f, "git_commit");
-    r.created = h5::get_string_attribute(f, "created");
-    r.name = h5::get_string_attribute(f, "name");
-    r.config = h5::get_string_attribute(f, "config");
+    const std::string root = "the root group";
+    r.status = rd.string_attribute(f, root, "status", true);
+    r.status_message = rd.string_attribute(f, root, "status_message", false);
+    r.version = rd.string_attribute(f, root, "version", false, "?");
+    r.git_commit = rd.string_attribute(f, root, "git_commit", false, "?");
+    r.created = rd.string_attribute(f, root, "created", false);
+    r.name = rd.string_attribute(f, root, "name", false);
+    r.title = rd.string_attribute(f, root, "title", false, r.name);
+    r.config = rd.string_attribute(f, root, "config", false);
+    // A file whose run ended (on_finish ran) must be consistent; a killed run may leave
+    // columns one flush apart, and is read up to the rows all columns have.
+    const bool finished = r.status != "running";
+    for (const char* g : {"timeseries", "steps", "cycles"}) rd.require_group(g);
+
     // Sample count and end time without reading the series (the summary of a sweep opens
     // every case file).
-    r.samples = static_cast<long>(h5::shape(f, "timeseries/time").at(0));
+    const char* series[] = {"time", "potential", "cell_voltage", "current", "temperature", "capacity",
+                            "step_capacity", "mean_stoichiometry", "dead_fraction", "contact_fraction",
+                            "se_oxidised", "film_resistance", "step", "cycle"};
+    std::vector<std::pair<std::string, std::uint64_t>> ts;
+    for (const char* s : series) ts.push_back({std::string("timeseries/") + s, 0});
+    const std::uint64_t samples = rd.table_rows(ts, finished);
+    r.samples = static_cast<long>(samples);
     if (h5::has_attribute(f, "final_time_s")) {
-        r.final_time = h5::get_double_attribute(f, "final_time_s");
+        r.final_time = rd.number_attribute(f, root, "final_time_s");
     } else {
-        auto time = h5::read_vector(f, "timeseries/time");  // a run that did not finish
-        r.final_time = time.empty() ? 0.0 : time.back();
+        auto time = rd.doubles("timeseries/time", samples);  // a run that did not finish
+        r.final_time = samples == 0 ? 0.0 : time[samples - 1];
     }
-    auto cyc = h5::read_long_vector(f, "cycles/cycle");
-    auto ch = h5::read_vector(f, "cycles/charge_capacity");
-    auto dis = h5::read_vector(f, "cycles/discharge_capacity");
-    auto ce = h5::read_vector(f, "cycles/coulombic_efficiency");
-    auto che = h5::read_vector(f, "cycles/charge_energy");
-    auto dise = h5::read_vector(f, "cycles/discharge_energy");
-    auto ee = h5::read_vector(f, "cycles/energy_efficiency");
-    auto sh = h5::read_vector(f, "cycles/shoulder_capacity");
+
+    // Profiles: every table has the rows of profiles/time and the columns of its grid.
+    if (h5::object_kind(f, "profiles") == h5::ObjectKind::group) {
+        const std::uint64_t nx = rd.rows("profiles/x"), nc = rd.rows("profiles/x_cathode"), nr = rd.rows("profiles/r");
+        std::vector<std::pair<std::string, std::uint64_t>> pt = {
+            {"profiles/time", 0}, {"profiles/phi_e", nx}, {"profiles/phi_s", nc},
+            {"profiles/intercalation_current", nc}, {"profiles/surface_stoichiometry", nc},
+            {"profiles/mean_stoichiometry", nc}};
+        const std::uint64_t np = rd.table_rows(pt, finished);
+        if (h5::object_kind(f, "profiles/c_s") != h5::ObjectKind::dataset) rd.bad("dataset /profiles/c_s is missing");
+        auto sh = h5::shape(f, "profiles/c_s");
+        if (sh.size() == 3 && finished && sh[0] != np)
+            rd.bad("dataset /profiles/c_s has " + std::to_string(sh[0]) + " rows, but /profiles/time has " +
+                   std::to_string(np));
+        if (sh.size() != 3 || sh[1] != nc || sh[2] != nr)
+            rd.bad("dataset /profiles/c_s should have rows of " + std::to_string(nc) + " x " + std::to_string(nr) +
+                   " values (cathode cells x shells)");
+    }
+
+    // Cycles.
     h5::Handle cg = h5::open_group(f, "cycles");
-    bool ledger = h5::has_attribute(cg, "has_ledger") && h5::get_long_attribute(cg, "has_ledger") != 0;
+    bool ledger = h5::has_attribute(cg, "has_ledger") && rd.integer_attribute(cg, "/cycles", "has_ledger") != 0;
     r.has_ledger = ledger;
+    std::vector<std::pair<std::string, std::uint64_t>> ct;
+    for (const char* c : {"cycle", "charge_capacity", "discharge_capacity", "coulombic_efficiency", "charge_energy",
+                          "discharge_energy", "energy_efficiency", "shoulder_capacity"})
+        ct.push_back({std::string("cycles/") + c, 0});
+    if (ledger) {
+        for (const char* c : {"ledger_se_oxidation_reversible", "ledger_se_oxidation_irreversible", "ledger_cam_kinetic",
+                              "ledger_cam_isolated", "ledger_other", "se_oxidation_charge", "se_reduction",
+                              "dead_fraction"})
+            ct.push_back({std::string("cycles/") + c, 0});
+        ct.push_back({"cycles/ledger_by_site_reversible", 3});
+        ct.push_back({"cycles/ledger_by_site_irreversible", 3});
+    }
+    const std::uint64_t nc = rd.table_rows(ct, finished);
+    auto cyc = rd.longs("cycles/cycle", nc);
+    auto ch = rd.doubles("cycles/charge_capacity", nc);
+    auto dis = rd.doubles("cycles/discharge_capacity", nc);
+    auto ce = rd.doubles("cycles/coulombic_efficiency", nc);
+    auto che = rd.doubles("cycles/charge_energy", nc);
+    auto dise = rd.doubles("cycles/discharge_energy", nc);
+    auto ee = rd.doubles("cycles/energy_efficiency", nc);
+    auto sh = rd.doubles("cycles/shoulder_capacity", nc);
     std::vector<double> lrev, lirr, lkin, liso, loth, lox, lred, lsr, lsi, dead;
     if (ledger) {
-        lrev = h5::read_vector(f, "cycles/ledger_se_oxidation_reversible");
-        lirr = h5::read_vector(f, "cycles/ledger_se_oxidation_irreversible");
-        lkin = h5::read_vector(f, "cycles/ledger_cam_kinetic");
-        liso = h5::read_vector(f, "cycles/ledger_cam_isolated");
-        loth = h5::read_vector(f, "cycles/ledger_other");
-        lox = h5::read_vector(f, "cycles/se_oxidation_charge");
-        lred = h5::read_vector(f, "cycles/se_reduction");
-        lsr = h5::read_vector(f, "cycles/ledger_by_site_reversible");
-        lsi = h5::read_vector(f, "cycles/ledger_by_site_irreversible");
-        dead = h5::read_vector(f, "cycles/dead_fraction");
+        lrev = rd.doubles("cycles/ledger_se_oxidation_reversible", nc);
+        lirr = rd.doubles("cycles/ledger_se_oxidation_irreversible", nc);
+        lkin = rd.doubles("cycles/ledger_cam_kinetic", nc);
+        liso = rd.doubles("cycles/ledger_cam_isolated", nc);
+        loth = rd.doubles("cycles/ledger_other", nc);
+        lox = rd.doubles("cycles/se_oxidation_charge", nc);
+        lred = rd.doubles("cycles/se_reduction", nc);
+        lsr = rd.doubles("cycles/ledger_by_site_reversible", nc, 3);
+        lsi = rd.doubles("cycles/ledger_by_site_irreversible", nc, 3);
+        dead = rd.doubles("cycles/dead_fraction", nc);
     }
-    for (size_t i = 0; i < cyc.size(); ++i) {
+    for (size_t i = 0; i < nc; ++i) {
         CycleSummary c;
         c.cycle = static_cast<int>(cyc[i]);
         c.charge_capacity = ch[i];
@@ -341,17 +486,24 @@ ResultSummary read_result(const std::string& path) {
         }
         r.cycles.push_back(c);
     }
-    auto idx = h5::read_long_vector(f, "steps/index");
-    auto scyc = h5::read_long_vector(f, "steps/cycle");
-    auto lab = h5::read_strings(f, "steps/label");
-    auto st = h5::read_vector(f, "steps/start_time");
-    auto en = h5::read_vector(f, "steps/end_time");
-    auto cap = h5::read_vector(f, "steps/capacity");
-    auto eng = h5::read_vector(f, "steps/energy");
-    auto ep = h5::read_vector(f, "steps/end_potential");
-    auto ec = h5::read_vector(f, "steps/end_current");
-    auto why = h5::read_strings(f, "steps/end_reason");
-    for (size_t i = 0; i < idx.size(); ++i) {
+
+    // Steps.
+    std::vector<std::pair<std::string, std::uint64_t>> stt;
+    for (const char* c : {"index", "cycle", "label", "start_time", "end_time", "capacity", "energy", "end_potential",
+                          "end_current", "end_reason"})
+        stt.push_back({std::string("steps/") + c, 0});
+    const std::uint64_t ns = rd.table_rows(stt, finished);
+    auto idx = rd.longs("steps/index", ns);
+    auto scyc = rd.longs("steps/cycle", ns);
+    auto lab = rd.strings("steps/label", ns);
+    auto st = rd.doubles("steps/start_time", ns);
+    auto en = rd.doubles("steps/end_time", ns);
+    auto cap = rd.doubles("steps/capacity", ns);
+    auto eng = rd.doubles("steps/energy", ns);
+    auto ep = rd.doubles("steps/end_potential", ns);
+    auto ec = rd.doubles("steps/end_current", ns);
+    auto why = rd.strings("steps/end_reason", ns);
+    for (size_t i = 0; i < ns; ++i) {
         StepSummary s;
         s.index = static_cast<int>(idx[i]);
         s.cycle = static_cast<int>(scyc[i]);
@@ -368,11 +520,24 @@ ResultSummary read_result(const std::string& path) {
     return r;
 }
 
+}  // namespace
+
+ResultSummary read_result(const std::string& path) {
+    try {
+        return read_result_checked(path);
+    } catch (const IoError& e) {
+        const std::string msg = e.what();
+        if (msg.find(path) != std::string::npos) throw;
+        throw IoError("'" + path + "': " + msg);  // an HDF5 call failed: still name the file
+    }
+}
+
 std::string format_summary(const ResultSummary& r) {
     std::ostringstream os;
     os << std::fixed;
-    os << r.name << "  [" << r.status << "]";
+    os << (r.title.empty() ? r.name : r.title) << "  [" << r.status << "]";
     if (!r.status_message.empty()) os << "  " << r.status_message;
+    if (!r.title.empty() && r.name != r.title) os << "\nconfig name: " << r.name;
     os << "\n" << std::setprecision(2) << "simulated " << r.final_time / 3600.0 << " h, "
        << r.samples << " samples, ssbsim " << r.version << " (" << r.git_commit << ")\n\n";
     os << "Steps:\n";
@@ -428,6 +593,7 @@ std::string json_number(double v) { return json::number(v); }
 std::string summary_json(const ResultSummary& r) {
     std::ostringstream os;
     os << "{\n  \"file\": " << json_string(r.path) << ",\n  \"name\": " << json_string(r.name)
+       << ",\n  \"title\": " << json_string(r.title)
        << ",\n  \"status\": " << json_string(r.status) << ",\n  \"status_message\": "
        << json_string(r.status_message) << ",\n  \"version\": " << json_string(r.version)
        << ",\n  \"git_commit\": " << json_string(r.git_commit)

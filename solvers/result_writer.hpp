@@ -44,6 +44,7 @@ private:
 // What `ssbsim info` shows.
 struct ResultSummary {
     std::string path, status, status_message, version, git_commit, created, name, config;
+    std::string title;  // from the resolved values (older files: the name)
     double final_time = 0;
     long samples = 0;
     bool has_ledger = false;
@@ -51,6 +52,9 @@ struct ResultSummary {
     std::vector<StepSummary> steps;
 };
 
+// Reads a result file, checking every dataset it uses against the file's own counts: a file
+// of another layout, a tampered or inconsistent file, or one locked by a running writer
+// throws IoError naming the file and what is missing or expected.
 ResultSummary read_result(const std::string& path);
 std::string format_summary(const ResultSummary& r);
 std::string summary_json(const ResultSummary& r);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "core/constants.hpp"
@@ -17,6 +18,7 @@ const char* to_string(RunStatus s) {
         case RunStatus::complete: return "complete";
         case RunStatus::failed: return "failed";
         case RunStatus::interrupted: return "interrupted";
+        case RunStatus::output_limit: return "output_limit";
     }
     return "unknown";
 }
@@ -25,6 +27,32 @@ const std::string& default_config_text() {
     static const std::string text = embedded_files().at("default.yaml");
     return text;
 }
+
+namespace {
+// output.max_file_size: "2 GB", "500 MB", "64 kB", "1 GiB" or a plain number of bytes.
+double parse_file_size(const ConfigNode& n) {
+    const std::string expected = "expected a file size such as \"2 GB\", \"500 MB\" or a number of bytes (at least 1 MB)";
+    if (!n.is_scalar()) n.fail(expected);
+    std::string text = n.string();
+    std::istringstream is(text);
+    double v = 0;
+    std::string unit;
+    if (!(is >> v)) n.fail(expected + ", not '" + text + "'");
+    is >> unit;
+    std::string rest;
+    if (is >> rest) n.fail(expected + ", not '" + text + "'");
+    static const std::pair<const char*, double> units[] = {
+        {"", 1}, {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+    double scale = 0;
+    for (const auto& u : units)
+        if (unit == u.first) scale = u.second;
+    if (scale == 0) n.fail(expected + "; unknown unit '" + unit + "' (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)");
+    double bytes = v * scale;
+    if (!(bytes >= 1e6) || !std::isfinite(bytes)) n.fail(expected + ", not '" + text + "'");
+    return bytes;
+}
+}  // namespace
 
 SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     if (!root.is_map()) root.fail("a config is a mapping with cell, protocol, ... at the top");
@@ -99,7 +127,8 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
             root.fail("protocol", "C-rates need protocol.c_rate_basis or a CAM theoretical_capacity");
     if (root.has("output")) {
         ConfigNode o = root["output"];
-        o.allow_only({"file", "sample_interval", "profile_interval", "flush_interval"});
+        o.allow_only({"file", "sample_interval", "profile_interval", "flush_interval", "max_file_size",
+                      "max_samples_per_step", "max_profiles_per_step"});
         c.output.file = o.string("file", c.output.file);
         c.output.sample_interval = o.quantity("sample_interval", dim::time, 0.0);
         c.output.profile_interval = o.quantity("profile_interval", dim::time, c.output.profile_interval);
@@ -107,8 +136,121 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
         if (c.output.sample_interval < 0) o.fail("sample_interval", "must be >= 0");
         if (c.output.flush_interval < 0) o.fail("flush_interval", "must be >= 0");
         if (c.output.profile_interval < 0) o.fail("profile_interval", "must be >= 0");
+        if (o.has("max_file_size")) c.output.max_file_size = parse_file_size(o["max_file_size"]);
+        auto count = [&](const char* key, long fallback) {
+            if (!o.has(key)) return fallback;
+            double v = o.number(key);
+            if (!(v >= 1 && v <= 1e15) || v != std::floor(v))
+                o.fail(key, "expected a whole number of rows >= 1, such as 10000");
+            return static_cast<long>(v);
+        };
+        c.output.max_samples_per_step = count("max_samples_per_step", c.output.max_samples_per_step);
+        c.output.max_profiles_per_step = count("max_profiles_per_step", c.output.max_profiles_per_step);
     }
+    check_output_budget(c, root.source() ? root.source()->name : "");
     return c;
+}
+
+std::string format_bytes(double b) {
+    std::ostringstream os;
+    os << std::setprecision(3);
+    if (b >= 1e12) os << b / 1e12 << " TB";
+    else if (b >= 1e9) os << b / 1e9 << " GB";
+    else if (b >= 1e6) os << b / 1e6 << " MB";
+    else if (b >= 1e3) os << b / 1e3 << " kB";
+    else os << b << " B";
+    return os.str();
+}
+
+OutputSizes output_sizes(const SimulationConfig& c) {
+    OutputSizes z;
+    const double nx = c.mesh.separator + c.mesh.cathode, nc = c.mesh.cathode, nr = c.mesh.particle;
+    z.sample = 12 * 8 + 2 * 8;                        // 12 doubles, step and cycle
+    z.profile = 8 * (1 + nx + 5 * nc + nc * nr);      // time, phi_e, phi_s, j, x_s, x_m, c_s
+    z.step = 8 * 8 + 2 * 64;                          // numbers, label and reason strings
+    // Attributes (the resolved config), grids, and the last, partly filled chunk of every
+    // dataset (chunks are allocated whole: about 8 kB per time series, 16 profile rows).
+    z.skeleton = 64e3 + 14 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
+    return z;
+}
+
+namespace {
+// Seconds as the user would read them back.
+std::string format_duration(double s) {
+    std::ostringstream os;
+    os << std::setprecision(3);
+    if (s >= 3600) os << s / 3600 << " h";
+    else os << s << " s";
+    return os.str();
+}
+}  // namespace
+
+void check_output_budget(const SimulationConfig& c, const std::string& file) {
+    const OutputSpec& o = c.output;
+    const OutputSizes z = output_sizes(c);
+    double total = z.skeleton;
+    double profiles_total = 0, samples_total = 0;
+    int worst_line = 0;
+    std::string worst_source;
+    for (const Step& st : c.protocol.steps) {
+        total += z.step;
+        if (!(st.duration > 0)) continue;  // until a limit: bounded while the run goes
+        const std::string where = st.source.empty() ? file : st.source;
+        const double profiles = o.profile_interval > 0 ? std::floor(st.duration / o.profile_interval) + 1 : 0;
+        const double samples = o.sample_interval > 0 ? std::floor(st.duration / o.sample_interval) + 2 : 0;
+        if (profiles > o.max_profiles_per_step) {
+            std::ostringstream os;
+            os << std::setprecision(3) << "step '" << st.label << "' (" << format_duration(st.duration)
+               << ") would write " << profiles << " spatial profiles, one every "
+               << format_duration(o.profile_interval) << " (output.profile_interval), more than "
+               << "output.max_profiles_per_step = " << o.max_profiles_per_step << " (about "
+               << format_bytes(profiles * z.profile) << "): set output.profile_interval to at least "
+               << format_duration(st.duration / o.max_profiles_per_step) << ", or 0 for no profiles, "
+               << "or raise output.max_profiles_per_step";
+            throw ConfigError(where, st.line, "output.profile_interval", os.str());
+        }
+        if (samples > o.max_samples_per_step) {
+            std::ostringstream os;
+            os << std::setprecision(3) << "step '" << st.label << "' (" << format_duration(st.duration)
+               << ") would write " << samples << " time-series samples, one every "
+               << format_duration(o.sample_interval) << " (output.sample_interval), more than "
+               << "output.max_samples_per_step = " << o.max_samples_per_step
+               << ": set output.sample_interval to at least "
+               << format_duration(st.duration / o.max_samples_per_step)
+               << ", or 0 for one sample per solver step, or raise output.max_samples_per_step";
+            throw ConfigError(where, st.line, "output.sample_interval", os.str());
+        }
+        profiles_total += profiles;
+        samples_total += samples;
+        total += profiles * z.profile + samples * z.sample;
+        if (total > o.max_file_size && worst_line == 0) {
+            worst_line = st.line;
+            worst_source = where;
+        }
+    }
+    if (total > o.max_file_size) {
+        std::ostringstream os;
+        os << std::setprecision(3) << "the protocol's timed steps alone would write about "
+           << format_bytes(total) << " (" << samples_total << " samples, " << profiles_total
+           << " spatial profiles; the limit is passed at this step), more than output.max_file_size = "
+           << format_bytes(o.max_file_size)
+           << ": raise output.max_file_size, or coarsen output.sample_interval or output.profile_interval";
+        throw ConfigError(worst_source, worst_line, "output.max_file_size", os.str());
+    }
+}
+
+std::string run_title(const SimulationConfig& c) {
+    const CellSpec& cell = c.cell;
+    std::ostringstream os;
+    os << std::setprecision(4);
+    std::vector<std::string> parts;
+    if (cell.has_cam) parts.push_back(cell.cam.name);
+    parts.push_back(cell.electrolyte.name);
+    if (cell.has_carbon) parts.push_back(cell.carbon.name);
+    for (size_t i = 0; i < parts.size(); ++i) os << (i ? " | " : "") << parts[i];
+    os << ", " << cell.temperature - 273.15 << " degC, " << cell.stack_pressure / 1e6 << " MPa";
+    if (cell.has_cam) os << ", " << cell.loading * 100 << " mg/cm2";
+    return os.str();
 }
 
 YAML::Node emit_config(const SimulationConfig& c) {
@@ -133,6 +275,9 @@ YAML::Node emit_config(const SimulationConfig& c) {
     o["sample_interval"] = std::to_string(c.output.sample_interval) + " s";
     o["profile_interval"] = std::to_string(c.output.profile_interval) + " s";
     o["flush_interval"] = std::to_string(c.output.flush_interval) + " s";
+    o["max_file_size"] = c.output.max_file_size;
+    o["max_samples_per_step"] = c.output.max_samples_per_step;
+    o["max_profiles_per_step"] = c.output.max_profiles_per_step;
     n["output"] = o;
     return n;
 }
@@ -183,7 +328,46 @@ RunResult Simulation::run(RunObserver* obs) {
     const double li0 = model.lithium_in_solid(y.data());
 
     IdaIntegrator ida(model, config_.solver, 0.0, y.data(), yp.data());
+    {
+        // Failure reports name potentials, currents and concentrations only: the charge and
+        // energy passed, the ledger integrals and the chemistry tallies are book-keeping.
+        std::vector<char> physical(n, 0);
+        for (int k = 0; k < model.n_separator() + model.n_cathode(); ++k) physical[model.idx_phi_e(k)] = 1;
+        for (int m = 0; m < model.n_cathode(); ++m) {
+            physical[model.idx_phi_s(m)] = physical[model.idx_j(m)] = 1;
+            for (int i = 0; i < model.n_shells(); ++i) physical[model.idx_c(m, i)] = 1;
+        }
+        physical[model.idx_current()] = 1;
+        ida.set_reported_components(std::move(physical));
+    }
     if (obs) obs->on_start(config_, model);
+
+    // Output bounds (the timed steps were checked against them before the run).
+    struct OutputLimit {
+        std::string why;
+    };
+    const OutputSizes sizes = output_sizes(config_);
+    double bytes_out = sizes.skeleton;
+    long step_samples = 0, step_profiles = 0;
+    auto spend = [&](bool profile) {
+        const OutputSpec& o = config_.output;
+        std::ostringstream os;
+        os << std::setprecision(3);
+        if (profile && ++step_profiles > o.max_profiles_per_step)
+            os << "the step reached output.max_profiles_per_step = " << o.max_profiles_per_step
+               << " spatial profiles (raise it, or coarsen output.profile_interval)";
+        else if (!profile && ++step_samples > o.max_samples_per_step)
+            os << "the step reached output.max_samples_per_step = " << o.max_samples_per_step
+               << " samples (raise it, or set output.sample_interval)";
+        else if (bytes_out + (profile ? sizes.profile : sizes.sample) > o.max_file_size)
+            os << "the result file reached output.max_file_size = " << format_bytes(o.max_file_size)
+               << " (raise it, or coarsen output.sample_interval or output.profile_interval)";
+        else {
+            bytes_out += profile ? sizes.profile : sizes.sample;
+            return;
+        }
+        throw OutputLimit{os.str()};
+    };
 
     const double shoulder_V = config_.protocol.shoulder_potential;
     double next_sample = 0.0, next_profile = 0.0;
@@ -262,11 +446,112 @@ RunResult Simulation::run(RunObserver* obs) {
     auto emit_profiles = [&](double t_prev, double t_now) {
         if (!obs || profile_dt <= 0) return;
         while (next_profile <= t_now) {
+            spend(true);
             ida.interpolate(std::max(next_profile, t_prev), ybuf.data());
             obs->on_profile(next_profile, model, ybuf.data());
             last_profile = next_profile;
             next_profile += profile_dt;
         }
+    };
+
+    // Consistent initial conditions for a step's control. Newton from the previous state
+    // can miss when the new control is far from it (a large current, or a hold far from the
+    // present potential); then the control is approached by continuation from the previous
+    // state, and a charge or discharge whose potential passes the step's voltage limit on
+    // the way ends at once ("met at start"). Failures are told in terms of the cell.
+    const double one_c = config_.protocol.c_rate_basis * loading / kSecondsPerHour;  // [A/m2]
+    auto start_step = [&](const Step& st, double t0, double horizon, double i_set,
+                          const std::vector<double>& y0, const std::vector<double>& yp0,
+                          std::string& met) {
+        const double t_ic = t0 + 1e-4 * horizon;
+        auto try_ic = [&](const double* ya, const double* ypa) {
+            ida.reinit(t0, ya, ypa);
+            try {
+                ida.calc_ic(t_ic);
+                return true;
+            } catch (const SolverError&) {
+                return false;
+            }
+        };
+        if (try_ic(y0.data(), yp0.data())) return;
+        const bool cur = st.kind == Step::Kind::current;
+        if (cur) {
+            // The uniform electrode potential that carries the requested current.
+            std::vector<double> ys(y0), yps(yp0);
+            model.shift_to_current(ys.data(), yps.data(), model_current_target(model));
+            if (try_ic(ys.data(), yps.data())) return;
+        }
+        if (!cur && st.kind != Step::Kind::voltage) {
+            ida.reinit(t0, y0.data(), yp0.data());
+            ida.calc_ic(t_ic);  // throws the solver's own message
+            return;
+        }
+        const double rate = st.ramp && st.duration > 0 ? (st.ramp_end - st.voltage) / st.duration : 0.0;
+        const double from = cur ? model.current_density(y0.data()) : model.potential_vs_li(y0.data());
+        const double to = cur ? i_set : st.voltage;
+        auto apply = [&](double f) {
+            if (cur) model.set_control(ControlMode::current, from + f * (to - from));
+            else model.set_control(ControlMode::voltage, from + f * (to - from), f >= 1 ? rate : 0.0, t0);
+        };
+        auto describe_current = [&](double i) {
+            std::ostringstream os;
+            os << std::setprecision(3);
+            if (one_c > 0) os << std::fabs(i) / one_c << "C (" << std::fabs(i) * 0.1 << " mA/cm2)";
+            else os << std::fabs(i) * 0.1 << " mA/cm2";
+            return os.str();
+        };
+        std::vector<double> yg(y0), ypg(yp0);
+        double f = 0, df = 1.0 / 16;
+        while (f < 1) {
+            const double ft = std::min(1.0, f + df);
+            apply(ft);
+            ida.reinit(t0, yg.data(), ypg.data());
+            try {
+                ida.calc_ic(t_ic);
+            } catch (const SolverError&) {
+                df *= 0.25;
+                if (df < 1e-4) break;
+                continue;
+            }
+            std::copy(ida.y(), ida.y() + n, yg.begin());
+            std::copy(ida.yp(), ida.yp() + n, ypg.begin());
+            f = ft;
+            df = std::min(0.25, 2 * df);
+            if (!cur) continue;
+            const double v = model.potential_vs_li(yg.data());
+            for (const Limit& l : st.limits)
+                if (l.kind == Limit::Kind::voltage && (st.direction >= 0 ? v >= l.value : v <= l.value)) {
+                    // At fixed concentrations the potential moves monotonically with the
+                    // current: with the full current it would pass the limit at once.
+                    apply(1.0);
+                    ida.reinit(t0, y0.data(), yp0.data());  // the step ends where it began
+                    std::ostringstream os;
+                    os << std::setprecision(3) << "limit " << l.text << " met at start: the cathode cannot carry "
+                       << describe_current(to) << " at t = " << t0 / kSecondsPerHour
+                       << " h, its potential would pass " << l.value << " V at once (" << v
+                       << " V vs Li/Li+ already at " << describe_current(from + ft * (to - from)) << ")";
+                    met = os.str();
+                    return;
+                }
+        }
+        if (f >= 1) return;  // consistent at the step's own control
+        apply(1.0);
+        ida.reinit(t0, y0.data(), yp0.data());
+        std::ostringstream os;
+        os << std::setprecision(3);
+        const double reached = from + f * (to - from);
+        if (cur) {
+            os << "the cathode cannot carry " << describe_current(to) << " at t = " << t0 / kSecondsPerHour
+               << " h: no consistent state of the electrode was found beyond " << describe_current(reached)
+               << ", where its potential is " << model.potential_vs_li(yg.data())
+               << " V vs Li/Li+ (lower the current, or reach it in smaller steps)";
+        } else {
+            os << "the cathode cannot be brought from " << from << " V to " << to << " V vs Li/Li+ at t = "
+               << t0 / kSecondsPerHour << " h: no consistent state of the electrode was found beyond "
+               << reached << " V, where the current is already " << describe_current(model.current_density(yg.data()))
+               << " (approach the potential with a ramp or a current step)";
+        }
+        throw SolverError(os.str());
     };
 
     const auto& steps = config_.protocol.steps;
@@ -362,20 +647,9 @@ RunResult Simulation::run(RunObserver* obs) {
             };
 
             // Restart IDA with consistent initial conditions for the new control.
-            ida.reinit(t, y.data(), yp.data());
             const double horizon = st.duration > 0 ? st.duration : kSecondsPerHour;
-            try {
-                ida.calc_ic(t + 1e-4 * horizon);
-            } catch (const SolverError&) {
-                // Newton from the previous state can miss when the new control is far from
-                // it (a current into a cell whose only reactions are exponential side
-                // reactions). Retry from the uniform electrode potential that carries the
-                // requested current, found by bisection.
-                if (st.kind != Step::Kind::current) throw;
-                model.shift_to_current(y.data(), yp.data(), model_current_target(model));
-                ida.reinit(t, y.data(), yp.data());
-                ida.calc_ic(t + 1e-4 * horizon);
-            }
+            std::string met_at_start;  // a limit passed on the way to the new control
+            start_step(st, t, horizon, i_set, y, yp, met_at_start);
             std::copy(ida.y(), ida.y() + n, y.begin());
             std::copy(ida.yp(), ida.yp() + n, yp.begin());
             ida.set_roots(n_term + (track_shoulder ? 1 : 0), root_fn);
@@ -387,7 +661,11 @@ RunResult Simulation::run(RunObserver* obs) {
             std::vector<double> g0(n_term + 1, 0.0);
             root_fn(t, y.data(), yp.data(), g0.data());
             bool ended = false;
-            for (int k = 0; k < n_term; ++k)
+            if (!met_at_start.empty()) {
+                ended = true;
+                ss.end_reason = met_at_start;
+            }
+            for (int k = 0; k < n_term && !ended; ++k)
                 if (g0[k] >= 0) {
                     ended = true;
                     ss.end_reason = "limit " + st.limits[k].text + " met at start";
@@ -395,10 +673,13 @@ RunResult Simulation::run(RunObserver* obs) {
             bool shoulder_active = track_shoulder && g0[n_term] < 0;
             if (track_shoulder && !shoulder_active) shoulder_done = true;
             double q_shoulder0 = q0;
+            step_samples = step_profiles = 0;
             if (obs) {
                 Sample s0 = make_sample(t, y.data(), step_index, q0);
+                spend(false);
                 obs->on_sample(s0);
                 if (profile_dt > 0 && next_profile <= t) {
+                    spend(true);
                     obs->on_profile(t, model, y.data());
                     last_profile = t;
                     next_profile = t + profile_dt;
@@ -448,13 +729,18 @@ RunResult Simulation::run(RunObserver* obs) {
                     if (sample_dt > 0) {
                         while (next_sample < tn) {
                             if (next_sample > t_prev) {
+                                spend(false);
                                 ida.interpolate(next_sample, ybuf.data());
                                 obs->on_sample(make_sample(next_sample, ybuf.data(), step_index, q0));
                             }
                             next_sample += sample_dt;
                         }
-                        if (step_done) obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
+                        if (step_done) {
+                            spend(false);
+                            obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
+                        }
                     } else {
+                        spend(false);
                         obs->on_sample(make_sample(tn, ida.y(), step_index, q0));
                     }
                     emit_profiles(t_prev, tn);
@@ -471,11 +757,20 @@ RunResult Simulation::run(RunObserver* obs) {
             ss.end_potential = model.potential_vs_li(y.data());
             ss.end_current = model.current_density(y.data()) * cell.area;
             acc.add_step(ss.capacity, ss.energy);
+            bytes_out += sizes.step;
             result.steps.push_back(ss);
             if (obs) obs->on_step(ss);
         }
         // The final state, when the grid did not land on it.
-        if (obs && profile_dt > 0 && last_profile < t) obs->on_profile(t, model, y.data());
+        if (obs && profile_dt > 0 && last_profile < t) {
+            step_profiles = 0;  // one row beyond the last step's bound
+            try {
+                spend(true);
+                obs->on_profile(t, model, y.data());
+            } catch (const OutputLimit&) {
+                // The protocol is complete; only the final profile does not fit.
+            }
+        }
         result.status = RunStatus::complete;
     } catch (const SolverError& e) {
         std::ostringstream os;
@@ -483,6 +778,16 @@ RunResult Simulation::run(RunObserver* obs) {
            << step_index + 1 << " '" << (step_index < (int)steps.size() ? steps[step_index].label : "")
            << "', cycle " << cycle << ": " << e.what();
         result.status = RunStatus::failed;
+        result.message = os.str();
+        std::copy(ida.y(), ida.y() + n, y.begin());
+        t = ida.time();
+    } catch (const OutputLimit& e) {
+        std::ostringstream os;
+        os << "output limit reached at t = " << ida.time() << " s (" << ida.time() / 3600.0
+           << " h), step " << step_index + 1 << " '"
+           << (step_index < (int)steps.size() ? steps[step_index].label : "") << "', cycle " << cycle
+           << ": " << e.why << "; the run stopped there and the file holds everything up to it";
+        result.status = RunStatus::output_limit;
         result.message = os.str();
         std::copy(ida.y(), ida.y() + n, y.begin());
         t = ida.time();

@@ -22,6 +22,11 @@ struct OutputSpec {
     double sample_interval = 0.0;     // [s]; 0: every solver step
     double profile_interval = 3600.0; // [s]; 0: no spatial profiles
     double flush_interval = 2.0;      // wall-clock seconds between HDF5 flushes
+    // Bounds on what a run may write (docs/config.md section 10): checked against the
+    // protocol before the run, and enforced while it runs.
+    double max_file_size = 2e9;         // [bytes]
+    long max_samples_per_step = 1000000;
+    long max_profiles_per_step = 10000;
 };
 
 struct SimulationConfig {
@@ -39,6 +44,21 @@ struct SimulationConfig {
 SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib);
 // The fully resolved config as YAML (valid input for `ssbsim run`).
 YAML::Node emit_config(const SimulationConfig& c);
+
+// Approximate bytes a result file spends per time-series sample, per spatial profile and
+// per step row, and for its fixed skeleton (attributes, grids, partly filled chunks).
+struct OutputSizes {
+    double sample = 0, profile = 0, step = 0, skeleton = 0;
+};
+OutputSizes output_sizes(const SimulationConfig& c);
+// Checks what the protocol's timed steps would write against the output.max_* bounds;
+// throws ConfigError naming the step (file:line) and the output key to change.
+void check_output_budget(const SimulationConfig& c, const std::string& config_file);
+// A title from the resolved values (materials, temperature, pressure), not from the
+// free-text name: what summaries and plots show.
+std::string run_title(const SimulationConfig& c);
+// "2 GB", "350 MB", "12 kB".
+std::string format_bytes(double bytes);
 
 // Text of the embedded default config (Study A, first cycle).
 const std::string& default_config_text();
@@ -95,7 +115,8 @@ struct CycleSummary {
     double dead_fraction = 0;   // isolated CAM fraction at cycle end
 };
 
-enum class RunStatus { complete, failed, interrupted };
+// output_limit: the run stopped cleanly because it reached an output.max_* bound.
+enum class RunStatus { complete, failed, interrupted, output_limit };
 const char* to_string(RunStatus s);
 
 struct RunResult {
