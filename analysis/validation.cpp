@@ -478,6 +478,28 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             AnalysisOptions ao = options;
             ao.mass = data_mass(data, base, options);
             Analysis meas = analyse(data.trajectory, ao);
+            // The simulation reproduces the record step by step from its start and counts its
+            // cycles from 1; the record may count from elsewhere (a partial export starting at
+            // cycle 41). Cycles are paired in order: the k-th measured with the k-th simulated.
+            std::map<int, int> sim_cycle;
+            if (!sims.empty()) {
+                const auto& sc = sims[0].cycles;  // sorted by number
+                for (std::size_t k = 0; k < meas.cycles.size() && k < sc.size(); ++k)
+                    sim_cycle[meas.cycles[k].cycle] = sc[k].cycle;
+                for (const auto& [m, sm] : sim_cycle)
+                    if (m != sm) {
+                        out.warnings.push_back("the record's cycle numbers (from " +
+                                               std::to_string(meas.cycles.front().cycle) +
+                                               ") differ from the simulation's (from 1); cycles are compared in "
+                                               "order (measured cycle " + std::to_string(m) + " with simulated cycle " +
+                                               std::to_string(sm) + ", ...)");
+                        break;
+                    }
+            }
+            auto sim_of = [&](int cycle) {
+                auto it = sim_cycle.find(cycle);
+                return it == sim_cycle.end() ? -1 : it->second;
+            };
             for (const auto& c : meas.cycles) {
                 for (const char* m : {"charge_capacity", "discharge_capacity", "coulombic_efficiency",
                                       "energy_efficiency", "shoulder_capacity", "retention", "fade"}) {
@@ -490,7 +512,7 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
                                                       name == "energy_efficiency" || name == "retention" || name == "fade"))
                         continue;
                     add_row(out, m, c.cycle, simulated_metric(m, c.cycle, meas, {}), kNaN,
-                            sim_value(0, m, c.cycle), cases.empty() ? "" : cases[0].label);
+                            sim_value(0, m, sim_of(c.cycle)), cases.empty() ? "" : cases[0].label);
                 }
             }
             // GITT: mean internal resistance over the pulses, when there are any.
