@@ -759,6 +759,10 @@ Rows read_rows(const Doc& doc, const Header& h, const std::vector<Want>& want) {
                             fail(doc, line_no, col.raw,
                                  "missing cell: the row ends after " + std::to_string(n) + " of " +
                                      std::to_string(ncols) + " cells (a truncated line?)");
+                        if (!cell.empty())
+                            fail(doc, line_no, col.raw,
+                                 "found " + quote(to_utf8(cell)) +
+                                     " (not a number); expected a number in every row of this column");
                         fail(doc, line_no, col.raw, "empty cell; expected a number in every row of this column");
                     }
                     v = kNaN;
@@ -851,7 +855,7 @@ std::vector<int> to_counts(const Doc& doc, const Rows& rows, const Column& c, st
     for (std::size_t i = 0; i < v.size(); ++i) {
         const double x = v[i];
         if (!(x >= 0) || x > 1e9 || std::abs(x - std::round(x)) > 1e-9)
-            fail(doc, rows.line[i], c.raw, "expected a whole number >= 0, found " + num(x));
+            fail(doc, rows.line[i], c.raw, "expected a whole number from 0 to 1e9, found " + num(x));
         out[i] = static_cast<int>(std::lround(x)) + offset;
     }
     return out;
