@@ -18,10 +18,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+
+#include <sys/stat.h>
 
 #include "core/error.hpp"
 
@@ -39,6 +42,14 @@ const char* to_string(MeasuredData::Kind k) {
 namespace {
 
 using Sv = std::string_view;
+
+// The longest duration a data file may describe (a hold, or the span of a time series):
+// 1e5 h, over eleven years. Anything longer is a unit mix-up or a corrupt cell, and
+// simulating it would not end.
+constexpr double kMaxDurationHours = 1e5;
+constexpr double kMaxDuration = kMaxDurationHours * 3600.0;  // [s]
+// Potentials a cell can show [V]: beyond these the column is in another unit (mV read as V).
+constexpr double kMaxPotential = 100.0;
 
 constexpr const char* kLayouts =
     "expected one of the layouts of docs/data_formats.md: a time series (time, potential, "
@@ -680,7 +691,14 @@ bool parse_clock(Sv cell, bool decimal_comma, double& seconds) {
 
 [[noreturn]] void fail_not_a_number(const Doc& doc, const Header& h, int line, const Column& c, Sv cell) {
     std::string msg = "expected a number, found " + quote(to_utf8(cell));
-    if (cell.find(',') != Sv::npos && cell.find('.') != Sv::npos)
+    double x = 0;
+    const Sv t = trim(cell);
+    const char* first = t.data() + (!t.empty() && t.front() == '+' ? 1 : 0);
+    const auto [ptr, ec] = std::from_chars(first, t.data() + t.size(), x);
+    if (ptr == t.data() + t.size() && (ec == std::errc::result_out_of_range || std::isinf(x)))
+        msg = "expected a finite number, found " + quote(to_utf8(cell)) +
+              " (an infinity, or beyond the range of numbers: 1e-308 to 1.8e308 in magnitude)";
+    else if (cell.find(',') != Sv::npos && cell.find('.') != Sv::npos)
         msg += " (digit grouping such as '1.234,5' or '1,234.5' is not read)";
     else if (cell.find(',') != Sv::npos && !h.decimal_comma())
         msg += " (decimal commas are read only in files delimited by ';' or tab)";
@@ -741,6 +759,10 @@ Rows read_rows(const Doc& doc, const Header& h, const std::vector<Want>& want) {
                             fail(doc, line_no, col.raw,
                                  "missing cell: the row ends after " + std::to_string(n) + " of " +
                                      std::to_string(ncols) + " cells (a truncated line?)");
+                        if (!cell.empty())
+                            fail(doc, line_no, col.raw,
+                                 "found " + quote(to_utf8(cell)) +
+                                     " (not a number); expected a number in every row of this column");
                         fail(doc, line_no, col.raw, "empty cell; expected a number in every row of this column");
                     }
                     v = kNaN;
@@ -833,7 +855,7 @@ std::vector<int> to_counts(const Doc& doc, const Rows& rows, const Column& c, st
     for (std::size_t i = 0; i < v.size(); ++i) {
         const double x = v[i];
         if (!(x >= 0) || x > 1e9 || std::abs(x - std::round(x)) > 1e-9)
-            fail(doc, rows.line[i], c.raw, "expected a whole number >= 0, found " + num(x));
+            fail(doc, rows.line[i], c.raw, "expected a whole number from 0 to 1e9, found " + num(x));
         out[i] = static_cast<int>(std::lround(x)) + offset;
     }
     return out;
@@ -978,9 +1000,10 @@ struct SeriesColumns {
     int time = -1, potential = -1, current = -1, cycle = -1, step = -1;
 };
 
-// CSV numbering is 1-based (a file counting from 0 is shifted, with a warning); EC-Lab
-// counts cycles and sequences (Ns) from 0.
-enum class Numbering { one_based, zero_based };
+// Numbering is by what the file holds: numbers that start at 1 are kept, a column that
+// starts at 0 is shifted by one. A CSV says so in a warning; for EC-Lab, which counts Ns
+// and (in most versions and settings) the cycle number from 0, both are usual.
+enum class Numbering { csv, eclab };
 
 std::vector<int> read_numbering(const Doc& doc, const Header& h, const Rows& rows, int index, Numbering numbering,
                                 const char* what, std::vector<std::string>& warnings) {
@@ -993,13 +1016,12 @@ std::vector<int> read_numbering(const Doc& doc, const Header& h, const Rows& row
                            " has empty cells; not used (" + what + "s are detected from the current)");
         return {};
     }
-    int offset = numbering == Numbering::zero_based ? 1 : 0;
-    if (numbering == Numbering::one_based) {
-        if (!values.empty() && *std::min_element(values.begin(), values.end()) == 0) {
-            offset = 1;
+    int offset = 0;
+    if (!values.empty() && *std::min_element(values.begin(), values.end()) == 0) {
+        offset = 1;
+        if (numbering == Numbering::csv)
             warnings.push_back(std::string(what) + " numbers in column " + quote(h.columns[i].raw) +
                                " start at 0; shifted by one to count from 1");
-        }
     }
     return to_counts(doc, rows, h.columns[i], i, offset);
 }
@@ -1040,6 +1062,19 @@ Trajectory read_series(const Doc& doc, const Header& h, const SeriesColumns& sc,
                  "time goes back from " + num(tr.time[k - 1]) + " s (line " + std::to_string(rows.line[k - 1]) +
                      ") to " + num(tr.time[k]) + " s; expected non-decreasing time (for several runs in one "
                      "file, make the time cumulative or split the file)");
+    // The time the record spans becomes simulated time: absurd spans are refused here.
+    for (std::size_t k = 1; k < tr.time.size(); ++k)
+        if (tr.time[k] - tr.time[0] > kMaxDuration)
+            fail(doc, rows.line[k], cols[t].raw,
+                 "time " + num(tr.time[k]) + " s is " + num((tr.time[k] - tr.time[0]) / 3600.0) +
+                     " h after the first row (line " + std::to_string(rows.line[0]) +
+                     "); a record may span at most " + num(kMaxDurationHours) +
+                     " h (is the unit of the column right?)");
+    for (std::size_t k = 0; k < tr.potential.size(); ++k)
+        if (std::abs(tr.potential[k]) > kMaxPotential)
+            fail(doc, rows.line[k], cols[e].raw,
+                 "potential " + num(tr.potential[k]) + " V; expected a cell potential between -" +
+                     num(kMaxPotential) + " and " + num(kMaxPotential) + " V (a column in mV needs the unit mV)");
     tr.cycle = read_numbering(doc, h, rows, sc.cycle, numbering, "cycle", warnings);
     tr.step = read_numbering(doc, h, rows, sc.step, numbering, "step", warnings);
     return tr;
@@ -1059,7 +1094,7 @@ void read_csv_series(const Doc& doc, const Header& h, const Roles& r, const Impo
     SeriesColumns sc{r[Field::time], r[Field::potential], r[Field::current], r[Field::cycle], r[Field::step]};
     warn_duplicates(h, r, {Field::time, Field::potential, Field::current, Field::cycle, Field::step}, md.warnings);
     md.kind = MeasuredData::Kind::time_series;
-    md.trajectory = read_series(doc, h, sc, Numbering::one_based, mass_kg, options.current_sign, md.warnings);
+    md.trajectory = read_series(doc, h, sc, Numbering::csv, mass_kg, options.current_sign, md.warnings);
     std::string ignored;
     for (std::size_t c = 0; c < h.columns.size(); ++c) {
         const int ci = static_cast<int>(c);
@@ -1146,7 +1181,7 @@ void read_cycle_table(const Doc& doc, const Header& h, const Roles& r, double ma
     if (rows.repeated_headers > 0)
         md.warnings.push_back(std::to_string(rows.repeated_headers) + " repeated header line(s) skipped");
     const std::vector<int> cycles =
-        read_numbering(doc, h, rows, r[Field::cycle], Numbering::one_based, "cycle", md.warnings);
+        read_numbering(doc, h, rows, r[Field::cycle], Numbering::csv, "cycle", md.warnings);
 
     md.kind = MeasuredData::Kind::cycle_table;
     md.cycles.resize(rows.size());
@@ -1216,7 +1251,10 @@ void read_hold_table(const Doc& doc, const Header& h, const Roles& r, MetaLines&
     double default_potential = kNaN;
     if (const auto it = md.metadata.find("hold_potential"); it != md.metadata.end()) {
         const auto v = parse_quantity(it->second, Quantity::potential, Scale{});
-        if (!v) fail(doc, ml.line["hold_potential"], "hold_potential", "expected a potential such as '4.3 V', found " + quote(it->second));
+        if (!v || !(std::abs(*v) <= kMaxPotential))
+            fail(doc, ml.line["hold_potential"], "hold_potential",
+                 "expected a potential such as '4.3 V' (between -" + num(kMaxPotential) + " and " +
+                     num(kMaxPotential) + " V), found " + quote(it->second));
         default_potential = *v;
     }
     const auto d = static_cast<std::size_t>(r[Field::hold_duration]);
@@ -1228,12 +1266,22 @@ void read_hold_table(const Doc& doc, const Header& h, const Roles& r, MetaLines&
         rec.line = rows.line[k];
         rec.duration = scale[d](rows.values[d][k]);
         if (rec.duration < 0)
-            fail(doc, rec.line, h.columns[d].raw, "negative hold duration " + num(rec.duration) + " s; expected >= 0");
+            fail(doc, rec.line, h.columns[d].raw,
+                 "negative hold duration " + num(rec.duration) + " s; expected a duration from 0 (no hold) to " +
+                     num(kMaxDurationHours) + " h");
+        if (rec.duration > kMaxDuration)
+            fail(doc, rec.line, h.columns[d].raw,
+                 "hold duration " + num(rec.duration / 3600.0) + " h is longer than any experiment; expected a "
+                 "duration from 0 (no hold) to " + num(kMaxDurationHours) + " h (is the unit in the header right?)");
         rec.coulombic_efficiency = scale[ce](rows.values[ce][k]);
         rec.potential = default_potential;
         if (r.has(Field::hold_potential)) {
             const auto p = static_cast<std::size_t>(r[Field::hold_potential]);
             if (!std::isnan(rows.values[p][k])) rec.potential = scale[p](rows.values[p][k]);
+            if (std::abs(rec.potential) > kMaxPotential)
+                fail(doc, rec.line, h.columns[p].raw,
+                     "hold potential " + num(rec.potential) + " V; expected a potential between -" +
+                         num(kMaxPotential) + " and " + num(kMaxPotential) + " V (a column in mV needs the unit mV)");
         }
         if (sigma >= 0) rec.sigma = scale[static_cast<std::size_t>(sigma)](rows.values[static_cast<std::size_t>(sigma)][k]);
     }
@@ -1242,8 +1290,9 @@ void read_hold_table(const Doc& doc, const Header& h, const Roles& r, MetaLines&
         for (std::size_t k = 0; k < rows.size(); ++k) {
             const double v = rows.values[c][k];
             if (std::isnan(v)) continue;  // empty: the default, cycle 1
-            if (!(v >= 1) || std::abs(v - std::round(v)) > 1e-9)
-                fail(doc, rows.line[k], h.columns[c].raw, "expected a whole cycle number >= 1, found " + num(v));
+            if (!(v >= 1) || v > 1e9 || std::abs(v - std::round(v)) > 1e-9)
+                fail(doc, rows.line[k], h.columns[c].raw,
+                     "expected a whole cycle number from 1 to 1e9, found " + num(v));
             md.holds[k].cycle = static_cast<int>(std::lround(v));
         }
     }
@@ -1497,7 +1546,7 @@ void parse_mpt(const Doc& doc, const ImportOptions& options, MeasuredData& md) {
                  std::string("no ") + names + " column in the EC-Lab column header; found columns: " + column_list(h));
 
     const double mass = choose_mass(mpt_mass(doc, md, ml), options, md.warnings);
-    md.trajectory = read_series(doc, h, sc, Numbering::zero_based, mass, options.current_sign, md.warnings);
+    md.trajectory = read_series(doc, h, sc, Numbering::eclab, mass, options.current_sign, md.warnings);
 }
 
 // ------------------------------------------------------------------------------ entry
@@ -1546,13 +1595,29 @@ MeasuredData parse_measured(const std::string& text, const std::string& name, co
 }
 
 MeasuredData load_measured(const std::string& path, const ImportOptions& options) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        throw DataError(path, 0, "", std::string("cannot open the file: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        throw DataError(path, 0, "",
+                        "is a directory; expected a measured-data file: CSV (docs/data_formats.md) or an EC-Lab "
+                        "text export (.mpt)");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw DataError(path, 0, "", std::string("cannot open the file: ") + std::strerror(errno));
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    std::string text(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
-    if (size > 0 && !in.read(text.data(), size)) throw DataError(path, 0, "", "cannot read the file");
+    std::string text;
+    if (S_ISREG(st.st_mode)) {
+        try {
+            text.resize(static_cast<std::size_t>(st.st_size));
+        } catch (const std::exception&) {  // bad_alloc, length_error
+            throw DataError(path, 0, "", "the file (" + num(static_cast<double>(st.st_size) / 1e9) +
+                                             " GB) is too large to read into memory; split it");
+        }
+        if (st.st_size > 0 && !in.read(text.data(), static_cast<std::streamsize>(st.st_size)))
+            throw DataError(path, 0, "", "cannot read the file (it changed or shrank while being read?)");
+    } else {  // a pipe or device (/dev/stdin, process substitution): read to its end
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (in.bad()) throw DataError(path, 0, "", "cannot read the file");
+    }
     return parse_measured(text, path, options);
 }
 

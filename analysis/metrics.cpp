@@ -9,6 +9,9 @@
 //  * Runs. A new run starts at sample i when the class changes, or (with
 //    use_recorded_numbering and the column present) when the recorded step number or the
 //    recorded cycle number changes between samples i-1 and i. A rest run is one rest step.
+//    With a recorded step number, a sample at the rest level inside the recorded step of a
+//    current run, whose current still flows in the run's direction (the decaying tail of a
+//    CV hold), does not change the class: the run goes on. A zero or reversed current does.
 //
 //  * CC/CV split of a run [b, e) of one current sign. Only a trailing constant-voltage part
 //    is recognised (CC then CV, the usual CCCV protocol):
@@ -212,6 +215,8 @@ Analysis analyse(const Trajectory& t, const AnalysisOptions& options) {
         bool boundary = i == n;
         if (!boundary) {
             c = cls(i);
+            if (rec_step && c == 0 && run_cls != 0 && t.step[i] == t.step[i - 1] && t.current[i] * run_cls > 0)
+                c = run_cls;  // the tail of a CV hold within its recorded step
             boundary = c != run_cls || (rec_step && t.step[i] != t.step[i - 1]) ||
                        (rec_cycle && t.cycle[i] != t.cycle[i - 1]);
         }

@@ -30,18 +30,41 @@ double data_mass(const MeasuredData& d, const SimulationConfig& base, const Anal
     return base.cell.basis_mass();
 }
 
-// Index of the bottom-of-discharge hold of the first cycle: the first constant-voltage
-// step after the first discharge step; -1 when there is none.
-int bottom_hold(const Protocol& p) {
-    bool discharged = false;
+// Index of the hold that follows the first step of direction `sign`: -1 gives the
+// bottom-of-discharge hold of the first cycle (the first constant-voltage step after the
+// first discharge step), +1 the top-of-charge hold (after the first charge step). -1 when
+// there is none.
+int hold_after(const Protocol& p, int sign) {
+    bool passed = false;
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         const Step& s = p.steps[i];
-        const bool ramp_down = s.kind == Step::Kind::voltage && s.ramp && s.ramp_end < s.voltage;
-        if ((s.kind == Step::Kind::current && s.direction < 0) || ramp_down) discharged = true;
-        else if (discharged && s.kind == Step::Kind::voltage && !s.ramp) return static_cast<int>(i);
-        else if (discharged && s.direction > 0) break;
+        const bool ramp = s.kind == Step::Kind::voltage && s.ramp && (sign < 0 ? s.ramp_end < s.voltage : s.ramp_end > s.voltage);
+        if ((s.kind == Step::Kind::current && s.direction == sign) || ramp) passed = true;
+        else if (passed && s.kind == Step::Kind::voltage && !s.ramp) return static_cast<int>(i);
+        else if (passed && s.direction == -sign) break;
     }
     return -1;
+}
+
+// The hold a CE-vs-hold row varies: the bottom-of-discharge hold; but when the row gives a
+// potential nearer the top-of-charge hold's than the bottom of discharge (above the midpoint
+// of the two: the bottom hold's potential, else the lowest discharge cut-off), the
+// top-of-charge hold. Sets `sign` to the direction of the step that leads to it.
+int varied_hold(const Protocol& p, double potential, int& sign) {
+    const int bottom = hold_after(p, -1), top = hold_after(p, +1);
+    sign = -1;
+    if (!std::isfinite(potential) || top < 0) return bottom;
+    double low = bottom >= 0 ? p.steps[bottom].voltage : kNaN;
+    if (bottom < 0)
+        for (const Step& s : p.steps)
+            if (s.kind == Step::Kind::current && s.direction < 0)
+                for (const Limit& l : s.limits)
+                    if (l.kind == Limit::Kind::voltage && !(l.value >= low)) low = l.value;
+    if (std::isfinite(low) && potential > 0.5 * (p.steps[top].voltage + low)) {
+        sign = +1;
+        return top;
+    }
+    return bottom;
 }
 
 // Protocol steps read off a measured time series (see the header for the rule).
@@ -49,7 +72,18 @@ std::vector<ValidationCase> plan_time_series(const MeasuredData& d, const Simula
                                              const AnalysisOptions& o) {
     AnalysisOptions ao = o;
     ao.mass = data_mass(d, base, o);
-    Analysis a = analyse(d.trajectory, ao);
+    if (d.trajectory.size() < 2)
+        throw DataError(d.path, 0, "time",
+                        "a time series to validate needs at least 2 samples (rows of time, potential and current); "
+                        "the data have " + std::to_string(d.trajectory.size()));
+    Analysis a;
+    try {
+        a = analyse(d.trajectory, ao);
+    } catch (const std::invalid_argument& e) {  // the importer checks files; this is for other callers
+        throw DataError(d.path, 0, "", std::string(e.what()) +
+                                           "; expected a time series of at least 2 samples with finite, "
+                                           "non-decreasing time and finite potential and current");
+    }
     // Window limits: the extreme end potentials of CC steps.
     double top = -1e9, bottom = 1e9;
     for (const auto& s : a.steps) {
@@ -89,7 +123,10 @@ std::vector<ValidationCase> plan_time_series(const MeasuredData& d, const Simula
         c.measured_step.push_back(s.index);
     }
     if (c.steps.empty())
-        throw DataError(d.path, 0, "", "no current or rest steps found in the time series");
+        throw DataError(d.path, 0, "time",
+                        "no time passes in the time series (" + std::to_string(d.trajectory.size()) +
+                            " samples, all at " + fmt("%g", d.trajectory.time.empty() ? 0.0 : d.trajectory.time[0]) +
+                            " s); expected increasing times covering at least one current or rest step");
     return {c};
 }
 
@@ -175,6 +212,8 @@ std::vector<ValidationCase> plan_cases(const MeasuredData& data, const Simulatio
                 c.hold_duration = h.duration;
                 c.hold_potential = std::isfinite(h.potential) ? h.potential : meta_potential;
                 c.row = static_cast<int>(i);
+                c.source = data.path;
+                c.line = h.line;
                 c.label = "hold " + fmt("%.4g", h.duration / kHour) + " h" +
                           (std::isfinite(c.hold_potential) ? " at " + fmt("%.3g", c.hold_potential) + " V" : "");
                 out.push_back(c);
@@ -190,43 +229,69 @@ void apply_case(const ValidationCase& c, SimulationConfig& config) {
         config.protocol.steps = c.steps;
         return;
     }
-    if (!std::isfinite(c.hold_duration)) return;
+    if (std::isnan(c.hold_duration)) return;  // not a hold-table case
+    const std::string where = c.source.empty() ? "the data" : c.source + (c.line > 0 ? ":" + std::to_string(c.line) : "");
+    constexpr double kMaxHoldHours = 1e5;
+    if (!(c.hold_duration >= 0) || c.hold_duration > kMaxHoldHours * kHour)
+        throw DataError(c.source, c.line, "hold_duration",
+                        "hold duration " + fmt("%g", c.hold_duration / kHour) + " h; expected a duration from 0 "
+                        "(no hold) to " + fmt("%g", kMaxHoldHours) + " h");
+    if (std::isinf(c.hold_potential))
+        throw DataError(c.source, c.line, "hold_potential", "expected a finite hold potential in V");
     auto& steps = config.protocol.steps;
-    int h = bottom_hold(config.protocol);
-    if (h < 0)
-        throw ConfigError(steps.empty() ? "" : steps.front().source, 0, "protocol.steps",
-                          "a CE-vs-hold-duration dataset needs a hold after the first discharge "
-                          "(such as \"Hold at 2.0 V for 33 hours\") to vary; this protocol has none");
+    int sign = -1;
+    int h = varied_hold(config.protocol, c.hold_potential, sign);
+    if (h < 0) {
+        std::string list;
+        for (const Step& s : steps) list += (list.empty() ? "" : "; ") + ("\"" + describe(s) + "\"");
+        throw ConfigError(steps.empty() ? "" : steps.front().source, steps.empty() ? 0 : steps.front().line,
+                          "protocol.steps",
+                          "the CE-vs-hold-duration data (" + where + ") vary the hold after the first "
+                          "discharge (or, for a hold potential near the top of charge, after the first charge), "
+                          "and this protocol has none; expected a step such as \"Hold at 2.0 V for 33 hours\" "
+                          "right after the first \"Discharge ...\" step (the steps are: " +
+                              (list.empty() ? std::string("none") : list) + ")");
+    }
     // Steps are rebuilt from their text so that labels, limits and fields agree.
-    auto rebuild = [](Step& s, const std::string& text) {
-        Step n = parse_step_string(text);
+    auto rebuild = [&](Step& s, const std::string& text) {
+        Step n;
+        try {
+            n = parse_step_string(text);
+        } catch (const std::invalid_argument& e) {
+            throw DataError(c.source, c.line, "hold_duration",
+                            std::string(e.what()) + " (the step \"" + text + "\" made from this row)");
+        }
         n.source = s.source;
         n.line = s.line;
         s = n;
     };
     const double v = std::isfinite(c.hold_potential) ? c.hold_potential : steps[h].voltage;
-    rebuild(steps[h], "Hold at " + fmt("%.6g", v) + " V for " + fmt("%.8g", c.hold_duration / kHour) + " hours");
-    if (!std::isfinite(c.hold_potential)) return;
-    // The discharge before the hold ends where the hold starts (a potential ramp keeps its
-    // sweep rate).
-    for (int i = h - 1; i >= 0; --i) {
-        Step& s = steps[i];
-        if (s.kind == Step::Kind::voltage && s.ramp && s.ramp_end < s.voltage) {
-            const double rate = (s.voltage - s.ramp_end) / s.duration;
-            rebuild(s, "Ramp from " + fmt("%.6g", s.voltage) + " V to " + fmt("%.6g", v) + " V over " +
-                           fmt("%.8g", (s.voltage - v) / rate / kHour) + " hours");
-            break;
-        }
-        if (s.kind == Step::Kind::current && s.direction < 0) {
-            std::string text = "Discharge at " + s.current.text;
-            if (s.duration > 0) text += " for " + fmt("%.8g", s.duration) + " s";
-            text += " until " + fmt("%.6g", v) + " V";
-            for (const auto& l : s.limits)
-                if (l.kind != Limit::Kind::voltage) text += " or until " + l.text;
-            rebuild(s, text);
-            break;
+    if (c.hold_duration > 0)
+        rebuild(steps[h], "Hold at " + fmt("%.6g", v) + " V for " + fmt("%.8g", c.hold_duration / kHour) + " hours");
+    if (std::isfinite(c.hold_potential)) {
+        // The discharge (or, for a top-of-charge hold, the charge) before the hold ends
+        // where the hold starts (a potential ramp keeps its sweep rate).
+        for (int i = h - 1; i >= 0; --i) {
+            Step& s = steps[i];
+            if (s.kind == Step::Kind::voltage && s.ramp && (s.ramp_end - s.voltage) * sign > 0) {
+                const double rate = std::abs(s.voltage - s.ramp_end) / s.duration;
+                rebuild(s, "Ramp from " + fmt("%.6g", s.voltage) + " V to " + fmt("%.6g", v) + " V over " +
+                               fmt("%.8g", std::abs(s.voltage - v) / rate / kHour) + " hours");
+                break;
+            }
+            if (s.kind == Step::Kind::current && s.direction == sign) {
+                std::string text = std::string(sign < 0 ? "Discharge" : "Charge") + " at " + s.current.text;
+                if (s.duration > 0) text += " for " + fmt("%.8g", s.duration) + " s";
+                text += " until " + fmt("%.6g", v) + " V";
+                for (const auto& l : s.limits)
+                    if (l.kind != Limit::Kind::voltage) text += " or until " + l.text;
+                rebuild(s, text);
+                break;
+            }
         }
     }
+    // A 0 h row: no hold at all, the cycle goes straight on to the next step.
+    if (c.hold_duration == 0) steps.erase(steps.begin() + h);
 }
 
 namespace {
@@ -364,7 +429,11 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
         if (r.status != "complete")
             out.warnings.push_back("simulation '" + cases[i].label + "' " + r.status + ": " + r.message);
         if (r.trajectory.size() >= 2) sims[i] = analyse_simulation(r.trajectory, options);
+        for (const auto& c : sims[i].cycles) out.simulated_cycles.push_back(c.cycle);
     }
+    std::sort(out.simulated_cycles.begin(), out.simulated_cycles.end());
+    out.simulated_cycles.erase(std::unique(out.simulated_cycles.begin(), out.simulated_cycles.end()),
+                               out.simulated_cycles.end());
     auto sim_value = [&](std::size_t i, const std::string& m, int cycle) {
         if (i >= results.size() || results[i].trajectory.size() < 2) return kNaN;
         return simulated_metric(m, cycle, sims[i], results[i].cycles);
@@ -409,6 +478,28 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             AnalysisOptions ao = options;
             ao.mass = data_mass(data, base, options);
             Analysis meas = analyse(data.trajectory, ao);
+            // The simulation reproduces the record step by step from its start and counts its
+            // cycles from 1; the record may count from elsewhere (a partial export starting at
+            // cycle 41). Cycles are paired in order: the k-th measured with the k-th simulated.
+            std::map<int, int> sim_cycle;
+            if (!sims.empty()) {
+                const auto& sc = sims[0].cycles;  // sorted by number
+                for (std::size_t k = 0; k < meas.cycles.size() && k < sc.size(); ++k)
+                    sim_cycle[meas.cycles[k].cycle] = sc[k].cycle;
+                for (const auto& [m, sm] : sim_cycle)
+                    if (m != sm) {
+                        out.warnings.push_back("the record's cycle numbers (from " +
+                                               std::to_string(meas.cycles.front().cycle) +
+                                               ") differ from the simulation's (from 1); cycles are compared in "
+                                               "order (measured cycle " + std::to_string(m) + " with simulated cycle " +
+                                               std::to_string(sm) + ", ...)");
+                        break;
+                    }
+            }
+            auto sim_of = [&](int cycle) {
+                auto it = sim_cycle.find(cycle);
+                return it == sim_cycle.end() ? -1 : it->second;
+            };
             for (const auto& c : meas.cycles) {
                 for (const char* m : {"charge_capacity", "discharge_capacity", "coulombic_efficiency",
                                       "energy_efficiency", "shoulder_capacity", "retention", "fade"}) {
@@ -421,7 +512,7 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
                                                       name == "energy_efficiency" || name == "retention" || name == "fade"))
                         continue;
                     add_row(out, m, c.cycle, simulated_metric(m, c.cycle, meas, {}), kNaN,
-                            sim_value(0, m, c.cycle), cases.empty() ? "" : cases[0].label);
+                            sim_value(0, m, sim_of(c.cycle)), cases.empty() ? "" : cases[0].label);
                 }
             }
             // GITT: mean internal resistance over the pulses, when there are any.
@@ -512,6 +603,33 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             out.warnings.push_back("no simulated " + r.metric + " for cycle " + std::to_string(r.cycle) +
                                    (r.case_label.empty() ? "" : " (" + r.case_label + ")"));
     return out;
+}
+
+std::size_t compared_rows(const Comparison& c) {
+    return static_cast<std::size_t>(std::count_if(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) {
+        return std::isfinite(r.measured) && std::isfinite(r.simulated);
+    }));
+}
+
+std::string nothing_compared(const Comparison& c) {
+    auto list = [](std::vector<int> v) {
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        if (v.empty()) return std::string("none");
+        std::string out;
+        for (std::size_t i = 0; i < v.size() && i < 10; ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+        if (v.size() > 10) out += ", ... (" + std::to_string(v.size()) + " in all)";
+        return out;
+    };
+    std::vector<int> measured;
+    for (const auto& r : c.rows) measured.push_back(r.cycle);
+    if (c.rows.empty())
+        return "nothing to compare: the data hold no cycle with a measured capacity or efficiency "
+               "(expected at least one cycle with charge and discharge, or a table row with a value)";
+    return "nothing to compare: no measured value has a simulated counterpart (measured cycles: " + list(measured) +
+           "; simulated cycles: " + list(c.simulated_cycles) +
+           "); expected the data's cycle numbers to match the simulation's, which count from 1 (check the "
+           "cycle column, or the config's protocol for a per-cycle or CE-vs-hold table)";
 }
 
 std::string format_comparison(const Comparison& c) {

@@ -8,7 +8,8 @@
 //  * per-cycle table: the config's own protocol; the table's columns compared per cycle
 //    (cycler metrics and, for derived quantities, the loss ledger);
 //  * CE vs hold duration: one simulation per row with the config's bottom-of-discharge hold
-//    set to the row's duration (and potential); CE compared.
+//    set to the row's duration (and potential; a potential nearer the config's top-of-charge
+//    hold varies that hold instead); a 0 h row removes the hold step; CE compared.
 //
 // `ssbsim validate` and `ssbsim fit` are both built on this module.
 #pragma once
@@ -31,14 +32,18 @@ struct ValidationCase {
     double hold_duration = kNaN;    // [s] bottom-of-discharge hold (hold tables)
     double hold_potential = kNaN;   // [V] its potential; NaN: as in the config
     int row = -1;                   // the table row it serves
+    std::string source;             // the data file and line it comes from (for messages)
+    int line = 0;
 };
 
 // The simulations a dataset needs. `base` gives the cell (mass) and the protocol to adapt.
 std::vector<ValidationCase> plan_cases(const MeasuredData& data, const SimulationConfig& base,
                                        const AnalysisOptions& options);
 
-// Applies a case to a config (protocol replaced or bottom hold changed). Throws
-// ConfigError when the config has no bottom-of-discharge hold to change.
+// Applies a case to a config (protocol replaced or bottom hold changed; a hold of 0 s
+// removes the hold step, so the cycle goes straight on). Throws ConfigError when the
+// config has no bottom-of-discharge hold to change, DataError when the case's hold cannot
+// be a protocol step (non-finite, negative or longer than 1e5 h).
 void apply_case(const ValidationCase& c, SimulationConfig& config);
 
 // What a simulation gave: its trajectory (for the shared analysis) and the model's own
@@ -87,7 +92,14 @@ struct Comparison {
     std::vector<CurveComparison> curves;
     double curve_rmse = kNaN;            // [V] over all compared curve points
     std::vector<std::string> warnings;   // e.g. failed cases, cycles missing in the simulation
+    std::vector<int> simulated_cycles;   // the cycle numbers the simulations reached (sorted, unique)
 };
+
+// How many rows have both a measured and a simulated value.
+std::size_t compared_rows(const Comparison& c);
+// Why nothing could be compared (for the message when compared_rows is 0): the measured
+// and the simulated cycle numbers, and what to check.
+std::string nothing_compared(const Comparison& c);
 
 // Default one-sigma uncertainties by metric for rows the file gives none:
 // capacities 1 mAh/g, efficiencies and shares 0.005, resistances 5 %.

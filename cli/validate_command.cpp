@@ -98,6 +98,8 @@ int validate(const ValidateOptions& o) {
         if (!o.set.empty()) root = root.with_overrides(o.set);
         MaterialLibrary lib;
         SimulationConfig base = load_config(root, lib);
+        for (Step& s : base.protocol.steps)  // so that messages about the protocol name the config
+            if (s.source.empty()) s.source = o.config.empty() ? "<embedded default>" : o.config;
         AnalysisOptions ao;
         ao.mass = io.mass;
         ao.shoulder_potential = base.protocol.shoulder_potential;
@@ -153,6 +155,11 @@ int validate(const ValidateOptions& o) {
             std::cout << "\nwritten: " << dir << "/comparison.json, " << dir << "/comparison.csv"
                       << (o.plot && why.empty() ? ", " + dir + "/overlay.png" : std::string()) << ", "
                       << cases.size() << " simulation file(s)\n";
+        }
+        if (compared_rows(c) == 0) {
+            // A comparison that compared nothing is no validation: say why, and fail.
+            std::cerr << "ssbsim: error: " << DataError(o.data, 0, "", nothing_compared(c)).what() << "\n";
+            return failed ? 3 : 2;
         }
         return failed ? 3 : 0;
     } catch (const std::exception& e) {

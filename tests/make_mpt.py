@@ -4,7 +4,9 @@ run exports it (header block, Ns table, tab-separated columns, optional decimal 
 0-based cycle numbers), with optional Gaussian noise on Ewe. For end-to-end tests of
 `ssbsim validate` on cycler files the project does not ship.
 
-    make_mpt.py RESULT.h5 OUT.mpt [--comma] [--noise-mV 0.5] [--every 1]
+    make_mpt.py RESULT.h5 OUT.mpt [--comma] [--noise-mV 0.5] [--every 1] [--cycle-base 0]
+
+--cycle-base 1 writes the cycle numbers from 1, as some EC-Lab versions and settings do.
 """
 import argparse
 import h5py
@@ -18,6 +20,7 @@ def main():
     ap.add_argument("--comma", action="store_true", help="decimal commas (European locale)")
     ap.add_argument("--noise-mV", type=float, default=0.0)
     ap.add_argument("--every", type=int, default=1, help="keep every n-th sample")
+    ap.add_argument("--cycle-base", type=int, default=0, choices=(0, 1), help="number of the first cycle")
     a = ap.parse_args()
     with h5py.File(a.result, "r") as f:
         mass_mg = float(f.attrs["capacity_basis_mass_kg"]) * 1e6
@@ -27,7 +30,7 @@ def main():
         e = ts["potential"][:][:: a.every]
         i_ma = ts["current"][:][:: a.every] * 1e3
         ns = ts["step"][:][:: a.every]
-        cyc = ts["cycle"][:][:: a.every] - 1
+        cyc = ts["cycle"][:][:: a.every] - 1 + a.cycle_base
     rng = np.random.default_rng(7)
     e = e + rng.normal(0.0, a.noise_mV * 1e-3, e.size)
     dq = np.concatenate([[0.0], np.cumsum(0.5 * (i_ma[1:] + i_ma[:-1]) * np.diff(t)) / 3600.0])  # mA.h
