@@ -2,6 +2,7 @@
 // file (or the --set text), the line and the key, never a crash, a bare library message or
 // a silently accepted value.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -251,7 +252,7 @@ TEST(HostileConfig, TableLookupOfNaNDoesNotReadPastTheTable) {
 }
 
 TEST(HostileConfig, MaterialsEntryNamingAnyFileQuotesNoneOfIt) {
-    const std::string path = testing::TempDir() + "/not_a_material.txt";
+    const std::string path = testing::TempDir() + "/not_a_material_" + std::to_string(::getpid()) + ".txt";
     {
         std::ofstream out(path);
         out << "root:x:0:0:root:/root:/bin/bash\nsecret line two\n";

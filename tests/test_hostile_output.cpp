@@ -1,6 +1,7 @@
 // Issue 11, output side: result files that lie about their shapes, runs that would write
 // without bound, large control changes at a step start, and a per-failure leak.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include <malloc.h>
 
@@ -23,7 +24,8 @@ const char* kTwoCycles =
 // A real two-cycle run with the ledger, written once.
 const std::string& real_file() {
     static const std::string path = [] {
-        std::string p = ::testing::TempDir() + "ssbsim_hostile_base.h5";
+        // Per process: ctest -j runs each test of this suite as its own process.
+        std::string p = ::testing::TempDir() + "ssbsim_hostile_base_" + std::to_string(::getpid()) + ".h5";
         SimulationConfig c = test::load("", {kTwoCycles});
         Simulation sim(c);
         ResultWriter w(p);
@@ -35,7 +37,7 @@ const std::string& real_file() {
 }
 
 std::string tampered(const std::string& name) {
-    std::string p = ::testing::TempDir() + "ssbsim_hostile_" + name + ".h5";
+    std::string p = ::testing::TempDir() + "ssbsim_hostile_" + name + "_" + std::to_string(::getpid()) + ".h5";
     std::filesystem::copy_file(real_file(), p, std::filesystem::copy_options::overwrite_existing);
     return p;
 }
@@ -120,7 +122,7 @@ TEST(HostileOutput, KilledRunIsReadUpToCommonRows) {
 }
 
 TEST(HostileOutput, ForeignAndMissingPiecesAreNamed) {
-    std::string p = ::testing::TempDir() + "ssbsim_hostile_foreign.h5";
+    std::string p = ::testing::TempDir() + "ssbsim_hostile_foreign_" + std::to_string(::getpid()) + ".h5";
     {
         h5::Handle f = h5::create_file(p);
         h5::set_attribute(f, "generator", std::string("ssbsim"));
@@ -140,7 +142,7 @@ TEST(HostileOutput, ForeignAndMissingPiecesAreNamed) {
     EXPECT_NE(read_error(q).find("attribute 'status' of the root group should be a string"), std::string::npos)
         << read_error(q);
 
-    std::string t = ::testing::TempDir() + "ssbsim_hostile_text.h5";
+    std::string t = ::testing::TempDir() + "ssbsim_hostile_text_" + std::to_string(::getpid()) + ".h5";
     std::ofstream(t) << "time,potential\n0,2.5\n";
     EXPECT_NE(read_error(t).find("is not an HDF5 file"), std::string::npos) << read_error(t);
 }
@@ -177,7 +179,7 @@ TEST(HostileOutput, UnboundedHoldIsRefusedBeforeStarting) {
 }
 
 TEST(HostileOutput, RunStopsCleanlyAtTheFileSizeCap) {
-    const std::string p = ::testing::TempDir() + "ssbsim_hostile_cap.h5";
+    const std::string p = ::testing::TempDir() + "ssbsim_hostile_cap_" + std::to_string(::getpid()) + ".h5";
     SimulationConfig c = test::load("", {R"(protocol.steps=["Charge at C/50 until 4.3 V"])",
                                          "output.sample_interval=1 s", "output.max_file_size=1 MB"});
     Simulation sim(c);
