@@ -197,7 +197,10 @@ void check_output_budget(const SimulationConfig& c, const std::string& file) {
         if (!(st.duration > 0)) continue;  // until a limit: bounded while the run goes
         const std::string where = st.source.empty() ? file : st.source;
         const double profiles = o.profile_interval > 0 ? std::floor(st.duration / o.profile_interval) + 1 : 0;
-        const double samples = o.sample_interval > 0 ? std::floor(st.duration / o.sample_interval) + 2 : 0;
+        // A step's own period ("(1 minute period)") replaces output.sample_interval.
+        const double sample_interval = st.period > 0 ? st.period : o.sample_interval;
+        const char* sample_key = st.period > 0 ? "period" : "output.sample_interval";
+        const double samples = sample_interval > 0 ? std::floor(st.duration / sample_interval) + 2 : 0;
         if (profiles > o.max_profiles_per_step) {
             std::ostringstream os;
             os << std::setprecision(3) << "step '" << st.label << "' (" << format_duration(st.duration)
@@ -213,12 +216,14 @@ void check_output_budget(const SimulationConfig& c, const std::string& file) {
             std::ostringstream os;
             os << std::setprecision(3) << "step '" << st.label << "' (" << format_duration(st.duration)
                << ") would write " << samples << " time-series samples, one every "
-               << format_duration(o.sample_interval) << " (output.sample_interval), more than "
+               << format_duration(sample_interval) << " (" << sample_key << "), more than "
                << "output.max_samples_per_step = " << o.max_samples_per_step
-               << ": set output.sample_interval to at least "
+               << ": set " << sample_key << " to at least "
                << format_duration(st.duration / o.max_samples_per_step)
-               << ", or 0 for one sample per solver step, or raise output.max_samples_per_step";
-            throw ConfigError(where, st.line, "output.sample_interval", os.str());
+               << (st.period > 0 ? "" : ", or 0 for one sample per solver step")
+               << ", or raise output.max_samples_per_step";
+            throw ConfigError(where, st.line, st.period > 0 ? "protocol.steps" : "output.sample_interval",
+                              os.str());
         }
         profiles_total += profiles;
         samples_total += samples;
@@ -685,7 +690,8 @@ RunResult Simulation::run(RunObserver* obs) {
                     next_profile = t + profile_dt;
                 }
             }
-            next_sample = t + sample_dt;
+            const double step_dt = st.period > 0 ? st.period : sample_dt;
+            next_sample = t + step_dt;
             int restarts = 0;
             while (!ended) {
                 if (stop_requested_) throw Error("interrupted");
@@ -726,14 +732,14 @@ RunResult Simulation::run(RunObserver* obs) {
                 }
                 // Output.
                 if (obs) {
-                    if (sample_dt > 0) {
+                    if (step_dt > 0) {
                         while (next_sample < tn) {
                             if (next_sample > t_prev) {
                                 spend(false);
                                 ida.interpolate(next_sample, ybuf.data());
                                 obs->on_sample(make_sample(next_sample, ybuf.data(), step_index, q0));
                             }
-                            next_sample += sample_dt;
+                            next_sample += step_dt;
                         }
                         if (step_done) {
                             spend(false);

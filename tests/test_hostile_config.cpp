@@ -263,3 +263,21 @@ TEST(HostileConfig, MaterialsEntryNamingAnyFileQuotesNoneOfIt) {
     EXPECT_FALSE(has(e, "secret")) << e;
     std::filesystem::remove(path);
 }
+
+TEST(HostileConfig, StepPeriodSetsThatStepsSamplingInARun) {
+    SimulationConfig c = load("", {R"x(protocol.steps=["Charge at C/50 for 2 h (10 minutes period)", "Rest for 1 hour (1 minute period)", "Rest for 1 h"])x",
+                                   "output.sample_interval=30 min", "output.profile_interval=0"});
+    Simulation sim(c);
+    test::Capture cap;
+    RunResult r = sim.run(&cap);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    // Interior spacing of each step's samples: its own period, else output.sample_interval.
+    const double expected[] = {600.0, 60.0, 1800.0};
+    for (int step = 0; step < 3; ++step) {
+        auto s = cap.of_step(step);
+        ASSERT_GE(s.size(), 3u) << step;
+        for (std::size_t k = 1; k + 1 < s.size(); ++k)
+            EXPECT_NEAR(s[k].time - s[k - 1].time, expected[step], 1e-6) << "step " << step << " sample " << k;
+    }
+    EXPECT_EQ(cap.of_step(1).size(), 61u);  // t = 0, 60 s, ..., 3600 s
+}
