@@ -271,17 +271,28 @@ ConfigNode ConfigNode::with_overrides(const std::vector<std::string>& assignment
     return ConfigNode(root, source, path_);
 }
 
+const std::string* ConfigNode::override_covering() const {
+    if (!source_) return nullptr;
+    for (std::size_t i = source_->overridden.size(); i-- > 0;) {
+        const std::string& o = source_->overridden[i];
+        if (path_ == o || path_.rfind(o + ".", 0) == 0) return &source_->override_text[i];
+    }
+    return nullptr;
+}
+
+std::string ConfigNode::origin_name() const {
+    if (const std::string* o = override_covering()) return "--set " + *o;
+    return source_ ? source_->name : std::string("<config>");
+}
+
+int ConfigNode::origin_line() const { return override_covering() ? 0 : line(); }
+
 void ConfigNode::fail(const std::string& message) const {
     std::string name = source_ ? source_->name : std::string("<config>");
     int l = line();
     // A node that an override put in place has no line of its own in any file (its marks
     // are positions in the --set text): name the override instead. Later overrides win.
-    if (source_)
-        for (std::size_t i = source_->overridden.size(); i-- > 0;) {
-            const std::string& o = source_->overridden[i];
-            if (path_ == o || path_.rfind(o + ".", 0) == 0)
-                throw ConfigError("--set " + source_->override_text[i], 0, path_, message);
-        }
+    if (const std::string* o = override_covering()) throw ConfigError("--set " + *o, 0, path_, message);
     std::string msg = message;
     if (source_ && l > 0) {
         std::string text = source_->line_text(l);

@@ -74,10 +74,15 @@ public:
     const std::string& path() const { return path_; }
     std::string child_path(const std::string& key) const;
     int line() const;  // 1-based, 0 when unknown
+    // Where the user wrote this node: the file and line, or "--set <assignment>" and 0 for
+    // a node an override put in place (its marks are positions in the --set text).
+    std::string origin_name() const;
+    int origin_line() const;
     const YAML::Node& yaml() const { return node_; }
     const ConfigSource* source() const { return source_.get(); }
 
 private:
+    const std::string* override_covering() const;  // the --set text that placed this node
     YAML::Node node_;
     std::shared_ptr<const ConfigSource> source_;
     std::string path_;

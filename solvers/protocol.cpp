@@ -344,7 +344,8 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
         if (n.is_scalar()) {
             try {
                 Step s = parse_step_string(n.string());
-                s.line = n.line();
+                s.line = n.origin_line();
+                s.source = n.origin_name();
                 out.push_back(s);
             } catch (const std::invalid_argument& e) {
                 n.fail(e.what());
@@ -368,7 +369,8 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
             for (int k = 0; k < count; ++k) out.insert(out.end(), block.begin(), block.end());
         } else if (n.is_map()) {
             Step s = parse_step_map(n);
-            s.line = n.line();
+            s.line = n.origin_line();
+            s.source = n.origin_name();
             out.push_back(s);
         } else {
             n.fail("a step is a string or a mapping");

@@ -117,7 +117,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     if (!c.cell.has_cam || c.cell.cam.inert)
         for (const auto& st : c.protocol.steps)
             if (st.kind == Step::Kind::rest)
-                throw ConfigError(root.source() ? root.source()->name : "", st.line, "protocol.steps",
+                throw ConfigError(st.source, st.line, "protocol.steps",
                                   "'" + st.label + "': a cell without an intercalating CAM cannot rest "
                                   "(no equilibrium at zero current); hold a potential instead");
     if (c.protocol.c_rate_basis <= 0) c.protocol.c_rate_basis = c.cell.cam.theoretical_capacity;

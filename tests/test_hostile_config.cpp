@@ -281,3 +281,17 @@ TEST(HostileConfig, StepPeriodSetsThatStepsSamplingInARun) {
     }
     EXPECT_EQ(cap.of_step(1).size(), 61u);  // t = 0, 60 s, ..., 3600 s
 }
+
+TEST(HostileConfig, StepsFromSetAreLocatedAtTheOverride) {
+    // Protocol steps put in place by --set have no line in the embedded default; messages
+    // about them (output bounds, rests in inert cells) name the override instead.
+    std::string e = config_error([] { load("", {R"(protocol.steps=["Hold at 2.5 V for 1e9 hours"])"}); });
+    EXPECT_TRUE(has(e, "--set protocol.steps=")) << e;
+    EXPECT_FALSE(has(e, "<embedded default>")) << e;
+    SimulationConfig c = load("", {R"(protocol.steps=["Rest for 1 h"])"});
+    EXPECT_EQ(c.protocol.steps[0].line, 0);
+    EXPECT_EQ(c.protocol.steps[0].source, R"(--set protocol.steps=["Rest for 1 h"])");
+    c = load("configs/studies/study_a.yaml");
+    EXPECT_GT(c.protocol.steps[0].line, 0);
+    EXPECT_NE(c.protocol.steps[0].source.find("study_a.yaml"), std::string::npos);
+}
