@@ -21,8 +21,11 @@ int import(const std::uint8_t* data, std::size_t size) {
         options.format = data[0] % 2 ? "mpt" : "csv";
         const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
         MeasuredData m = parse_measured(text, options.format == "mpt" ? "fuzz.mpt" : "fuzz.csv", options);
+        // As validate does: the data's own active mass, else the config's CAM mass.
         AnalysisOptions ao;
-        if (m.kind == MeasuredData::Kind::time_series) analyse(m.trajectory, ao);
+        ao.mass = m.trajectory.mass > 0 ? m.trajectory.mass : base.cell.basis_mass();
+        if (m.kind == MeasuredData::Kind::time_series && m.trajectory.time.size() >= 2)
+            analyse(m.trajectory, ao);
         plan_cases(m, base, ao);
     });
 }
