@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iomanip>
@@ -30,31 +32,53 @@ ConfigNode load_root(const std::string& path, const std::vector<std::string>& se
     return set.empty() ? root : root.with_overrides(set);
 }
 
-// Forwards to the writer and draws a one-line progress display on a terminal.
+// "0:42", "12:05", "3:02:10".
+std::string clock_text(double seconds) {
+    long t = static_cast<long>(std::max(0.0, seconds) + 0.5);
+    char buf[32];
+    if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+    return buf;
+}
+
+
+// Forwards to the writer and draws a one-line progress display: the share of the
+// protocol's estimated simulated time done, the wall time elapsed and an ETA from the
+// simulated-time rate so far and the estimated simulated time left.
 class ProgressObserver : public RunObserver {
 public:
     ProgressObserver(RunObserver& inner, bool draw, std::size_t n_steps)
         : inner_(inner), draw_(draw), n_steps_(n_steps) {}
     void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
-        steps_ = &c.protocol.steps;
+        estimate_ = estimate_step_durations(c);
+        before_.assign(estimate_.size() + 1, 0.0);
+        for (std::size_t k = 0; k < estimate_.size(); ++k) before_[k + 1] = before_[k] + estimate_[k];
+        t0_ = std::chrono::steady_clock::now();
         inner_.on_start(c, m);
     }
     void on_sample(const Sample& s) override {
         inner_.on_sample(s);
         if (!draw_) return;
         auto now = std::chrono::steady_clock::now();
-        if (now - last_ < std::chrono::milliseconds(200)) return;
+        if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
         last_ = now;
-        double frac = static_cast<double>(s.step) / n_steps_;
-        if (steps_ && s.step < static_cast<int>(steps_->size())) {
-            const Step& st = (*steps_)[s.step];
-            if (st.duration > 0 && s.time > step_start_)
-                frac += std::min(1.0, (s.time - step_start_) / st.duration) / n_steps_;
+        const double wall = std::chrono::duration<double>(now - t0_).count();
+        const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, s.step)), estimate_.size());
+        const double total = before_.back();
+        // Simulated time done on the estimate's scale: a step past its estimate counts as
+        // its estimate (the ETA then stays at the steps still to come).
+        double in_step = k < estimate_.size() ? std::min(std::max(0.0, s.time - step_start_), estimate_[k]) : 0.0;
+        double done = before_[k] + in_step;
+        double frac = total > 0 ? std::min(1.0, done / total) : static_cast<double>(s.step) / n_steps_;
+        std::string eta = "--";
+        if (s.time > 0 && wall > 0.2) {
+            const double rate = s.time / wall;  // simulated seconds per wall second
+            eta = clock_text(std::max(0.0, total - done) / rate);
         }
         int width = 30, filled = static_cast<int>(frac * width);
-        std::fprintf(stderr, "\r[%-*s] %3.0f%%  t = %8.2f h  step %d/%zu  cycle %d  %.4f V  ",
+        std::fprintf(stderr, "\r[%-*s] %3.0f%%  t = %8.2f h  step %d/%zu  cycle %d  %.4f V  elapsed %s  ETA %s  ",
                      width, std::string(filled, '#').c_str(), 100 * frac, s.time / 3600.0,
-                     s.step + 1, n_steps_, s.cycle, s.potential);
+                     s.step + 1, n_steps_, s.cycle, s.potential, clock_text(wall).c_str(), eta.c_str());
         std::fflush(stderr);
         drawn_ = true;
     }
@@ -65,7 +89,7 @@ public:
     }
     void on_cycle(const CycleSummary& c) override { inner_.on_cycle(c); }
     void on_finish(const RunResult& r) override {
-        if (drawn_) std::fprintf(stderr, "\r%*s\r", 100, "");
+        if (drawn_) std::fprintf(stderr, "\r%*s\r", 140, "");
         inner_.on_finish(r);
     }
 
@@ -73,10 +97,10 @@ private:
     RunObserver& inner_;
     bool draw_;
     std::size_t n_steps_;
-    const std::vector<Step>* steps_ = nullptr;
+    std::vector<double> estimate_, before_;  // per step, and their running sum
     double step_start_ = 0.0;
     bool drawn_ = false;
-    std::chrono::steady_clock::time_point last_{};
+    std::chrono::steady_clock::time_point last_{}, t0_{};
 };
 
 int report_error(const std::exception& e) {
@@ -94,7 +118,7 @@ int run(const RunOptions& o) {
         if (!o.output.empty()) cfg.output.file = o.output;
         Simulation sim(cfg);
         ResultWriter writer(cfg.output.file);
-        bool tty = o.progress && !o.quiet && isatty(STDERR_FILENO);
+        bool tty = !o.quiet && (o.force_progress || (o.progress && isatty(STDERR_FILENO)));
         ProgressObserver progress(writer, tty, cfg.protocol.steps.size());
         g_running = &sim;
         std::signal(SIGINT, on_signal);
@@ -106,7 +130,7 @@ int run(const RunOptions& o) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
         if (!o.quiet) {
-            std::cout << format_summary(read_result(cfg.output.file));
+            std::cout << format_summary(read_result(cfg.output.file), parse_summary_mode(o.summary));
             std::cout << std::fixed << std::setprecision(3) << "\nWall time " << wall << " s; "
                       << r.stats.steps << " solver steps, " << r.stats.residual_evaluations
                       << " residual and " << r.stats.jacobian_evaluations
@@ -158,10 +182,11 @@ int check(const std::string& config, const std::vector<std::string>& set, bool p
     }
 }
 
-int info(const std::string& file, bool json) {
+int info(const std::string& file, bool json, const std::string& summary) {
     try {
+        const SummaryMode mode = parse_summary_mode(summary);
         ResultSummary r = read_result(file);
-        std::cout << (json ? summary_json(r) : format_summary(r));
+        std::cout << (json ? summary_json(r) : format_summary(r, mode));
         return 0;
     } catch (const std::exception& e) {
         return report_error(e);

@@ -12,12 +12,14 @@ struct RunOptions {
     std::string output;               // empty: from the config
     std::vector<std::string> set;     // --set key.path=value
     bool quiet = false;
-    bool progress = true;
+    bool progress = true;             // on a terminal
+    bool force_progress = false;      // --progress: also when stderr is not a terminal
+    std::string summary = "condensed";  // --summary: condensed, full, cycles, none
 };
 
 int run(const RunOptions& o);
 int check(const std::string& config, const std::vector<std::string>& set, bool print);
-int info(const std::string& file, bool json);
+int info(const std::string& file, bool json, const std::string& summary = "condensed");
 // Exit codes: 0 all cases complete, 4 some failed, 2 bad sweep file.
 int sweep(const std::string& file, const std::string& out_dir, int jobs, bool quiet);
 

@@ -20,6 +20,13 @@ int main(int argc, char** argv) {
     run->add_flag("-q,--quiet", ro.quiet, "Print only errors");
     bool no_progress = false;
     run->add_flag("--no-progress", no_progress, "No progress display");
+    run->add_flag("--progress", ro.force_progress,
+                  "Draw the progress line (elapsed, ETA) also when stderr is not a terminal");
+    const auto summary_modes = CLI::IsMember({"condensed", "full", "cycles", "none"});
+    run->add_option("--summary", ro.summary,
+                    "What the summary prints: condensed (default: first, last and every Nth cycle "
+                    "beyond 30 cycles), full, cycles (the cycle table only) or none")
+        ->check(summary_modes);
 
     std::string check_config;
     std::vector<std::string> check_set;
@@ -34,6 +41,9 @@ int main(int argc, char** argv) {
     auto* inf = app.add_subcommand("info", "Summarise a result file");
     inf->add_option("file", info_file, "HDF5 result file")->required();
     inf->add_flag("--json", json, "Machine-readable JSON");
+    std::string info_summary = "condensed";
+    inf->add_option("--summary", info_summary, "condensed (default), full, cycles (the cycle table only) or none")
+        ->check(summary_modes);
 
     std::string sweep_file, sweep_dir;
     int sweep_jobs = 0;
@@ -77,6 +87,6 @@ int main(int argc, char** argv) {
         return ssbsim::cli::run(ro);
     }
     if (*chk) return ssbsim::cli::check(check_config, check_set, print);
-    if (*inf) return ssbsim::cli::info(info_file, json);
+    if (*inf) return ssbsim::cli::info(info_file, json, info_summary);
     return 1;
 }

@@ -62,13 +62,21 @@ std::string read_error(const std::string& dir, int index) {
     return msg;
 }
 
-void draw(bool tty, int done, int total, int failed, double elapsed) {
+// The progress line; redrawn every half second while cases run, so it moves (spinner,
+// elapsed time, cases running) before the first case has finished. The ETA needs a case
+// finished in this session (`finished`: done minus those complete at the start).
+void draw(bool tty, int done, int total, int failed, double elapsed, int running = 0, int finished = -1) {
     if (!tty) return;
+    static const char spin[] = {'|', '/', '-', '\\'};
+    static unsigned tick = 0;
     double frac = total ? static_cast<double>(done) / total : 1.0;
-    double eta = done ? elapsed / done * (total - done) : 0.0;
+    if (finished < 0) finished = done;
     int width = 30, filled = static_cast<int>(frac * width);
-    std::fprintf(stderr, "\r[%-*s] %d/%d cases  %d failed  elapsed %.0f s  ETA %.0f s   ", width,
-                 std::string(filled, '#').c_str(), done, total, failed, elapsed, eta);
+    char eta[32] = "--";
+    if (finished > 0) std::snprintf(eta, sizeof eta, "%.0f s", elapsed / finished * (total - done));
+    std::fprintf(stderr, "\r%c [%-*s] %d/%d cases  %d running  %d failed  elapsed %.0f s  ETA %s   ",
+                 spin[tick++ % 4], width, std::string(filled, '#').c_str(), done, total, running, failed,
+                 elapsed, eta);
     std::fflush(stderr);
 }
 
@@ -172,6 +180,7 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
         }
         const int total = static_cast<int>(spec.cases.size());
         int done = total - static_cast<int>(todo.size()), failed = 0;
+        const int done_at_start = done;
         if (!quiet)
             std::cout << spec.name << ": " << total << " cases, " << done << " already complete, "
                       << todo.size() << " to run on " << jobs << " worker" << (jobs > 1 ? "s" : "") << "\n";
@@ -291,14 +300,20 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
             send(w, todo[next++]);
         }
         int busy = n_workers;
+        draw(tty, done, total, failed, elapsed(), busy, 0);
         std::vector<pollfd> fds(n_workers + 1);
         while (busy > 0) {
             for (int k = 0; k < n_workers; ++k)  // idle workers are not polled (poll skips fd -1)
                 fds[k] = {workers[k].index != 0 ? workers[k].from : -1, POLLIN, 0};
             fds[n_workers] = {g_signal_pipe[0], POLLIN, 0};
-            if (poll(fds.data(), fds.size(), -1) < 0) {
+            const int ready = poll(fds.data(), fds.size(), tty ? 500 : -1);
+            if (ready < 0) {
                 if (errno == EINTR) continue;
                 throw Error("poll failed");
+            }
+            if (ready == 0) {  // nothing finished within half a second: keep the line moving
+                draw(tty, done, total, failed, elapsed(), busy, done - done_at_start);
+                continue;
             }
             if (fds[n_workers].revents & POLLIN) {
                 unsigned char sig = 0;
@@ -340,7 +355,7 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
                         --busy;
                     }
                 }
-                draw(tty, done, total, failed, elapsed());
+                draw(tty, done, total, failed, elapsed(), busy, done - done_at_start);
             }
         }
         for (auto& w : workers) {

@@ -83,6 +83,7 @@ public:
     void append_row(const double* row);  // row of prod(row_shape) doubles
     void flush();                        // writes buffered rows to the file
     std::uint64_t rows() const { return written_ + buffered_; }
+    const Handle& handle() const { return dataset_; }  // for further attributes
 
 private:
     Handle dataset_;

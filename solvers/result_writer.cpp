@@ -4,10 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
@@ -20,21 +22,21 @@ using Type = h5::Series::Type;
 struct ResultWriter::Tables {
     h5::Handle ts_group, steps_group, cycles_group, profiles_group;
     // time series
-    Series time, potential, cell_voltage, current, temperature, capacity, step_capacity,
+    Series time, potential, cell_voltage, current, temperature, capacity, capacity_abs, step_capacity,
         mean_x, dead, contact, se_ox, film, step, cycle;
     // steps
-    Series s_index, s_cycle, s_label, s_start, s_end, s_capacity, s_energy, s_end_potential,
+    Series s_index, s_cycle, s_label, s_start, s_end, s_capacity, s_capacity_abs, s_energy, s_end_potential,
         s_end_current, s_reason;
     // cycles
-    Series c_cycle, c_charge, c_discharge, c_ce, c_charge_e, c_discharge_e, c_ee, c_shoulder,
+    Series c_cycle, c_charge, c_discharge, c_charge_abs, c_discharge_abs, c_ce, c_charge_e, c_discharge_e, c_ee, c_shoulder,
         c_dead, l_rev, l_irr, l_kin, l_iso, l_other, l_ox, l_red, l_site_rev, l_site_irr;
     // profiles
     Series p_time, p_phi_e, p_phi_s, p_j, p_xs, p_xm, p_c;
     std::vector<Series*> all() {
-        return {&time, &potential, &cell_voltage, &current, &temperature, &capacity,
+        return {&time, &potential, &cell_voltage, &current, &temperature, &capacity, &capacity_abs,
                 &step_capacity, &mean_x, &dead, &contact, &se_ox, &film, &step, &cycle, &s_index, &s_cycle, &s_label, &s_start,
-                &s_end, &s_capacity, &s_energy, &s_end_potential, &s_end_current, &s_reason,
-                &c_cycle, &c_charge, &c_discharge, &c_ce, &c_charge_e, &c_discharge_e, &c_ee,
+                &s_end, &s_capacity, &s_capacity_abs, &s_energy, &s_end_potential, &s_end_current, &s_reason,
+                &c_cycle, &c_charge, &c_discharge, &c_charge_abs, &c_discharge_abs, &c_ce, &c_charge_e, &c_discharge_e, &c_ee,
                 &c_shoulder, &c_dead, &l_rev, &l_irr, &l_kin, &l_iso, &l_other, &l_ox, &l_red,
                 &l_site_rev, &l_site_irr, &p_time, &p_phi_e, &p_phi_s, &p_j, &p_xs, &p_xm, &p_c};
     }
@@ -76,6 +78,11 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "status_message", std::string(""));
     h5::set_attribute(file_, "cam_mass_kg", config.cell.cam_mass());
     h5::set_attribute(file_, "capacity_basis_mass_kg", config.cell.basis_mass());
+    h5::set_attribute(file_, "capacity_basis",
+                      std::string(!(config.cell.reference_loading > 0) || (config.cell.has_cam && config.cell.reference_loading == config.cell.loading)
+                                      ? "CAM mass (cell.cathode.loading x cell.area)"
+                                      : "reference mass (cell.cathode.reference_loading x cell.area)"));
+    basis_g_ = config.cell.basis_mass() * 1e3;  // [g]: mAh/g x g = mAh
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
@@ -84,56 +91,71 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
 
     t_ = std::make_unique<Tables>();
     Tables& t = *t_;
+    // `unit` is machine-readable (products with '*', powers with '^', "1" for fractions,
+    // empty for counts and labels); `description` says what the column is in words.
+    auto series = [](const h5::Handle& loc, const char* name, Type type, std::vector<std::uint64_t> shape,
+                     const char* unit, const char* description, std::size_t rows) {
+        Series s(loc, name, type, std::move(shape), unit, rows);
+        if (*description) h5::set_attribute(s.handle(), "description", std::string(description));
+        return s;
+    };
     t.ts_group = h5::create_group(file_, "timeseries");
     auto& g = t.ts_group;
-    t.time = Series(g, "time", Type::float64, {}, "s", 1024);
-    t.potential = Series(g, "potential", Type::float64, {}, "V vs Li/Li+", 1024);
-    t.cell_voltage = Series(g, "cell_voltage", Type::float64, {}, "V", 1024);
-    t.current = Series(g, "current", Type::float64, {}, "A (positive on charge)", 1024);
-    t.temperature = Series(g, "temperature", Type::float64, {}, "K", 1024);
-    t.capacity = Series(g, "capacity", Type::float64, {}, "mAh/g CAM (net, positive on charge)", 1024);
-    t.step_capacity = Series(g, "step_capacity", Type::float64, {}, "mAh/g CAM", 1024);
-    t.mean_x = Series(g, "mean_stoichiometry", Type::float64, {}, "1", 1024);
-    t.dead = Series(g, "dead_fraction", Type::float64, {}, "1 (isolated CAM fraction)", 1024);
-    t.contact = Series(g, "contact_fraction", Type::float64, {}, "1 (mean CAM/SE contact theta_c)", 1024);
-    t.se_ox = Series(g, "se_oxidised", Type::float64, {}, "mAh/g (cumulative SE-oxidation charge)", 1024);
-    t.film = Series(g, "film_resistance", Type::float64, {}, "ohm m2 (mean interphase resistance)", 1024);
-    t.step = Series(g, "step", Type::int64, {}, "", 1024);
-    t.cycle = Series(g, "cycle", Type::int64, {}, "", 1024);
+    t.time = series(g, "time", Type::float64, {}, "s", "simulated time", 1024);
+    t.potential = series(g, "potential", Type::float64, {}, "V", "cathode potential vs Li/Li+", 1024);
+    t.cell_voltage = series(g, "cell_voltage", Type::float64, {}, "V", "cell voltage (cathode vs counter electrode)", 1024);
+    t.current = series(g, "current", Type::float64, {}, "A", "cell current, positive on charge", 1024);
+    t.temperature = series(g, "temperature", Type::float64, {}, "K", "cell temperature", 1024);
+    t.capacity = series(g, "capacity", Type::float64, {}, "mA*h/g",
+                        "net charge since t = 0 per gram of the capacity basis (CAM), positive on charge", 1024);
+    t.capacity_abs = series(g, "capacity_abs", Type::float64, {}, "mA*h",
+                            "net charge since t = 0, positive on charge (capacity x capacity_basis_mass_kg)", 1024);
+    t.step_capacity = series(g, "step_capacity", Type::float64, {}, "mA*h/g",
+                             "net charge since the step start per gram of the capacity basis (CAM)", 1024);
+    t.mean_x = series(g, "mean_stoichiometry", Type::float64, {}, "1", "mean stoichiometry of connected CAM", 1024);
+    t.dead = series(g, "dead_fraction", Type::float64, {}, "1", "isolated CAM fraction", 1024);
+    t.contact = series(g, "contact_fraction", Type::float64, {}, "1", "mean CAM/SE contact theta_c", 1024);
+    t.se_ox = series(g, "se_oxidised", Type::float64, {}, "mA*h/g", "cumulative SE-oxidation charge", 1024);
+    t.film = series(g, "film_resistance", Type::float64, {}, "ohm*m^2", "mean interphase resistance", 1024);
+    t.step = series(g, "step", Type::int64, {}, "", "0-based protocol step index", 1024);
+    t.cycle = series(g, "cycle", Type::int64, {}, "", "1-based cycle number", 1024);
 
     t.steps_group = h5::create_group(file_, "steps");
     auto& s = t.steps_group;
-    t.s_index = Series(s, "index", Type::int64, {}, "", 64);
-    t.s_cycle = Series(s, "cycle", Type::int64, {}, "", 64);
-    t.s_label = Series(s, "label", Type::string, {}, "", 64);
-    t.s_start = Series(s, "start_time", Type::float64, {}, "s", 64);
-    t.s_end = Series(s, "end_time", Type::float64, {}, "s", 64);
-    t.s_capacity = Series(s, "capacity", Type::float64, {}, "mAh/g CAM (net, positive on charge)", 64);
-    t.s_energy = Series(s, "energy", Type::float64, {}, "mWh/g CAM (net, positive on charge)", 64);
-    t.s_end_potential = Series(s, "end_potential", Type::float64, {}, "V vs Li/Li+", 64);
-    t.s_end_current = Series(s, "end_current", Type::float64, {}, "A", 64);
-    t.s_reason = Series(s, "end_reason", Type::string, {}, "", 64);
+    t.s_index = series(s, "index", Type::int64, {}, "", "0-based protocol step index", 64);
+    t.s_cycle = series(s, "cycle", Type::int64, {}, "", "1-based cycle number", 64);
+    t.s_label = series(s, "label", Type::string, {}, "", "the step as written", 64);
+    t.s_start = series(s, "start_time", Type::float64, {}, "s", "", 64);
+    t.s_end = series(s, "end_time", Type::float64, {}, "s", "", 64);
+    t.s_capacity = series(s, "capacity", Type::float64, {}, "mA*h/g", "net charge of the step per gram CAM, positive on charge", 64);
+    t.s_capacity_abs = series(s, "capacity_abs", Type::float64, {}, "mA*h", "net charge of the step, positive on charge", 64);
+    t.s_energy = series(s, "energy", Type::float64, {}, "mW*h/g", "net energy per gram CAM (cell voltage x current), positive on charge", 64);
+    t.s_end_potential = series(s, "end_potential", Type::float64, {}, "V", "cathode potential vs Li/Li+ at the step end", 64);
+    t.s_end_current = series(s, "end_current", Type::float64, {}, "A", "current at the step end, positive on charge", 64);
+    t.s_reason = series(s, "end_reason", Type::string, {}, "", "", 64);
 
     t.cycles_group = h5::create_group(file_, "cycles");
     auto& c = t.cycles_group;
-    t.c_cycle = Series(c, "cycle", Type::int64, {}, "", 16);
-    t.c_charge = Series(c, "charge_capacity", Type::float64, {}, "mAh/g CAM", 16);
-    t.c_discharge = Series(c, "discharge_capacity", Type::float64, {}, "mAh/g CAM", 16);
-    t.c_ce = Series(c, "coulombic_efficiency", Type::float64, {}, "1", 16);
-    t.c_charge_e = Series(c, "charge_energy", Type::float64, {}, "mWh/g CAM", 16);
-    t.c_discharge_e = Series(c, "discharge_energy", Type::float64, {}, "mWh/g CAM", 16);
-    t.c_ee = Series(c, "energy_efficiency", Type::float64, {}, "1", 16);
-    t.c_shoulder = Series(c, "shoulder_capacity", Type::float64, {}, "mAh/g CAM", 16);
-    t.c_dead = Series(c, "dead_fraction", Type::float64, {}, "1", 16);
-    t.l_rev = Series(c, "ledger_se_oxidation_reversible", Type::float64, {}, "mAh/g", 16);
-    t.l_irr = Series(c, "ledger_se_oxidation_irreversible", Type::float64, {}, "mAh/g", 16);
-    t.l_kin = Series(c, "ledger_cam_kinetic", Type::float64, {}, "mAh/g", 16);
-    t.l_iso = Series(c, "ledger_cam_isolated", Type::float64, {}, "mAh/g", 16);
-    t.l_other = Series(c, "ledger_other", Type::float64, {}, "mAh/g", 16);
-    t.l_ox = Series(c, "se_oxidation_charge", Type::float64, {}, "mAh/g", 16);
-    t.l_red = Series(c, "se_reduction", Type::float64, {}, "mAh/g", 16);
-    t.l_site_rev = Series(c, "ledger_by_site_reversible", Type::float64, {3}, "mAh/g; columns carbon, tpb, cam", 16);
-    t.l_site_irr = Series(c, "ledger_by_site_irreversible", Type::float64, {3}, "mAh/g; columns carbon, tpb, cam", 16);
+    t.c_cycle = series(c, "cycle", Type::int64, {}, "", "1-based cycle number", 16);
+    t.c_charge = series(c, "charge_capacity", Type::float64, {}, "mA*h/g", "charge capacity per gram CAM", 16);
+    t.c_discharge = series(c, "discharge_capacity", Type::float64, {}, "mA*h/g", "discharge capacity per gram CAM", 16);
+    t.c_charge_abs = series(c, "charge_capacity_abs", Type::float64, {}, "mA*h", "charge capacity", 16);
+    t.c_discharge_abs = series(c, "discharge_capacity_abs", Type::float64, {}, "mA*h", "discharge capacity", 16);
+    t.c_ce = series(c, "coulombic_efficiency", Type::float64, {}, "1", "discharge / charge capacity", 16);
+    t.c_charge_e = series(c, "charge_energy", Type::float64, {}, "mW*h/g", "", 16);
+    t.c_discharge_e = series(c, "discharge_energy", Type::float64, {}, "mW*h/g", "", 16);
+    t.c_ee = series(c, "energy_efficiency", Type::float64, {}, "1", "", 16);
+    t.c_shoulder = series(c, "shoulder_capacity", Type::float64, {}, "mA*h/g", "charge below the shoulder potential", 16);
+    t.c_dead = series(c, "dead_fraction", Type::float64, {}, "1", "isolated CAM fraction at the cycle's end", 16);
+    t.l_rev = series(c, "ledger_se_oxidation_reversible", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_irr = series(c, "ledger_se_oxidation_irreversible", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_kin = series(c, "ledger_cam_kinetic", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_iso = series(c, "ledger_cam_isolated", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_other = series(c, "ledger_other", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_ox = series(c, "se_oxidation_charge", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_red = series(c, "se_reduction", Type::float64, {}, "mA*h/g", "", 16);
+    t.l_site_rev = series(c, "ledger_by_site_reversible", Type::float64, {3}, "mA*h/g", "columns carbon, tpb, cam", 16);
+    t.l_site_irr = series(c, "ledger_by_site_irreversible", Type::float64, {3}, "mA*h/g", "columns carbon, tpb, cam", 16);
     h5::set_attribute(t.cycles_group, "shoulder_potential_V", config.protocol.shoulder_potential);
     h5::set_attribute(t.cycles_group, "has_ledger", static_cast<long>(config.cell.chemistry.enabled ? 1 : 0));
 
@@ -152,10 +174,10 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     t.p_time = Series(p, "time", Type::float64, {}, "s", 16);
     t.p_phi_e = Series(p, "phi_e", Type::float64, {nx}, "V", 16);
     t.p_phi_s = Series(p, "phi_s", Type::float64, {nc}, "V", 16);
-    t.p_j = Series(p, "intercalation_current", Type::float64, {nc}, "A/m2 CAM surface (positive oxidation)", 16);
+    t.p_j = series(p, "intercalation_current", Type::float64, {nc}, "A/m^2", "per CAM surface area, positive on oxidation", 16);
     t.p_xs = Series(p, "surface_stoichiometry", Type::float64, {nc}, "1", 16);
     t.p_xm = Series(p, "mean_stoichiometry", Type::float64, {nc}, "1", 16);
-    t.p_c = Series(p, "c_s", Type::float64, {nc, nr}, "mol/m3", 16);
+    t.p_c = Series(p, "c_s", Type::float64, {nc, nr}, "mol/m^3", 16);
     row_.resize(std::max<std::size_t>(nx, nc * nr));
     h5::flush(file_);
     last_flush_ = std::chrono::steady_clock::now();
@@ -169,6 +191,7 @@ void ResultWriter::on_sample(const Sample& s) {
     t.current.append(s.current);
     t.temperature.append(s.temperature);
     t.capacity.append(s.capacity);
+    t.capacity_abs.append(s.capacity * basis_g_);
     t.step_capacity.append(s.step_capacity);
     t.mean_x.append(s.mean_stoichiometry);
     t.dead.append(s.dead_fraction);
@@ -207,6 +230,7 @@ void ResultWriter::on_step(const StepSummary& s) {
     t.s_start.append(s.start_time);
     t.s_end.append(s.end_time);
     t.s_capacity.append(s.capacity);
+    t.s_capacity_abs.append(s.capacity * basis_g_);
     t.s_energy.append(s.energy);
     t.s_end_potential.append(s.end_potential);
     t.s_end_current.append(s.end_current);
@@ -219,6 +243,8 @@ void ResultWriter::on_cycle(const CycleSummary& c) {
     t.c_cycle.append(static_cast<long>(c.cycle));
     t.c_charge.append(c.charge_capacity);
     t.c_discharge.append(c.discharge_capacity);
+    t.c_charge_abs.append(c.charge_capacity * basis_g_);
+    t.c_discharge_abs.append(c.discharge_capacity * basis_g_);
     t.c_ce.append(c.coulombic_efficiency);
     t.c_charge_e.append(c.charge_energy);
     t.c_discharge_e.append(c.discharge_energy);
@@ -382,6 +408,11 @@ ResultSummary read_result_checked(const std::string& path) {
     r.name = rd.string_attribute(f, root, "name", false);
     r.title = rd.string_attribute(f, root, "title", false, r.name);
     r.config = rd.string_attribute(f, root, "config", false);
+    if (h5::has_attribute(f, "capacity_basis_mass_kg"))
+        r.basis_mass_kg = rd.number_attribute(f, root, "capacity_basis_mass_kg");
+    if (h5::has_attribute(f, "cam_mass_kg")) r.cam_mass_kg = rd.number_attribute(f, root, "cam_mass_kg");
+    if (h5::has_attribute(f, "area_m2")) r.area_m2 = rd.number_attribute(f, root, "area_m2");
+    r.capacity_basis = rd.string_attribute(f, root, "capacity_basis", false);
     // A file whose run ended (on_finish ran) must be consistent; a killed run may leave
     // columns one flush apart, and is read up to the rows all columns have.
     const bool finished = r.status != "running";
@@ -394,6 +425,7 @@ ResultSummary read_result_checked(const std::string& path) {
                             "se_oxidised", "film_resistance", "step", "cycle"};
     std::vector<std::pair<std::string, std::uint64_t>> ts;
     for (const char* s : series) ts.push_back({std::string("timeseries/") + s, 0});
+    if (h5::object_kind(f, "timeseries/capacity_abs") == h5::ObjectKind::dataset) ts.push_back({"timeseries/capacity_abs", 0});
     const std::uint64_t samples = rd.table_rows(ts, finished);
     r.samples = static_cast<long>(samples);
     if (h5::has_attribute(f, "final_time_s")) {
@@ -437,7 +469,18 @@ ResultSummary read_result_checked(const std::string& path) {
         ct.push_back({"cycles/ledger_by_site_reversible", 3});
         ct.push_back({"cycles/ledger_by_site_irreversible", 3});
     }
+    // Absolute capacities: older files lack them (then computed from the basis mass).
+    const bool cycles_abs = h5::object_kind(f, "cycles/charge_capacity_abs") == h5::ObjectKind::dataset ||
+                            h5::object_kind(f, "cycles/discharge_capacity_abs") == h5::ObjectKind::dataset;
+    if (cycles_abs)
+        for (const char* c : {"charge_capacity_abs", "discharge_capacity_abs"}) ct.push_back({std::string("cycles/") + c, 0});
     const std::uint64_t nc = rd.table_rows(ct, finished);
+    const double basis_g = r.basis_mass_kg * 1e3;
+    if (cycles_abs) {
+        auto a = rd.doubles("cycles/charge_capacity_abs", nc), b = rd.doubles("cycles/discharge_capacity_abs", nc);
+        r.cycle_charge_mAh.assign(a.begin(), a.begin() + nc);
+        r.cycle_discharge_mAh.assign(b.begin(), b.begin() + nc);
+    }
     auto cyc = rd.longs("cycles/cycle", nc);
     auto ch = rd.doubles("cycles/charge_capacity", nc);
     auto dis = rd.doubles("cycles/discharge_capacity", nc);
@@ -485,6 +528,10 @@ ResultSummary read_result_checked(const std::string& path) {
             c.dead_fraction = dead[i];
         }
         r.cycles.push_back(c);
+        if (!cycles_abs) {
+            r.cycle_charge_mAh.push_back(c.charge_capacity * basis_g);
+            r.cycle_discharge_mAh.push_back(c.discharge_capacity * basis_g);
+        }
     }
 
     // Steps.
@@ -492,7 +539,13 @@ ResultSummary read_result_checked(const std::string& path) {
     for (const char* c : {"index", "cycle", "label", "start_time", "end_time", "capacity", "energy", "end_potential",
                           "end_current", "end_reason"})
         stt.push_back({std::string("steps/") + c, 0});
+    const bool steps_abs = h5::object_kind(f, "steps/capacity_abs") == h5::ObjectKind::dataset;
+    if (steps_abs) stt.push_back({"steps/capacity_abs", 0});
     const std::uint64_t ns = rd.table_rows(stt, finished);
+    if (steps_abs) {
+        auto a = rd.doubles("steps/capacity_abs", ns);
+        r.step_capacity_mAh.assign(a.begin(), a.begin() + ns);
+    }
     auto idx = rd.longs("steps/index", ns);
     auto scyc = rd.longs("steps/cycle", ns);
     auto lab = rd.strings("steps/label", ns);
@@ -516,6 +569,7 @@ ResultSummary read_result_checked(const std::string& path) {
         s.end_current = ec[i];
         s.end_reason = why[i];
         r.steps.push_back(s);
+        if (!steps_abs) r.step_capacity_mAh.push_back(s.capacity * basis_g);
     }
     return r;
 }
@@ -532,37 +586,119 @@ ResultSummary read_result(const std::string& path) {
     }
 }
 
-std::string format_summary(const ResultSummary& r) {
+SummaryMode parse_summary_mode(const std::string& s) {
+    if (s == "condensed" || s == "default") return SummaryMode::condensed;
+    if (s == "full") return SummaryMode::full;
+    if (s == "cycles") return SummaryMode::cycles;
+    if (s == "none") return SummaryMode::none;
+    throw std::invalid_argument("--summary '" + s + "': expected full, cycles or none (default: condensed)");
+}
+
+std::vector<std::size_t> condensed_cycle_rows(std::size_t n) {
+    std::vector<std::size_t> rows;
+    if (n <= kCondenseAbove) {
+        for (std::size_t i = 0; i < n; ++i) rows.push_back(i);
+        return rows;
+    }
+    // First, every Nth after it, and the last: about kCondensedRows rows.
+    const std::size_t every = (n - 1 + kCondensedRows - 2) / (kCondensedRows - 1);
+    for (std::size_t i = 0; i < n - 1; i += every) rows.push_back(i);
+    rows.push_back(n - 1);
+    return rows;
+}
+
+namespace {
+double at(const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : 0.0; }
+
+void cycle_table(std::ostream& os, const ResultSummary& r, const std::vector<std::size_t>& rows) {
+    os << "Cycles (capacities in mAh/g CAM, and in mAh):\n";
+    os << "  cycle   charge  discharge      CE      EE  shoulder    charge mAh  discharge mAh\n";
+    for (std::size_t i : rows) {
+        const auto& c = r.cycles[i];
+        os << std::setw(7) << c.cycle << std::setw(9) << std::setprecision(2) << c.charge_capacity
+           << std::setw(11) << c.discharge_capacity << std::setw(7) << std::setprecision(2)
+           << 100 * c.coulombic_efficiency << "%" << std::setw(7) << 100 * c.energy_efficiency
+           << "%" << std::setw(10) << c.shoulder_capacity << std::setprecision(5) << std::setw(14)
+           << at(r.cycle_charge_mAh, i) << std::setw(15) << at(r.cycle_discharge_mAh, i) << "\n";
+    }
+}
+
+void omitted_line(std::ostream& os, std::size_t shown, std::size_t total, const char* what) {
+    if (shown < total)
+        os << "  (" << total - shown << " of " << total << " " << what
+           << " not shown: --summary full prints every one, ssbsim info FILE --json gives them all)\n";
+}
+}  // namespace
+
+std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     std::ostringstream os;
     os << std::fixed;
+    if (mode == SummaryMode::none) return "";
+    std::vector<std::size_t> rows;
+    if (mode == SummaryMode::condensed) {
+        rows = condensed_cycle_rows(r.cycles.size());
+    } else {
+        for (std::size_t i = 0; i < r.cycles.size(); ++i) rows.push_back(i);
+    }
+    if (mode == SummaryMode::cycles) {
+        cycle_table(os, r, rows);
+        return os.str();
+    }
     os << (r.title.empty() ? r.name : r.title) << "  [" << r.status << "]";
     if (!r.status_message.empty()) os << "  " << r.status_message;
     if (!r.title.empty() && r.name != r.title) os << "\nconfig name: " << r.name;
     os << "\n" << std::setprecision(2) << "simulated " << r.final_time / 3600.0 << " h, "
-       << r.samples << " samples, ssbsim " << r.version << " (" << r.git_commit << ")\n\n";
-    os << "Steps:\n";
+       << r.samples << " samples, ssbsim " << r.version << " (" << r.git_commit << ")\n";
+    if (r.basis_mass_kg > 0) {
+        os << std::setprecision(4) << "capacity basis " << r.basis_mass_kg * 1e6 << " mg";
+        if (!r.capacity_basis.empty()) os << " (" << r.capacity_basis << ")";
+        if (r.area_m2 > 0) os << ", area " << r.area_m2 * 1e4 << " cm2";
+        os << "\n";
+    }
+    // Steps: all of them, or (condensed) those of the first and the last cycle.
+    std::vector<bool> shown_cycle;
+    if (mode == SummaryMode::condensed && rows.size() < r.cycles.size()) {
+        int max_cycle = 0;
+        for (const auto& c : r.cycles) max_cycle = std::max(max_cycle, c.cycle);
+        for (const auto& s : r.steps) max_cycle = std::max(max_cycle, s.cycle);
+        shown_cycle.assign(static_cast<std::size_t>(max_cycle) + 1, false);
+        for (const CycleSummary* c : {&r.cycles.front(), &r.cycles.back()})
+            if (c->cycle >= 0) shown_cycle[static_cast<std::size_t>(c->cycle)] = true;
+        // Steps after the last finished cycle (a run that stopped mid-cycle) stay shown.
+        for (std::size_t k = static_cast<std::size_t>(std::max(0, r.cycles.back().cycle)) + 1; k < shown_cycle.size(); ++k)
+            shown_cycle[k] = true;
+    }
+    auto step_shown = [&](const StepSummary& s) {
+        return shown_cycle.empty() || s.cycle < 0 || static_cast<std::size_t>(s.cycle) >= shown_cycle.size() ||
+               shown_cycle[static_cast<std::size_t>(s.cycle)];
+    };
+    os << "\nSteps:\n";
     os << "   #  cycle  " << std::left << std::setw(46) << "step" << std::right
-       << "      h    mAh/g   end V  ended by\n";
-    for (const auto& s : r.steps) {
+       << "      h    mAh/g         mAh   end V  ended by\n";
+    std::size_t steps_shown = 0;
+    int last_cycle_shown = -1;
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+        const auto& s = r.steps[i];
+        if (!step_shown(s)) continue;
+        if (!shown_cycle.empty() && last_cycle_shown >= 0 && s.cycle > last_cycle_shown + 1) os << "   ...\n";
+        last_cycle_shown = s.cycle;
+        ++steps_shown;
         std::string label = s.label.size() > 45 ? s.label.substr(0, 42) + "..." : s.label;
         os << std::setw(4) << s.index + 1 << std::setw(6) << s.cycle << "   " << std::left
            << std::setw(46) << label << std::right << std::setw(7) << std::setprecision(2)
            << (s.end_time - s.start_time) / 3600.0 << std::setw(9) << std::setprecision(2)
-           << s.capacity << std::setw(8) << std::setprecision(3) << s.end_potential << "  "
-           << s.end_reason << "\n";
+           << s.capacity << std::setw(12) << std::setprecision(5) << at(r.step_capacity_mAh, i)
+           << std::setw(8) << std::setprecision(3) << s.end_potential << "  " << s.end_reason << "\n";
     }
-    os << "\nCycles (capacities in mAh/g CAM):\n";
-    os << "  cycle   charge  discharge      CE      EE  shoulder\n";
-    for (const auto& c : r.cycles) {
-        os << std::setw(7) << c.cycle << std::setw(9) << std::setprecision(2) << c.charge_capacity
-           << std::setw(11) << c.discharge_capacity << std::setw(7) << std::setprecision(2)
-           << 100 * c.coulombic_efficiency << "%" << std::setw(7) << 100 * c.energy_efficiency
-           << "%" << std::setw(10) << c.shoulder_capacity << "\n";
-    }
+    omitted_line(os, steps_shown, r.steps.size(), "steps");
+    os << "\n";
+    cycle_table(os, r, rows);
+    omitted_line(os, rows.size(), r.cycles.size(), "cycles");
     if (r.has_ledger) {
         os << "\nLoss ledger (charge - discharge, mAh/g CAM):\n";
         os << "  cycle      gap  SE-ox rev  SE-ox irr  CAM kinetic  CAM isolated   other | SE ox  SE red  dead\n";
-        for (const auto& c : r.cycles) {
+        for (std::size_t i : rows) {
+            const auto& c = r.cycles[i];
             const auto& L = c.ledger;
             os << std::setw(7) << c.cycle << std::setprecision(2) << std::setw(9)
                << c.charge_capacity - c.discharge_capacity << std::setw(11) << L.se_oxidation_reversible
@@ -597,12 +733,21 @@ std::string summary_json(const ResultSummary& r) {
        << ",\n  \"status\": " << json_string(r.status) << ",\n  \"status_message\": "
        << json_string(r.status_message) << ",\n  \"version\": " << json_string(r.version)
        << ",\n  \"git_commit\": " << json_string(r.git_commit)
-       << ",\n  \"final_time_s\": " << json_number(r.final_time) << ",\n  \"cycles\": [";
+       << ",\n  \"final_time_s\": " << json_number(r.final_time)
+       << ",\n  \"capacity_basis_mass_g\": " << json_number(r.basis_mass_kg * 1e3)
+       << ",\n  \"capacity_basis\": " << json_string(r.capacity_basis)
+       << ",\n  \"cam_mass_g\": " << json_number(r.cam_mass_kg * 1e3)
+       << ",\n  \"area_cm2\": " << json_number(r.area_m2 * 1e4)
+       << ",\n  \"units\": {\"capacity_mAh_g\": \"mA*h/g\", \"capacity_mAh\": \"mA*h\", \"energy_mWh_g\": \"mW*h/g\", "
+          "\"time_s\": \"s\", \"potential_V\": \"V\"}"
+       << ",\n  \"cycles\": [";
     for (size_t i = 0; i < r.cycles.size(); ++i) {
         const auto& c = r.cycles[i];
         os << (i ? "," : "") << "\n    {\"cycle\": " << c.cycle
            << ", \"charge_capacity_mAh_g\": " << json_number(c.charge_capacity)
            << ", \"discharge_capacity_mAh_g\": " << json_number(c.discharge_capacity)
+           << ", \"charge_capacity_mAh\": " << json_number(at(r.cycle_charge_mAh, i))
+           << ", \"discharge_capacity_mAh\": " << json_number(at(r.cycle_discharge_mAh, i))
            << ", \"coulombic_efficiency\": " << json_number(c.coulombic_efficiency)
            << ", \"energy_efficiency\": " << json_number(c.energy_efficiency)
            << ", \"charge_energy_mWh_g\": " << json_number(c.charge_energy)
@@ -635,6 +780,7 @@ std::string summary_json(const ResultSummary& r) {
            << ", \"start_time_s\": " << json_number(s.start_time)
            << ", \"end_time_s\": " << json_number(s.end_time)
            << ", \"capacity_mAh_g\": " << json_number(s.capacity)
+           << ", \"capacity_mAh\": " << json_number(at(r.step_capacity_mAh, i))
            << ", \"end_potential_V\": " << json_number(s.end_potential)
            << ", \"end_reason\": " << json_string(s.end_reason) << "}";
     }

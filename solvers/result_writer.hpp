@@ -37,6 +37,7 @@ private:
     std::unique_ptr<Tables> t_;
     std::vector<double> row_;  // profile scratch
     bool exclusive_ = false;
+    double basis_g_ = 0;  // capacity basis mass [g]: absolute = specific x basis
     double flush_interval_ = 2.0;
     std::chrono::steady_clock::time_point last_flush_;
 };
@@ -50,13 +51,30 @@ struct ResultSummary {
     bool has_ledger = false;
     std::vector<CycleSummary> cycles;
     std::vector<StepSummary> steps;
+    // Absolute units: the mass the specific capacities refer to (the CAM mass, loading x
+    // area; for a cell without CAM reference_loading x area) and the capacities in mAh,
+    // one per cycle / step (read from the *_abs datasets, or for older files computed).
+    double basis_mass_kg = 0, cam_mass_kg = 0, area_m2 = 0;
+    std::string capacity_basis;
+    std::vector<double> cycle_charge_mAh, cycle_discharge_mAh, step_capacity_mAh;
 };
+
+// How much of a result the text summary shows: `condensed` (the default) prints every
+// cycle up to kCondenseAbove cycles, else the first, the last and every Nth (about
+// kCondensedRows rows) with a line saying how many were left out, and the steps of the
+// first and the last cycle; `full` everything; `cycles` only the cycle table; `none` nothing.
+enum class SummaryMode { condensed, full, cycles, none };
+inline constexpr std::size_t kCondenseAbove = 30, kCondensedRows = 20;
+// "condensed"/"default", "full", "cycles", "none"; throws std::invalid_argument otherwise.
+SummaryMode parse_summary_mode(const std::string& s);
+// The cycle numbers (indices into r.cycles) a condensed table shows.
+std::vector<std::size_t> condensed_cycle_rows(std::size_t n_cycles);
 
 // Reads a result file, checking every dataset it uses against the file's own counts: a file
 // of another layout, a tampered or inconsistent file, or one locked by a running writer
 // throws IoError naming the file and what is missing or expected.
 ResultSummary read_result(const std::string& path);
-std::string format_summary(const ResultSummary& r);
+std::string format_summary(const ResultSummary& r, SummaryMode mode = SummaryMode::condensed);
 std::string summary_json(const ResultSummary& r);
 
 }  // namespace ssbsim

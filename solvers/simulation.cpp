@@ -165,12 +165,12 @@ std::string format_bytes(double b) {
 OutputSizes output_sizes(const SimulationConfig& c) {
     OutputSizes z;
     const double nx = c.mesh.separator + c.mesh.cathode, nc = c.mesh.cathode, nr = c.mesh.particle;
-    z.sample = 12 * 8 + 2 * 8;                        // 12 doubles, step and cycle
+    z.sample = 13 * 8 + 2 * 8;                        // 13 doubles, step and cycle
     z.profile = 8 * (1 + nx + 5 * nc + nc * nr);      // time, phi_e, phi_s, j, x_s, x_m, c_s
     z.step = 8 * 8 + 2 * 64;                          // numbers, label and reason strings
     // Attributes (the resolved config), grids, and the last, partly filled chunk of every
     // dataset (chunks are allocated whole: about 8 kB per time series, 16 profile rows).
-    z.skeleton = 64e3 + 14 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
+    z.skeleton = 64e3 + 15 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
     return z;
 }
 
@@ -243,6 +243,44 @@ void check_output_budget(const SimulationConfig& c, const std::string& file) {
         throw ConfigError(worst_source, worst_line, "output.max_file_size", os.str());
     }
 }
+
+// Simulated seconds each step is expected to take: its duration when timed; for a step
+// ending at a limit, the capacity window (the C-rate basis of the cell, or a capacity
+// limit when smaller) over its current, so a C/50 charge counts 50 h at most; a hold until
+// a current limit counts a tenth of the window over that current; temperature steps 0.
+std::vector<double> estimate_step_durations(const SimulationConfig& c) {
+    const CellSpec& cell = c.cell;
+    const double loading = cell.basis_loading(), basis = c.protocol.c_rate_basis;
+    const double window = basis * loading;  // [C/m2]
+    std::vector<double> est;
+    est.reserve(c.protocol.steps.size());
+    for (const Step& st : c.protocol.steps) {
+        double t = 0;
+        if (st.kind == Step::Kind::temperature) {
+            t = 0;
+        } else if (st.duration > 0) {
+            t = st.duration;
+        } else {
+            double q = window;
+            for (const Limit& l : st.limits)
+                if (l.kind == Limit::Kind::capacity)
+                    q = std::min(q, l.capacity_absolute ? l.value / cell.area : l.value * loading);
+            double i = 0;  // [A/m2]
+            if (st.kind == Step::Kind::current) {
+                i = st.current.density_for(loading, cell.area, basis);
+            } else if (st.kind == Step::Kind::power) {
+                i = st.power / cell.area / 3.7;  // at a typical cathode potential
+            } else if (st.kind == Step::Kind::voltage) {
+                for (const Limit& l : st.limits)
+                    if (l.kind == Limit::Kind::current) i = 10 * l.current.density_for(loading, cell.area, basis);
+            }
+            t = i > 0 && q > 0 ? q / i : 3600.0;  // unknown: an hour
+        }
+        est.push_back(std::isfinite(t) && t > 0 ? t : 0.0);
+    }
+    return est;
+}
+
 
 std::string run_title(const SimulationConfig& c) {
     const CellSpec& cell = c.cell;

@@ -54,6 +54,10 @@ OutputSizes output_sizes(const SimulationConfig& c);
 // Checks what the protocol's timed steps would write against the output.max_* bounds;
 // throws ConfigError naming the step (file:line) and the output key to change.
 void check_output_budget(const SimulationConfig& c, const std::string& config_file);
+// Simulated seconds each protocol step is expected to take (for progress and ETA): the
+// duration of a timed step; for a step ending at a limit an upper estimate from its
+// current and the capacity window (a C/50 charge: 50 h).
+std::vector<double> estimate_step_durations(const SimulationConfig& c);
 // A title from the resolved values (materials, temperature, pressure), not from the
 // free-text name: what summaries and plots show.
 std::string run_title(const SimulationConfig& c);
