@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 __all__ = ["capacity_vs_cycle", "potential_vs_capacity", "voltage_current_vs_time", "ledger_bars", "dqdv",
-           "overview", "savgol", "dqdv_curve", "hold_intervals"]
+           "overview", "plot", "KINDS", "savgol", "dqdv_curve", "hold_intervals"]
 
 # Axis labels (units in square brackets, as in the Result's variable names).
 CAPACITY = "Specific capacity [mA.h/g]"
@@ -256,6 +256,8 @@ def _draw_capacity(ax, r, retention=True):
         ax2.set_ylabel(RETENTION, color="C0")
         ax2.tick_params(axis="y", colors="C0")
         last = np.flatnonzero(np.isfinite(ret))[-1]
+        if last == 0:
+            return ax2
         ax.annotate(f"retention {ret[last]:.1f} %\n(cycle {int(c[last])} / cycle {int(c[0])} discharge)",
                     xy=(c[last], qd[last]), xytext=(0.98, 0.55), textcoords="axes fraction", ha="right",
                     fontsize="small", arrowprops=dict(arrowstyle="->", color="0.35"))
@@ -366,8 +368,12 @@ def _draw_ledger(ax, r):
     lg = r.ledger
     cyc_col = _find(lg, "cycle")
     terms, gap_col = _ledger_terms(lg)
-    n = len(_col(lg, terms[0][0])) if terms else 0
-    c = _col(lg, cyc_col).astype(float) if cyc_col else np.arange(1, n + 1, dtype=float)
+    if cyc_col:
+        c = _col(lg, cyc_col).astype(float)
+        n = c.size
+    else:
+        n = len(_col(lg, terms[0][0])) if terms else 0
+        c = np.arange(1, n + 1, dtype=float)
     pos, neg = np.zeros(n), np.zeros(n)
     width = 0.7 * (np.min(np.diff(c)) if c.size > 1 else 1.0)
     total = np.zeros(n)
@@ -380,7 +386,11 @@ def _draw_ledger(ax, r):
         neg += np.where(y < 0, y, 0)
     if gap_col:
         total = _col(lg, gap_col).astype(float)
-    ax.plot(c, total, "D", color="k", ms=4, label="total (charge - discharge)")
+    if not terms:
+        ax.text(0.5, 0.5, "no loss ledger in this result (chemistry off?)", transform=ax.transAxes, ha="center",
+                color="0.4")
+    if terms or gap_col:
+        ax.plot(c, total, "D", color="k", ms=4, label="total (charge - discharge)")
     ax.axhline(0.0, color="k", lw=0.5)
     finite = np.concatenate([pos, neg, total[np.isfinite(total)]]) if n else np.array([0.0])
     lo, hi = min(finite.min(), 0.0), max(finite.max(), 0.0)
@@ -391,7 +401,8 @@ def _draw_ledger(ax, r):
     if c.size and c.size <= 20:
         ax.set_xticks(c)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize="x-small")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="x-small")
 
 
 def _draw_dqdv(ax, r, cycle=None, smoothing=0.03, bin_V=0.005, fig=None):
@@ -520,3 +531,18 @@ def overview(r):
     fig.suptitle(_title(r), fontsize="medium")
     fig.tight_layout()
     return fig
+
+
+KINDS = {"overview": overview, "capacity": capacity_vs_cycle, "potential": potential_vs_capacity,
+         "time": voltage_current_vs_time, "ledger": ledger_bars, "dqdv": dqdv}
+
+
+def plot(r, kind="overview", **kwargs):
+    """The figure `kind` of a Result (what Result.plot(kind) does): one of overview,
+    capacity, potential, time, ledger, dqdv; keyword arguments go to that function
+    (cycles= for potential, cycle= and smoothing= for dqdv)."""
+    try:
+        fn = KINDS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown plot kind {kind!r}; expected one of {', '.join(KINDS)}") from None
+    return fn(r, **kwargs)

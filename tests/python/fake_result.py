@@ -89,7 +89,4 @@ class FakeResult:
             "ssbsim_plots_fake", os.path.join(here, "..", "..", "python", "ssbsim", "plots.py"))
         plots = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(plots)
-        fn = {"overview": plots.overview, "capacity": plots.capacity_vs_cycle,
-              "potential": plots.potential_vs_capacity, "time": plots.voltage_current_vs_time,
-              "ledger": plots.ledger_bars, "dqdv": plots.dqdv}[kind]
-        return fn(self, **kw)
+        return plots.plot(self, kind, **kw)

@@ -270,3 +270,68 @@ def test_overlay_of_tables_still_renders(tmp_path):
     c = {"dataset": "x/cy.csv", "kind": "time_series", "curves": [], "rows": []}  # no time_series key (old JSON)
     overlay.render(c).savefig(tmp_path / "e.png")
     assert os.path.getsize(tmp_path / "e.png") > 1000
+
+
+class Synthetic:
+    """A Result built by hand: `n` cycles of an idealised cell (dict tables), or a run
+    stopped early when n == 0 (a part of a charge, no complete cycle)."""
+
+    def __init__(self, n, ledger_terms=True):
+        t, v, i, q, step, cyc = [], [], [], [], [], []
+        qq, tt = 0.0, 0.0
+        for c in range(1, max(n, 1) + 1):
+            for k, sgn in enumerate((1, -1)):
+                x = np.linspace(0, 1, 60)[: (20 if n == 0 else 60)]
+                for xi in x:
+                    t.append(tt + 3600 * xi)
+                    v.append(3.6 + 0.6 * np.tanh(4 * (xi - 0.5)) * sgn)
+                    i.append(0.5 * sgn)
+                    q.append(qq + sgn * 150 * xi)
+                    step.append(2 * (c - 1) + k)
+                    cyc.append(c)
+                tt, qq = t[-1] + 1, q[-1]
+                if n == 0:
+                    break
+        self._v = {"Time [s]": np.array(t), "Time [h]": np.array(t) / 3600, "Potential vs Li/Li+ [V]": np.array(v),
+                   "Current [mA]": np.array(i), "Capacity [mA.h/g]": np.array(q), "Step": np.array(step),
+                   "Cycle": np.array(cyc)}
+        self.variables = list(self._v)
+        cycles = np.arange(1, n + 1)
+        self.cycles = {"cycle": cycles, "charge_capacity [mA.h/g]": 150.0 - cycles,
+                       "discharge_capacity [mA.h/g]": 148.0 - 2 * cycles, "coulombic_efficiency": 0.99 + 0 * cycles}
+        self.steps = {"index": np.arange(2 * n), "label": ["Charge at 1C", "Discharge at 1C"] * n,
+                      "start_time [s]": np.zeros(2 * n), "end_time [s]": np.zeros(2 * n)}
+        self.ledger = {"cycle": cycles}
+        if ledger_terms:
+            self.ledger.update({"se_oxidation_reversible [mA.h/g]": 0.5 + 0 * cycles,
+                                "cam_kinetic [mA.h/g]": 1.0 + 0 * cycles, "other [mA.h/g]": -0.2 + 0 * cycles})
+        self.title, self.status = "synthetic", "complete" if n else "interrupted"
+
+    def __getitem__(self, k):
+        return self._v[k]
+
+
+@pytest.mark.parametrize("n,terms", [(0, True), (1, False), (12, True)])
+def test_every_plot_renders_for_edge_results(n, terms, tmp_path):
+    r = Synthetic(n, terms)
+    for name in ("capacity_vs_cycle", "potential_vs_capacity", "voltage_current_vs_time", "ledger_bars", "dqdv",
+                 "overview"):
+        saved(getattr(plots, name)(r), tmp_path / f"{name}.png")
+    if n == 12:  # many cycles: a colour bar instead of 24 legend entries
+        fig = plots.potential_vs_capacity(r)
+        assert any(ax.get_ylabel() == "Cycle" for ax in fig.axes)
+        assert fig.axes[0].get_legend() is not None and len(fig.axes[0].get_legend().get_texts()) == 2
+        ax = plots.ledger_bars(r).axes[0]
+        heights = np.array([[b.get_height() for b in c] for c in ax.containers])
+        np.testing.assert_allclose(heights.sum(axis=0), 1.3)  # negative "other" stacked below 0
+        assert ax.get_ylim()[0] < -0.2
+    if n == 0:
+        assert "[interrupted]" in plots.dqdv(r).axes[0].get_title()
+
+
+def test_plot_dispatch_names_the_kinds(default):
+    assert set(plots.KINDS) == {"overview", "capacity", "potential", "time", "ledger", "dqdv"}
+    assert plots.plot(default, "time").axes[1].get_ylabel() == "Current [mA]"
+    assert plots.plot(default, "dqdv", smoothing=0).axes[0].get_yscale() == "linear"
+    with pytest.raises(ValueError, match="unknown plot kind 'pie'.*overview, capacity"):
+        plots.plot(default, "pie")
