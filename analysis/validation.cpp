@@ -528,9 +528,11 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
                 add_row(out, "gitt_resistance_mean", 1, mean_r(mp), kNaN, mean_r(sp),
                         cases.empty() ? "" : cases[0].label);
             }
+            out.measured_series = thin_for_overlay(data.trajectory);
             // Curves: every CC step beside the simulated protocol step made from it.
             if (cases.empty() || results.empty()) break;
             const Trajectory& st = results[0].trajectory;
+            out.simulated_series = thin_for_overlay(st);
             const double sim_mass = st.mass > 0 ? st.mass : base.cell.basis_mass();
             double se = 0;
             long n = 0;
@@ -603,6 +605,29 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
             out.warnings.push_back("no simulated " + r.metric + " for cycle " + std::to_string(r.cycle) +
                                    (r.case_label.empty() ? "" : " (" + r.case_label + ")"));
     return out;
+}
+
+TimeSeriesOverlay thin_for_overlay(const Trajectory& t, std::size_t max_samples) {
+    TimeSeriesOverlay o;
+    const std::size_t n = t.size();
+    if (n == 0) return o;
+    // Step ends are kept whatever the stride; the stride leaves room for them.
+    std::size_t ends = 1;
+    for (std::size_t i = 1; i < n && !t.step.empty(); ++i) ends += t.step[i] != t.step[i - 1] ? 2 : 0;
+    const std::size_t room = max_samples > ends + 2 ? max_samples - ends : 2;
+    const std::size_t stride = std::max<std::size_t>(1, (n + room - 1) / room);
+    for (std::size_t i = 0; i < n; ++i) {
+        bool edge = i == 0 || i + 1 == n ||
+                    (t.step.size() == n && ((i > 0 && t.step[i] != t.step[i - 1]) ||
+                                            (i + 1 < n && t.step[i] != t.step[i + 1])));
+        if (!edge && i % stride != 0) continue;
+        if (o.time.size() + 1 >= max_samples && i + 1 != n) continue;  // room for the last sample
+        o.time.push_back(t.time[i] - t.time[0]);
+        o.potential.push_back(t.potential[i]);
+        o.current.push_back(i < t.current.size() ? t.current[i] : kNaN);
+        if (t.step.size() == n) o.step.push_back(t.step[i]);
+    }
+    return o;
 }
 
 std::size_t compared_rows(const Comparison& c) {
@@ -692,7 +717,22 @@ std::string comparison_json(const Comparison& c) {
            << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_measured) << "}, \"dqdv_simulated\": {\"potential_V\": "
            << arr(cv.dqdv_potential_simulated) << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_simulated) << "}}";
     }
-    os << "\n  ],\n  \"warnings\": [";
+    os << "\n  ],\n  \"time_series\": {";
+    auto series = [&](const char* name, const TimeSeriesOverlay& o) {
+        auto arr = [](const std::vector<double>& v, double k) {
+            std::string s = "[";
+            for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json::number(v[i] * k, 7);
+            return s + "]";
+        };
+        os << "\"" << name << "\": {\"time_h\": " << arr(o.time, 1.0 / kHour) << ", \"potential_V\": "
+           << arr(o.potential, 1.0) << ", \"current_mA\": " << arr(o.current, 1e3) << ", \"step\": [";
+        for (std::size_t i = 0; i < o.step.size(); ++i) os << (i ? ", " : "") << o.step[i];
+        os << "]}";
+    };
+    series("measured", c.measured_series);
+    os << ",\n    ";
+    series("simulated", c.simulated_series);
+    os << "},\n  \"warnings\": [";
     for (std::size_t i = 0; i < c.warnings.size(); ++i) os << (i ? ", " : "") << json::string(c.warnings[i]);
     os << "]\n}\n";
     return os.str();

@@ -85,11 +85,26 @@ struct CurveComparison {
     std::vector<double> dqdv_potential_simulated, dqdv_simulated;
 };
 
+// A whole record (potential and current vs time, holds and rests included), thinned to
+// at most kMaxOverlaySamples samples for the overlay plot.
+struct TimeSeriesOverlay {
+    std::vector<double> time;       // [s] from the record's first sample
+    std::vector<double> potential;  // [V]
+    std::vector<double> current;    // [A], > 0 on charge
+    std::vector<int> step;          // 1-based step of each sample (empty when the record has none)
+};
+constexpr std::size_t kMaxOverlaySamples = 2000;
+// The samples of `t` kept for the overlay: every k-th (k so that at most `max_samples`
+// remain) plus the first and last of each step, so that holds and step ends stay sharp.
+TimeSeriesOverlay thin_for_overlay(const Trajectory& t, std::size_t max_samples = kMaxOverlaySamples);
+
 struct Comparison {
     std::string dataset;
     MeasuredData::Kind kind = MeasuredData::Kind::time_series;
     std::vector<ComparisonRow> rows;
     std::vector<CurveComparison> curves;
+    // Time series only: the whole measured record and the simulation of it.
+    TimeSeriesOverlay measured_series, simulated_series;
     double curve_rmse = kNaN;            // [V] over all compared curve points
     std::vector<std::string> warnings;   // e.g. failed cases, cycles missing in the simulation
     std::vector<int> simulated_cycles;   // the cycle numbers the simulations reached (sorted, unique)

@@ -16,6 +16,8 @@ resolved materials, temperature and pressure; older files: `name`).  Exit code 2
 result file, or has no time series.
 
 Needs h5py, matplotlib and numpy (Debian: python3-h5py python3-matplotlib python3-numpy).
+For capacity/CE/retention vs cycle, the loss ledger, dQ/dV and an overview page (the
+figures of the Python package's ssbsim.plots), use scripts/plot_cycles.py.
 """
 import argparse
 import os

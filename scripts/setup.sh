@@ -21,6 +21,7 @@ packages=(
   build-essential cmake git pkg-config dpkg-dev procps
   libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
+  python3-pandas python3-pytest python3-nbclient python3-nbformat python3-ipykernel
 )
 [ $fuzz -eq 1 ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
