@@ -117,7 +117,17 @@ std::vector<ValidationCase> plan_time_series(const MeasuredData& d, const Simula
                 break;
             }
         }
-        Step st = parse_step_string(text);
+        Step st;
+        try {
+            st = parse_step_string(text);
+        } catch (const std::invalid_argument& e) {
+            // Measured values the simulator cannot take as a step (a cut-off at 0 V, a
+            // current of 1e-300 mA/g): name the step by its time in the record.
+            throw DataError(d.path, 0, "",
+                            "the measured step starting at t = " + fmt("%.6g", s.start_time) + " s (" +
+                                to_string(s.kind) + ") cannot be simulated as '" + text + "': " + e.what() +
+                                "; expected potentials above 0 V and currents and durations a cycler records");
+        }
         st.source = d.path;
         c.steps.push_back(st);
         c.measured_step.push_back(s.index);
