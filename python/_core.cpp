@@ -205,7 +205,7 @@ class Watcher : public RunObserver {
 public:
     Watcher(RunObserver& inner, Simulation& sim, bool progress, std::size_t n_steps)
         : inner_(inner), sim_(sim), progress_(progress), n_steps_(n_steps),
-          t0_(std::chrono::steady_clock::now()), last_(t0_) {}
+          t0_(std::chrono::steady_clock::now()), last_(t0_ - std::chrono::seconds(1)) {}  // draws at once
     void on_start(const SimulationConfig& c, const CathodeP2D& m) override { inner_.on_start(c, m); }
     void on_sample(const Sample& s) override {
         inner_.on_sample(s);

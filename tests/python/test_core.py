@@ -354,3 +354,48 @@ def test_twenty_case_hold_sweep_time(tmp_path):
     # The acceptance target is under a second on an idle two-core machine; CTest runs in
     # parallel with other tests, so only a gross regression fails here.
     assert seconds < 15
+
+
+def test_ctrl_c_stops_a_sweep_and_raises_keyboard_interrupt(tmp_path):
+    sweep_file = tmp_path / "long.yaml"
+    sweep_file.write_text(textwrap.dedent(f"""\
+        name: long cases
+        base: {STUDY_A}
+        set: ["output.profile_interval=0"]
+        parameters:
+          - key: protocol.steps
+            template: '["Charge at C/50 until 4.3 V", {{"repeat": 400, "steps": ["Discharge at 1C until 3.0 V", "Charge at 1C until 4.2 V"]}}, "Rest for {{}} h"]'
+            values: [1, 2, 3, 4]
+        """))
+    script = textwrap.dedent(f"""
+        import os, signal, threading, time
+        import ssbsim
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        t0 = time.time()
+        try:
+            ssbsim.sweep({str(sweep_file)!r}, jobs=2, output={str(tmp_path / "out")!r})
+            print("NOT INTERRUPTED")
+        except KeyboardInterrupt as e:
+            print("INTERRUPTED", round(time.time() - t0, 1), str(e).replace(" ", "_"))
+        # Python's own Ctrl-C handling is back: a second SIGINT raises KeyboardInterrupt.
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+            print("NO SECOND")
+        except KeyboardInterrupt:
+            print("SECOND ok")
+    """)
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    words = dict(line.split(" ", 1) for line in p.stdout.splitlines())
+    assert "INTERRUPTED" in words, p.stdout
+    seconds, message = words["INTERRUPTED"].split()
+    assert float(seconds) < 6 and "resume" in message
+    assert words.get("SECOND") == "ok", p.stdout
+
+
+def test_progress_line_goes_to_stderr(capfd):
+    ssbsim.run(STUDY_A, set=HOLD_SET, progress=True)
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "step" in err and "cycle" in err
