@@ -334,11 +334,9 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
         writer.reset();  // closes the file
     }
     watch.rethrow();
-    if (g_sigint.exchange(false) && r.status == RunStatus::complete) {
-        // Ctrl-C arrived after the last solver step: the run is whole, the user asked to stop.
-        r.status = RunStatus::interrupted;
-        r.message = "interrupted after the run completed";
-    }
+    // Ctrl-C, also one that came after the last solver step (the run is whole, but the
+    // user asked to stop): the Python layer raises KeyboardInterrupt.
+    const bool sigint = g_sigint.exchange(false);
     py::dict d = result_dict(to_string(r.status), r.message, run_title(cfg), cfg.name, yaml_text(emit_config(cfg)),
                              output, cfg.cell.cam_mass(), cfg.cell.basis_mass(), cfg.cell.area,
                              cfg.cell.chemistry.enabled, r.final_time);
@@ -367,6 +365,7 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
     stats["jacobian_evaluations"] = r.stats.jacobian_evaluations;
     stats["lithium_balance_error"] = r.lithium_balance_error;
     d["stats"] = stats;
+    d["sigint"] = sigint;
     return d;
 }
 

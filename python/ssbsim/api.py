@@ -86,8 +86,8 @@ def run(config=None, set=None, output=None, progress=False):
     result = Result(raw)
     if result.status == "failed":
         raise SolverError(result.message, result=result)
-    if result.status == "interrupted":
-        e = KeyboardInterrupt(result.message)
+    if result.status == "interrupted" or raw.get("sigint"):
+        e = KeyboardInterrupt(result.message or "interrupted after the run completed")
         e.result = result
         raise e
     if result.status == "output_limit":

@@ -399,3 +399,22 @@ def test_progress_line_goes_to_stderr(capfd):
     out, err = capfd.readouterr()
     assert out == ""
     assert "step" in err and "cycle" in err
+
+
+def test_without_pandas_the_tables_are_dicts_of_arrays(tmp_path):
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["pandas"] = None  # import pandas now raises ImportError
+        import numpy as np
+        import ssbsim
+        r = ssbsim.run(set={"protocol.steps": ["Charge at C/10 for 0.2 h"]})
+        for t in (r.cycles, r.steps, r.ledger):
+            assert isinstance(t, dict), type(t)
+            assert all(isinstance(v, np.ndarray) for v in t.values())
+        assert list(r.steps["label"]) == ["Charge at C/10 for 0.2 h"]
+        assert r.steps["end_reason"][0] == "duration"
+        print("OK", len(r["Time [s]"]))
+    """)
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("OK ")
