@@ -7,9 +7,11 @@ SSBSIM_BIN is the CLI binary and SSBSIM_SOURCE_DIR the source tree.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -351,6 +353,10 @@ def test_twenty_case_hold_sweep_time(tmp_path):
     seconds = time.perf_counter() - t0
     print(f"20-case hold sweep: {seconds:.2f} s")
     assert len(df) == 20 and (df["status"] == "complete").all()
+    # Without output= the cases went to a new temporary directory.
+    d = df.attrs["directory"]
+    assert d.startswith(tempfile.gettempdir()) and os.path.exists(os.path.join(d, "summary.h5"))
+    shutil.rmtree(d)
     # The acceptance target is under a second on an idle two-core machine; CTest runs in
     # parallel with other tests, so only a gross regression fails here.
     assert seconds < 15
