@@ -424,3 +424,22 @@ def test_without_pandas_the_tables_are_dicts_of_arrays(tmp_path):
     p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("OK ")
+
+
+def test_a_failed_sweep_case_is_a_row_with_its_message_and_a_warning(tmp_path):
+    sweep_file = tmp_path / "bad.yaml"
+    sweep_file.write_text(textwrap.dedent(f"""\
+        name: one bad case
+        base: {STUDY_A}
+        set: ["output.profile_interval=0"]
+        parameters:
+          - key: protocol.steps
+            template: '["Charge at C/10 for {{}} h"]'
+            values: ["0.1", "soon"]
+        """))
+    with pytest.warns(RuntimeWarning, match="1 of 2 cases failed"):
+        df = ssbsim.sweep(sweep_file, jobs=2, output=tmp_path / "out")
+    assert list(df["status"]) == ["complete", "failed"]
+    assert "protocol.steps" in df["message"][1]
+    assert df["c1_charge_mAh_g"][0] > 0 and np.isnan(df["c1_charge_mAh_g"][1])
+    assert list(df["protocol.steps"]) == ["0.1", "soon"]  # not all numbers: kept as written
