@@ -21,7 +21,7 @@ packages=(
   build-essential cmake git pkg-config dpkg-dev procps
   libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
-  python3-pandas python3-pytest python3-nbclient python3-nbformat python3-ipykernel
+  python3-dev pybind11-dev python3-pandas python3-pytest python3-nbclient python3-nbformat python3-ipykernel
 )
 [ $fuzz -eq 1 ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
@@ -56,4 +56,12 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/tmp/ssbsim-cmake.log 2>&1 \
   || { tail -30 /tmp/ssbsim-cmake.log; exit 1; }
 cmake --build build -j2 >/tmp/ssbsim-build.log 2>&1 || { grep -E "error|Error" -A3 /tmp/ssbsim-build.log | head -60; exit 1; }
+# The Python package: Debian's python3 finds the build tree's copy (build/python/ssbsim)
+# through a .pth file in its /usr/local site directory, so `import ssbsim` works at once
+# and follows every rebuild (`cmake --install build` installs a fixed copy instead).
+if [ -d build/python/ssbsim ] && [ -x /usr/bin/python3 ] && [ "$(id -u)" -eq 0 ]; then
+  site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+  mkdir -p "$site"
+  echo "$PWD/build/python" >"$site/ssbsim-build.pth"
+fi
 echo "setup.sh: built build/ssbsim"

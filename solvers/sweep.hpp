@@ -5,6 +5,7 @@
 // caller's; this module defines cases, runs one, and summarises.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,5 +80,37 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
 
 // Writes DIR/summary.csv and DIR/summary.h5 from the case files present (under the lock).
 void write_summary(const SweepSpec& spec, const std::string& dir);
+
+// The output directory a sweep file gets when none is given: beside it, named after its
+// stem (sweeps/holds.yaml -> sweeps/holds).
+std::string default_sweep_dir(const std::string& sweep_file);
+
+// The local worker pool that `ssbsim sweep` and the Python package both use: persistent
+// forked workers (one case at a time each, so a crashing case cannot take the others down
+// and memory stays flat), resuming from the cases already complete in DIR, under DIR's
+// SweepLock. SIGTERM, SIGINT and SIGHUP arriving while it runs kill the workers (their
+// .part files are left for the next run to replace) and return with `stop_signal` set;
+// the caller's handlers are restored before it returns. The summary is not written here:
+// the caller calls write_summary (also after a stop, if it wants one).
+struct SweepProgress {
+    int total = 0;       // cases in the sweep
+    int done = 0;        // complete or failed, including those complete before this run
+    int failed = 0;      // failed in this run
+    int to_run = 0;      // cases this run started with
+    int workers = 0;
+    double elapsed = 0;  // wall seconds since the pool started
+};
+struct SweepRunOptions {
+    int jobs = 0;  // worker processes; <= 0: one per online CPU
+    // Called in the calling process: once when the pool starts (before any case), after
+    // each case, and at least every `tick` seconds while cases run (0: no ticks).
+    std::function<void(const SweepProgress&)> on_progress;
+    double tick = 0;
+};
+struct SweepRunReport {
+    SweepProgress progress;
+    int stop_signal = 0;  // the signal that stopped the sweep; 0 when it ran to the end
+};
+SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const SweepRunOptions& options);
 
 }  // namespace ssbsim

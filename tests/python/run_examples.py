@@ -5,26 +5,17 @@ directory, figures written there).
 
     run_examples.py notebook|scripts SOURCE_DIR
 
-Exit 0 when everything ran; 1 when a cell or a script failed (the error is printed);
-77 (CTest SKIP_RETURN_CODE) when the compiled module ssbsim._core does not import yet.
+Exit 0 when everything ran; 1 when a cell or a script failed (the error is printed).
 """
 import os
 import subprocess
 import sys
 import tempfile
 
-SKIP = 77
-
 
 def main():
     what, src = sys.argv[1], os.path.abspath(sys.argv[2])
     ex = os.path.join(src, "examples", "python")
-    # GUARD (issue 13): skipped until the compiled module is merged; remove this block then.
-    try:
-        import ssbsim._core  # noqa: F401
-    except ImportError as e:
-        print(f"run_examples.py: skipped: ssbsim._core does not import ({e})")
-        return SKIP
     if what == "notebook":
         import nbformat
         from nbclient import NotebookClient
