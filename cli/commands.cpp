@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -103,6 +104,13 @@ private:
     std::chrono::steady_clock::time_point last_{}, t0_{};
 };
 
+// Output off: only counts the samples, for the summary.
+class SampleCounter : public RunObserver {
+public:
+    long samples = 0;
+    void on_sample(const Sample&) override { ++samples; }
+};
+
 int report_error(const std::exception& e) {
     std::cerr << "ssbsim: error: " << e.what() << "\n";
     return 2;
@@ -115,11 +123,18 @@ int run(const RunOptions& o) {
         ConfigNode root = load_root(o.config, o.set);
         MaterialLibrary lib;
         SimulationConfig cfg = load_config(root, lib);
+        if (o.no_output && !o.output.empty())
+            throw ConfigError("--no-output", 0, "", "contradicts -o " + o.output + "; give one of them");
         if (!o.output.empty()) cfg.output.file = o.output;
+        if (o.no_output) cfg.output.file = "none";
+        const bool to_file = cfg.output.writes_file();
         Simulation sim(cfg);
-        ResultWriter writer(cfg.output.file);
+        std::unique_ptr<ResultWriter> writer;
+        if (to_file) writer = std::make_unique<ResultWriter>(cfg.output.file);
+        SampleCounter counter;
+        RunObserver& sink = to_file ? static_cast<RunObserver&>(*writer) : counter;
         bool tty = !o.quiet && (o.force_progress || (o.progress && isatty(STDERR_FILENO)));
-        ProgressObserver progress(writer, tty, cfg.protocol.steps.size());
+        ProgressObserver progress(sink, tty, cfg.protocol.steps.size());
         g_running = &sim;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
@@ -130,17 +145,19 @@ int run(const RunOptions& o) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
         if (!o.quiet) {
-            std::cout << format_summary(read_result(cfg.output.file), parse_summary_mode(o.summary));
+            std::cout << format_summary(to_file ? read_result(cfg.output.file)
+                                                : summarize_run(cfg, r, counter.samples),
+                                        parse_summary_mode(o.summary));
             std::cout << std::fixed << std::setprecision(3) << "\nWall time " << wall << " s; "
                       << r.stats.steps << " solver steps, " << r.stats.residual_evaluations
                       << " residual and " << r.stats.jacobian_evaluations
                       << " Jacobian evaluations; lithium balance error "
                       << std::scientific << std::setprecision(1) << r.lithium_balance_error
-                      << "\nResults: " << cfg.output.file << "\n";
+                      << "\nResults: " << (to_file ? cfg.output.file : std::string("none (output off)")) << "\n";
         }
         if (r.status == RunStatus::failed) {
-            std::cerr << "ssbsim: " << r.message << "\n(results up to the failure are in "
-                      << cfg.output.file << ")\n";
+            std::cerr << "ssbsim: " << r.message << "\n";
+            if (to_file) std::cerr << "(results up to the failure are in " << cfg.output.file << ")\n";
             return 3;
         }
         if (r.status == RunStatus::output_limit) {

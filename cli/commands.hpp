@@ -14,6 +14,7 @@ struct RunOptions {
     bool quiet = false;
     bool progress = true;             // on a terminal
     bool force_progress = false;      // --progress: also when stderr is not a terminal
+    bool no_output = false;           // --no-output: no result file (output.file: none)
     std::string summary = "condensed";  // --summary: condensed, full, cycles, none
 };
 

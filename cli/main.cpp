@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     run->add_flag("-q,--quiet", ro.quiet, "Print only errors");
     bool no_progress = false;
     run->add_flag("--no-progress", no_progress, "No progress display");
+    run->add_flag("--no-output", ro.no_output, "Write no result file (as output.file: none); the summary is printed");
     run->add_flag("--progress", ro.force_progress,
                   "Draw the progress line (elapsed, ETA) also when stderr is not a terminal");
     const auto summary_modes = CLI::IsMember({"condensed", "full", "cycles", "none"});

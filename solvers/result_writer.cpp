@@ -61,6 +61,15 @@ std::string now_iso8601() {
 }
 }  // namespace
 
+namespace {
+std::string capacity_basis_text(const SimulationConfig& config) {
+    return !(config.cell.reference_loading > 0) ||
+                   (config.cell.has_cam && config.cell.reference_loading == config.cell.loading)
+               ? "CAM mass (cell.cathode.loading x cell.area)"
+               : "reference mass (cell.cathode.reference_loading x cell.area)";
+}
+}  // namespace
+
 void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& model) {
     file_ = h5::create_file(path_, exclusive_);
     flush_interval_ = config.output.flush_interval;
@@ -78,10 +87,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "status_message", std::string(""));
     h5::set_attribute(file_, "cam_mass_kg", config.cell.cam_mass());
     h5::set_attribute(file_, "capacity_basis_mass_kg", config.cell.basis_mass());
-    h5::set_attribute(file_, "capacity_basis",
-                      std::string(!(config.cell.reference_loading > 0) || (config.cell.has_cam && config.cell.reference_loading == config.cell.loading)
-                                      ? "CAM mass (cell.cathode.loading x cell.area)"
-                                      : "reference mass (cell.cathode.reference_loading x cell.area)"));
+    h5::set_attribute(file_, "capacity_basis", capacity_basis_text(config));
     basis_g_ = config.cell.basis_mass() * 1e3;  // [g]: mAh/g x g = mAh
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
@@ -786,6 +792,37 @@ std::string summary_json(const ResultSummary& r) {
     }
     os << "\n  ]\n}\n";
     return os.str();
+}
+
+}  // namespace ssbsim
+
+namespace ssbsim {
+
+ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples) {
+    ResultSummary r;
+    r.path = "";
+    r.status = to_string(run.status);
+    r.status_message = run.message;
+    r.version = kVersion;
+    r.git_commit = kGitCommit;
+    r.name = config.name;
+    r.title = run_title(config);
+    r.final_time = run.final_time;
+    r.samples = samples;
+    r.cycles = run.cycles;
+    r.steps = run.steps;
+    for (const auto& c : run.cycles) r.has_ledger = r.has_ledger || c.has_ledger;
+    r.basis_mass_kg = config.cell.basis_mass();
+    r.cam_mass_kg = config.cell.cam_mass();
+    r.area_m2 = config.cell.area;
+    r.capacity_basis = capacity_basis_text(config);
+    const double basis_g = r.basis_mass_kg * 1e3;  // mAh/g x g = mAh
+    for (const auto& c : run.cycles) {
+        r.cycle_charge_mAh.push_back(c.charge_capacity * basis_g);
+        r.cycle_discharge_mAh.push_back(c.discharge_capacity * basis_g);
+    }
+    for (const auto& st : run.steps) r.step_capacity_mAh.push_back(st.capacity * basis_g);
+    return r;
 }
 
 }  // namespace ssbsim

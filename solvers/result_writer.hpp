@@ -74,6 +74,9 @@ std::vector<std::size_t> condensed_cycle_rows(std::size_t n_cycles);
 // of another layout, a tampered or inconsistent file, or one locked by a running writer
 // throws IoError naming the file and what is missing or expected.
 ResultSummary read_result(const std::string& path);
+// The same summary from a run held in memory (output off): what read_result would give
+// for the file the run did not write.
+ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples);
 std::string format_summary(const ResultSummary& r, SummaryMode mode = SummaryMode::condensed);
 std::string summary_json(const ResultSummary& r);
 

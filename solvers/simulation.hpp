@@ -18,7 +18,8 @@
 namespace ssbsim {
 
 struct OutputSpec {
-    std::string file = "ssbsim.h5";
+    std::string file = "ssbsim.h5";  // "none": no result file (benchmarks, summary-only callers)
+    bool writes_file() const { return file != "none"; }
     double sample_interval = 0.0;     // [s]; 0: every solver step
     double profile_interval = 3600.0; // [s]; 0: no spatial profiles
     double flush_interval = 2.0;      // wall-clock seconds between HDF5 flushes

@@ -141,4 +141,14 @@ assert d['curve_rmse_V'] < 0.005, d['curve_rmse_V']
 assert len(d['curves']) == 2
 PY"
 
+# Output off (issue 12): --no-output and output.file: none write no file and print the
+# same summary as a run that writes one (all but the wall-time and results lines).
+mkdir -p nooutput && (cd nooutput && "$bin" run --no-progress --no-output > a.out 2>&1; echo $? > a.rc
+  "$bin" run --no-progress --set output.file=none > c.out 2>&1; echo $? > c.rc
+  "$bin" run --no-progress -o b.h5 > b.out 2>&1)
+check "--no-output and output.file: none write no file" "[ \$(cat nooutput/a.rc) -eq 0 ] && [ \$(cat nooutput/c.rc) -eq 0 ] && [ \$(ls nooutput | grep -c h5) -eq 1 ]"
+check "--no-output prints the same summary as a written run" "diff <(grep -v -e '^Wall time' -e '^Results:' nooutput/a.out) <(grep -v -e '^Wall time' -e '^Results:' nooutput/b.out) >/dev/null"
+"$bin" run --no-output -o x.h5 >/dev/null 2>nooutput/both.err; rc=$?
+check "--no-output with -o is refused" "[ $rc -eq 2 ] && grep -q 'no-output' nooutput/both.err"
+
 exit $fail
