@@ -65,6 +65,8 @@ Protocol parse_protocol(const ConfigNode& protocol);
 // Parses one PyBaMM-style step string; throws std::invalid_argument on bad input.
 Step parse_step_string(const std::string& text);
 YAML::Node emit_protocol(const Protocol& p);
+// One step as emit_protocol writes it.
+YAML::Node emit_step(const Step& s);
 std::string describe(const Step& s);
 
 }  // namespace ssbsim
