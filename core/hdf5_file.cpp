@@ -74,7 +74,18 @@ void limit_library_memory() {
 
 Handle create_file(const std::string& path, bool exclusive) {
     // H5F_ACC_EXCL opens with O_CREAT | O_EXCL, which never follows a symbolic link.
-    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    // A metadata cache of at most 1 MiB (HDF5's default grows to 32 MiB): the writer only
+    // appends, so what it keeps of the chunk indices it is not extending is never read again.
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl.id(), &mdc), "get metadata cache config");
+    mdc.set_initial_size = true;
+    mdc.initial_size = 512 * 1024;
+    mdc.min_size = 256 * 1024;
+    mdc.max_size = 1024 * 1024;
+    check(H5Pset_mdc_config(fapl.id(), &mdc), "set metadata cache config");
+    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
     if (id < 0)
         throw IoError("cannot create HDF5 file '" + path + "'" +
                       (exclusive ? " (something already exists at that path)" : ""));

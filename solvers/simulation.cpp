@@ -296,7 +296,8 @@ std::string run_title(const SimulationConfig& c) {
     return os.str();
 }
 
-YAML::Node emit_config(const SimulationConfig& c) {
+namespace {
+YAML::Node emit_config_node(const SimulationConfig& c, bool with_steps) {
     YAML::Node n;
     n["name"] = c.name;
     if (!c.description.empty()) n["description"] = c.description;
@@ -312,7 +313,7 @@ YAML::Node emit_config(const SimulationConfig& c) {
     s["max_order"] = c.solver.max_order;
     s["nonlinear_convergence_coefficient"] = c.solver.nonlinear_convergence_coefficient;
     n["solver"] = s;
-    n["protocol"] = emit_protocol(c.protocol);
+    n["protocol"] = emit_protocol(c.protocol, with_steps);
     YAML::Node o;
     o["file"] = c.output.file;
     o["sample_interval"] = std::to_string(c.output.sample_interval) + " s";
@@ -324,14 +325,15 @@ YAML::Node emit_config(const SimulationConfig& c) {
     n["output"] = o;
     return n;
 }
+}  // namespace
+
+YAML::Node emit_config(const SimulationConfig& c) { return emit_config_node(c, true); }
 
 std::string emit_config_text(const SimulationConfig& c) {
     // The text of `YAML::Emitter << emit_config(c)`, with the protocol's steps emitted one at a
     // time: a node tree of the whole (expanded) protocol costs ~3.5 kB per step in yaml-cpp,
     // 10 MB for a 1500-cycle protocol, which set the peak memory of long runs.
-    SimulationConfig head = c;
-    head.protocol.steps.clear();
-    const YAML::Node n = emit_config(head);
+    const YAML::Node n = emit_config_node(c, false);
     YAML::Emitter em;
     em << YAML::BeginMap;
     for (const auto& kv : n) {
