@@ -64,9 +64,28 @@ Handle& Handle::operator=(Handle&& o) noexcept {
     return *this;
 }
 
+void limit_library_memory() {
+    // HDF5 keeps freed blocks on free lists for reuse, by default up to 1 MiB per list and
+    // 4 MiB per kind (regular, array, block), without bound in practice for the many lists
+    // a long run touches. 64 kB per list and 256 kB per kind cost no measurable speed.
+    check(H5set_free_list_limits(256 * 1024, 64 * 1024, 256 * 1024, 64 * 1024, 256 * 1024, 64 * 1024),
+          "set free-list limits");
+}
+
 Handle create_file(const std::string& path, bool exclusive) {
     // H5F_ACC_EXCL opens with O_CREAT | O_EXCL, which never follows a symbolic link.
-    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    // A metadata cache of at most 1 MiB (HDF5's default grows to 32 MiB): the writer only
+    // appends, so what it keeps of the chunk indices it is not extending is never read again.
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl.id(), &mdc), "get metadata cache config");
+    mdc.set_initial_size = true;
+    mdc.initial_size = 512 * 1024;
+    mdc.min_size = 256 * 1024;
+    mdc.max_size = 1024 * 1024;
+    check(H5Pset_mdc_config(fapl.id(), &mdc), "set metadata cache config");
+    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
     if (id < 0)
         throw IoError("cannot create HDF5 file '" + path + "'" +
                       (exclusive ? " (something already exists at that path)" : ""));
@@ -317,8 +336,14 @@ Series::Series(const Handle& loc, const std::string& name, Type type,
         H5Tset_cset(strtype.id(), H5T_CSET_UTF8);
         ftype = strtype.id();
     }
+    // A chunk cache of one chunk: rows arrive in buffered blocks and are only ever appended,
+    // so no chunk but the last is touched again. HDF5's default (1 MiB per dataset, chunks
+    // kept until it is full) grew with the file: 50+ datasets x 1 MiB in a long run.
+    const std::size_t element_bytes = type_ == Type::string ? 16 : 8;  // vlen: a heap ID
+    Handle access(H5Pcreate(H5P_DATASET_ACCESS));
+    check(H5Pset_chunk_cache(access.id(), 1, chunk[0] * row_size_ * element_bytes, 1.0), "set chunk cache");
     dataset_ = Handle(checked(H5Dcreate2(loc.id(), name.c_str(), ftype, space.id(), H5P_DEFAULT,
-                                         plist.id(), H5P_DEFAULT),
+                                         plist.id(), access.id()),
                               "create dataset " + name));
     if (!unit.empty()) set_attribute(dataset_, "unit", unit);
     if (type_ == Type::float64) dbuf_.resize(capacity_ * row_size_);

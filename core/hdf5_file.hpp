@@ -28,6 +28,9 @@ private:
     hid id_ = -1;
 };
 
+// Bounds the memory HDF5 keeps for reuse (its free lists) in this process; call before a
+// long write. Process-wide and idempotent.
+void limit_library_memory();
 // Truncates PATH; exclusive: fails when PATH exists (a symbolic link included) instead of
 // truncating or following it. Throws IoError.
 Handle create_file(const std::string& path, bool exclusive = false);

@@ -439,12 +439,13 @@ YAML::Node emit_step(const Step& s) {
     return n;
 }
 
-YAML::Node emit_protocol(const Protocol& p) {
+YAML::Node emit_protocol(const Protocol& p, bool with_steps) {
     YAML::Node n;
     if (p.c_rate_basis > 0) n["c_rate_basis"] = quantity_text(p.c_rate_basis / 3600.0, "mAh/g");
     n["shoulder_potential"] = quantity_text(p.shoulder_potential, "V");
     YAML::Node steps(YAML::NodeType::Sequence);
-    for (const auto& s : p.steps) steps.push_back(emit_step(s));
+    if (with_steps)
+        for (const auto& s : p.steps) steps.push_back(emit_step(s));
     n["steps"] = steps;
     return n;
 }

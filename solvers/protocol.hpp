@@ -64,7 +64,10 @@ inline constexpr std::size_t kMaxSteps = 100000;
 Protocol parse_protocol(const ConfigNode& protocol);
 // Parses one PyBaMM-style step string; throws std::invalid_argument on bad input.
 Step parse_step_string(const std::string& text);
-YAML::Node emit_protocol(const Protocol& p);
+// with_steps false: an empty steps sequence (emit_config_text streams them).
+YAML::Node emit_protocol(const Protocol& p, bool with_steps = true);
+// One step as emit_protocol writes it.
+YAML::Node emit_step(const Step& s);
 std::string describe(const Step& s);
 
 }  // namespace ssbsim

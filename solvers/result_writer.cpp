@@ -71,10 +71,10 @@ std::string capacity_basis_text(const SimulationConfig& config) {
 }  // namespace
 
 void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& model) {
+    h5::limit_library_memory();
     file_ = h5::create_file(path_, exclusive_);
     flush_interval_ = config.output.flush_interval;
-    YAML::Emitter em;
-    em << emit_config(config);
+    const std::string config_text = emit_config_text(config);
     h5::set_attribute(file_, "generator", std::string("ssbsim"));
     h5::set_attribute(file_, "version", std::string(kVersion));
     h5::set_attribute(file_, "git_commit", std::string(kGitCommit));
@@ -82,7 +82,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "format_version", static_cast<long>(kResultFormatVersion));
     h5::set_attribute(file_, "name", config.name);
     h5::set_attribute(file_, "title", run_title(config));
-    h5::set_attribute(file_, "config", std::string(em.c_str()));
+    h5::set_attribute(file_, "config", config_text);
     h5::set_attribute(file_, "status", std::string("running"));
     h5::set_attribute(file_, "status_message", std::string(""));
     h5::set_attribute(file_, "cam_mass_kg", config.cell.cam_mass());

@@ -45,6 +45,9 @@ struct SimulationConfig {
 SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib);
 // The fully resolved config as YAML (valid input for `ssbsim run`).
 YAML::Node emit_config(const SimulationConfig& c);
+// The same as YAML text (what `YAML::Emitter << emit_config(c)` writes), built without a
+// node tree of the whole protocol: memory O(1) per step beyond the text itself.
+std::string emit_config_text(const SimulationConfig& c);
 
 // Approximate bytes a result file spends per time-series sample, per spatial profile and
 // per step row, and for its fixed skeleton (attributes, grids, partly filled chunks).

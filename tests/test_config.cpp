@@ -126,6 +126,19 @@ TEST(Config, EmbeddedDefaultAndShippedConfigsLoad) {
     EXPECT_NEAR(r.cell.thickness, 6.182795699e-5, 1e-5 * 6.18e-5);  // problem.md section 2 (density rounded)
 }
 
+TEST(Config, StreamedConfigTextEqualsTheNodeTree) {
+    // emit_config_text (the result file's `config` attribute) must write what the node tree
+    // emits, byte for byte, with and without steps.
+    for (SimulationConfig c : {load_text(kGood), ssbsim::test::load("")}) {
+        for (int pass = 0; pass < 2; ++pass) {
+            YAML::Emitter em;
+            em << emit_config(c);
+            EXPECT_EQ(emit_config_text(c), std::string(em.c_str()));
+            c.protocol.steps.clear();
+        }
+    }
+}
+
 TEST(Config, ResolvedConfigRoundTrips) {
     SimulationConfig a = load_text(kGood);
     YAML::Emitter em;
