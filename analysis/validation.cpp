@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/hdf5_file.hpp"
 #include "core/json.hpp"
-#include "solvers/result_writer.hpp"
+#include "io/result_writer.hpp"
 
 namespace ssbsim {
 

@@ -20,7 +20,7 @@
 
 #include "analysis/metrics.hpp"
 #include "analysis/trajectory.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim {
 

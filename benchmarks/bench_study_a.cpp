@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "solvers/result_writer.hpp"
-#include "solvers/simulation.hpp"
+#include "io/result_writer.hpp"
+#include "run/simulation.hpp"
 
 using namespace ssbsim;
 using Clock = std::chrono::steady_clock;

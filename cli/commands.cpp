@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "solvers/result_writer.hpp"
-#include "solvers/simulation.hpp"
+#include "io/result_writer.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim::cli {
 

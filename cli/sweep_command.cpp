@@ -1,5 +1,5 @@
 // `ssbsim sweep`: runs the cases of a sweep file on the library's local worker pool
-// (solvers/sweep.hpp: run_sweep, the same engine as ssbsim.sweep in Python), or on MPI ranks
+// (io/sweep.hpp: run_sweep, the same engine as ssbsim.sweep in Python), or on MPI ranks
 // with dynamic load balancing when built with MPI and started by mpirun.
 #include <unistd.h>
 
@@ -13,7 +13,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "solvers/sweep.hpp"
+#include "io/sweep.hpp"
 
 #ifdef SSBSIM_WITH_MPI
 #include <mpi.h>

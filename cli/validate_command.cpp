@@ -20,7 +20,7 @@
 #include "core/files.hpp"
 #include "core/resources.hpp"
 #include "core/units.hpp"
-#include "solvers/result_writer.hpp"
+#include "io/result_writer.hpp"
 
 namespace ssbsim::cli {
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/constants.hpp"
-#include "models/dual.hpp"
+#include "numerics/dual.hpp"
 
 namespace ssbsim {
 

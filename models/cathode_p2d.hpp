@@ -20,8 +20,8 @@
 
 #include "models/cell.hpp"
 #include "models/chemistry.hpp"
-#include "models/interpolation.hpp"
-#include "solvers/dae_model.hpp"
+#include "numerics/interpolation.hpp"
+#include "numerics/dae_model.hpp"
 
 namespace ssbsim {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "models/interpolation.hpp"
+#include "numerics/interpolation.hpp"
 
 namespace ssbsim {
 

@@ -29,9 +29,9 @@
 #include "core/hdf5_file.hpp"
 #include "core/version.hpp"
 #include "models/materials.hpp"
-#include "solvers/result_writer.hpp"
-#include "solvers/simulation.hpp"
-#include "solvers/sweep.hpp"
+#include "io/result_writer.hpp"
+#include "run/simulation.hpp"
+#include "io/sweep.hpp"
 
 namespace py = pybind11;
 using namespace ssbsim;

@@ -5,7 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/hdf5_file.hpp"
-#include "solvers/result_writer.hpp"
+#include "io/result_writer.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;

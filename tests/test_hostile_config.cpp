@@ -11,8 +11,8 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
-#include "models/interpolation.hpp"
-#include "solvers/protocol.hpp"
+#include "numerics/interpolation.hpp"
+#include "params/protocol.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;

@@ -10,8 +10,8 @@
 
 #include "core/error.hpp"
 #include "core/hdf5_file.hpp"
-#include "solvers/ida_integrator.hpp"
-#include "solvers/result_writer.hpp"
+#include "numerics/ida_integrator.hpp"
+#include "io/result_writer.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;

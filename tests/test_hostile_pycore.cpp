@@ -1,4 +1,4 @@
-// The sweep worker pool as a library function (solvers/sweep.hpp: run_sweep), which
+// The sweep worker pool as a library function (io/sweep.hpp: run_sweep), which
 // `ssbsim sweep` and the Python package's ssbsim.sweep both call (issue 13): it runs and
 // resumes, reports progress, counts failed cases with their message, and a stop signal
 // ends it promptly with the workers reaped and the caller's signal handlers restored.
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "solvers/sweep.hpp"
+#include "io/sweep.hpp"
 
 namespace ssbsim {
 namespace {

@@ -20,7 +20,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
-#include "solvers/sweep.hpp"
+#include "io/sweep.hpp"
 
 namespace ssbsim {
 namespace {

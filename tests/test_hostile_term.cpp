@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "core/hdf5_file.hpp"
-#include "solvers/result_writer.hpp"
+#include "io/result_writer.hpp"
 #include "tests/test_support.hpp"
 
 namespace ssbsim {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "solvers/protocol.hpp"
+#include "params/protocol.hpp"
 
 using namespace ssbsim;
 

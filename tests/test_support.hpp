@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim::test {
 

@@ -1,7 +1,7 @@
 // Fuzzes a whole config file: YAML parsing, key checks, units, materials, cell, protocol.
 #include "core/config.hpp"
 #include "fuzz_harness.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim::fuzz {
 

@@ -5,7 +5,7 @@
 #include "analysis/validation.hpp"
 #include "core/config.hpp"
 #include "fuzz_harness.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim::fuzz {
 

@@ -4,7 +4,7 @@
 
 #include "core/units.hpp"
 #include "fuzz_harness.hpp"
-#include "solvers/protocol.hpp"
+#include "params/protocol.hpp"
 
 namespace ssbsim::fuzz {
 

@@ -4,7 +4,7 @@
 
 #include "core/config.hpp"
 #include "fuzz_harness.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim::fuzz {
 

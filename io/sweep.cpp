@@ -1,4 +1,4 @@
-#include "solvers/sweep.hpp"
+#include "io/sweep.hpp"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -23,8 +23,8 @@
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
 #include "core/units.hpp"
-#include "solvers/result_writer.hpp"
-#include "solvers/simulation.hpp"
+#include "io/result_writer.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/hdf5_file.hpp"
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim {
 

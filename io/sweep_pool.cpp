@@ -1,4 +1,4 @@
-// The local worker pool of a sweep (solvers/sweep.hpp: run_sweep), shared by `ssbsim sweep`
+// The local worker pool of a sweep (io/sweep.hpp: run_sweep), shared by `ssbsim sweep`
 // and the Python package: persistent forked workers, each running the cases the parent
 // sends it down a pipe, one at a time, so the per-case cost is the run itself (no fork and
 // page-fault storm per case). A worker that dies is replaced; its case is marked failed.
@@ -20,7 +20,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "solvers/sweep.hpp"
+#include "io/sweep.hpp"
 
 namespace ssbsim {
 

@@ -1,4 +1,4 @@
-#include "solvers/ida_integrator.hpp"
+#include "numerics/ida_integrator.hpp"
 
 #include <ida/ida.h>
 #include <nvector/nvector_serial.h>

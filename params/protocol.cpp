@@ -1,4 +1,4 @@
-#include "solvers/protocol.hpp"
+#include "params/protocol.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "solvers/dae_model.hpp"
+#include "numerics/dae_model.hpp"
 
 namespace ssbsim {
 

@@ -1,4 +1,4 @@
-#include "solvers/result_writer.hpp"
+#include "io/result_writer.hpp"
 
 #include "core/json.hpp"
 

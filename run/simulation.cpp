@@ -1,4 +1,4 @@
-#include "solvers/simulation.hpp"
+#include "run/simulation.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -12,8 +12,8 @@
 #include "models/cathode_p2d.hpp"
 #include "models/cell.hpp"
 #include "models/materials.hpp"
-#include "solvers/ida_integrator.hpp"
-#include "solvers/protocol.hpp"
+#include "numerics/ida_integrator.hpp"
+#include "params/protocol.hpp"
 
 namespace ssbsim {
 

@@ -1,4 +1,4 @@
-#include "models/interpolation.hpp"
+#include "numerics/interpolation.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "solvers/dae_model.hpp"
+#include "numerics/dae_model.hpp"
 
 #include <algorithm>
 #include <numeric>
