@@ -19,7 +19,7 @@ done
 
 packages=(
   build-essential cmake git pkg-config dpkg-dev procps
-  libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev
+  libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev nlohmann-json3-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
   python3-dev pybind11-dev python3-pandas python3-pytest python3-nbclient python3-nbformat python3-ipykernel
 )

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "core/units.hpp"
 
@@ -48,4 +50,21 @@ TEST(Units, RejectsUnknownUnitAndGarbage) {
     EXPECT_THROW(parse_as("3 furlongs", dim::length), std::invalid_argument);
     EXPECT_THROW(parse_as("abc", dim::length), std::invalid_argument);
     EXPECT_THROW(parse_as("", dim::length), std::invalid_argument);
+}
+
+#include "core/format.hpp"
+
+TEST(Format, ShortestRoundTripAndSignificantDigits) {
+    using ssbsim::format_number;
+    using ssbsim::format_quantity;
+    EXPECT_EQ(format_number(0.1), "0.1");
+    EXPECT_EQ(format_number(0.1 + 0.2), "0.30000000000000004");  // exact, not rounded away
+    EXPECT_EQ(format_number(3600.0), "3600");
+    EXPECT_EQ(format_number(1e-300), "1e-300");
+    EXPECT_EQ(format_number(2.0 / 3.0, 4), "0.6667");
+    EXPECT_EQ(format_number(std::nan("")), "nan");
+    EXPECT_EQ(format_quantity(3.6e3, "s"), "3600 s");
+    EXPECT_EQ(format_quantity(0.5, ""), "0.5");
+    for (double v : {0.1, 1.0 / 3.0, 6.02214076e23, -2.5e-7, 123456.789})
+        EXPECT_EQ(std::stod(format_number(v)), v);
 }
