@@ -7,6 +7,7 @@
 
 #include "core/constants.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/resources.hpp"
 
 namespace ssbsim {
@@ -71,10 +72,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
                 std::string path = item.string();
                 // Relative paths are relative to the config file.
                 const ConfigSource* src = root.source();
-                if (!path.empty() && path[0] != '/' && src && src->name.find('<') == std::string::npos) {
-                    auto slash = src->name.rfind('/');
-                    if (slash != std::string::npos) path = src->name.substr(0, slash + 1) + path;
-                }
+                if (src && src->name.find('<') == std::string::npos) path = resolve_beside(src->name, path);
                 try {
                     lib.add_file(path);
                 } catch (const ConfigError& e) {
