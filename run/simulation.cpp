@@ -7,6 +7,7 @@
 
 #include "core/constants.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/resources.hpp"
 
 namespace ssbsim {
@@ -72,10 +73,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
                 // Relative paths are relative to the config file that wrote them (a base
                 // of `extends:` for an entry it holds).
                 const std::string file = item.file_name();
-                if (!path.empty() && path[0] != '/' && file.find('<') == std::string::npos) {
-                    auto slash = file.rfind('/');
-                    if (slash != std::string::npos) path = file.substr(0, slash + 1) + path;
-                }
+                if (file.find('<') == std::string::npos) path = resolve_beside(file, path);
                 try {
                     lib.add_file(path);
                 } catch (const ConfigError& e) {
