@@ -72,7 +72,7 @@ YAML::Node emit_cathode(const CellSpec& c) {
 }
 
 YAML::Node rate(const Arrhenius& k) { return YAML::Node(quantity_text(k.reference, "A/m2", dim::current_density)); }
-std::string molar_energy(double v) { return quantity_text(v, "J/mol", dim::molar_energy); }
+std::string molar_energy(double v) { return quantity_text(v, "kJ/mol", dim::molar_energy); }
 std::string coverage(double v) { return quantity_text(v, "mol/m2", dim::amount / dim::area); }
 std::string volts(double v) { return quantity_text(v, "V", dim::voltage); }
 
@@ -107,9 +107,9 @@ YAML::Node emit_reaction(const PassivatingReaction& r) {
 YAML::Node emit_contact(const ChemistrySpec& c) {
     YAML::Node k;
     k["initial"] = number_text(c.contact_initial);
-    k["void_scale"] = quantity_text(c.void_scale, "m", dim::length);
+    k["void_scale"] = quantity_text(c.void_scale, "nm", dim::length);
     k["se_electrons"] = number_text(c.se_electrons);
-    k["reference_pressure"] = quantity_text(c.reference_pressure, "Pa", dim::pressure);
+    k["reference_pressure"] = quantity_text(c.reference_pressure, "MPa", dim::pressure);
     k["breathing_coefficient"] = number_text(c.breathing_coefficient);
     k["heterogeneity"] = number_text(c.heterogeneity);
     k["isolation_threshold"] = number_text(c.isolation_threshold);
@@ -167,7 +167,7 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     for (int k = 0; k < n_sites; ++k) n["sites"][site_name(k)] = emit_site(c.site[k]);
     n["pristine_reduction"] = emit_reaction(c.pristine_reduction);
     n["lattice_oxygen"] = emit_reaction(c.lattice_oxygen);
-    n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "m3/mol", dim::molar_volume);
+    n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "mL/mol", dim::molar_volume);
     n["interphase"]["conductivity"] = quantity_text(c.film_conductivity.reference, "S/m", dim::conductivity);
     n["interphase"]["activation_energy"] = molar_energy(c.film_conductivity.activation_energy);
     n["contact"] = emit_contact(c);
