@@ -24,6 +24,7 @@
 #include "core/hdf5_file.hpp"
 #include "core/units.hpp"
 #include "io/result_writer.hpp"
+#include "params/yaml_text.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -116,9 +117,7 @@ std::vector<std::string> read_values(const ConfigNode& p) {
             if (v[i].is_scalar()) {
                 out.push_back(v[i].string());
             } else {
-                YAML::Emitter em;
-                em << YAML::Flow << v[i].yaml();
-                out.push_back(em.c_str());
+                out.push_back(flow_text(v[i]));
             }
         }
         return out;

@@ -7,6 +7,7 @@
 #include "core/constants.hpp"
 #include "core/error.hpp"
 #include "core/resources.hpp"
+#include "params/yaml_text.hpp"
 
 namespace ssbsim {
 
@@ -435,9 +436,7 @@ std::vector<MaterialLibrary::Definition> MaterialLibrary::definitions() const {
             if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
             seen.push_back(name);
             const ConfigNode& n = node(name, kind, ConfigNode());
-            YAML::Emitter em;
-            em << n.yaml();
-            out.push_back({name, n.string("kind"), em.c_str()});
+            out.push_back({name, n.string("kind"), yaml_text(n)});
         }
     }
     return out;
