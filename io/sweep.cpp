@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -97,10 +98,28 @@ std::string not_a_regular_file(const std::string& path) {
     return "";
 }
 
-// What defines a case: its overrides on its base config. Stored beside the case file so a
-// resume re-runs a case whose definition changed in the sweep file.
+// FNV-1a (64 bit) of the base config's resolved tree written as YAML: the same in every
+// run and build, and blind to comments and layout. "unreadable: ..." when it cannot be
+// read (never equal to a digest; the case then fails when it runs).
+std::string resolved_digest(const std::string& base) {
+    std::string text;
+    try {
+        text = yaml_text(ConfigNode::load_file(base));
+    } catch (const std::exception& e) {
+        return std::string("unreadable: ") + e.what();
+    }
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+    std::ostringstream os;
+    os << std::hex << std::setw(16) << std::setfill('0') << h;
+    return os.str();
+}
+
+// What defines a case: its base config as resolved (with every file its `extends:` chain
+// reads, so an edit to the base or to a file it extends counts) and its overrides. Stored
+// beside the case file so a resume re-runs a case whose definition changed.
 std::string case_key(const SweepSpec& spec, const SweepCase& c) {
-    std::string key = spec.base + "\n";
+    std::string key = spec.base + "\n" + "resolved " + resolved_digest(spec.base) + "\n";
     for (const auto& o : c.overrides) key += o + "\n";
     return key;
 }
@@ -375,6 +394,9 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
     FileId id;
     try {
         make_cases_dir(dir);
+        // The key of the files as this run reads them: one edited while the case runs
+        // makes the case stale, not the other way round.
+        const std::string key = case_key(spec, c);
         MaterialLibrary lib;
         SimulationConfig cfg = case_config(spec, c, lib);
         cfg.output.file = part;
@@ -390,7 +412,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
             throw IoError("the result file '" + part +
                           "' was replaced or removed by another process while the case ran; the case "
                           "runs again on resume");
-        write_text_atomically(final_path + ".key", case_key(spec, c));
+        write_text_atomically(final_path + ".key", key);
         if (std::rename(part.c_str(), final_path.c_str()) != 0)
             throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
         id = FileId();  // renamed: no longer at the .part path

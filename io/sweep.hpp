@@ -62,7 +62,8 @@ private:
 
 std::string case_file(const std::string& dir, int index);  // DIR/cases/case_NNNN.h5
 // True when the case's file exists, finished with status complete, and was made from the
-// same definition (base config and overrides) as the sweep file now gives.
+// same definition (base config as resolved through its `extends:` chain, and overrides)
+// as the sweep file and the files it names now give.
 bool case_complete(const SweepSpec& spec, const std::string& dir, int index);
 
 struct CaseOutcome {

@@ -23,9 +23,8 @@ void SimulationConfig::validate(const FieldError& fail) const {
 }
 
 namespace {
-// User materials first: they may override library entries of the same name. Relative
-// file paths are relative to the config file.
-void add_user_materials(const ConfigNode& root, const ConfigNode& m, MaterialLibrary& lib) {
+// User materials first: they may override library entries of the same name.
+void add_user_materials(const ConfigNode& m, MaterialLibrary& lib) {
     if (!m.is_sequence()) m.fail("expected a list of material mappings or file paths");
     for (size_t i = 0; i < m.size(); ++i) {
         ConfigNode item = m[i];
@@ -34,10 +33,11 @@ void add_user_materials(const ConfigNode& root, const ConfigNode& m, MaterialLib
             continue;
         }
         std::string path = item.string();
-        const ConfigSource* src = root.source();
-        if (!path.empty() && path[0] != '/' && src && src->name.find('<') == std::string::npos) {
-            auto slash = src->name.rfind('/');
-            if (slash != std::string::npos) path = src->name.substr(0, slash + 1) + path;
+        // Relative to the config file that wrote it (a base of `extends:` for an entry it holds).
+        const std::string file = item.file_name();
+        if (!path.empty() && path[0] != '/' && file.find('<') == std::string::npos) {
+            auto slash = file.rfind('/');
+            if (slash != std::string::npos) path = file.substr(0, slash + 1) + path;
         }
         try {
             lib.add_file(path);
@@ -79,7 +79,7 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     c.name = root.string("name", c.name);
     c.description = root.string("description", "");
     if (root.has("materials")) {
-        add_user_materials(root, root["materials"], lib);
+        add_user_materials(root["materials"], lib);
         c.materials = root["materials"].yaml();
     }
     c.cell = parse_cell(root.at("cell"), lib);
