@@ -26,8 +26,6 @@ namespace ssbsim {
 
 namespace {
 
-}
-
 // Value of `text` ("1.5e-8 A/m2", "0.27") expressed in `unit`.
 double in_unit(const std::string& text, const std::string& unit) {
     units::Quantity q = units::parse(text);
