@@ -51,7 +51,7 @@ void CycleBook::close_step(StepSummary& ss, double t, const double* y) {
     ss.capacity = (readout_.charge(y) - q_step0_) * to_mAh_g_;
     ss.energy = (readout_.energy(y) - e_step0_) * to_mWh_g_;
     ss.end_potential = readout_.potential(y);
-    ss.end_current = readout_.current_density(y) * readout_.model().cell().area;
+    ss.end_current = readout_.current(y);
     any_step_ = true;
     if (ss.capacity > 0) cycle_.charge_capacity += ss.capacity; else cycle_.discharge_capacity -= ss.capacity;
     if (ss.energy > 0) cycle_.charge_energy += ss.energy; else cycle_.discharge_energy -= ss.energy;

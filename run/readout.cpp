@@ -8,7 +8,7 @@ Sample StateReadout::sample(double time, const double* y, double q_step0, double
     s.time = time;
     s.potential = m.potential_vs_li(y);
     s.cell_voltage = m.cell_voltage(y);
-    s.current = m.current_density(y) * m.cell().area;
+    s.current = current(y);
     s.temperature = m.temperature();
     s.capacity = y[m.idx_charge()] * to_mAh_g;
     s.step_capacity = (y[m.idx_charge()] - q_step0) * to_mAh_g;

@@ -24,6 +24,7 @@ public:
 
     double potential(const double* y) const { return model_.potential_vs_li(y); }  // vs Li/Li+ [V]
     double current_density(const double* y) const { return model_.current_density(y); }  // [A/m2]
+    double current(const double* y) const { return model_.current_density(y) * model_.cell().area; }  // [A]
     double charge(const double* y) const { return y[model_.idx_charge()]; }  // Q passed [C/m2]
     double energy(const double* y) const { return y[model_.idx_energy()]; }  // E passed [J/m2]
     // Lithium that has left the CAM as charge [C/m2]: the intercalation ledger entry, or all

@@ -91,8 +91,9 @@ RunResult ProtocolRunner::run() {
     } catch (const SolverError& e) {
         stop_run(RunStatus::failed, "solver failed " + where() + e.what());
     } catch (const OutputLimit& e) {
-        stop_run(RunStatus::output_limit, "output limit reached " + where() + e.why +
-                                              "; the run stopped there and the file holds everything up to it");
+        stop_run(RunStatus::output_limit,
+                 "output limit reached " + where() + e.why +
+                     "; the run stopped there and the file holds everything up to it");
     } catch (const Error& e) {
         if (std::string(e.what()) != "interrupted") throw;
         std::ostringstream os;
@@ -213,8 +214,8 @@ void ProtocolRunner::report(const CycleSummary& cs) {
 std::string ProtocolRunner::where() const {
     const auto& steps = config_.protocol.steps;
     std::ostringstream os;
-    os << "at t = " << ida_.time() << " s (" << ida_.time() / 3600.0 << " h), step " << step_index_ + 1 << " '"
-       << (step_index_ < static_cast<int>(steps.size()) ? steps[step_index_].label : "") << "', cycle "
+    os << "at t = " << ida_.time() << " s (" << ida_.time() / 3600.0 << " h), step " << step_index_ + 1
+       << " '" << (step_index_ < static_cast<int>(steps.size()) ? steps[step_index_].label : "") << "', cycle "
        << book_.cycle() << ": ";
     return os.str();
 }

@@ -18,21 +18,25 @@ Sampler::Sampler(const SimulationConfig& config, const StateReadout& readout, Ru
 
 void Sampler::spend(bool profile) {
     const OutputSpec& o = output_;
-    std::ostringstream os;
-    os << std::setprecision(3);
-    if (profile && ++step_profiles_ > o.max_profiles_per_step)
-        os << "the step reached output.max_profiles_per_step = " << o.max_profiles_per_step
-           << " spatial profiles (raise it, or coarsen output.profile_interval)";
-    else if (!profile && ++step_samples_ > o.max_samples_per_step)
-        os << "the step reached output.max_samples_per_step = " << o.max_samples_per_step
-           << " samples (raise it, or set output.sample_interval)";
-    else if (bytes_out_ + (profile ? sizes_.profile : sizes_.sample) > o.max_file_size)
-        os << "the result file reached output.max_file_size = " << format_bytes(o.max_file_size)
-           << " (raise it, or coarsen output.sample_interval or output.profile_interval)";
-    else {
-        bytes_out_ += profile ? sizes_.profile : sizes_.sample;
+    const bool too_many = profile ? ++step_profiles_ > o.max_profiles_per_step
+                                  : ++step_samples_ > o.max_samples_per_step;
+    const double bytes = profile ? sizes_.profile : sizes_.sample;
+    if (!too_many && !(bytes_out_ + bytes > o.max_file_size)) {
+        bytes_out_ += bytes;
         return;
     }
+    // The message only when the run stops: a stream per sample would cost every solver step.
+    std::ostringstream os;
+    os << std::setprecision(3);
+    if (profile && too_many)
+        os << "the step reached output.max_profiles_per_step = " << o.max_profiles_per_step
+           << " spatial profiles (raise it, or coarsen output.profile_interval)";
+    else if (too_many)
+        os << "the step reached output.max_samples_per_step = " << o.max_samples_per_step
+           << " samples (raise it, or set output.sample_interval)";
+    else
+        os << "the result file reached output.max_file_size = " << format_bytes(o.max_file_size)
+           << " (raise it, or coarsen output.sample_interval or output.profile_interval)";
     throw OutputLimit{os.str()};
 }
 

@@ -18,7 +18,8 @@ double apply_step_control(CathodeP2D& model, const SimulationConfig& config, con
     double i_set = 0.0;
     switch (st.kind) {
         case Step::Kind::current:
-            i_set = st.direction * st.current.density_for(cell.basis_loading(), cell.area, config.protocol.c_rate_basis);
+            i_set = st.direction *
+                    st.current.density_for(cell.basis_loading(), cell.area, config.protocol.c_rate_basis);
             model.set_control(ControlMode::current, i_set);
             break;
         case Step::Kind::voltage:
@@ -134,8 +135,8 @@ std::string StepStarter::start(const Step& st, double t0, double horizon, double
         ida_.calc_ic(t_ic);  // throws the solver's own message
         return "";
     }
-    const Transition tr{st, t0, t_ic, y0, yp0, cur,
-                        cur ? readout_.current_density(y0) : readout_.potential(y0), cur ? i_set : st.voltage};
+    const double from = cur ? readout_.current_density(y0) : readout_.potential(y0);
+    const Transition tr{st, t0, t_ic, y0, yp0, cur, from, cur ? i_set : st.voltage};
     std::string met;
     const double f = approach(tr, met);
     if (met.empty() && f >= 1) return "";  // consistent at the step's own control
