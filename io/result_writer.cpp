@@ -85,11 +85,15 @@ void append_record(std::vector<Series>& series, const std::vector<schema::Field<
             series[i].append(f.access.get_text(rec));
             continue;
         }
-        double v[schema::kMaxColumns];
-        f.access.get(rec, basis_g, v);
-        if (f.columns) series[i].append_row(v);
-        else if (f.type == Type::int64) series[i].append(static_cast<long>(v[0]));
-        else series[i].append(v[0]);
+        if (f.columns) {
+            double v[schema::kMaxColumns];
+            f.access.get(rec, basis_g, v);
+            series[i].append_row(v);
+        } else if (f.type == Type::int64) {
+            series[i].append(static_cast<long>(f.access.value(rec, basis_g)));
+        } else {
+            series[i].append(f.access.value(rec, basis_g));
+        }
     }
 }
 }  // namespace

@@ -45,6 +45,8 @@ inline constexpr std::size_t kMaxColumns = kSites;
 template <class R>
 struct Access {
     void (*get)(const R&, double basis_g, double* out) = nullptr;  // numeric fields
+    double (*value)(const R&, double basis_g) = nullptr;           // the same for one-value fields
+                                                                   // (the writer's per-sample path)
     void (*set)(R&, const double* in) = nullptr;                   // numeric, not absolute
     const std::string& (*get_text)(const R&) = nullptr;             // string fields
     void (*set_text)(R&, const std::string&) = nullptr;
@@ -105,6 +107,7 @@ Access<typename member_of<decltype(M)>::cls> number() {
     using V = typename member_of<decltype(M)>::value;
     Access<C> a;
     a.get = [](const C& r, double, double* out) { *out = static_cast<double>(r.*M); };
+    a.value = [](const C& r, double) { return static_cast<double>(r.*M); };
     a.set = [](C& r, const double* in) { r.*M = static_cast<V>(*in); };
     return a;
 }
@@ -133,6 +136,7 @@ Access<CycleSummary> ledger() {
         };
     } else {
         a.get = [](const CycleSummary& c, double, double* out) { *out = c.ledger.*M; };
+        a.value = [](const CycleSummary& c, double) { return c.ledger.*M; };
         a.set = [](CycleSummary& c, const double* in) { c.ledger.*M = *in; };
     }
     return a;
@@ -144,6 +148,7 @@ Access<typename member_of<decltype(M)>::cls> absolute(std::vector<double> Result
     using C = typename member_of<decltype(M)>::cls;
     Access<C> a;
     a.get = [](const C& r, double basis_g, double* out) { *out = r.*M * basis_g; };
+    a.value = [](const C& r, double basis_g) { return r.*M * basis_g; };
     a.absolute = into;
     return a;
 }
