@@ -608,34 +608,45 @@ std::string FitProblem::format_report(const FitResult& r) const {
 }
 
 std::string FitProblem::report_json(const FitResult& r) const {
-    std::ostringstream os;
-    os << "{\n  \"fit\": " << json::string(spec_.file) << ",\n  \"name\": " << json::string(spec_.name)
-       << ",\n  \"config\": " << json::string(spec_.config) << ",\n  \"termination\": " << json::string(r.termination)
-       << ",\n  \"converged\": " << (r.converged ? "true" : "false") << ",\n  \"iterations\": " << r.iterations
-       << ",\n  \"simulations\": " << r.simulations << ",\n  \"seconds\": " << json::number(r.seconds)
-       << ",\n  \"initial_cost\": " << json::number(r.initial_cost) << ",\n  \"final_cost\": "
-       << json::number(r.final_cost) << ",\n  \"residuals\": " << r.residual_count
-       << ",\n  \"reduced_chi2\": " << json::number(r.reduced_chi2) << ",\n  \"parameters\": [";
+    json::Value params = json::Value::array(), correlation = json::Value::array(),
+                comparisons = json::Value::array();
     for (std::size_t j = 0; j < r.fitted.size(); ++j) {
         const auto& p = spec_.parameters[j];
-        os << (j ? ",\n    " : "\n    ") << "{\"key\": " << json::string(p.key) << ", \"unit\": " << json::string(p.unit)
-           << ", \"scale\": " << json::string(p.log ? "log" : "linear") << ", \"initial\": " << json::number(r.initial[j])
-           << ", \"fitted\": " << json::number(r.fitted[j]) << ", \"sigma\": " << json::number(r.sigma[j])
-           << ", \"sigma_log10\": " << json::number(r.sigma_log10[j]) << ", \"lower\": " << json::number(p.lower)
-           << ", \"upper\": " << json::number(p.upper) << ", \"at_bound\": " << (r.at_bound[j] ? "true" : "false")
-           << "}";
+        params.push_back({{"key", p.key},
+                          {"unit", p.unit},
+                          {"scale", p.log ? "log" : "linear"},
+                          {"initial", json::number(r.initial[j])},
+                          {"fitted", json::number(r.fitted[j])},
+                          {"sigma", json::number(r.sigma[j])},
+                          {"sigma_log10", json::number(r.sigma_log10[j])},
+                          {"lower", json::number(p.lower)},
+                          {"upper", json::number(p.upper)},
+                          {"at_bound", static_cast<bool>(r.at_bound[j])}});
     }
-    os << "\n  ],\n  \"correlation\": [";
-    for (std::size_t j = 0; j < r.correlation.size(); ++j) {
-        os << (j ? ", [" : "[");
-        for (std::size_t k = 0; k < r.correlation[j].size(); ++k) os << (k ? ", " : "") << json::number(r.correlation[j][k], 4);
-        os << "]";
+    constexpr int kCorrelationDigits = 4;
+    for (const auto& row : r.correlation) {
+        json::Value x = json::Value::array();
+        for (double v : row) x.push_back(json::number(v, kCorrelationDigits));
+        correlation.push_back(std::move(x));
     }
-    os << "],\n  \"comparisons\": [";
-    for (std::size_t i = 0; i < r.final_evaluation.comparisons.size(); ++i)
-        os << (i ? ",\n" : "\n") << comparison_json(r.final_evaluation.comparisons[i]);
-    os << "]\n}\n";
-    return os.str();
+    for (const auto& c : r.final_evaluation.comparisons) comparisons.push_back(comparison_value(c));
+    json::Value j = json::Value::object();
+    j["fit"] = spec_.file;
+    j["name"] = spec_.name;
+    j["config"] = spec_.config;
+    j["termination"] = r.termination;
+    j["converged"] = r.converged;
+    j["iterations"] = r.iterations;
+    j["simulations"] = r.simulations;
+    j["seconds"] = json::number(r.seconds);
+    j["initial_cost"] = json::number(r.initial_cost);
+    j["final_cost"] = json::number(r.final_cost);
+    j["residuals"] = r.residual_count;
+    j["reduced_chi2"] = json::number(r.reduced_chi2);
+    j["parameters"] = std::move(params);
+    j["correlation"] = std::move(correlation);
+    j["comparisons"] = std::move(comparisons);
+    return json::dump(j);
 }
 
 }  // namespace ssbsim

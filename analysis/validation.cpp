@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "core/hdf5_file.hpp"
+#include "core/format.hpp"
 #include "core/json.hpp"
+#include "io/result_reader.hpp"
 #include "io/result_writer.hpp"
+#include "io/schema.hpp"
 
 namespace ssbsim {
 
@@ -140,10 +142,67 @@ std::vector<ValidationCase> plan_time_series(const MeasuredData& d, const Simula
     return {c};
 }
 
+// Metrics of the shared analysis of a trajectory (what a cycler measures too).
+struct CyclerMetric {
+    const char* name;
+    const char* unit;
+    double (*get)(const CycleMetrics&);
+};
+const CyclerMetric kCyclerMetrics[] = {
+    {"charge_capacity", "mAh/g", [](const CycleMetrics& c) { return c.charge_capacity; }},
+    {"discharge_capacity", "mAh/g", [](const CycleMetrics& c) { return c.discharge_capacity; }},
+    {"coulombic_efficiency", "1", [](const CycleMetrics& c) { return c.coulombic_efficiency; }},
+    {"energy_efficiency", "1", [](const CycleMetrics& c) { return c.energy_efficiency; }},
+    {"shoulder_capacity", "mAh/g", [](const CycleMetrics& c) { return c.shoulder_capacity; }},
+    {"retention", "1", [](const CycleMetrics& c) { return c.retention; }},
+    {"fade", "mAh/g", [](const CycleMetrics& c) { return c.fade; }},
+    {"charge_energy", "mWh/g", [](const CycleMetrics& c) { return c.charge_energy; }},
+    {"discharge_energy", "mWh/g", [](const CycleMetrics& c) { return c.discharge_energy; }},
+    {"capacity_loss", "mAh/g", [](const CycleMetrics& c) { return c.charge_capacity - c.discharge_capacity; }},
+};
+
+// Metrics only the model knows, from its cycle summary (with a ledger): the result
+// schema's cycle fields that name a metric (io/schema.hpp), and what derives from them.
+struct ModelMetric {
+    std::string name, unit;
+    const schema::Field<CycleSummary>* field;  // nullptr: derived, see `derived`
+    double (*derived)(const CycleSummary&);
+};
+const std::vector<ModelMetric>& model_metrics() {
+    static const auto m = [] {
+        std::vector<ModelMetric> out;
+        for (const auto& f : schema::cycle_fields())
+            if (f.metric) out.push_back({f.metric, schema::display_unit(f.unit), &f, nullptr});
+        out.push_back({"se_reversibility", "1", nullptr, [](const CycleSummary& c) {
+                           const auto& L = c.ledger;
+                           return L.se_oxidation_charge > 0 ? L.se_reduction / L.se_oxidation_charge : kNaN;
+                       }});
+        return out;
+    }();
+    return m;
+}
+
+const CyclerMetric* cycler_metric(const std::string& m) {
+    for (const auto& c : kCyclerMetrics)
+        if (m == c.name) return &c;
+    return nullptr;
+}
+const ModelMetric* model_metric(const std::string& m) {
+    for (const auto& c : model_metrics())
+        if (m == c.name) return &c;
+    return nullptr;
+}
+
+bool is_share(const std::string& m) {
+    const std::string suffix = "_share";
+    return m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string metric_unit(const std::string& m) {
-    if (m.find("share") != std::string::npos || m == "coulombic_efficiency" || m == "energy_efficiency" ||
-        m == "retention" || m == "se_reversibility")
-        return "1";
+    if (const auto* c = cycler_metric(m)) return c->unit;
+    if (const auto* c = model_metric(m)) return c->unit;
+    // Shares, and names no table has (a measured column, gitt_resistance_mean).
+    if (m.find("share") != std::string::npos) return "1";
     if (m.find("energy") != std::string::npos) return "mWh/g";
     if (m.find("resistance") != std::string::npos) return "ohm";
     return "mAh/g";
@@ -360,16 +419,9 @@ double default_sigma(const std::string& metric, double measured) {
 }
 
 bool is_known_metric(const std::string& m) {
-    static const char* names[] = {
-        "charge_capacity", "discharge_capacity", "coulombic_efficiency", "energy_efficiency",
-        "shoulder_capacity", "retention", "fade", "charge_energy", "discharge_energy",
-        "se_oxidation_charge", "se_reduction", "se_oxidation_reversible", "se_oxidation_irreversible",
-        "cam_kinetic", "cam_isolated", "other_loss", "capacity_loss", "se_reversibility"};
-    for (const char* n : names)
-        if (m == n) return true;
-    const std::string suffix = "_share";
-    if (m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        std::string base = m.substr(0, m.size() - suffix.size());
+    if (cycler_metric(m) || model_metric(m)) return true;
+    if (is_share(m)) {
+        std::string base = m.substr(0, m.size() - std::string("_share").size());
         return base == "se_oxidation" || (base != "coulombic_efficiency" && is_known_metric(base) &&
                                           metric_unit(base) == "mAh/g");
     }
@@ -384,38 +436,19 @@ double simulated_metric(const std::string& m, int cycle, const Analysis& a,
     const CycleSummary* cs = nullptr;
     for (const auto& c : cycles)
         if (c.cycle == cycle) cs = &c;
-    const std::string suffix = "_share";
-    if (m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (is_share(m)) {
         if (!cm || cm->charge_capacity <= 0) return kNaN;
-        std::string base = m.substr(0, m.size() - suffix.size());
+        std::string base = m.substr(0, m.size() - std::string("_share").size());
         if (base == "se_oxidation") base = "se_oxidation_charge";
         return simulated_metric(base, cycle, a, cycles) / cm->charge_capacity;
     }
-    if (cm) {
-        if (m == "charge_capacity") return cm->charge_capacity;
-        if (m == "discharge_capacity") return cm->discharge_capacity;
-        if (m == "coulombic_efficiency") return cm->coulombic_efficiency;
-        if (m == "energy_efficiency") return cm->energy_efficiency;
-        if (m == "shoulder_capacity") return cm->shoulder_capacity;
-        if (m == "retention") return cm->retention;
-        if (m == "fade") return cm->fade;
-        if (m == "charge_energy") return cm->charge_energy;
-        if (m == "discharge_energy") return cm->discharge_energy;
-        if (m == "capacity_loss") return cm->charge_capacity - cm->discharge_capacity;
-    }
-    if (cs && cs->has_ledger) {
-        const auto& L = cs->ledger;
-        if (m == "se_oxidation_charge") return L.se_oxidation_charge;
-        if (m == "se_reduction") return L.se_reduction;
-        if (m == "se_oxidation_reversible") return L.se_oxidation_reversible;
-        if (m == "se_oxidation_irreversible") return L.se_oxidation_irreversible;
-        if (m == "cam_kinetic") return L.cam_kinetic;
-        if (m == "cam_isolated") return L.cam_isolated;
-        if (m == "other_loss") return L.other;
-        if (m == "se_reversibility")
-            return L.se_oxidation_charge > 0 ? L.se_reduction / L.se_oxidation_charge : kNaN;
-    }
-    return kNaN;
+    if (const auto* c = cycler_metric(m)) return cm ? c->get(*cm) : kNaN;
+    const auto* mm = model_metric(m);
+    if (!mm || !cs || !cs->has_ledger) return kNaN;
+    if (mm->derived) return mm->derived(*cs);
+    double v[schema::kMaxColumns];
+    mm->field->access.get(*cs, 0.0, v);  // specific values: no basis mass needed
+    return v[0];
 }
 
 Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& cases,
@@ -690,60 +723,70 @@ std::string format_comparison(const Comparison& c) {
     return os.str();
 }
 
-std::string comparison_json(const Comparison& c) {
-    std::ostringstream os;
-    os << "{\n  \"dataset\": " << json::string(c.dataset) << ",\n  \"kind\": " << json::string(to_string(c.kind))
-       << ",\n  \"curve_rmse_V\": " << json::number(c.curve_rmse) << ",\n  \"rows\": [";
-    for (std::size_t i = 0; i < c.rows.size(); ++i) {
-        const auto& r = c.rows[i];
-        os << (i ? ",\n    " : "\n    ") << "{\"metric\": " << json::string(r.metric) << ", \"unit\": "
-           << json::string(r.unit) << ", \"cycle\": " << r.cycle << ", \"hold_duration_h\": "
-           << json::number(r.hold_duration / kHour) << ", \"hold_potential_V\": " << json::number(r.hold_potential)
-           << ", \"measured\": " << json::number(r.measured) << ", \"simulated\": " << json::number(r.simulated)
-           << ", \"error\": " << json::number(r.error()) << ", \"sigma\": " << json::number(r.sigma)
-           << ", \"case\": " << json::string(r.case_label) << "}";
-    }
-    os << "\n  ],\n  \"curves\": [";
-    for (std::size_t i = 0; i < c.curves.size(); ++i) {
-        const auto& cv = c.curves[i];
-        auto arr = [&](const std::vector<double>& v) {
-            std::string s = "[";
-            for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + json::number(v[k], 7);
-            return s + "]";
-        };
-        os << (i ? ",\n    " : "\n    ") << "{\"step\": " << cv.step << ", \"cycle\": " << cv.cycle
-           << ", \"kind\": " << json::string(cv.kind) << ", \"rmse_V\": " << json::number(cv.rmse)
-           << ", \"capacity_mAh_g\": " << arr(cv.capacity) << ", \"measured_V\": " << arr(cv.measured)
-           << ", \"simulated_V\": " << arr(cv.simulated)
-           << ", \"dqdv_measured\": {\"potential_V\": " << arr(cv.dqdv_potential_measured)
-           << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_measured) << "}, \"dqdv_simulated\": {\"potential_V\": "
-           << arr(cv.dqdv_potential_simulated) << ", \"dqdv_mAh_g_V\": " << arr(cv.dqdv_simulated) << "}}";
-    }
-    os << "\n  ],\n  \"time_series\": {";
-    auto series = [&](const char* name, const TimeSeriesOverlay& o) {
-        auto arr = [](const std::vector<double>& v, double k) {
-            std::string s = "[";
-            for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json::number(v[i] * k, 7);
-            return s + "]";
-        };
-        os << "\"" << name << "\": {\"time_h\": " << arr(o.time, 1.0 / kHour) << ", \"potential_V\": "
-           << arr(o.potential, 1.0) << ", \"current_mA\": " << arr(o.current, 1e3) << ", \"step\": [";
-        for (std::size_t i = 0; i < o.step.size(); ++i) os << (i ? ", " : "") << o.step[i];
-        os << "]}";
-    };
-    series("measured", c.measured_series);
-    os << ",\n    ";
-    series("simulated", c.simulated_series);
-    os << "},\n  \"warnings\": [";
-    for (std::size_t i = 0; i < c.warnings.size(); ++i) os << (i ? ", " : "") << json::string(c.warnings[i]);
-    os << "]\n}\n";
-    return os.str();
+namespace {
+// Curves and overlays: 7 significant digits are plenty for a plot and keep the file small.
+constexpr int kPlotDigits = 7;
+
+json::Value numbers(const std::vector<double>& v, double scale = 1.0) {
+    json::Value out = json::Value::array();
+    for (double x : v) out.push_back(json::number(x * scale, kPlotDigits));
+    return out;
 }
+
+json::Value overlay_json(const TimeSeriesOverlay& o) {
+    return {{"time_h", numbers(o.time, 1.0 / kHour)},
+            {"potential_V", numbers(o.potential)},
+            {"current_mA", numbers(o.current, 1e3)},
+            {"step", o.step}};
+}
+
+json::Value curve_json(const CurveComparison& cv) {
+    return {{"step", cv.step},
+            {"cycle", cv.cycle},
+            {"kind", cv.kind},
+            {"rmse_V", json::number(cv.rmse)},
+            {"capacity_mAh_g", numbers(cv.capacity)},
+            {"measured_V", numbers(cv.measured)},
+            {"simulated_V", numbers(cv.simulated)},
+            {"dqdv_measured", {{"potential_V", numbers(cv.dqdv_potential_measured)},
+                               {"dqdv_mAh_g_V", numbers(cv.dqdv_measured)}}},
+            {"dqdv_simulated", {{"potential_V", numbers(cv.dqdv_potential_simulated)},
+                                {"dqdv_mAh_g_V", numbers(cv.dqdv_simulated)}}}};
+}
+}  // namespace
+
+json::Value comparison_value(const Comparison& c) {
+    json::Value rows = json::Value::array(), curves = json::Value::array();
+    for (const auto& r : c.rows)
+        rows.push_back({{"metric", r.metric},
+                        {"unit", r.unit},
+                        {"cycle", r.cycle},
+                        {"hold_duration_h", json::number(r.hold_duration / kHour)},
+                        {"hold_potential_V", json::number(r.hold_potential)},
+                        {"measured", json::number(r.measured)},
+                        {"simulated", json::number(r.simulated)},
+                        {"error", json::number(r.error())},
+                        {"sigma", json::number(r.sigma)},
+                        {"case", r.case_label}});
+    for (const auto& cv : c.curves) curves.push_back(curve_json(cv));
+    json::Value out = json::Value::object();
+    out["dataset"] = c.dataset;
+    out["kind"] = to_string(c.kind);
+    out["curve_rmse_V"] = json::number(c.curve_rmse);
+    out["rows"] = std::move(rows);
+    out["curves"] = std::move(curves);
+    out["time_series"] = {{"measured", overlay_json(c.measured_series)},
+                          {"simulated", overlay_json(c.simulated_series)}};
+    out["warnings"] = c.warnings;
+    return out;
+}
+
+std::string comparison_json(const Comparison& c) { return json::dump(comparison_value(c)); }
 
 std::string comparison_csv(const Comparison& c) {
     std::ostringstream os;
     os << "metric,unit,cycle,hold_duration_h,hold_potential_V,measured,simulated,error,sigma,case\n";
-    auto num = [](double v) { return std::isfinite(v) ? json::number(v) : std::string(); };
+    auto num = [](double v) { return std::isfinite(v) ? format_number(v, 10) : std::string(); };
     for (const auto& r : c.rows)
         os << r.metric << "," << r.unit << "," << r.cycle << "," << num(r.hold_duration / kHour) << ","
            << num(r.hold_potential) << "," << num(r.measured) << "," << num(r.simulated) << ","
@@ -752,18 +795,21 @@ std::string comparison_csv(const Comparison& c) {
 }
 
 Trajectory read_trajectory(const std::string& path) {
+    // The schema-driven reader (io/result_reader.hpp) reads the columns; the trajectory
+    // numbers steps from 1, the file from 0.
+    SampleRecord rec = read_samples(path, {"time", "potential", "current", "step", "cycle"});
     Trajectory t;
     t.source = path;
-    h5::Handle f = h5::open_file(path);
-    t.mass = h5::has_attribute(f, "capacity_basis_mass_kg") ? h5::get_double_attribute(f, "capacity_basis_mass_kg")
-                                                            : h5::get_double_attribute(f, "cam_mass_kg");
-    t.time = h5::read_vector(f, "timeseries/time");
-    t.potential = h5::read_vector(f, "timeseries/potential");
-    t.current = h5::read_vector(f, "timeseries/current");
-    for (long v : h5::read_long_vector(f, "timeseries/step")) t.step.push_back(static_cast<int>(v) + 1);
-    for (long v : h5::read_long_vector(f, "timeseries/cycle")) t.cycle.push_back(static_cast<int>(v));
-    std::size_t n = std::min({t.time.size(), t.potential.size(), t.current.size(), t.step.size(), t.cycle.size()});
-    t.time.resize(n), t.potential.resize(n), t.current.resize(n), t.step.resize(n), t.cycle.resize(n);
+    t.mass = rec.basis_mass_kg;
+    const std::size_t n = rec.samples.size();
+    t.time.reserve(n), t.potential.reserve(n), t.current.reserve(n), t.step.reserve(n), t.cycle.reserve(n);
+    for (const Sample& s : rec.samples) {
+        t.time.push_back(s.time);
+        t.potential.push_back(s.potential);
+        t.current.push_back(s.current);
+        t.step.push_back(s.step + 1);
+        t.cycle.push_back(s.cycle);
+    }
     return t;
 }
 

@@ -20,6 +20,7 @@
 
 #include "analysis/metrics.hpp"
 #include "analysis/trajectory.hpp"
+#include "core/json.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -142,10 +143,12 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
 std::string format_comparison(const Comparison& c);
 // The numbers: JSON (rows, curves, RMSE) and CSV (rows).
 std::string comparison_json(const Comparison& c);
+// The same JSON as a value (a fit report embeds it).
+json::Value comparison_value(const Comparison& c);
 std::string comparison_csv(const Comparison& c);
 
 // Reads the sample trajectory of an ssbsim result file (time, potential, current, steps,
-// cycles; mass from the file).
+// cycles; mass from the file) through io's schema reader (read_samples).
 Trajectory read_trajectory(const std::string& h5_path);
 
 }  // namespace ssbsim

@@ -1,41 +1,23 @@
-// Minimal JSON output helpers shared by the result summary, validation and fit reports
-// (ssbsim writes JSON; it never needs to read it).
+// The one JSON writer: values are built as nlohmann::ordered_json (keys in insertion
+// order) and written by dump() in ssbsim's layout. ssbsim writes JSON; it never reads it.
 #pragma once
 
-#include <cmath>
-#include <iomanip>
-#include <sstream>
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace ssbsim::json {
 
-inline std::string string(const std::string& s) {
-    std::ostringstream os;
-    os << '"';
-    for (char ch : s) {
-        switch (ch) {
-            case '"': os << "\\\""; break;
-            case '\\': os << "\\\\"; break;
-            case '\n': os << "\\n"; break;
-            case '\t': os << "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(ch) < 0x20)
-                    os << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(ch) << std::dec
-                       << std::setfill(' ');
-                else
-                    os << ch;
-        }
-    }
-    os << '"';
-    return os.str();
-}
+using Value = nlohmann::ordered_json;
 
-// Non-finite numbers become null.
-inline std::string number(double v, int precision = 10) {
-    if (!std::isfinite(v)) return "null";
-    std::ostringstream os;
-    os << std::setprecision(precision) << v;
-    return os.str();
-}
+// A number rounded to `significant` digits (what the reports always printed, %.<n>g), so
+// that files stay short; integral values become JSON integers ("3", not "3.0"), and
+// non-finite values null.
+Value number(double v, int significant = 10);
+
+// JSON text: the top-level object one key per line, a top-level array of objects one
+// object per line, everything deeper on one line (", " and ": " between items); a
+// trailing newline. Bytes that are not UTF-8 are replaced by U+FFFD (never thrown on).
+std::string dump(const Value& v);
 
 }  // namespace ssbsim::json

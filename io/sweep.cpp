@@ -22,6 +22,7 @@
 #include "core/hdf5_file.hpp"
 #include "io/result_writer.hpp"
 #include "params/yaml_text.hpp"
+#include "io/schema.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -151,21 +152,23 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
 }
 
 namespace {
-const char* kMetrics[] = {"charge_mAh_g", "discharge_mAh_g", "coulombic_efficiency",
-                          "shoulder_mAh_g", "se_oxidation_reversible_mAh_g",
-                          "se_oxidation_irreversible_mAh_g", "cam_kinetic_mAh_g",
-                          "cam_isolated_mAh_g", "other_mAh_g", "se_oxidation_charge_mAh_g",
-                          "se_reduction_mAh_g"};
-constexpr int kNumMetrics = 11;
+// The summary's metric columns: the cycle fields with a sweep name (io/schema.hpp); ledger
+// terms are NaN for a cycle without a ledger.
+const std::vector<const schema::Field<CycleSummary>*>& sweep_metrics() {
+    static const auto m = [] {
+        std::vector<const schema::Field<CycleSummary>*> out;
+        for (const auto& f : schema::cycle_fields())
+            if (f.sweep) out.push_back(&f);
+        return out;
+    }();
+    return m;
+}
 
-std::array<double, kNumMetrics> metrics(const CycleSummary& c) {
-    const auto& L = c.ledger;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    bool l = c.has_ledger;
-    return {c.charge_capacity, c.discharge_capacity, c.coulombic_efficiency, c.shoulder_capacity,
-            l ? L.se_oxidation_reversible : nan, l ? L.se_oxidation_irreversible : nan,
-            l ? L.cam_kinetic : nan, l ? L.cam_isolated : nan, l ? L.other : nan,
-            l ? L.se_oxidation_charge : nan, l ? L.se_reduction : nan};
+double metric_value(const schema::Field<CycleSummary>& f, const CycleSummary& c) {
+    if (f.presence == schema::Presence::ledger && !c.has_ledger) return std::numeric_limits<double>::quiet_NaN();
+    double v[schema::kMaxColumns];
+    f.access.get(c, 0.0, v);  // specific values: no basis mass needed
+    return v[0];
 }
 
 std::string csv_field(const std::string& s) {
@@ -217,7 +220,7 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
         csv << "case,status,message";
         for (const auto& p : spec.parameters) csv << "," << csv_field(p.key);
         for (size_t n = 1; n <= max_cycles; ++n)
-            for (const char* m : kMetrics) csv << ",c" << n << "_" << m;
+            for (const auto* m : sweep_metrics()) csv << ",c" << n << "_" << m->sweep;
         csv << "\n" << std::setprecision(10);
         for (size_t k = 0; k < rows.size(); ++k) {
             const Row& r = rows[k];
@@ -225,12 +228,13 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
             for (const auto& v : spec.cases[k].values) csv << "," << csv_field(v);
             for (size_t n = 0; n < max_cycles; ++n) {
                 if (n < r.cycles.size()) {
-                    for (double v : metrics(r.cycles[n])) {
+                    for (const auto* m : sweep_metrics()) {
+                        const double v = metric_value(*m, r.cycles[n]);
                         csv << ",";
                         if (std::isfinite(v)) csv << v;
                     }
                 } else {
-                    for (int j = 0; j < kNumMetrics; ++j) csv << ",";
+                    for (std::size_t j = 0; j < sweep_metrics().size(); ++j) csv << ",";
                 }
             }
             csv << "\n";
@@ -242,7 +246,7 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
     clear_stale_part(h5_part);  // the caller holds the directory's lock
     {
         h5::Handle f = h5::create_file(h5_part, true);
-        h5::set_attribute(f, "generator", std::string("ssbsim sweep"));
+        write_version_attributes(f, "ssbsim sweep");
         h5::set_attribute(f, "sweep_file", spec.file);
         h5::set_attribute(f, "name", spec.name);
         h5::set_attribute(f, "base_config", spec.base);
@@ -254,18 +258,22 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
         for (const auto& p : spec.parameters) par.emplace_back(pg, p.key, T::string, std::vector<std::uint64_t>{}, "", 64);
         h5::Handle cg = h5::create_group(f, "cycles");
         std::vector<h5::Series> met;
-        for (const char* m : kMetrics)
-            met.emplace_back(cg, m, T::float64, std::vector<std::uint64_t>{static_cast<std::uint64_t>(std::max<size_t>(1, max_cycles))},
-                             "per case and cycle; NaN where absent", 64);
+        for (const auto* m : sweep_metrics()) {
+            met.emplace_back(cg, m->sweep, T::float64,
+                             std::vector<std::uint64_t>{static_cast<std::uint64_t>(std::max<size_t>(1, max_cycles))},
+                             m->unit, 64);
+            h5::set_attribute(met.back().handle(), "description",
+                              std::string("per case and cycle; NaN where absent"));
+        }
         std::vector<double> row(std::max<size_t>(1, max_cycles));
         for (size_t k = 0; k < rows.size(); ++k) {
             idx.append(static_cast<long>(spec.cases[k].index));
             st.append(rows[k].status);
             msg.append(rows[k].message);
             for (size_t j = 0; j < par.size(); ++j) par[j].append(spec.cases[k].values[j]);
-            for (int m = 0; m < kNumMetrics; ++m) {
+            for (std::size_t m = 0; m < met.size(); ++m) {
                 std::fill(row.begin(), row.end(), std::numeric_limits<double>::quiet_NaN());
-                for (size_t n = 0; n < rows[k].cycles.size(); ++n) row[n] = metrics(rows[k].cycles[n])[m];
+                for (size_t n = 0; n < rows[k].cycles.size(); ++n) row[n] = metric_value(*sweep_metrics()[m], rows[k].cycles[n]);
                 met[m].append_row(row.data());
             }
         }

@@ -30,6 +30,7 @@
 #include "core/version.hpp"
 #include "models/materials.hpp"
 #include "io/result_writer.hpp"
+#include "io/schema.hpp"
 #include "run/simulation.hpp"
 #include "io/sweep.hpp"
 
@@ -477,10 +478,9 @@ py::dict sweep(const std::string& file, int jobs, const std::string& out_dir, bo
         message = h5::read_strings(f, "message");
         for (const auto& p : spec.parameters) pvals.push_back(h5::read_strings(f, "parameters/" + p.key));
         h5::Handle cg = h5::open_group(f, "cycles");
-        for (const char* m : {"charge_mAh_g", "discharge_mAh_g", "coulombic_efficiency", "shoulder_mAh_g",
-                              "se_oxidation_reversible_mAh_g", "se_oxidation_irreversible_mAh_g",
-                              "cam_kinetic_mAh_g", "cam_isolated_mAh_g", "other_mAh_g",
-                              "se_oxidation_charge_mAh_g", "se_reduction_mAh_g"}) {
+        for (const auto& field : schema::cycle_fields()) {  // the summary's columns (io/schema.hpp)
+            if (!field.sweep) continue;
+            const char* m = field.sweep;
             const std::string path = std::string("cycles/") + m;
             if (h5::object_kind(f, path) != h5::ObjectKind::dataset) continue;
             mshape = h5::shape(f, path);

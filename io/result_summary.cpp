@@ -1,0 +1,256 @@
+// What `ssbsim info` prints: the text summary and the JSON (its keys from io/schema.hpp).
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/json.hpp"
+#include "core/version.hpp"
+#include "io/result_reader.hpp"
+#include "io/schema.hpp"
+
+namespace ssbsim {
+
+std::string capacity_basis_text(const SimulationConfig& config) {
+    return !(config.cell.reference_loading > 0) ||
+                   (config.cell.has_cam && config.cell.reference_loading == config.cell.loading)
+               ? "CAM mass (cell.cathode.loading x cell.area)"
+               : "reference mass (cell.cathode.reference_loading x cell.area)";
+}
+
+SummaryMode parse_summary_mode(const std::string& s) {
+    if (s == "condensed" || s == "default") return SummaryMode::condensed;
+    if (s == "full") return SummaryMode::full;
+    if (s == "cycles") return SummaryMode::cycles;
+    if (s == "none") return SummaryMode::none;
+    throw std::invalid_argument("--summary '" + s + "': expected full, cycles or none (default: condensed)");
+}
+
+std::vector<std::size_t> condensed_cycle_rows(std::size_t n) {
+    std::vector<std::size_t> rows;
+    if (n <= kCondenseAbove) {
+        for (std::size_t i = 0; i < n; ++i) rows.push_back(i);
+        return rows;
+    }
+    // First, every Nth after it, and the last: about kCondensedRows rows.
+    const std::size_t every = (n - 1 + kCondensedRows - 2) / (kCondensedRows - 1);
+    for (std::size_t i = 0; i < n - 1; i += every) rows.push_back(i);
+    rows.push_back(n - 1);
+    return rows;
+}
+
+namespace {
+double at(const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : 0.0; }
+
+void cycle_table(std::ostream& os, const ResultSummary& r, const std::vector<std::size_t>& rows) {
+    os << "Cycles (capacities in mAh/g CAM, and in mAh):\n";
+    os << "  cycle   charge  discharge      CE      EE  shoulder    charge mAh  discharge mAh\n";
+    for (std::size_t i : rows) {
+        const auto& c = r.cycles[i];
+        os << std::setw(7) << c.cycle << std::setw(9) << std::setprecision(2) << c.charge_capacity
+           << std::setw(11) << c.discharge_capacity << std::setw(7) << std::setprecision(2)
+           << 100 * c.coulombic_efficiency << "%" << std::setw(7) << 100 * c.energy_efficiency
+           << "%" << std::setw(10) << c.shoulder_capacity << std::setprecision(5) << std::setw(14)
+           << at(r.cycle_charge_mAh, i) << std::setw(15) << at(r.cycle_discharge_mAh, i) << "\n";
+    }
+}
+
+void omitted_line(std::ostream& os, std::size_t shown, std::size_t total, const char* what) {
+    if (shown < total)
+        os << "  (" << total - shown << " of " << total << " " << what
+           << " not shown: --summary full prints every one, ssbsim info FILE --json gives them all)\n";
+}
+}  // namespace
+
+std::string format_summary(const ResultSummary& r, SummaryMode mode) {
+    std::ostringstream os;
+    os << std::fixed;
+    if (mode == SummaryMode::none) return "";
+    std::vector<std::size_t> rows;
+    if (mode == SummaryMode::condensed) {
+        rows = condensed_cycle_rows(r.cycles.size());
+    } else {
+        for (std::size_t i = 0; i < r.cycles.size(); ++i) rows.push_back(i);
+    }
+    if (mode == SummaryMode::cycles) {
+        cycle_table(os, r, rows);
+        return os.str();
+    }
+    os << (r.title.empty() ? r.name : r.title) << "  [" << r.status << "]";
+    if (!r.status_message.empty()) os << "  " << r.status_message;
+    if (!r.title.empty() && r.name != r.title) os << "\nconfig name: " << r.name;
+    os << "\n" << std::setprecision(2) << "simulated " << r.final_time / 3600.0 << " h, "
+       << r.samples << " samples, ssbsim " << r.version << " (" << r.git_commit << ")\n";
+    if (r.basis_mass_kg > 0) {
+        os << std::setprecision(4) << "capacity basis " << r.basis_mass_kg * 1e6 << " mg";
+        if (!r.capacity_basis.empty()) os << " (" << r.capacity_basis << ")";
+        if (r.area_m2 > 0) os << ", area " << r.area_m2 * 1e4 << " cm2";
+        os << "\n";
+    }
+    // Steps: all of them, or (condensed) those of the first and the last cycle.
+    std::vector<bool> shown_cycle;
+    if (mode == SummaryMode::condensed && rows.size() < r.cycles.size()) {
+        int max_cycle = 0;
+        for (const auto& c : r.cycles) max_cycle = std::max(max_cycle, c.cycle);
+        for (const auto& s : r.steps) max_cycle = std::max(max_cycle, s.cycle);
+        shown_cycle.assign(static_cast<std::size_t>(max_cycle) + 1, false);
+        for (const CycleSummary* c : {&r.cycles.front(), &r.cycles.back()})
+            if (c->cycle >= 0) shown_cycle[static_cast<std::size_t>(c->cycle)] = true;
+        // Steps after the last finished cycle (a run that stopped mid-cycle) stay shown.
+        for (std::size_t k = static_cast<std::size_t>(std::max(0, r.cycles.back().cycle)) + 1; k < shown_cycle.size(); ++k)
+            shown_cycle[k] = true;
+    }
+    auto step_shown = [&](const StepSummary& s) {
+        return shown_cycle.empty() || s.cycle < 0 || static_cast<std::size_t>(s.cycle) >= shown_cycle.size() ||
+               shown_cycle[static_cast<std::size_t>(s.cycle)];
+    };
+    os << "\nSteps:\n";
+    os << "   #  cycle  " << std::left << std::setw(46) << "step" << std::right
+       << "      h    mAh/g         mAh   end V  ended by\n";
+    std::size_t steps_shown = 0;
+    int last_cycle_shown = -1;
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+        const auto& s = r.steps[i];
+        if (!step_shown(s)) continue;
+        if (!shown_cycle.empty() && last_cycle_shown >= 0 && s.cycle > last_cycle_shown + 1) os << "   ...\n";
+        last_cycle_shown = s.cycle;
+        ++steps_shown;
+        std::string label = s.label.size() > 45 ? s.label.substr(0, 42) + "..." : s.label;
+        os << std::setw(4) << s.index + 1 << std::setw(6) << s.cycle << "   " << std::left
+           << std::setw(46) << label << std::right << std::setw(7) << std::setprecision(2)
+           << (s.end_time - s.start_time) / 3600.0 << std::setw(9) << std::setprecision(2)
+           << s.capacity << std::setw(12) << std::setprecision(5) << at(r.step_capacity_mAh, i)
+           << std::setw(8) << std::setprecision(3) << s.end_potential << "  " << s.end_reason << "\n";
+    }
+    omitted_line(os, steps_shown, r.steps.size(), "steps");
+    os << "\n";
+    cycle_table(os, r, rows);
+    omitted_line(os, rows.size(), r.cycles.size(), "cycles");
+    if (r.has_ledger) {
+        os << "\nLoss ledger (charge - discharge, mAh/g CAM):\n";
+        os << "  cycle      gap  SE-ox rev  SE-ox irr  CAM kinetic  CAM isolated   other | SE ox  SE red  dead\n";
+        for (std::size_t i : rows) {
+            const auto& c = r.cycles[i];
+            const auto& L = c.ledger;
+            os << std::setw(7) << c.cycle << std::setprecision(2) << std::setw(9)
+               << c.charge_capacity - c.discharge_capacity << std::setw(11) << L.se_oxidation_reversible
+               << std::setw(11) << L.se_oxidation_irreversible << std::setw(13) << L.cam_kinetic
+               << std::setw(14) << L.cam_isolated << std::setw(8) << L.other << " |" << std::setw(6)
+               << L.se_oxidation_charge << std::setw(8) << L.se_reduction << std::setw(6)
+               << std::setprecision(3) << c.dead_fraction << "\n";
+        }
+        os << "  by site (reversible / irreversible):";
+        if (!r.cycles.empty()) {
+            const auto& L = r.cycles.front().ledger;
+            const char* names[] = {"carbon", "TPB", "CAM"};
+            os << std::setprecision(2);
+            for (int s = 0; s < 3; ++s)
+                os << "  " << names[s] << " " << L.by_site_reversible[s] << " / " << L.by_site_irreversible[s];
+            os << "  (cycle " << r.cycles.front().cycle << ")";
+        }
+        os << "\n";
+    }
+    return os.str();
+}
+
+namespace {
+
+// One record's fields as JSON (the schema's json keys), absolute ones x the basis mass.
+// Ledger fields appear only for a cycle with a ledger; rows of per-site values go into
+// "ledger" / "by_site", one object per site.
+template <class R>
+json::Value record_json(const R& rec, const std::vector<schema::Field<R>>& fields, double basis_g, bool ledger) {
+    json::Value out = json::Value::object();
+    for (const auto& f : fields) {
+        if (!f.json || (f.presence == schema::Presence::ledger && !ledger)) continue;
+        if (f.type == schema::Type::string) {
+            out[f.json] = f.access.get_text(rec);
+            continue;
+        }
+        double v[schema::kMaxColumns];
+        f.access.get(rec, basis_g, v);
+        if (f.place == schema::JsonPlace::by_site) {
+            for (std::size_t s = 0; s < schema::kSites; ++s)
+                out["ledger"]["by_site"][schema::kSiteNames[s]][f.json] = json::number(v[s]);
+            continue;
+        }
+        json::Value x = f.type == schema::Type::int64 ? json::Value(static_cast<long>(v[0])) : json::number(v[0]);
+        if (f.place == schema::JsonPlace::ledger) out["ledger"][f.json] = x;
+        else out[f.json] = x;
+    }
+    return out;
+}
+
+// The absolute value of record i as the summary holds it (it may come from the file, not
+// from the specific value x basis): patched into the JSON in place of the derived one.
+template <class R>
+void absolute_from_summary(json::Value& out, const ResultSummary& r, const std::vector<schema::Field<R>>& fields,
+                           std::size_t i) {
+    for (const auto& f : fields)
+        if (f.json && f.access.absolute) {
+            const auto& v = r.*f.access.absolute;
+            out[f.json] = json::number(i < v.size() ? v[i] : 0.0);
+        }
+}
+
+}  // namespace
+
+std::string summary_json(const ResultSummary& r) {
+    json::Value j = json::Value::object();
+    j["file"] = r.path;
+    j["name"] = r.name;
+    j["title"] = r.title;
+    j["status"] = r.status;
+    j["status_message"] = r.status_message;
+    j["version"] = r.version;
+    j["git_commit"] = r.git_commit;
+    j["final_time_s"] = json::number(r.final_time);
+    j["capacity_basis_mass_g"] = json::number(r.basis_mass_kg * 1e3);
+    j["capacity_basis"] = r.capacity_basis;
+    j["cam_mass_g"] = json::number(r.cam_mass_kg * 1e3);
+    j["area_cm2"] = json::number(r.area_m2 * 1e4);
+    j["units"] = {{"capacity_mAh_g", "mA*h/g"}, {"capacity_mAh", "mA*h"}, {"energy_mWh_g", "mW*h/g"},
+                  {"time_s", "s"}, {"potential_V", "V"}};
+    const double basis_g = r.basis_mass_kg * 1e3;
+    json::Value cycles = json::Value::array(), steps = json::Value::array();
+    for (std::size_t i = 0; i < r.cycles.size(); ++i) {
+        cycles.push_back(record_json(r.cycles[i], schema::cycle_fields(), basis_g, r.cycles[i].has_ledger));
+        absolute_from_summary(cycles.back(), r, schema::cycle_fields(), i);
+    }
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+        steps.push_back(record_json(r.steps[i], schema::step_fields(), basis_g, true));
+        absolute_from_summary(steps.back(), r, schema::step_fields(), i);
+    }
+    j["cycles"] = std::move(cycles);
+    j["steps"] = std::move(steps);
+    return json::dump(j);
+}
+
+ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples) {
+    ResultSummary r;
+    r.path = "";
+    r.status = to_string(run.status);
+    r.status_message = run.message;
+    r.version = kVersion;
+    r.git_commit = kGitCommit;
+    r.name = config.name;
+    r.title = run_title(config);
+    r.final_time = run.final_time;
+    r.samples = samples;
+    r.cycles = run.cycles;
+    r.steps = run.steps;
+    for (const auto& c : run.cycles) r.has_ledger = r.has_ledger || c.has_ledger;
+    r.basis_mass_kg = config.cell.basis_mass();
+    r.cam_mass_kg = config.cell.cam_mass();
+    r.area_m2 = config.cell.area;
+    r.capacity_basis = capacity_basis_text(config);
+    const double basis_g = r.basis_mass_kg * 1e3;  // mAh/g x g = mAh
+    for (const auto& c : run.cycles) {
+        r.cycle_charge_mAh.push_back(c.charge_capacity * basis_g);
+        r.cycle_discharge_mAh.push_back(c.discharge_capacity * basis_g);
+    }
+    for (const auto& st : run.steps) r.step_capacity_mAh.push_back(st.capacity * basis_g);
+    return r;
+}
+
+}  // namespace ssbsim
