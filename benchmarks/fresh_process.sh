@@ -30,8 +30,8 @@ time_ms() {
   local t1=$EPOCHREALTIME
   echo "$(( (${t1/./} - ${t0/./}) ))" | awk '{printf "%.2f\n", $1 / 1000}'
 }
-median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-minimum() { sort -g | head -n 1; }
+median() { sort -g | awk '{a[NR] = $1} END {printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+minimum() { sort -g | awk 'NR == 1 {printf "%.1f\n", $1}'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "config:  $config; $runs runs each, old and new alternating"
