@@ -37,7 +37,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "config:  $config; $runs runs each, old and new alternating"
 "$old" run -q -o w.h5 "$config" >/dev/null   # warm the page cache for both
 "$new" run -q -o w.h5 "$config" >/dev/null
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
   time_ms "$old" run -q -o old.h5 "$config" >>old.run
   time_ms "$new" run -q -o new.h5 "$config" >>new.run
   time_ms "$old" --version >>old.ver
