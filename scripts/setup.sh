@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what ssbsim needs on Debian 12 (as root), builds an optimised SUNDIALS from
-# Debian's source package, then configures and builds ssbsim in ./build.
+# Installs what ssbsim needs on Debian 12 (as root), builds an optimised SUNDIALS and a
+# static C-only HDF5 from Debian's source packages, then configures and builds ssbsim in
+# ./build.
 # Idempotent and quiet when everything is already there.
 #
 # Usage: scripts/setup.sh [--no-build] [--fuzz]
@@ -20,6 +21,7 @@ done
 packages=(
   build-essential cmake git pkg-config dpkg-dev procps
   libsuitesparse-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libcli11-dev libceres-dev nlohmann-json3-dev
+  zlib1g-dev libaec-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-yaml
   python3-dev pybind11-dev python3-pandas python3-pytest python3-nbclient python3-nbformat python3-ipykernel
 )
@@ -49,6 +51,16 @@ if [ "$(id -u)" -eq 0 ]; then
     dpkg-query -W -f='${Status}' libsundials-dev 2>/dev/null | grep -q "install ok installed" \
       || apt-get -y -q install --no-install-recommends libsundials-dev >>/tmp/ssbsim-apt.log 2>&1 \
       || { tail -30 /tmp/ssbsim-apt.log; exit 1; }
+  fi
+fi
+
+# Debian's libhdf5 links libcurl (its S3 driver) and with it ~30 shared libraries that
+# every ssbsim process maps at start; build HDF5's C library alone, static, from the same
+# source package (zlib1g-dev and libaec-dev above give its filters). CMake takes it from
+# /opt/ssbsim-hdf5 when present, else Debian's libhdf5-dev (above): same API and files.
+if [ "$(id -u)" -eq 0 ]; then
+  if ! bash scripts/build_hdf5.sh /opt/ssbsim-hdf5; then
+    echo "setup.sh: static HDF5 build failed; using Debian's libhdf5-dev (slower start-up)"
   fi
 fi
 
