@@ -99,7 +99,7 @@ void CathodeP2D::set_temperature(double T) {
 // reactions is the order of their terms in the faradaic source (kept for bit-identical
 // results).
 template <class T>
-void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<T>& L) const {
+SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<T>& L) const {
     L.u = u;
     L.c_mean = c_mean;
     L.void_rate = void_rate;
