@@ -12,26 +12,17 @@
 #include <iomanip>
 #include <sstream>
 
-#include "analysis/parallel.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/format.hpp"
 #include "core/json.hpp"
+#include "core/process_pool.hpp"
 #include "core/units.hpp"
 
 namespace ssbsim {
 
 namespace {
-
-std::string dir_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-}
-
-std::string resolve(const std::string& base_file, const std::string& p) {
-    if (p.empty() || p[0] == '/') return p;
-    return dir_of(base_file) + "/" + p;
-}
 
 // The node at a --set style key path ("a.b.2.c"), undefined when absent.
 YAML::Node lookup(const YAML::Node& root, const std::string& path) {
@@ -68,11 +59,8 @@ double in_unit(const std::string& text, const std::string& unit) {
     return q.value / u.value;
 }
 
-std::string with_unit(double v, const std::string& unit) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return unit.empty() ? std::string(buf) : std::string(buf) + " " + unit;
-}
+// Ten digits, as the fitted config and the report give values.
+std::string with_unit(double v, const std::string& unit) { return format_quantity(v, unit, 10); }
 
 }  // namespace
 
@@ -86,7 +74,7 @@ FitSpec load_fit(const std::string& path) {
     ConfigNode f = root.at("fit");
     f.allow_only({"name", "config", "set", "parameters", "datasets", "solver", "output", "report"});
     s.name = f.string("name", file_stem(path));
-    s.config = resolve(path, f.string("config"));
+    s.config = resolve_beside(path, f.string("config"));
     auto strings = [](const ConfigNode& n, const std::string& key) {
         std::vector<std::string> out;
         if (!n.has(key)) return out;
@@ -168,8 +156,8 @@ FitSpec load_fit(const std::string& path) {
                       "format", "current_sign"});
         FitDataset fd;
         fd.line = d.line();
-        fd.data = resolve(path, d.string("data"));
-        fd.config = d.has("config") ? resolve(path, d.string("config")) : s.config;
+        fd.data = resolve_beside(path, d.string("data"));
+        fd.config = d.has("config") ? resolve_beside(path, d.string("config")) : s.config;
         fd.set = strings(d, "set");
         if (d.has("metrics")) {
             ConfigNode m = d["metrics"];
@@ -205,8 +193,8 @@ FitSpec load_fit(const std::string& path) {
                                       "in [1e-8, 0.1]");
         s.function_tolerance = so.number("function_tolerance", s.function_tolerance);
     }
-    s.output = resolve(path, f.string("output", file_stem(path) + "_fitted.yaml"));
-    s.report = resolve(path, f.string("report", file_stem(path) + "_report.json"));
+    s.output = resolve_beside(path, f.string("output", file_stem(path) + "_fitted.yaml"));
+    s.report = resolve_beside(path, f.string("report", file_stem(path) + "_report.json"));
     return s;
 }
 
@@ -349,7 +337,11 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
         if (keep_comparisons) kept[i] = std::move(cmp);
         return res;
     };
-    std::vector<TaskResult> results = run_parallel(static_cast<int>(tasks.size()), keep_comparisons ? 1 : jobs, run);
+    PoolOptions po;
+    po.jobs = keep_comparisons ? 1 : jobs;  // kept[] is filled in this process
+    po.serial_in_process = true;
+    const std::vector<TaskResult> results =
+        run_in_processes(static_cast<int>(tasks.size()), [&](int i) { return pack_doubles(run(i)); }, po).results;
     simulations_ += static_cast<int>(tasks.size());
 
     std::vector<FitEvaluation> out(points.size());
@@ -365,12 +357,13 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
         }
         int off = d.offset;
         for (int c = 0; c < t.c; ++c) off += d.residuals_per_case[c];
-        if (static_cast<int>(results[i].values.size()) != d.residuals_per_case[t.c]) {
+        const std::vector<double> values = unpack_doubles(results[i].payload);
+        if (static_cast<int>(values.size()) != d.residuals_per_case[t.c]) {
             e.ok = false;
             e.error = "residual layout changed for " + d.cases[t.c].label;
             continue;
         }
-        std::copy(results[i].values.begin(), results[i].values.end(), e.residuals.begin() + off);
+        std::copy(values.begin(), values.end(), e.residuals.begin() + off);
     }
     if (keep_comparisons) {
         // One comparison per dataset: the per-case comparisons merged.

@@ -306,12 +306,14 @@ void apply_case(const ValidationCase& c, SimulationConfig& config) {
 
 namespace {
 
-class Recorder : public RunObserver {
+// Keeps what the comparison needs (the trajectory, the cycles) while the writer, if any,
+// writes the file.
+class Recorder : public ForwardingObserver {
 public:
-    Recorder(CaseResult& r, RunObserver* next) : r_(r), next_(next) {}
+    Recorder(CaseResult& r, RunObserver* next) : ForwardingObserver(next), r_(r) {}
     void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
         r_.trajectory.mass = c.cell.basis_mass();
-        if (next_) next_->on_start(c, m);
+        ForwardingObserver::on_start(c, m);
     }
     void on_sample(const Sample& s) override {
         Trajectory& t = r_.trajectory;
@@ -320,25 +322,15 @@ public:
         t.current.push_back(s.current);
         t.step.push_back(s.step + 1);
         t.cycle.push_back(s.cycle);
-        if (next_) next_->on_sample(s);
-    }
-    void on_profile(double t, const CathodeP2D& m, const double* y) override {
-        if (next_) next_->on_profile(t, m, y);
-    }
-    void on_step(const StepSummary& s) override {
-        if (next_) next_->on_step(s);
+        ForwardingObserver::on_sample(s);
     }
     void on_cycle(const CycleSummary& c) override {
         r_.cycles.push_back(c);
-        if (next_) next_->on_cycle(c);
-    }
-    void on_finish(const RunResult& r) override {
-        if (next_) next_->on_finish(r);
+        ForwardingObserver::on_cycle(c);
     }
 
 private:
     CaseResult& r_;
-    RunObserver* next_;
 };
 
 }  // namespace

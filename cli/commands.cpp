@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/progress.hpp"
 #include "core/error.hpp"
 #include "io/result_writer.hpp"
 #include "run/simulation.hpp"
@@ -33,32 +34,22 @@ ConfigNode load_root(const std::string& path, const std::vector<std::string>& se
     return set.empty() ? root : root.with_overrides(set);
 }
 
-// "0:42", "12:05", "3:02:10".
-std::string clock_text(double seconds) {
-    long t = static_cast<long>(std::max(0.0, seconds) + 0.5);
-    char buf[32];
-    if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
-    return buf;
-}
-
-
 // Forwards to the writer and draws a one-line progress display: the share of the
 // protocol's estimated simulated time done, the wall time elapsed and an ETA from the
 // simulated-time rate so far and the estimated simulated time left.
-class ProgressObserver : public RunObserver {
+class ProgressObserver : public ForwardingObserver {
 public:
     ProgressObserver(RunObserver& inner, bool draw, std::size_t n_steps)
-        : inner_(inner), draw_(draw), n_steps_(n_steps) {}
+        : ForwardingObserver(&inner), draw_(draw), n_steps_(n_steps) {}
     void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
         estimate_ = estimate_step_durations(c);
         before_.assign(estimate_.size() + 1, 0.0);
         for (std::size_t k = 0; k < estimate_.size(); ++k) before_[k + 1] = before_[k] + estimate_[k];
         t0_ = std::chrono::steady_clock::now();
-        inner_.on_start(c, m);
+        ForwardingObserver::on_start(c, m);
     }
     void on_sample(const Sample& s) override {
-        inner_.on_sample(s);
+        ForwardingObserver::on_sample(s);
         if (!draw_) return;
         auto now = std::chrono::steady_clock::now();
         if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
@@ -76,26 +67,23 @@ public:
             const double rate = s.time / wall;  // simulated seconds per wall second
             eta = clock_text(std::max(0.0, total - done) / rate);
         }
-        int width = 30, filled = static_cast<int>(frac * width);
-        std::fprintf(stderr, "\r[%-*s] %3.0f%%  t = %8.2f h  step %d/%zu  cycle %d  %.4f V  elapsed %s  ETA %s  ",
-                     width, std::string(filled, '#').c_str(), 100 * frac, s.time / 3600.0,
-                     s.step + 1, n_steps_, s.cycle, s.potential, clock_text(wall).c_str(), eta.c_str());
-        std::fflush(stderr);
+        char fields[160];
+        std::snprintf(fields, sizeof fields, " %3.0f%%  t = %8.2f h  step %d/%zu  cycle %d  %.4f V  elapsed %s  ETA %s  ",
+                      100 * frac, s.time / 3600.0, s.step + 1, n_steps_, s.cycle, s.potential,
+                      clock_text(wall).c_str(), eta.c_str());
+        draw_progress(progress_bar(frac) + fields);
         drawn_ = true;
     }
-    void on_profile(double t, const CathodeP2D& m, const double* y) override { inner_.on_profile(t, m, y); }
     void on_step(const StepSummary& s) override {
         step_start_ = s.end_time;
-        inner_.on_step(s);
+        ForwardingObserver::on_step(s);
     }
-    void on_cycle(const CycleSummary& c) override { inner_.on_cycle(c); }
     void on_finish(const RunResult& r) override {
-        if (drawn_) std::fprintf(stderr, "\r%*s\r", 140, "");
-        inner_.on_finish(r);
+        if (drawn_) clear_progress();
+        ForwardingObserver::on_finish(r);
     }
 
 private:
-    RunObserver& inner_;
     bool draw_;
     std::size_t n_steps_;
     std::vector<double> estimate_, before_;  // per step, and their running sum
@@ -110,11 +98,6 @@ public:
     long samples = 0;
     void on_sample(const Sample&) override { ++samples; }
 };
-
-int report_error(const std::exception& e) {
-    std::cerr << "ssbsim: error: " << e.what() << "\n";
-    return 2;
-}
 
 }  // namespace
 

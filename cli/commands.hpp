@@ -2,6 +2,8 @@
 // exit code. Nothing here computes physics.
 #pragma once
 
+#include <exception>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,11 @@ struct ValidateOptions {
 };
 // Exit codes: 0 done, 2 bad input, 3 a simulation failed (comparison still written).
 int validate(const ValidateOptions& o);
+// Prints "ssbsim: error: WHAT" and returns 2, the exit code of bad input.
+inline int report_error(const std::exception& e) {
+    std::cerr << "ssbsim: error: " << e.what() << "\n";
+    return 2;
+}
 // Replaces this process with the named executable from this executable's directory
 // (argv[0] of the new program is `name`); returns 2 with a message when that fails.
 int exec_sibling(const std::string& name, int argc, char** argv);

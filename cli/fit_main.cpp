@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "analysis/fit.hpp"
+#include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/version.hpp"
@@ -38,8 +39,7 @@ int fit(const std::string& file, int jobs, bool quiet) {
                       << spec.report << "\n";
         return r.converged ? 0 : 3;
     } catch (const std::exception& e) {
-        std::cerr << "ssbsim: error: " << e.what() << "\n";
-        return 2;
+        return ssbsim::cli::report_error(e);
     }
 }
 

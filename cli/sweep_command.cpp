@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "io/sweep.hpp"
@@ -23,13 +24,6 @@ namespace ssbsim::cli {
 
 namespace {
 
-std::string read_error(const std::string& dir, int index) {
-    std::ifstream in(case_file(dir, index) + ".error");
-    std::string msg;
-    if (in) std::getline(in, msg);
-    return msg;
-}
-
 // The progress line; redrawn every half second while cases run, so it moves (spinner,
 // elapsed time, cases running) before the first case has finished. The ETA needs a case
 // finished in this session.
@@ -39,14 +33,13 @@ void draw(bool tty, const SweepProgress& p) {
     static unsigned tick = 0;
     const int finished = p.done - (p.total - p.to_run);  // finished in this run
     const int running = std::max(0, std::min(p.workers, p.total - p.done));
-    double frac = p.total ? static_cast<double>(p.done) / p.total : 1.0;
-    int width = 30, filled = static_cast<int>(frac * width);
+    const double frac = p.total ? static_cast<double>(p.done) / p.total : 1.0;
     char eta[32] = "--";
     if (finished > 0) std::snprintf(eta, sizeof eta, "%.0f s", p.elapsed / finished * (p.total - p.done));
-    std::fprintf(stderr, "\r%c [%-*s] %d/%d cases  %d running  %d failed  elapsed %.0f s  ETA %s   ",
-                 spin[tick++ % 4], width, std::string(filled, '#').c_str(), p.done, p.total, running,
-                 p.failed, p.elapsed, eta);
-    std::fflush(stderr);
+    char fields[128];
+    std::snprintf(fields, sizeof fields, " %d/%d cases  %d running  %d failed  elapsed %.0f s  ETA %s   ", p.done,
+                  p.total, running, p.failed, p.elapsed, eta);
+    draw_progress(std::string(1, spin[tick++ % 4]) + " " + progress_bar(frac) + fields);
 }
 
 int report(const SweepSpec& spec, const std::string& dir, bool quiet) {
@@ -55,7 +48,7 @@ int report(const SweepSpec& spec, const std::string& dir, bool quiet) {
     for (const auto& c : spec.cases) {
         if (case_complete(spec, dir, c.index)) continue;
         ++failed;
-        std::string why = read_error(dir, c.index);
+        std::string why = case_error(dir, c.index);
         std::cerr << "case " << c.index << " failed: " << (why.empty() ? "see its result file" : why) << "\n";
     }
     if (!quiet)
@@ -87,7 +80,7 @@ int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
         try {
             lock = std::make_unique<SweepLock>(dir);
         } catch (const std::exception& e) {
-            std::cerr << "ssbsim: error: " << e.what() << "\n";
+            report_error(e);
             locked = 0;
         }
     }
@@ -165,8 +158,7 @@ int sweep(const std::string& file, const std::string& out_dir, int jobs, bool qu
         if (tty && r.progress.to_run > 0) std::fprintf(stderr, "\n");
         return report(spec, dir, quiet);
     } catch (const std::exception& e) {
-        std::cerr << "ssbsim: error: " << e.what() << "\n";
-        return 2;
+        return report_error(e);
     }
 }
 

@@ -1,5 +1,4 @@
 // `ssbsim validate` and `ssbsim fit`: model vs measured data, and calibration.
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,11 +12,11 @@
 #include <iostream>
 
 #include "analysis/import.hpp"
-#include "analysis/parallel.hpp"
 #include "analysis/validation.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/process_pool.hpp"
 #include "core/resources.hpp"
 #include "core/units.hpp"
 #include "io/result_writer.hpp"
@@ -25,19 +24,6 @@
 namespace ssbsim::cli {
 
 namespace {
-
-
-void make_dir(const std::string& dir) {
-    std::string partial;
-    std::size_t pos = 0;
-    while (pos != std::string::npos) {
-        pos = dir.find('/', pos + 1);
-        partial = dir.substr(0, pos);
-        if (!partial.empty()) ::mkdir(partial.c_str(), 0755);
-    }
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw IoError("cannot create the directory " + dir);
-}
 
 // Debian's python3 (with python3-matplotlib), else the first python3 on PATH.
 std::string python() {
@@ -73,11 +59,6 @@ std::string plot(const std::string& json_path, const std::string& png_path) {
     return "";
 }
 
-int report_error(const std::exception& e) {
-    std::cerr << "ssbsim: error: " << e.what() << "\n";
-    return 2;
-}
-
 }  // namespace
 
 int validate(const ValidateOptions& o) {
@@ -111,7 +92,7 @@ int validate(const ValidateOptions& o) {
                                     std::to_string(base.cell.basis_mass() * 1e6) + " mg) is used (--mass to set it)");
 
         std::string dir = o.output.empty() ? file_stem(o.data) + "_validation" : o.output;
-        make_dir(dir);
+        make_directories(dir, "output directory");
         std::vector<ValidationCase> cases = plan_cases(data, base, ao);
         // The cases run on worker processes (a CE-vs-hold table has one per row); each
         // writes its HDF5 file, which is what the comparison then reads back.
@@ -122,13 +103,15 @@ int validate(const ValidateOptions& o) {
             std::remove(file_of(i).c_str());  // never read back a file of an earlier run
             if (!o.quiet) std::cerr << "simulating " << cases[i].label << " -> " << file_of(i) << "\n";
         }
-        const int jobs = o.jobs > 0 ? o.jobs : available_cores();
-        std::vector<TaskResult> ran = run_parallel(static_cast<int>(cases.size()), jobs, [&](int i) {
+        PoolOptions po;
+        po.jobs = o.jobs;  // 0: all cores
+        po.serial_in_process = true;
+        const std::vector<TaskResult> ran = run_in_processes(static_cast<int>(cases.size()), [&](int i) {
             SimulationConfig cfg = base;
             apply_case(cases[i], cfg);
             run_case(cfg, file_of(i));
-            return std::vector<double>{};
-        });
+            return std::string();
+        }, po).results;
         std::vector<CaseResult> results(cases.size());
         bool failed = false;
         for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -158,7 +141,7 @@ int validate(const ValidateOptions& o) {
         }
         if (compared_rows(c) == 0) {
             // A comparison that compared nothing is no validation: say why, and fail.
-            std::cerr << "ssbsim: error: " << DataError(o.data, 0, "", nothing_compared(c)).what() << "\n";
+            report_error(DataError(o.data, 0, "", nothing_compared(c)));
             return failed ? 3 : 2;
         }
         return failed ? 3 : 0;

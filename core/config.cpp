@@ -9,10 +9,12 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/resources.hpp"
 
 namespace ssbsim {
 
-std::string ConfigSource::line_text(int line) const {
+namespace {
+std::string text_line(const std::string& text, int line) {
     if (line <= 0) return {};
     std::istringstream in(text);
     std::string l;
@@ -20,6 +22,18 @@ std::string ConfigSource::line_text(int line) const {
         if (i == line) return l;
     return {};
 }
+
+// A ConfigError at `line` of `name`, with that line of `text` shown below the message.
+[[noreturn]] void fail_at(const std::string& name, const std::string& text, int line,
+                          const std::string& key, const std::string& message) {
+    std::string msg = message;
+    const std::string l = text_line(text, line);
+    if (line > 0 && !l.empty()) msg += "\n  " + std::to_string(line) + " | " + l;
+    throw ConfigError(name, line, key, msg);
+}
+}  // namespace
+
+std::string ConfigSource::line_text(int line) const { return text_line(text, line); }
 
 ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> source,
                        std::string path)
@@ -125,39 +139,238 @@ constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
 
 }  // namespace
 
-ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
-    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text, {}, {}});
-    YAML::Node root = parse_single_document(text, name, "");
-    ConfigNode out(root, source, "");
-    std::size_t budget = kMaxNodes;
-    check_tree(root, "", 0, [&](int line, const std::string& key, const std::string& message) {
-        ConfigNode at(YAML::Node(), source, key);
-        at.parent_line_ = line;
-        at.fail(message);
-    }, budget);
-    return out;
-}
+namespace {
 
-ConfigNode ConfigNode::load_file(const std::string& path) {
+// The text of a config file, or "" and `why` it cannot be read: what a wrong path (a
+// directory, a device, a log of gigabytes) would otherwise cost.
+std::string read_config_file(const std::string& path, std::string& text) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st))
-        throw ConfigError(path, 0, "", "cannot open the file: it does not exist");
-    if (fs::is_directory(st))
-        throw ConfigError(path, 0, "", "is a directory; expected a YAML config file");
-    if (!fs::is_regular_file(st))
-        throw ConfigError(path, 0, "", "is not a regular file; expected a YAML config file");
+    if (ec || !fs::exists(st)) return "cannot open the file: it does not exist";
+    if (fs::is_directory(st)) return "is a directory; expected a YAML config file";
+    if (!fs::is_regular_file(st)) return "is not a regular file; expected a YAML config file";
     const auto size = fs::file_size(path, ec);
     if (!ec && size > kMaxConfigBytes)
-        throw ConfigError(path, 0, "",
-                          "is " + std::to_string(size >> 20) + " MiB; a config is a YAML text file "
-                          "of at most " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
+        return "is " + std::to_string(size >> 20) + " MiB; a config is a YAML text file of at most " +
+               std::to_string(kMaxConfigBytes >> 20) + " MiB";
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path, 0, "", "cannot open the file (permission denied?)");
+    if (!in) return "cannot open the file (permission denied?)";
     std::stringstream ss;
     ss << in.rdbuf();
-    return load_string(ss.str(), path);
+    text = ss.str();
+    return "";
+}
+
+// One YAML file parsed and checked (one document, keys given once, bounded nesting and
+// alias expansion).
+YAML::Node parse_checked(const std::string& text, const std::string& name) {
+    YAML::Node root = parse_single_document(text, name, "");
+    std::size_t budget = kMaxNodes;
+    check_tree(root, "", 0, [&](int line, const std::string& key, const std::string& message) {
+        fail_at(name, text, line, key, message);
+    }, budget);
+    return root;
+}
+
+// `extends:` chains longer than this are a mistake (or a cycle through many files); the
+// file count bounds lists of bases that fan out.
+constexpr int kMaxExtendsDepth = 16;
+constexpr int kMaxExtendedFiles = 64;
+
+// Where the files of an `extends:` chain are read: the file system, or the files embedded
+// in the binary, keyed by their path under configs/ ("default.yaml", "studies/...").
+struct FileSet {
+    bool embedded = false;
+
+    std::string display(const std::string& key) const {
+        if (!embedded) return key;
+        return key == "default.yaml" ? "<embedded default>" : "<embedded configs/" + key + ">";
+    }
+    // `ref` as written in the extends of the file `from`, relative to that file's directory.
+    std::string resolve(const std::string& from, const std::string& ref) const {
+        namespace fs = std::filesystem;
+        const fs::path r(ref);
+        if (r.is_absolute()) return r.lexically_normal().string();
+        return (fs::path(from).parent_path() / r).lexically_normal().string();
+    }
+    // One spelling per file, so a cycle through "a.yaml" and "./x/../a.yaml" is seen.
+    std::string identity(const std::string& key) const {
+        if (embedded) return key;
+        std::error_code ec;
+        const auto c = std::filesystem::weakly_canonical(key, ec);
+        return ec ? key : c.string();
+    }
+    std::string read(const std::string& key, std::string& text) const {
+        if (!embedded) return read_config_file(key, text);
+        const auto& files = embedded_files();
+        const auto it = files.find(key);
+        if (it == files.end())
+            return "no such file among the configs embedded in the binary (an embedded config "
+                   "extends only embedded ones: add it to SSBSIM_EMBEDDED_CONFIGS)";
+        text = it->second;
+        return "";
+    }
+};
+
+// A merged tree and which file placed which key path (ConfigSource::placed).
+struct Tree {
+    YAML::Node root;
+    std::vector<ConfigPlaced> placed;
+};
+
+bool under(const std::string& path, const std::string& prefix) {
+    return prefix.empty() || path == prefix || path.rfind(prefix + ".", 0) == 0;
+}
+
+const ConfigPlaced* owner_of(const std::vector<ConfigPlaced>& placed, const std::string& path) {
+    const ConfigPlaced* best = nullptr;
+    for (const auto& p : placed)
+        if (under(path, p.path) && (!best || p.path.size() > best->path.size())) best = &p;
+    return best;
+}
+
+// `src` put the value at `path`: it owns that path and what it placed beneath it.
+void place(std::vector<ConfigPlaced>& dst, const std::string& path, const std::vector<ConfigPlaced>& src) {
+    dst.erase(std::remove_if(dst.begin(), dst.end(),
+                             [&](const ConfigPlaced& p) { return !p.path.empty() && under(p.path, path); }),
+              dst.end());
+    const ConfigPlaced* owner = owner_of(src, path);
+    dst.push_back({path, owner->name, owner->text});
+    for (const auto& p : src)
+        if (p.path.size() > path.size() && under(p.path, path)) dst.push_back(p);
+}
+
+// Applies the keys of `src` on `dst` as --set would: a mapping over a mapping merges key
+// by key, anything else replaces. The replacing key and value nodes are moved over whole,
+// so their marks (lines) stay those of the file that wrote them.
+void merge_map(YAML::Node dst, const YAML::Node& src, const std::string& path,
+               std::vector<ConfigPlaced>& dst_placed, const std::vector<ConfigPlaced>& src_placed) {
+    for (const auto& kv : src) {
+        const std::string k = kv.first.Scalar();
+        const std::string child = path.empty() ? k : path + "." + k;
+        const YAML::Node& cdst = dst;
+        YAML::Node d = cdst[k];
+        if (d.IsDefined() && d.IsMap() && kv.second.IsMap()) {
+            merge_map(d, kv.second, child, dst_placed, src_placed);
+            continue;
+        }
+        if (d.IsDefined()) dst.remove(k);
+        dst.force_insert(kv.first, kv.second);
+        place(dst_placed, child, src_placed);
+    }
+}
+
+// Reads a file and the files it extends, depth first.
+class ExtendsLoader {
+public:
+    explicit ExtendsLoader(FileSet files) : files_(files) {}
+
+    Tree load(const std::string& key, const std::string& name, const std::string& text, int depth) {
+        YAML::Node root = parse_checked(text, name);
+        auto shared_text = std::make_shared<const std::string>(text);
+        Tree self{root, {{"", name, shared_text}}};
+        const YAML::Node& croot = root;
+        if (!root.IsMap() || !croot["extends"].IsDefined()) return self;
+        const YAML::Node ext = croot["extends"];
+        chain_.push_back({files_.identity(key), name});
+        Tree out;
+        bool first = true;
+        for (const YAML::Node& ref : refs(ext, name, text)) {
+            Tree base = load_base(ref, key, name, text, depth);
+            if (first) out = std::move(base);
+            else merge_map(out.root, base.root, "", out.placed, base.placed);
+            first = false;
+        }
+        chain_.pop_back();
+        root.remove("extends");
+        merge_map(out.root, root, "", out.placed, self.placed);
+        return out;
+    }
+
+private:
+    // The paths an `extends:` value names: one string or a list of them.
+    static std::vector<YAML::Node> refs(const YAML::Node& ext, const std::string& name, const std::string& text) {
+        const std::string form = "expected the path of a base config (a string, relative to this file) "
+                                 "or a list of such paths, such as 'extends: ../chemistry/calibrated.yaml'";
+        std::vector<YAML::Node> out;
+        if (ext.IsScalar() && !ext.Scalar().empty()) out.push_back(ext);
+        else if (ext.IsSequence() && ext.size() > 0)
+            for (const auto& e : ext) {
+                if (!e.IsScalar() || e.Scalar().empty()) fail_at(name, text, e.Mark().line + 1, "extends", form);
+                out.push_back(e);
+            }
+        else fail_at(name, text, ext.Mark().is_null() ? 0 : ext.Mark().line + 1, "extends", form);
+        return out;
+    }
+
+    std::string chain_text(const std::string& last) const {
+        std::string out;
+        for (const auto& c : chain_) out += c.second + " -> ";
+        return out + last;
+    }
+
+    Tree load_base(const YAML::Node& ref, const std::string& key, const std::string& name,
+                   const std::string& text, int depth) {
+        const int line = ref.Mark().line + 1;
+        const std::string bkey = files_.resolve(key, ref.Scalar());
+        const std::string bname = files_.display(bkey), id = files_.identity(bkey);
+        for (const auto& c : chain_)
+            if (c.first == id)
+                fail_at(name, text, line, "extends", "the configs extend each other in a cycle: " + chain_text(bname));
+        if (depth + 1 > kMaxExtendsDepth)
+            fail_at(name, text, line, "extends", "extends is nested more than " + std::to_string(kMaxExtendsDepth) +
+                                                     " files deep: " + chain_text(bname));
+        if (++files_read_ > kMaxExtendedFiles)
+            fail_at(name, text, line, "extends", "the extends chain reads more than " +
+                                                     std::to_string(kMaxExtendedFiles) + " files");
+        std::string btext;
+        const std::string why = files_.read(bkey, btext);
+        if (!why.empty()) fail_at(name, text, line, "extends", "cannot read the base config '" + bname + "': " + why);
+        if ((bytes_ += btext.size()) > kMaxConfigBytes)
+            fail_at(name, text, line, "extends", "the extends chain holds more than " +
+                                                     std::to_string(kMaxConfigBytes >> 20) + " MiB of YAML");
+        Tree base = load(bkey, bname, btext, depth + 1);
+        if (!base.root.IsMap())
+            fail_at(bname, btext, base.root.Mark().is_null() ? 0 : base.root.Mark().line + 1, "",
+                    "a base config (named by extends in " + name + ") is a mapping of keys at the top level");
+        return base;
+    }
+
+    FileSet files_;
+    std::vector<std::pair<std::string, std::string>> chain_;  // (identity, name) being read
+    int files_read_ = 0;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace
+
+ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
+    // Embedded texts extend embedded files; the rest files beside them (or in the working
+    // directory for a "<...>" name, whose parent path is empty).
+    FileSet files;
+    std::string key = name;
+    const std::string prefix = "<embedded configs/";
+    if (name == "<embedded default>") {
+        files.embedded = true;
+        key = "default.yaml";
+    } else if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size() + 1 && name.back() == '>') {
+        files.embedded = true;
+        key = name.substr(prefix.size(), name.size() - prefix.size() - 1);
+    }
+    Tree tree = ExtendsLoader(files).load(key, name, text, 0);
+    auto source = std::make_shared<ConfigSource>(ConfigSource{name, text, {}, {}, {}});
+    // One file: every node is the file's own, as before extends existed.
+    if (!(tree.placed.size() == 1 && tree.placed[0].path.empty() && tree.placed[0].name == name))
+        source->placed = std::move(tree.placed);
+    return ConfigNode(tree.root, source, "");
+}
+
+ConfigNode ConfigNode::load_file(const std::string& path) {
+    std::string text;
+    const std::string why = read_config_file(path, text);
+    if (!why.empty()) throw ConfigError(path, 0, "", why);
+    return load_string(text, path);
 }
 
 int ConfigNode::line() const {
@@ -280,25 +493,30 @@ const std::string* ConfigNode::override_covering() const {
     return nullptr;
 }
 
+const ConfigPlaced* ConfigNode::placed_by() const {
+    return source_ && !source_->placed.empty() ? owner_of(source_->placed, path_) : nullptr;
+}
+
+std::string ConfigNode::file_name() const {
+    if (const ConfigPlaced* p = placed_by()) return p->name;
+    return source_ ? source_->name : std::string("<config>");
+}
+
 std::string ConfigNode::origin_name() const {
     if (const std::string* o = override_covering()) return "--set " + *o;
-    return source_ ? source_->name : std::string("<config>");
+    return file_name();
 }
 
 int ConfigNode::origin_line() const { return override_covering() ? 0 : line(); }
 
 void ConfigNode::fail(const std::string& message) const {
-    std::string name = source_ ? source_->name : std::string("<config>");
-    int l = line();
     // A node that an override put in place has no line of its own in any file (its marks
     // are positions in the --set text): name the override instead. Later overrides win.
     if (const std::string* o = override_covering()) throw ConfigError("--set " + *o, 0, path_, message);
-    std::string msg = message;
-    if (source_ && l > 0) {
-        std::string text = source_->line_text(l);
-        if (!text.empty()) msg += "\n  " + std::to_string(l) + " | " + text;
-    }
-    throw ConfigError(name, l, path_, msg);
+    // The file of the extends chain that wrote the node, whose text its line is a line of.
+    const ConfigPlaced* p = placed_by();
+    static const std::string none;
+    fail_at(file_name(), p ? *p->text : source_ ? source_->text : none, line(), path_, message);
 }
 
 void ConfigNode::fail(const std::string& key, const std::string& message) const {

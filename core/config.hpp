@@ -14,12 +14,23 @@
 
 namespace ssbsim {
 
+// One file of an `extends:` chain and a key path it placed in the merged tree.
+struct ConfigPlaced {
+    std::string path;                        // "" for the whole tree (the first base read)
+    std::string name;                        // the file's path or "<embedded configs/...>"
+    std::shared_ptr<const std::string> text;  // its text, for error context
+};
+
 // The text a YAML tree was read from, kept for error context.
 struct ConfigSource {
     std::string name;  // file path or "<embedded default>" or "--set"
     std::string text;
     std::vector<std::string> overridden;     // key paths replaced or created by --set
     std::vector<std::string> override_text;  // the assignments, parallel to `overridden`
+    // For a file that extends others: which file placed which key path. A node belongs to
+    // the entry with the longest path that is its own path or a prefix of it; empty when
+    // the tree is one file (`name`, `text`).
+    std::vector<ConfigPlaced> placed;
     std::string line_text(int line) const;  // 1-based
 };
 
@@ -28,8 +39,16 @@ public:
     ConfigNode() = default;
     ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> source, std::string path);
 
-    // Reads a YAML file (throws ConfigError with file:line on syntax errors).
+    // Reads a YAML file (throws ConfigError with file:line on syntax errors). A top-level
+    // `extends: PATH` (or a list of paths) is resolved: the base files are read first
+    // (recursively) and this file's keys applied on top, mappings merged key by key, any
+    // other value replacing (the path semantics of --set). PATH is relative to the
+    // directory of the file that names it.
     static ConfigNode load_file(const std::string& path);
+    // The same for text already read. `name` places errors and decides where `extends:`
+    // looks: "<embedded default>" (configs/default.yaml) and "<embedded configs/PATH>" among
+    // the files embedded in the binary, another "<...>" name in the working directory, a
+    // path beside that path.
     static ConfigNode load_string(const std::string& text, const std::string& name);
     // Applies --set assignments to a loaded tree and remembers them for error messages.
     ConfigNode with_overrides(const std::vector<std::string>& assignments) const;
@@ -78,11 +97,15 @@ public:
     // a node an override put in place (its marks are positions in the --set text).
     std::string origin_name() const;
     int origin_line() const;
+    // The file this node was written in, --set or not: the top file, or for a key an
+    // `extends:` base placed, that base (relative paths in a value are relative to it).
+    std::string file_name() const;
     const YAML::Node& yaml() const { return node_; }
     const ConfigSource* source() const { return source_.get(); }
 
 private:
     const std::string* override_covering() const;  // the --set text that placed this node
+    const ConfigPlaced* placed_by() const;         // the extends-chain file, if any
     YAML::Node node_;
     std::shared_ptr<const ConfigSource> source_;
     std::string path_;

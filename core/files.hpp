@@ -1,6 +1,7 @@
-// Small file helpers shared by the commands: path stems, atomic text writes, and the rules
-// for temporary files in a directory other people (or other runs) may write to: create
-// with O_EXCL | O_NOFOLLOW, never follow or delete what this process did not create.
+// Small file helpers shared by the layers: paths (through std::filesystem), atomic text
+// writes, and the rules for temporary files in a directory other people (or other runs) may
+// write to: create with O_EXCL | O_NOFOLLOW, never follow or delete what this process did
+// not create.
 #pragma once
 
 #include <fcntl.h>
@@ -11,17 +12,42 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "core/error.hpp"
 
 namespace ssbsim {
 
 // "dir/name.ext" -> "name".
-inline std::string file_stem(const std::string& path) {
-    const auto slash = path.rfind('/');
-    std::string s = slash == std::string::npos ? path : path.substr(slash + 1);
-    return s.substr(0, s.rfind('.'));
+inline std::string file_stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+
+// The directory part of a path: "a/b/c.yaml" -> "a/b", "c.yaml" -> ".".
+inline std::string directory_of(const std::string& path) {
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    return dir.empty() ? std::string(".") : dir;
+}
+
+// PATH as written in FILE (a config naming a material file, a sweep naming its base): relative
+// to FILE's directory; absolute and empty paths unchanged, and a FILE without a directory
+// part leaves PATH relative to the working directory.
+inline std::string resolve_beside(const std::string& file, const std::string& path) {
+    const std::filesystem::path p(path), dir = std::filesystem::path(file).parent_path();
+    if (path.empty() || p.is_absolute() || dir.empty()) return path;
+    return (dir / p).string();
+}
+
+// mkdir -p. What is there already must be a directory (a link to one counts): otherwise an
+// IoError "the ROLE 'PATH' exists and is not a directory" + HINT (what to give instead).
+inline void make_directories(const std::string& path, const std::string& role = "directory",
+                             const std::string& hint = "") {
+    std::error_code made, there;
+    std::filesystem::create_directories(path, made);
+    if (std::filesystem::is_directory(path, there)) return;
+    if (std::filesystem::exists(path, there))
+        throw IoError("the " + role + " '" + path + "' exists and is not a directory" + hint);
+    throw IoError("cannot create directory '" + path + "': " + made.message());
 }
 
 // Makes PATH free for an exclusive create. Nothing there: fine. A regular file of this

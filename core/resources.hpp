@@ -1,5 +1,7 @@
-// Files embedded in the binary at build time (configs/default.yaml and the materials
-// library), so `ssbsim run` works from any directory.
+// Files embedded in the binary at build time (configs/default.yaml, the files it extends
+// and the materials library), so `ssbsim run` works from any directory. A config loaded
+// under the name "<embedded default>" or "<embedded configs/PATH>" resolves `extends:`
+// among these files (core/config.hpp).
 #pragma once
 
 #include <map>

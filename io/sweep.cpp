@@ -1,16 +1,15 @@
 #include "io/sweep.hpp"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -18,11 +17,9 @@
 #include <memory>
 #include <sstream>
 
-#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
-#include "core/units.hpp"
 #include "io/result_writer.hpp"
 #include "run/simulation.hpp"
 
@@ -30,248 +27,35 @@ namespace ssbsim {
 
 namespace {
 
-std::string directory_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-}
-
-std::string resolve(const std::string& base_dir, const std::string& path) {
-    return !path.empty() && path[0] == '/' ? path : base_dir + "/" + path;
-}
-
-std::string format_number(double v) {
+// FNV-1a (64 bit) of the base config's resolved tree written as YAML: the same in every
+// run and build, and blind to comments and layout. "unreadable: ..." when it cannot be
+// read (never equal to a digest; the case then fails when it runs).
+std::string resolved_digest(const std::string& base) {
+    std::string text;
+    try {
+        YAML::Emitter em;
+        em << ConfigNode::load_file(base).yaml();
+        text = em.c_str();
+    } catch (const std::exception& e) {
+        return std::string("unreadable: ") + e.what();
+    }
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
     std::ostringstream os;
-    os << std::setprecision(10) << v;
+    os << std::hex << std::setw(16) << std::setfill('0') << h;
     return os.str();
 }
 
-// A value as YAML for apply_override: flow collections stay as they are, anything else
-// becomes a quoted scalar so "30 degC" or a step string cannot be misread.
-std::string yaml_value(const std::string& v) {
-    if (!v.empty() && (v.front() == '[' || v.front() == '{')) return v;
-    std::string out = "\"";
-    for (char ch : v) {
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += ch;
-    }
-    return out + "\"";
-}
-
-// mkdir -p; what is there already must be a directory.
-void make_dir(const std::string& path) {
-    for (size_t pos = 1; pos <= path.size(); ++pos) {
-        if (pos < path.size() && path[pos] != '/') continue;
-        std::string part = path.substr(0, pos);
-        if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
-            throw IoError("cannot create directory '" + part + "': " + std::strerror(errno));
-    }
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw IoError("the output directory '" + path +
-                      "' exists and is not a directory; give -o a directory (a new one, or that of an "
-                      "earlier run of this sweep)");
-}
-
-// DIR/cases, created if needed; a symbolic link or a file there is refused (the case
-// files would land wherever it points).
-void make_cases_dir(const std::string& dir) {
-    make_dir(dir);
-    const std::string cases = dir + "/cases";
-    if (mkdir(cases.c_str(), 0755) != 0 && errno != EEXIST)
-        throw IoError("cannot create directory '" + cases + "': " + std::strerror(errno));
-    struct stat st;
-    if (lstat(cases.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw IoError("'" + cases +
-                      "' is not a directory (a symbolic link or a file); the case files go into a "
-                      "real directory there: remove it and run again");
-}
-
-// A path that must name a readable regular file (a directory or a device would be read
-// as an endless or failing stream); "" when fine, else what it is instead.
-std::string not_a_regular_file(const std::string& path) {
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) return std::string("cannot read it: ") + std::strerror(errno);
-    if (S_ISDIR(st.st_mode)) return "it is a directory";
-    if (!S_ISREG(st.st_mode)) return "it is not a regular file";
-    return "";
-}
-
-// What defines a case: its overrides on its base config. Stored beside the case file so a
-// resume re-runs a case whose definition changed in the sweep file.
+// What defines a case: its base config as resolved (with every file its `extends:` chain
+// reads, so an edit to the base or to a file it extends counts) and its overrides. Stored
+// beside the case file so a resume re-runs a case whose definition changed.
 std::string case_key(const SweepSpec& spec, const SweepCase& c) {
-    std::string key = spec.base + "\n";
+    std::string key = spec.base + "\n" + "resolved " + resolved_digest(spec.base) + "\n";
     for (const auto& o : c.overrides) key += o + "\n";
     return key;
 }
 
-std::vector<std::string> read_values(const ConfigNode& p) {
-    std::vector<std::string> out;
-    bool has_values = p.has("values"), has_range = p.has("range");
-    if (has_values == has_range)
-        p.fail("give exactly one of 'values' (a list) and 'range' ({from, to, num, scale})");
-    if (has_values) {
-        ConfigNode v = p["values"];
-        if (!v.is_sequence() || v.size() == 0) v.fail("expected a non-empty list of values");
-        for (size_t i = 0; i < v.size(); ++i) {
-            if (v[i].is_scalar()) {
-                out.push_back(v[i].string());
-            } else {
-                YAML::Emitter em;
-                em << YAML::Flow << v[i].yaml();
-                out.push_back(em.c_str());
-            }
-        }
-        return out;
-    }
-    ConfigNode r = p["range"];
-    r.allow_only({"from", "to", "num", "scale"});
-    units::Quantity a, b;
-    try {
-        a = units::parse(r.string("from"));
-        b = units::parse(r.string("to"));
-    } catch (const std::invalid_argument& e) {
-        r.fail(e.what());
-    }
-    if (a.dimension != b.dimension) r.fail("'from' and 'to' must have the same unit dimension");
-    int num = r.integer("num", 5);
-    r.in_range("num", num, 2, 100000, "an integer from 2 to 100000");
-    std::string scale = r.string("scale", "linear");
-    if (scale != "linear" && scale != "log") r.fail("scale", "expected 'linear' or 'log'");
-    if (scale == "log" && !(a.value > 0 && b.value > 0)) r.fail("a log range needs positive ends");
-    // Range values are bare SI numbers (configs read a bare number as SI).
-    for (int k = 0; k < num; ++k) {
-        double f = static_cast<double>(k) / (num - 1);
-        double v = scale == "log" ? a.value * std::pow(b.value / a.value, f) : a.value + f * (b.value - a.value);
-        out.push_back(format_number(v));
-    }
-    return out;
-}
-
-std::string expand(const SweepParameter& p, const std::string& value) {
-    if (p.value_template.empty()) return value;
-    std::string out = p.value_template;
-    auto pos = out.find("{}");
-    return out.replace(pos, 2, value);
-}
-
 }  // namespace
-
-SweepSpec load_sweep(const std::string& path) {
-    {
-        std::string why = not_a_regular_file(path);
-        if (!why.empty())
-            throw ConfigError(path, 0, "", why + "; expected a sweep file (YAML with base, parameters and "
-                                            "optionally name, set, combine)");
-    }
-    ConfigNode root = ConfigNode::load_file(path);
-    root.allow_only({"name", "description", "base", "set", "combine", "parameters"});
-    SweepSpec s;
-    s.file = path;
-    s.name = root.string("name", path);
-    const std::string dir = directory_of(path);
-    s.base = resolve(dir, root.string("base"));
-    {
-        std::string why = not_a_regular_file(s.base);
-        std::ifstream test(s.base);
-        if (!why.empty() || !test)
-            root.fail("base", "cannot use '" + s.base + "' as the base config: " + (why.empty() ? "cannot read it" : why) +
-                                  "; expected the path of a config file (YAML), absolute or relative to the sweep file");
-        char canonical[PATH_MAX];
-        if (realpath(s.base.c_str(), canonical)) s.base = canonical;  // one spelling per file
-    }
-    if (root.has("set")) {
-        ConfigNode set = root["set"];
-        if (!set.is_sequence()) set.fail("expected a list of \"key.path=value\" strings");
-        for (size_t i = 0; i < set.size(); ++i) {
-            std::string a = set[i].string();
-            if (a.find('=') == std::string::npos) set[i].fail("expected \"key.path=value\"");
-            s.fixed.push_back(a);
-        }
-    }
-    std::string combine = root.string("combine", "grid");
-    if (combine != "grid" && combine != "zip") root.fail("combine", "expected 'grid' or 'zip'");
-    s.zip = combine == "zip";
-    ConfigNode params = root.at("parameters");
-    if (!params.is_sequence() || params.size() == 0)
-        params.fail("expected a list of {key, values | range, template}");
-    for (size_t i = 0; i < params.size(); ++i) {
-        ConfigNode p = params[i];
-        p.allow_only({"key", "values", "range", "template"});
-        SweepParameter sp;
-        sp.key = p.string("key");
-        sp.value_template = p.string("template", "");
-        if (!sp.value_template.empty() && sp.value_template.find("{}") == std::string::npos)
-            p.fail("template", "a template needs a {} where the value goes");
-        sp.values = read_values(p);
-        s.parameters.push_back(sp);
-    }
-    // Cases: grid = all combinations (last parameter fastest), zip = lists in lockstep.
-    const size_t np = s.parameters.size();
-    std::vector<std::vector<size_t>> combos;
-    if (s.zip) {
-        size_t n = s.parameters[0].values.size();
-        for (const auto& p : s.parameters)
-            if (p.values.size() != n)
-                params.fail("with combine: zip every parameter needs the same number of values");
-        for (size_t k = 0; k < n; ++k) combos.push_back(std::vector<size_t>(np, k));
-    } else {
-        size_t total = 1;
-        for (const auto& p : s.parameters) total *= p.values.size();
-        if (total > 1000000) params.fail("the grid has more than a million cases");
-        for (size_t k = 0; k < total; ++k) {
-            std::vector<size_t> idx(np);
-            size_t rest = k;
-            for (size_t j = np; j-- > 0;) {
-                idx[j] = rest % s.parameters[j].values.size();
-                rest /= s.parameters[j].values.size();
-            }
-            combos.push_back(idx);
-        }
-    }
-    for (size_t k = 0; k < combos.size(); ++k) {
-        SweepCase c;
-        c.index = static_cast<int>(k) + 1;
-        c.overrides = s.fixed;
-        for (size_t j = 0; j < np; ++j) {
-            const auto& p = s.parameters[j];
-            const std::string& v = p.values[combos[k][j]];
-            c.values.push_back(v);
-            c.overrides.push_back(p.key + "=" + yaml_value(expand(p, v)));
-        }
-        s.cases.push_back(c);
-    }
-    return s;
-}
-
-namespace {
-SimulationConfig case_config(const SweepSpec& spec, const SweepCase& c, MaterialLibrary& lib) {
-    ConfigNode root = ConfigNode::load_file(spec.base).with_overrides(c.overrides);
-    SimulationConfig cfg = load_config(root, lib);
-    cfg.name = spec.name + " / case " + std::to_string(c.index);
-    return cfg;
-}
-}  // namespace
-
-std::vector<std::string> check_cases(const SweepSpec& spec) {
-    std::vector<std::string> out;
-    for (const auto& c : spec.cases) {
-        try {
-            MaterialLibrary lib;
-            SimulationConfig cfg = case_config(spec, c, lib);
-            Simulation sim(cfg);
-            out.emplace_back();
-        } catch (const std::exception& e) {
-            out.emplace_back(e.what());
-        }
-    }
-    return out;
-}
-
-std::string case_file(const std::string& dir, int index) {
-    std::ostringstream os;
-    os << dir << "/cases/case_" << std::setw(4) << std::setfill('0') << index << ".h5";
-    return os.str();
-}
 
 bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
     std::string f = case_file(dir, index);
@@ -316,57 +100,6 @@ public:
 };
 }  // namespace
 
-SweepLock::SweepLock(const std::string& dir) : path_(dir + "/.ssbsim-sweep.lock") {
-    make_dir(dir);
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-        const int e = errno;
-        throw IoError("cannot open the sweep lock file '" + path_ + "': " +
-                      (e == ELOOP ? std::string("it is a symbolic link (remove it and run again)") : std::strerror(e)));
-    }
-    struct stat st;
-    if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd_);
-        fd_ = -1;
-        throw IoError("the sweep lock file '" + path_ + "' is not a regular file (remove it and run again)");
-    }
-    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-        const int e = errno;
-        char buf[32] = {0};
-        ssize_t n = pread(fd_, buf, sizeof buf - 1, 0);
-        std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-        while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-        if (pid.find_first_not_of("0123456789") != std::string::npos) pid.clear();
-        ::close(fd_);
-        fd_ = -1;
-        if (e == EWOULDBLOCK)
-            throw IoError("the output directory '" + dir + "' is in use by another sweep" +
-                          (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                          "; wait for it to finish, or give this sweep another directory with -o");
-        throw IoError("cannot lock '" + path_ + "': " + std::strerror(e));
-    }
-    const std::string me = std::to_string(getpid()) + "\n";
-    if (ftruncate(fd_, 0) != 0 || pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
-        // The lock holds regardless; only the pid shown to a second sweep is missing.
-    }
-    try {
-        make_cases_dir(dir);  // refused up front when DIR/cases is a link or a file
-    } catch (...) {
-        ::close(fd_);
-        fd_ = -1;
-        throw;
-    }
-}
-
-SweepLock::~SweepLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (unlinking it would race)
-}
-
-void SweepLock::close_in_child() {
-    if (fd_ >= 0) ::close(fd_);  // the parent's descriptor keeps the lock
-    fd_ = -1;
-}
-
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir) {
     CaseOutcome out;
     out.index = c.index;
@@ -376,6 +109,9 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
     FileId id;
     try {
         make_cases_dir(dir);
+        // The key of the files as this run reads them: one edited while the case runs
+        // makes the case stale, not the other way round.
+        const std::string key = case_key(spec, c);
         MaterialLibrary lib;
         SimulationConfig cfg = case_config(spec, c, lib);
         cfg.output.file = part;
@@ -391,7 +127,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
             throw IoError("the result file '" + part +
                           "' was replaced or removed by another process while the case ran; the case "
                           "runs again on resume");
-        write_text_atomically(final_path + ".key", case_key(spec, c));
+        write_text_atomically(final_path + ".key", key);
         if (std::rename(part.c_str(), final_path.c_str()) != 0)
             throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
         id = FileId();  // renamed: no longer at the .part path
@@ -537,6 +273,10 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
     }
     if (std::rename(h5_part.c_str(), h5_path.c_str()) != 0)
         throw IoError("cannot rename '" + h5_part + "' to '" + h5_path + "': " + std::strerror(errno));
+}
+
+SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const SweepRunOptions& options) {
+    return drive_sweep(spec, dir, options, {case_complete, run_case});
 }
 
 }  // namespace ssbsim

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "numerics/klu_solver.hpp"
 
 namespace ssbsim {
 
@@ -31,6 +32,8 @@ SolverStats& SolverStats::operator+=(const SolverStats& o) {
     nonlinear_iterations += o.nonlinear_iterations;
     convergence_failures += o.convergence_failures;
     error_test_failures += o.error_test_failures;
+    linear_setups += o.linear_setups;
+    fresh_factorisations += o.fresh_factorisations;
     return *this;
 }
 
@@ -155,7 +158,7 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
     model.jacobian(t0, 1.0, y0, yp0, m.jac);
     m.jac.end(n);
     m.A = SUNSparseMatrix(n, n, m.jac.nnz(), CSC_MAT, m.ctx);
-    m.LS = SUNLinSol_KLU(m.y, m.A, m.ctx);
+    m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots);
     if (!m.A || !m.LS) throw SolverError("cannot create the KLU linear solver");
 
     m.mem = IDACreate(m.ctx);
@@ -268,6 +271,10 @@ SolverStats IdaIntegrator::stats() const {
     IDAGetNumErrTestFails(m.mem, &netf);
     SolverStats s = m.base;
     s += SolverStats{nst, nre, nje, nni, ncf, netf};
+    // The KLU counters run over the integrator's whole life, across reinits.
+    const KluCounters klu = klu_counters(m.LS);
+    s.linear_setups = klu.setups;
+    s.fresh_factorisations = klu.fresh_factorisations;
     return s;
 }
 

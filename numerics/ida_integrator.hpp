@@ -19,12 +19,16 @@ struct SolverSettings {
     double initial_step = 0.0;   // [s], 0: IDA chooses
     int max_order = 5;
     double nonlinear_convergence_coefficient = 0.33;
+    // KLU keeps its pivot order between Jacobians while it fits (numerics/klu_solver.hpp);
+    // false restores SUNDIALS' own setup, which re-pivots whenever the condition is large.
+    bool keep_pivots = true;
     void validate() const;
 };
 
 struct SolverStats {
     long steps = 0, residual_evaluations = 0, jacobian_evaluations = 0,
          nonlinear_iterations = 0, convergence_failures = 0, error_test_failures = 0;
+    long linear_setups = 0, fresh_factorisations = 0;  // KLU: Jacobians factorised, with pivoting
     SolverStats& operator+=(const SolverStats& o);
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/constants.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/resources.hpp"
 
 namespace ssbsim {
@@ -69,12 +70,10 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
             ConfigNode item = m[i];
             if (item.is_scalar()) {
                 std::string path = item.string();
-                // Relative paths are relative to the config file.
-                const ConfigSource* src = root.source();
-                if (!path.empty() && path[0] != '/' && src && src->name.find('<') == std::string::npos) {
-                    auto slash = src->name.rfind('/');
-                    if (slash != std::string::npos) path = src->name.substr(0, slash + 1) + path;
-                }
+                // Relative paths are relative to the config file that wrote them (a base
+                // of `extends:` for an entry it holds).
+                const std::string file = item.file_name();
+                if (file.find('<') == std::string::npos) path = resolve_beside(file, path);
                 try {
                     lib.add_file(path);
                 } catch (const ConfigError& e) {

@@ -148,6 +148,34 @@ public:
     virtual void on_finish(const RunResult&) {}
 };
 
+// An observer that passes every call on to the next one (nullptr: none). One that adds to
+// a run (a progress display, a recorder) overrides what it adds to and calls the base.
+class ForwardingObserver : public RunObserver {
+public:
+    explicit ForwardingObserver(RunObserver* next) : next_(next) {}
+    void on_start(const SimulationConfig& c, const CathodeP2D& m) override {
+        if (next_) next_->on_start(c, m);
+    }
+    void on_sample(const Sample& s) override {
+        if (next_) next_->on_sample(s);
+    }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override {
+        if (next_) next_->on_profile(t, m, y);
+    }
+    void on_step(const StepSummary& s) override {
+        if (next_) next_->on_step(s);
+    }
+    void on_cycle(const CycleSummary& c) override {
+        if (next_) next_->on_cycle(c);
+    }
+    void on_finish(const RunResult& r) override {
+        if (next_) next_->on_finish(r);
+    }
+
+private:
+    RunObserver* next_;
+};
+
 class Simulation {
 public:
     explicit Simulation(SimulationConfig config);

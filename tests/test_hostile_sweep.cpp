@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "analysis/parallel.hpp"
+#include "core/process_pool.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
@@ -186,11 +186,13 @@ TEST(HostileSweep, PoolWorkersDieWithTheirParent) {
     pid_t parent = fork();
     ASSERT_GE(parent, 0);
     if (parent == 0) {
-        run_parallel(2, 2, [&](int i) {
+        PoolOptions o;
+        o.jobs = 2;
+        run_in_processes(2, [&](int i) {
             put(d + "/worker" + std::to_string(i), std::to_string(getpid()));
             sleep(60);
-            return std::vector<double>{};
-        });
+            return std::string();
+        }, o);
         _exit(0);
     }
     pid_t workers[2] = {0, 0};

@@ -24,6 +24,10 @@ import ssbsim
 SRC = os.environ.get("SSBSIM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("SSBSIM_BIN", os.path.join(SRC, "build", "ssbsim"))
 STUDY_A = os.path.join(SRC, "configs", "studies", "study_a.yaml")
+# Study A as one self-contained file: study_a.yaml `extends:` the chemistry by a path
+# relative to its directory, which a copy elsewhere, a dict or YAML text do not have.
+# tests/test_extends.cpp checks that both resolve to the same config.
+STUDY_A_FLAT = os.path.join(SRC, "tests", "data", "extends", "pre_study_a.yaml")
 
 # A short hold case of Study A (about 0.1 s of solving).
 HOLD_SET = {
@@ -166,7 +170,7 @@ def test_set_behaves_like_cli_set(tmp_path):
 
 
 def test_dict_and_yaml_text_configs_run_like_the_file(tmp_path):
-    with open(STUDY_A) as f:
+    with open(STUDY_A_FLAT) as f:
         text = f.read()
     import yaml
 
@@ -188,7 +192,7 @@ def test_dict_and_yaml_text_configs_run_like_the_file(tmp_path):
 
 def test_config_error_names_file_line_and_key(tmp_path):
     bad = tmp_path / "typo.yaml"
-    lines = open(STUDY_A).read().splitlines()
+    lines = open(STUDY_A_FLAT).read().splitlines()
     n = next(i for i, l in enumerate(lines) if "particle_radius:" in l)
     lines[n] = lines[n].replace("particle_radius", "partcle_radius")
     bad.write_text("\n".join(lines) + "\n")

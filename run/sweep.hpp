@@ -1,0 +1,126 @@
+// Parameter sweeps, the planning and the driving: a sweep file names a base config and the
+// key paths to vary (lists or linear/log ranges, combined as a grid or zipped); every case
+// is one ssbsim run in its own HDF5 file under DIR/cases, run on the process pool
+// (core/process_pool.hpp) and resumed from the cases already complete. What a case writes
+// and reads back (its result file, the summary) is io's (io/sweep.hpp), handed in here as
+// SweepCaseFiles, so this layer never touches a result file itself.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "run/simulation.hpp"
+
+namespace ssbsim {
+
+struct SweepParameter {
+    std::string key;                  // config key path, as for --set
+    std::string value_template;       // "{}" replaced by each value; empty: the value itself
+    std::vector<std::string> values;  // as given (ranges: SI numbers)
+};
+
+struct SweepCase {
+    int index = 0;                        // 1-based
+    std::vector<std::string> values;      // one per parameter
+    std::vector<std::string> overrides;   // fixed + swept, "key=value"
+};
+
+struct SweepSpec {
+    std::string file;                 // the sweep file
+    std::string name;
+    std::string base;                 // base config path (resolved)
+    std::vector<std::string> fixed;   // fixed overrides
+    bool zip = false;
+    std::vector<SweepParameter> parameters;
+    std::vector<SweepCase> cases;
+};
+
+// Reads and expands a sweep file; errors name the file, line and key.
+SweepSpec load_sweep(const std::string& path);
+
+// A case's config: the base config with the case's overrides, named after the sweep.
+SimulationConfig case_config(const SweepSpec& spec, const SweepCase& c, MaterialLibrary& lib);
+
+// Validates every case's config (without running), so a broken value is reported up front;
+// returns one message per broken case ("" for good ones).
+std::vector<std::string> check_cases(const SweepSpec& spec);
+
+// The output directory's lock: DIR/.ssbsim-sweep.lock (created with DIR and DIR/cases
+// if needed; DIR/cases must be a real directory, not a symbolic link),
+// flock()ed for the life of this object by the process that runs the sweep, with its pid
+// inside. A second sweep into the same directory fails at once with an IoError naming the
+// directory and that pid, before touching anything. Forked workers call close_in_child():
+// the lock belongs to the parent and goes with it, however long a worker lingers.
+class SweepLock {
+public:
+    explicit SweepLock(const std::string& dir);
+    ~SweepLock();
+    SweepLock(const SweepLock&) = delete;
+    SweepLock& operator=(const SweepLock&) = delete;
+    void close_in_child();
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+// DIR and DIR/cases, created if needed; a symbolic link or a file at DIR/cases is refused
+// with an IoError (the case files would land wherever it points).
+void make_cases_dir(const std::string& dir);
+
+std::string case_file(const std::string& dir, int index);  // DIR/cases/case_NNNN.h5
+// Why case INDEX failed: the first line of its DIR/cases/case_NNNN.h5.error; "" when none.
+std::string case_error(const std::string& dir, int index);
+
+// The output directory a sweep file gets when none is given: beside it, named after its
+// stem (sweeps/holds.yaml -> sweeps/holds).
+std::string default_sweep_dir(const std::string& sweep_file);
+
+struct CaseOutcome {
+    int index = 0;
+    std::string status;   // complete, failed
+    std::string message;
+    double seconds = 0;
+};
+
+// What a sweep does with its files (io/sweep.hpp gives case_complete and run_case).
+struct SweepCaseFiles {
+    // True when case INDEX's result file is there, complete, from the current definition.
+    std::function<bool(const SweepSpec&, const std::string& dir, int index)> complete;
+    // Runs one case in this process, writing its result file (never throws).
+    std::function<CaseOutcome(const SweepSpec&, const SweepCase&, const std::string& dir)> run;
+};
+
+// The local worker pool that `ssbsim sweep` and the Python package both use (through
+// io/sweep.hpp: run_sweep): persistent forked workers (one case at a time each, so a
+// crashing case cannot take the others down and memory stays flat; a worker that dies is
+// replaced and its case marked failed), resuming from the cases already complete in DIR,
+// under DIR's SweepLock. SIGTERM, SIGINT and SIGHUP arriving while it runs kill the
+// workers (their .part files are left for the next run to replace) and return with
+// `stop_signal` set; the caller's handlers are restored before it returns. The summary is
+// not written here: the caller calls write_summary (also after a stop, if it wants one).
+struct SweepProgress {
+    int total = 0;       // cases in the sweep
+    int done = 0;        // complete or failed, including those complete before this run
+    int failed = 0;      // failed in this run
+    int to_run = 0;      // cases this run started with
+    int workers = 0;
+    double elapsed = 0;  // wall seconds since the pool started
+};
+struct SweepRunOptions {
+    int jobs = 0;  // worker processes; <= 0: one per available core
+    // Called in the calling process: once when the pool starts (before any case), after
+    // each case, and at least every `tick` seconds while cases run (0: no ticks).
+    std::function<void(const SweepProgress&)> on_progress;
+    double tick = 0;
+};
+struct SweepRunReport {
+    SweepProgress progress;
+    int stop_signal = 0;  // the signal that stopped the sweep; 0 when it ran to the end
+};
+SweepRunReport drive_sweep(const SweepSpec& spec, const std::string& dir, const SweepRunOptions& options,
+                           const SweepCaseFiles& files);
+
+}  // namespace ssbsim
