@@ -146,7 +146,8 @@ public:
     double specific_area() const { return geo_.a; }  // a_CAM [1/m]
     double site_area(int s) const { return geo_.a_site[s]; }  // before contact/coating [1/m]
 
-    // Raw state indices (tests and the finite-difference checks).
+    // Raw state indices: the assembler's shorthand and the tests' (finite-difference
+    // checks). The runner and the writers read observe(), ledger() and profiles() instead.
     int idx_phi_e(int cell) const { return ionic_.index(cell); }  // cell over separator then cathode
     int idx_phi_s(int m) const { return electronic_.index(m); }
     int idx_j(int m) const { return layout_.cathode_index(kinetics_.block(), m); }

@@ -408,18 +408,9 @@ RunResult Simulation::run(RunObserver* obs) {
     const double li0 = model.lithium_in_solid(y.data());
 
     IdaIntegrator ida(model, config_.solver, 0.0, y.data(), yp.data());
-    {
-        // Failure reports name potentials, currents and concentrations only: the charge and
-        // energy passed, the ledger integrals and the chemistry tallies are book-keeping.
-        std::vector<char> physical(n, 0);
-        for (int k = 0; k < model.n_separator() + model.n_cathode(); ++k) physical[model.idx_phi_e(k)] = 1;
-        for (int m = 0; m < model.n_cathode(); ++m) {
-            physical[model.idx_phi_s(m)] = physical[model.idx_j(m)] = 1;
-            for (int i = 0; i < model.n_shells(); ++i) physical[model.idx_c(m, i)] = 1;
-        }
-        physical[model.idx_current()] = 1;
-        ida.set_reported_components(std::move(physical));
-    }
+    // Failure reports name potentials, currents and concentrations only: the charge and
+    // energy passed, the ledger integrals and the chemistry tallies are book-keeping.
+    ida.set_reported_components(model.reported_components());
     if (obs) obs->on_start(config_, model);
 
     // Output bounds (the timed steps were checked against them before the run).
@@ -458,12 +449,12 @@ RunResult Simulation::run(RunObserver* obs) {
     acc.s.cycle = 1;
     // Ledger: cumulative charges and isolated-CAM deficit at the start of the cycle.
     const bool chem = model.chemistry();
-    std::vector<double> ledger0(CathodeP2D::n_ledger, 0.0);
+    LedgerCharges ledger0;
     double deficit0 = 0.0;
     std::vector<double> c_ref;  // connected CAM concentration per cell at the cycle start
     auto snapshot_ledger = [&](const double* yy) {
         if (!chem) return;
-        for (int k = 0; k < CathodeP2D::n_ledger; ++k) ledger0[k] = yy[model.idx_ledger(k)];
+        ledger0 = model.ledger(yy);
         c_ref = model.connected_concentration(yy);
         deficit0 = model.isolated_deficit(yy, c_ref);
     };
@@ -471,51 +462,49 @@ RunResult Simulation::run(RunObserver* obs) {
     auto close_ledger = [&](CycleSummary& cs, const double* yy) {
         cs.dead_fraction = model.dead_fraction(yy);
         if (!chem) return;
-        auto d = [&](int k) { return (yy[model.idx_ledger(k)] - ledger0[k]) * to_mAh_g; };
+        const LedgerCharges q = model.ledger(yy);
+        auto d = [&](double now, double start) { return (now - start) * to_mAh_g; };
         auto& L = cs.ledger;
         cs.has_ledger = true;
         for (int s = 0; s < 3; ++s) {
-            L.by_site_reversible[s] = d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_reduction + s);
-            L.by_site_irreversible[s] = d(CathodeP2D::l_ox_irr + s);
+            L.by_site_reversible[s] =
+                d(q.ox_reversible[s], ledger0.ox_reversible[s]) + d(q.reduction[s], ledger0.reduction[s]);
+            L.by_site_irreversible[s] = d(q.ox_irreversible[s], ledger0.ox_irreversible[s]);
             L.se_oxidation_reversible += L.by_site_reversible[s];
             L.se_oxidation_irreversible += L.by_site_irreversible[s];
-            L.se_oxidation_charge += d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_ox_irr + s);
-            L.se_reduction -= d(CathodeP2D::l_reduction + s);
+            L.se_oxidation_charge += d(q.ox_reversible[s], ledger0.ox_reversible[s]) +
+                                     d(q.ox_irreversible[s], ledger0.ox_irreversible[s]);
+            L.se_reduction -= d(q.reduction[s], ledger0.reduction[s]);
         }
         // Lattice-oxygen-driven oxidation is irreversible and sits at the CAM surface.
-        L.by_site_irreversible[2] += d(CathodeP2D::l_oxygen);
-        L.se_oxidation_irreversible += d(CathodeP2D::l_oxygen);
-        L.se_oxidation_charge += d(CathodeP2D::l_oxygen);
-        L.other = d(CathodeP2D::l_pristine);
-        L.se_reduction -= d(CathodeP2D::l_pristine);
+        const double oxygen = d(q.lattice_oxygen, ledger0.lattice_oxygen);
+        L.by_site_irreversible[2] += oxygen;
+        L.se_oxidation_irreversible += oxygen;
+        L.se_oxidation_charge += oxygen;
+        L.other = d(q.pristine_reduction, ledger0.pristine_reduction);
+        L.se_reduction -= L.other;
         // Lithium the newly isolated particles would hold had they returned to the cycle's
         // starting state; the rest of the intercalation gap is kinetic.
         L.cam_isolated = (model.isolated_deficit(yy, c_ref) - deficit0) * constants::F * to_mAh_g;
-        L.cam_kinetic = d(CathodeP2D::l_intercalation) - L.cam_isolated;
+        L.cam_kinetic = d(q.intercalation, ledger0.intercalation) - L.cam_isolated;
     };
     double t = 0.0;
 
     auto make_sample = [&](double time, const double* yy, int step_index, double q_step0) {
         Sample s;
         s.time = time;
-        s.potential = model.potential_vs_li(yy);
-        s.cell_voltage = model.cell_voltage(yy);
-        s.current = model.current_density(yy) * cell.area;
-        s.temperature = model.temperature();
-        s.capacity = yy[model.idx_charge()] * to_mAh_g;
-        s.step_capacity = (yy[model.idx_charge()] - q_step0) * to_mAh_g;
-        s.mean_stoichiometry = model.intercalating() ? model.mean_stoichiometry(yy) : 0.0;
-        if (model.chemistry()) {
-            s.dead_fraction = model.dead_fraction(yy);
-            s.contact = model.mean_contact(yy);
-            s.film_resistance = model.mean_film_resistance(yy);
-            double ox = yy[model.idx_ledger(CathodeP2D::l_oxygen)];
-            for (int k = 0; k < 3; ++k)
-                ox += yy[model.idx_ledger(CathodeP2D::l_ox_rev + k)] + yy[model.idx_ledger(CathodeP2D::l_ox_irr + k)];
-            s.se_oxidised = ox * to_mAh_g;
-        } else {
-            s.film_resistance = model.mean_film_resistance(yy);
-        }
+        const Observables o = model.observe(yy);
+        s.potential = o.potential;
+        s.cell_voltage = o.cell_voltage;
+        s.current = o.current_density * cell.area;
+        s.temperature = o.temperature;
+        s.capacity = o.charge * to_mAh_g;
+        s.step_capacity = (o.charge - q_step0) * to_mAh_g;
+        s.mean_stoichiometry = o.mean_stoichiometry;
+        s.dead_fraction = o.dead_fraction;
+        s.contact = o.contact;
+        s.film_resistance = o.film_resistance;
+        s.se_oxidised = o.se_oxidised * to_mAh_g;
         s.step = step_index;
         s.cycle = cycle;
         return s;
@@ -657,7 +646,7 @@ RunResult Simulation::run(RunObserver* obs) {
             ss.cycle = cycle;
             ss.label = st.label;
             ss.start_time = t;
-            const double q0 = y[model.idx_charge()], e0 = y[model.idx_energy()];
+            const double q0 = model.charge_passed(y.data()), e0 = model.energy_passed(y.data());
 
             if (st.kind == Step::Kind::temperature) {
                 model.set_temperature(st.temperature);
@@ -719,7 +708,7 @@ RunResult Simulation::run(RunObserver* obs) {
                             g[k] = ev.value - std::fabs(model.current_density(yy));
                             break;
                         case Limit::Kind::capacity:
-                            g[k] = std::fabs(yy[model.idx_charge()] - q0) - ev.value;
+                            g[k] = std::fabs(model.charge_passed(yy) - q0) - ev.value;
                             break;
                     }
                 }
@@ -800,7 +789,7 @@ RunResult Simulation::run(RunObserver* obs) {
                             ss.end_reason = "limit " + st.limits[k].text;
                         }
                     if (track_shoulder && info[n_term] > 0 && shoulder_active) {
-                        acc.s.shoulder_capacity += (ida.y()[model.idx_charge()] - q_shoulder0) * to_mAh_g;
+                        acc.s.shoulder_capacity += (model.charge_passed(ida.y()) - q_shoulder0) * to_mAh_g;
                         shoulder_active = false;
                         shoulder_done = true;
                     }
@@ -831,10 +820,10 @@ RunResult Simulation::run(RunObserver* obs) {
             t = ida.time();
             std::copy(ida.y(), ida.y() + n, y.begin());
             std::copy(ida.yp(), ida.yp() + n, yp.begin());
-            if (shoulder_active) acc.s.shoulder_capacity += (y[model.idx_charge()] - q_shoulder0) * to_mAh_g;
+            if (shoulder_active) acc.s.shoulder_capacity += (model.charge_passed(y.data()) - q_shoulder0) * to_mAh_g;
             ss.end_time = t;
-            ss.capacity = (y[model.idx_charge()] - q0) * to_mAh_g;
-            ss.energy = (y[model.idx_energy()] - e0) * to_mWh_g;
+            ss.capacity = (model.charge_passed(y.data()) - q0) * to_mAh_g;
+            ss.energy = (model.energy_passed(y.data()) - e0) * to_mWh_g;
             ss.end_potential = model.potential_vs_li(y.data());
             ss.end_current = model.current_density(y.data()) * cell.area;
             acc.add_step(ss.capacity, ss.energy);
@@ -890,7 +879,7 @@ RunResult Simulation::run(RunObserver* obs) {
     result.final_time = t;
     result.stats = ida.stats();
     // Lithium leaving the CAM is the intercalation charge (all of Q without side reactions).
-    double q_int = chem ? y[model.idx_ledger(CathodeP2D::l_intercalation)] : y[model.idx_charge()];
+    double q_int = model.intercalation_charge(y.data());
     double li = model.lithium_in_solid(y.data()) + q_int / constants::F;
     result.lithium_balance_error = li0 > 0 ? std::fabs(li - li0) / li0 : 0.0;
     if (obs) obs->on_finish(result);
