@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 #include "core/config.hpp"
@@ -19,27 +20,11 @@
 #include "core/json.hpp"
 #include "core/process_pool.hpp"
 #include "core/units.hpp"
+#include "params/yaml_text.hpp"
 
 namespace ssbsim {
 
 namespace {
-
-// The node at a --set style key path ("a.b.2.c"), undefined when absent.
-YAML::Node lookup(const YAML::Node& root, const std::string& path) {
-    YAML::Node node = YAML::Clone(root);
-    std::stringstream ss(path);
-    for (std::string p; std::getline(ss, p, '.');) {
-        bool index = !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit);
-        if (index) {
-            if (!node.IsSequence() || std::stoul(p) >= node.size()) return YAML::Node(YAML::NodeType::Undefined);
-            node.reset(node[std::stoul(p)]);
-        } else {
-            if (!node.IsMap() || !node[p]) return YAML::Node(YAML::NodeType::Undefined);
-            node.reset(node[p]);
-        }
-    }
-    return node;
-}
 
 // Value of `text` ("1.5e-8 A/m2", "0.27") expressed in `unit`.
 double in_unit(const std::string& text, const std::string& unit) {
@@ -123,12 +108,12 @@ FitSpec load_fit(const std::string& path) {
         if (p.has("initial")) {
             fp.initial = value(p["initial"], "initial value");
         } else {
-            YAML::Node v = lookup(base_node.yaml(), fp.key);
-            if (!v.IsDefined() || !v.IsScalar())
+            const std::optional<std::string> v = scalar_at(base_node, fp.key);
+            if (!v)
                 p.fail("key", "'" + fp.key + "' is not a value in the config " + s.config +
                                   "; give an initial value or a key path that exists there");
             try {
-                fp.initial = in_unit(v.Scalar(), fp.unit);
+                fp.initial = in_unit(*v, fp.unit);
             } catch (const std::invalid_argument& e) {
                 p.fail("key", "the config's value of '" + fp.key + "': " + e.what());
             }
@@ -259,7 +244,7 @@ FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
         d->base = ConfigNode::load_file(fd.config).with_overrides(set);
         // A parameter acts on the datasets whose config has its key (a carbon-only cell has
         // no CAM material to change).
-        for (const auto& p : spec_.parameters) d->applies.push_back(lookup(d->base.yaml(), p.key).IsDefined());
+        for (const auto& p : spec_.parameters) d->applies.push_back(has_path(d->base, p.key));
         MaterialLibrary lib;
         std::vector<double> initial;
         for (const auto& p : spec_.parameters) initial.push_back(p.initial);
@@ -566,10 +551,8 @@ FitResult FitProblem::solve(const std::function<void(int, double, const std::vec
 std::string FitProblem::fitted_config_yaml(const FitResult& r) const {
     ConfigNode base = ConfigNode::load_file(spec_.config).with_overrides(spec_.set);
     std::vector<bool> applies;
-    for (const auto& p : spec_.parameters) applies.push_back(lookup(base.yaml(), p.key).IsDefined());
+    for (const auto& p : spec_.parameters) applies.push_back(has_path(base, p.key));
     ConfigNode cfg = base.with_overrides(overrides_for(r.fitted, applies));
-    YAML::Emitter em;
-    em << cfg.yaml();
     std::ostringstream os;
     std::time_t now = std::time(nullptr);
     char date[32];
@@ -584,7 +567,7 @@ std::string FitProblem::fitted_config_yaml(const FitResult& r) const {
     }
     os << "# Datasets:\n";
     for (const auto& d : spec_.datasets) os << "#   " << d.data << "\n";
-    os << em.c_str() << "\n";
+    os << yaml_text(cfg) << "\n";
     return os.str();
 }
 

@@ -164,10 +164,8 @@ int check(const std::string& config, const std::vector<std::string>& set, bool p
         SimulationConfig cfg = load_config(root, lib);
         Simulation model_check(cfg);  // model-level checks (mesh, materials) without running
         if (print) {
-            YAML::Emitter em;
-            em << emit_config(cfg);
             std::cout << "# Fully resolved ssbsim config (SI where no unit is written)\n"
-                      << em.c_str() << "\n";
+                      << emit_config_text(cfg) << "\n";
         } else {
             const CellSpec& c = cfg.cell;
             std::cout << (config.empty() ? std::string("<embedded default>") : config) << ": OK\n"

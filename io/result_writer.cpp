@@ -2,8 +2,6 @@
 
 #include "core/json.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cmath>
 #include <ctime>

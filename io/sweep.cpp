@@ -21,6 +21,7 @@
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
 #include "io/result_writer.hpp"
+#include "params/yaml_text.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -33,9 +34,7 @@ namespace {
 std::string resolved_digest(const std::string& base) {
     std::string text;
     try {
-        YAML::Emitter em;
-        em << ConfigNode::load_file(base).yaml();
-        text = em.c_str();
+        text = yaml_text(ConfigNode::load_file(base));
     } catch (const std::exception& e) {
         return std::string("unreadable: ") + e.what();
     }

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "params/quantity_text.hpp"
 
 namespace ssbsim {
 
@@ -398,15 +399,6 @@ Protocol parse_protocol(const ConfigNode& p) {
 
 std::string describe(const Step& s) { return s.label; }
 
-namespace {
-std::string quantity_text(double v, const char* unit) {
-    std::ostringstream os;
-    os.precision(12);
-    os << v << " " << unit;
-    return os.str();
-}
-}  // namespace
-
 // A step as a mapping that parse_step_map reads back to the same step.
 YAML::Node emit_step(const Step& s) {
     YAML::Node n;
@@ -415,21 +407,21 @@ YAML::Node emit_step(const Step& s) {
             n[s.direction > 0 ? "charge" : "discharge"] = s.current.text;
             break;
         case Step::Kind::power:
-            n[s.direction > 0 ? "charge" : "discharge"] = quantity_text(s.power, "W");
+            n[s.direction > 0 ? "charge" : "discharge"] = quantity_text(s.power, "W", dim::power);
             break;
         case Step::Kind::voltage:
             if (s.ramp) {
-                n["ramp"].push_back(quantity_text(s.voltage, "V"));
-                n["ramp"].push_back(quantity_text(s.ramp_end, "V"));
+                n["ramp"].push_back(quantity_text(s.voltage, "V", dim::voltage));
+                n["ramp"].push_back(quantity_text(s.ramp_end, "V", dim::voltage));
             } else {
-                n["hold"] = quantity_text(s.voltage, "V");
+                n["hold"] = quantity_text(s.voltage, "V", dim::voltage);
             }
             break;
         case Step::Kind::rest: n["rest"] = true; break;
-        case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K"); break;
+        case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K", dim::temperature); break;
     }
-    if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s");
-    if (s.period > 0) n["period"] = quantity_text(s.period, "s");
+    if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s", dim::time);
+    if (s.period > 0) n["period"] = quantity_text(s.period, "s", dim::time);
     if (!s.limits.empty()) {
         YAML::Node u(YAML::NodeType::Sequence);
         for (const auto& l : s.limits) u.push_back(l.text);
@@ -441,8 +433,8 @@ YAML::Node emit_step(const Step& s) {
 
 YAML::Node emit_protocol(const Protocol& p, bool with_steps) {
     YAML::Node n;
-    if (p.c_rate_basis > 0) n["c_rate_basis"] = quantity_text(p.c_rate_basis / 3600.0, "mAh/g");
-    n["shoulder_potential"] = quantity_text(p.shoulder_potential, "V");
+    if (p.c_rate_basis > 0) n["c_rate_basis"] = quantity_text(p.c_rate_basis, "mAh/g", dim::specific_charge);
+    n["shoulder_potential"] = quantity_text(p.shoulder_potential, "V", dim::voltage);
     YAML::Node steps(YAML::NodeType::Sequence);
     if (with_steps)
         for (const auto& s : p.steps) steps.push_back(emit_step(s));

@@ -50,12 +50,6 @@ ConfigNode load_root(const std::string& config_path, const std::optional<std::st
     return set.empty() ? root : root.with_overrides(set);
 }
 
-std::string yaml_text(const YAML::Node& n) {
-    YAML::Emitter em;
-    em << n;
-    return em.c_str();
-}
-
 // ---- results as dicts of arrays -----------------------------------------------------------
 
 template <class T>
@@ -337,7 +331,7 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
     // Ctrl-C, also one that came after the last solver step (the run is whole, but the
     // user asked to stop): the Python layer raises KeyboardInterrupt.
     const bool sigint = g_sigint.exchange(false);
-    py::dict d = result_dict(to_string(r.status), r.message, run_title(cfg), cfg.name, yaml_text(emit_config(cfg)),
+    py::dict d = result_dict(to_string(r.status), r.message, run_title(cfg), cfg.name, emit_config_text(cfg),
                              output, cfg.cell.cam_mass(), cfg.cell.basis_mass(), cfg.cell.area,
                              cfg.cell.chemistry.enabled, r.final_time);
     const std::size_t n = collect.samples.size();
@@ -421,22 +415,13 @@ std::string check(const std::string& config_path, const std::optional<std::strin
     MaterialLibrary lib;
     SimulationConfig cfg = load_config(root, lib);
     Simulation model_check(cfg);  // model-level checks (mesh, materials), as `ssbsim check`
-    return yaml_text(emit_config(cfg));
+    return emit_config_text(cfg);
 }
 
 // (name, kind, the material's definition as YAML text, with its `sources`).
 std::vector<std::tuple<std::string, std::string, std::string>> materials() {
-    MaterialLibrary lib;
     std::vector<std::tuple<std::string, std::string, std::string>> out;
-    std::vector<std::string> seen;
-    for (const char* kind : {"active", "electrolyte", "carbon", "counter", "coating"}) {
-        for (const auto& name : lib.names(kind)) {
-            if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
-            seen.push_back(name);
-            const ConfigNode& n = lib.node(name, kind, ConfigNode());
-            out.emplace_back(name, n.string("kind"), yaml_text(n.yaml()));
-        }
-    }
+    for (auto& d : MaterialLibrary().definitions()) out.emplace_back(d.name, d.kind, d.text);
     return out;
 }
 

@@ -2,62 +2,18 @@
 // protocol runner that drives IDA through the steps and reports to an observer.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <atomic>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
 #include "models/cathode_p2d.hpp"
-#include "models/cell.hpp"
-#include "models/materials.hpp"
 #include "numerics/ida_integrator.hpp"
-#include "params/protocol.hpp"
+#include "params/emit.hpp"
+#include "params/load.hpp"
 
 namespace ssbsim {
 
-struct OutputSpec {
-    std::string file = "ssbsim.h5";  // "none": no result file (benchmarks, summary-only callers)
-    bool writes_file() const { return file != "none"; }
-    double sample_interval = 0.0;     // [s]; 0: every solver step
-    double profile_interval = 3600.0; // [s]; 0: no spatial profiles
-    double flush_interval = 2.0;      // wall-clock seconds between HDF5 flushes
-    // Bounds on what a run may write (docs/config.md section 10): checked against the
-    // protocol before the run, and enforced while it runs.
-    double max_file_size = 2e9;         // [bytes]
-    long max_samples_per_step = 1000000;
-    long max_profiles_per_step = 10000;
-};
-
-struct SimulationConfig {
-    std::string name = "ssbsim run";
-    std::string description;
-    CellSpec cell;
-    MeshSpec mesh;
-    SolverSettings solver;
-    Protocol protocol;
-    OutputSpec output;
-    YAML::Node materials;  // user material definitions, echoed into the resolved config
-};
-
-// Reads a whole config. `root` is the top-level mapping (after --set overrides).
-SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib);
-// The fully resolved config as YAML (valid input for `ssbsim run`).
-YAML::Node emit_config(const SimulationConfig& c);
-// The same as YAML text (what `YAML::Emitter << emit_config(c)` writes), built without a
-// node tree of the whole protocol: memory O(1) per step beyond the text itself.
-std::string emit_config_text(const SimulationConfig& c);
-
-// Approximate bytes a result file spends per time-series sample, per spatial profile and
-// per step row, and for its fixed skeleton (attributes, grids, partly filled chunks).
-struct OutputSizes {
-    double sample = 0, profile = 0, step = 0, skeleton = 0;
-};
-OutputSizes output_sizes(const SimulationConfig& c);
-// Checks what the protocol's timed steps would write against the output.max_* bounds;
-// throws ConfigError naming the step (file:line) and the output key to change.
-void check_output_budget(const SimulationConfig& c, const std::string& config_file);
 // Simulated seconds each protocol step is expected to take (for progress and ETA): the
 // duration of a timed step; for a step ending at a limit an upper estimate from its
 // current and the capacity window (a C/50 charge: 50 h).
@@ -65,8 +21,6 @@ std::vector<double> estimate_step_durations(const SimulationConfig& c);
 // A title from the resolved values (materials, temperature, pressure), not from the
 // free-text name: what summaries and plots show.
 std::string run_title(const SimulationConfig& c);
-// "2 GB", "350 MB", "12 kB".
-std::string format_bytes(double bytes);
 
 // Text of the embedded default config (Study A, first cycle).
 const std::string& default_config_text();

@@ -22,6 +22,7 @@
 #include "core/format.hpp"
 #include "core/process_pool.hpp"
 #include "core/units.hpp"
+#include "params/yaml_text.hpp"
 
 namespace ssbsim {
 
@@ -61,9 +62,7 @@ std::vector<std::string> read_values(const ConfigNode& p) {
             if (v[i].is_scalar()) {
                 out.push_back(v[i].string());
             } else {
-                YAML::Emitter em;
-                em << YAML::Flow << v[i].yaml();
-                out.push_back(em.c_str());
+                out.push_back(flow_text(v[i]));
             }
         }
         return out;

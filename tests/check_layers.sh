@@ -4,7 +4,8 @@
 #   core -> numerics -> params -> models -> run -> io -> analysis -> cli (and python/)
 # Usage: check_layers.sh SOURCE_DIR [BUILD_DIR]
 #   1. every #include "layer/..." in SOURCE_DIR/<layer>/ points down or sideways;
-#   2. with BUILD_DIR: no layer library (libssbsim_<layer>.a) has an undefined symbol that a
+#   2. no file outside core/config.* and params/ (tests/ excepted) uses yaml-cpp;
+#   3. with BUILD_DIR: no layer library (libssbsim_<layer>.a) has an undefined symbol that a
 #      higher layer's library defines (a call upward, which would fail to link on its own).
 set -u
 src=${1:?usage: check_layers.sh SOURCE_DIR [BUILD_DIR]}
@@ -27,6 +28,19 @@ for own in "${layers[@]}" python; do
   done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[a-z_]+/' "$src/$own" \
              --include='*.cpp' --include='*.hpp' --include='*.h' 2>/dev/null)
 done
+
+# 2. Only core/config.* and params/ read or write YAML: no other source includes yaml-cpp
+#    or names a YAML:: type (tests/ excepted; they compare against yaml-cpp directly).
+while IFS= read -r hit; do
+  file=${hit%%:*}; rest=${hit#*:}; line=${rest%%:*}
+  rel=${file#$src/}
+  case $rel in core/config.*|params/*) continue ;; esac
+  echo "layering: $rel:$line uses yaml-cpp (only core/config.* and params/ may; add a params function)"
+  fail=1
+done < <(for d in "${layers[@]}" python benchmarks examples; do
+           [[ -d $src/$d ]] && grep -rnE '#[[:space:]]*include[[:space:]]*<yaml-cpp/|YAML::' "$src/$d" \
+             --include='*.cpp' --include='*.hpp' --include='*.h' 2>/dev/null
+         done)
 
 if [[ -n $build ]]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -1,4 +1,4 @@
-#include "models/materials.hpp"
+#include "params/materials.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@
 #include "core/constants.hpp"
 #include "core/error.hpp"
 #include "core/resources.hpp"
+#include "params/yaml_text.hpp"
 
 namespace ssbsim {
 
@@ -191,45 +192,20 @@ const ConfigNode& MaterialLibrary::node(const std::string& name, const std::stri
 
 namespace {
 
-// A material property that must be positive (densities, c_max, rate constants) or may be
-// zero (optional conductivities, molar volumes). Zero or negative values would give
-// negative volume fractions or divide by zero far downstream, so they stop here.
-double checked(const ConfigNode& n, const Dimension& d, bool allow_zero) {
-    const double v = n.quantity(d);
-    if (!(allow_zero ? v >= 0 : v > 0)) {
-        std::ostringstream os;
-        os << "value " << v << " " << si_unit(d) << " must be "
-           << (allow_zero ? "zero or positive" : "positive");
-        n.fail(os.str());
-    }
-    return v;
-}
-double positive(const ConfigNode& parent, const std::string& key, const Dimension& d) {
-    return checked(parent.at(key), d, false);
-}
-double non_negative(const ConfigNode& parent, const std::string& key, const Dimension& d,
-                    double fallback) {
-    ConfigNode c = parent[key];
-    return c.defined() ? checked(c, d, true) : fallback;
-}
-
 // Activation energies up to 5 eV: beyond that exp() of the Arrhenius factor overflows at
 // the temperatures simulated.
 constexpr double kMaxActivationEnergy = 5.0 * constants::F;  // [J/mol]
+const char* const kActivationRange = "from 0 to 5 eV (482 kJ/mol)";
 
-Arrhenius read_arrhenius(const ConfigNode& n, const Dimension& d, bool allow_zero = false) {
+Arrhenius read_arrhenius(const ConfigNode& n, const Dimension& d) {
     Arrhenius a;
     if (n.is_scalar()) {
-        a.reference = checked(n, d, allow_zero);
+        a.reference = n.quantity(d);
         return a;
     }
-    a.reference = checked(n.at("reference"), d, allow_zero);
+    a.reference = n.at("reference").quantity(d);
     a.reference_temperature = n.quantity("reference_temperature", dim::temperature, 298.15);
-    n.in_range("reference_temperature", a.reference_temperature, kMinTemperature,
-               kMaxTemperature, "a temperature from -73 degC to 227 degC");
     a.activation_energy = n.quantity("activation_energy", dim::molar_energy, 0.0);
-    n.in_range("activation_energy", a.activation_energy, 0.0, kMaxActivationEnergy,
-               "from 0 to 5 eV (482 kJ/mol)");
     return a;
 }
 
@@ -243,37 +219,75 @@ Table1D read_factor_table(const ConfigNode& n) {
     }
 }
 
+// A positive property (densities, c_max, rate constants) or one that may be zero (optional
+// conductivities, molar volumes): zero or negative values would give negative volume
+// fractions or divide by zero far downstream, so they stop at load.
+double given_or(const ConfigNode& n, const std::string& key, const Dimension& d, double fallback) {
+    return n.has(key) ? n.quantity(key, d) : fallback;
+}
+
 }  // namespace
 
-ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode& where) const {
-    const ConfigNode& n = node(name, "active", where);
-    n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
-                  "stoichiometry_range", "ocv", "diffusivity", "exchange_current",
-                  "electronic_conductivity", "volume_change", "sources", "notes"});
-    ActiveMaterial m;
-    m.name = name;
-    m.inert = n.string("kind") == "inert";
-    m.density = positive(n, "density", dim::density);
-    if (n["electronic_conductivity"].is_map())
-        n["electronic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
-    m.conductivity = n.has("electronic_conductivity")
-                         ? read_arrhenius(n["electronic_conductivity"], dim::conductivity, true)
-                         : Arrhenius{};
-    if (n.has("electronic_conductivity") && n["electronic_conductivity"].has("lithiation_factor"))
-        m.conductivity_log10_factor =
-            read_factor_table(n["electronic_conductivity"]["lithiation_factor"]);
-    if (m.inert) return m;
+void Arrhenius::validate(const FieldError& fail, const std::string& key, const Dimension& d,
+                         bool allow_zero) const {
+    FieldChecks check(fail);
+    check.sign(key + ".reference", reference, d, allow_zero);
+    check.range(key + ".reference_temperature", reference_temperature, kMinTemperature,
+                kMaxTemperature, "a temperature from -73 degC to 227 degC");
+    check.range(key + ".activation_energy", activation_energy, 0.0, kMaxActivationEnergy,
+                kActivationRange);
+}
 
-    m.c_max = positive(n, "c_max", dim::concentration);
-    m.theoretical_capacity = positive(n, "theoretical_capacity", dim::specific_charge);
-    if (n.has("stoichiometry_range")) {
-        auto r = n.numbers("stoichiometry_range");
-        if (r.size() != 2 || !(r[0] < r[1]) || r[0] < 0 || r[1] > 1)
-            n.fail("stoichiometry_range", "expected [x_min, x_max] with 0 <= x_min < x_max <= 1");
-        m.x_min = r[0];
-        m.x_max = r[1];
-    }
-    ConfigNode ocv = n.at("ocv");
+void ActiveMaterial::validate(const FieldError& fail) const {
+    FieldChecks check(fail);
+    check.sign("density", density, dim::density, false);
+    conductivity.validate(fail, "electronic_conductivity", dim::conductivity, true);
+    if (inert) return;
+    check.sign("c_max", c_max, dim::concentration, false);
+    check.sign("theoretical_capacity", theoretical_capacity, dim::specific_charge, false);
+    check.require(0 <= x_min && x_min < x_max && x_max <= 1, "stoichiometry_range",
+                  "expected [x_min, x_max] with 0 <= x_min < x_max <= 1");
+    diffusivity.validate(fail, "diffusivity", dim::diffusivity, false);
+    exchange_current.validate(fail, "exchange_current", dim::current_density, false);
+    check.range("exchange_current.alpha_a", alpha_a, 0.0, 1.0, "0 <= alpha_a <= 1");
+    check.range("exchange_current.alpha_c", alpha_c, 0.0, 1.0, "0 <= alpha_c <= 1");
+}
+
+void SolidElectrolyte::validate(const FieldError& fail) const {
+    FieldChecks check(fail);
+    check.sign("density", density, dim::density, false);
+    ionic_conductivity.validate(fail, "ionic_conductivity", dim::conductivity, false);
+    check.sign("electronic_conductivity", electronic_conductivity, dim::conductivity, true);
+    check.sign("molar_volume", molar_volume, dim::molar_volume, true);
+    check.sign("decomposed_molar_volume", decomposed_molar_volume, dim::molar_volume, true);
+}
+
+void Carbon::validate(const FieldError& fail) const {
+    FieldChecks check(fail);
+    check.sign("density", density, dim::density, false);
+    check.sign("specific_surface_area", specific_surface_area, dim::specific_area, true);
+    check.sign("conductivity", conductivity, dim::conductivity, false);
+    check.range("percolation_threshold", percolation_threshold, 0.0, 0.99,
+                "a volume fraction in [0, 0.99]");
+}
+
+void CounterElectrodeMaterial::validate(const FieldError& fail) const {
+    FieldChecks check(fail);
+    check.sign("exchange_current_density", exchange_current.reference, dim::current_density, false);
+    check.range("exchange_current_activation_energy", exchange_current.activation_energy, 0.0,
+                kMaxActivationEnergy, kActivationRange);
+    check.sign("area_specific_resistance", area_resistance, dim::area_resistance, true);
+    check.sign("specific_capacity", specific_capacity, dim::specific_charge, true);
+}
+
+void Coating::validate(const FieldError& fail) const {
+    FieldChecks check(fail);
+    check.sign("density", density, dim::density, false);
+    check.sign("ionic_conductivity", ionic_conductivity, dim::conductivity, true);
+}
+
+namespace {
+void read_ocv(const ConfigNode& ocv, ActiveMaterial& m) {
     std::string type = ocv.string("type");
     if (type == "nmc532_mohtat2020") {
         ocv.allow_only({"type", "barrier", "source"});
@@ -292,6 +306,20 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     } else {
         ocv.fail("type", "unknown OCV type '" + type + "'; expected table or nmc532_mohtat2020");
     }
+}
+
+// The intercalation properties of an active (not inert) material.
+void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
+    m.c_max = n.quantity("c_max", dim::concentration);
+    m.theoretical_capacity = n.quantity("theoretical_capacity", dim::specific_charge);
+    if (n.has("stoichiometry_range")) {
+        auto r = n.numbers("stoichiometry_range");
+        if (r.size() != 2)
+            n.fail("stoichiometry_range", "expected [x_min, x_max] with 0 <= x_min < x_max <= 1");
+        m.x_min = r[0];
+        m.x_max = r[1];
+    }
+    read_ocv(n.at("ocv"), m);
     ConfigNode D = n.at("diffusivity");
     D.allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
     m.diffusivity = read_arrhenius(D, dim::diffusivity);
@@ -299,8 +327,8 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     ConfigNode k = n.at("exchange_current");
     k.allow_only({"reference", "reference_temperature", "activation_energy", "alpha_a", "alpha_c"});
     m.exchange_current = read_arrhenius(k, dim::current_density);
-    m.alpha_a = k.in_range("alpha_a", k.number("alpha_a", 0.5), 0.0, 1.0, "0 <= alpha_a <= 1");
-    m.alpha_c = k.in_range("alpha_c", k.number("alpha_c", 0.5), 0.0, 1.0, "0 <= alpha_c <= 1");
+    m.alpha_a = k.number("alpha_a", 0.5);
+    m.alpha_c = k.number("alpha_c", 0.5);
     if (n.has("volume_change")) {
         ConfigNode v = n["volume_change"];
         v.allow_only({"stoichiometry", "relative"});
@@ -311,6 +339,26 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
             v.fail(e.what());
         }
     }
+}
+}  // namespace
+
+ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "active", where);
+    n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
+                  "stoichiometry_range", "ocv", "diffusivity", "exchange_current",
+                  "electronic_conductivity", "volume_change", "sources", "notes"});
+    ActiveMaterial m;
+    m.name = name;
+    m.inert = n.string("kind") == "inert";
+    m.density = n.quantity("density", dim::density);
+    ConfigNode sigma = n["electronic_conductivity"];
+    if (sigma.is_map())
+        sigma.allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
+    if (sigma.defined()) m.conductivity = read_arrhenius(sigma, dim::conductivity);
+    if (sigma.is_map() && sigma.has("lithiation_factor"))
+        m.conductivity_log10_factor = read_factor_table(sigma["lithiation_factor"]);
+    if (!m.inert) read_intercalation(n, m);
+    m.validate(config_fields(n));
     return m;
 }
 
@@ -322,13 +370,14 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
                   "sources", "notes"});
     SolidElectrolyte s;
     s.name = name;
-    s.density = positive(n, "density", dim::density);
+    s.density = n.quantity("density", dim::density);
     if (n["ionic_conductivity"].is_map())
         n["ionic_conductivity"].allow_only({"reference", "reference_temperature", "activation_energy"});
     s.ionic_conductivity = read_arrhenius(n.at("ionic_conductivity"), dim::conductivity);
-    s.electronic_conductivity = non_negative(n, "electronic_conductivity", dim::conductivity, 0.0);
-    s.molar_volume = non_negative(n, "molar_volume", dim::molar_volume, 0.0);
-    s.decomposed_molar_volume = non_negative(n, "decomposed_molar_volume", dim::molar_volume, 0.0);
+    s.electronic_conductivity = given_or(n, "electronic_conductivity", dim::conductivity, 0.0);
+    s.molar_volume = given_or(n, "molar_volume", dim::molar_volume, 0.0);
+    s.decomposed_molar_volume = given_or(n, "decomposed_molar_volume", dim::molar_volume, 0.0);
+    s.validate(config_fields(n));
     return s;
 }
 
@@ -338,12 +387,12 @@ Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where)
                   "percolation_threshold", "sources", "notes"});
     Carbon c;
     c.name = name;
-    c.density = positive(n, "density", dim::density);
-    c.specific_surface_area = non_negative(n, "specific_surface_area", dim::specific_area, 0.0);
+    c.density = n.quantity("density", dim::density);
     if (!n.has("specific_surface_area")) n.fail("specific_surface_area", "required key is missing");
-    c.conductivity = positive(n, "conductivity", dim::conductivity);
-    c.percolation_threshold = n.in_range("percolation_threshold", n.number("percolation_threshold", 0.0),
-                                         0.0, 0.99, "a volume fraction in [0, 0.99]");
+    c.specific_surface_area = n.quantity("specific_surface_area", dim::specific_area);
+    c.conductivity = n.quantity("conductivity", dim::conductivity);
+    c.percolation_threshold = n.number("percolation_threshold", 0.0);
+    c.validate(config_fields(n));
     return c;
 }
 
@@ -357,15 +406,14 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
     CounterElectrodeMaterial c;
     c.name = name;
     c.potential = n.quantity("potential", dim::voltage);
-    c.exchange_current.reference = positive(n, "exchange_current_density", dim::current_density);
+    c.exchange_current.reference = n.quantity("exchange_current_density", dim::current_density);
     c.exchange_current.activation_energy =
         n.quantity("exchange_current_activation_energy", dim::molar_energy, 0.0);
-    n.in_range("exchange_current_activation_energy", c.exchange_current.activation_energy, 0.0,
-               kMaxActivationEnergy, "from 0 to 5 eV (482 kJ/mol)");
     c.exchange_current.reference_temperature =
         n.quantity("exchange_current_reference_temperature", dim::temperature, 298.15);
-    c.area_resistance = non_negative(n, "area_specific_resistance", dim::area_resistance, 0.0);
-    c.specific_capacity = non_negative(n, "specific_capacity", dim::specific_charge, 0.0);
+    c.area_resistance = given_or(n, "area_specific_resistance", dim::area_resistance, 0.0);
+    c.specific_capacity = given_or(n, "specific_capacity", dim::specific_charge, 0.0);
+    c.validate(config_fields(n));
     return c;
 }
 
@@ -374,9 +422,24 @@ Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& wher
     n.allow_only({"name", "kind", "density", "ionic_conductivity", "sources", "notes"});
     Coating c;
     c.name = name;
-    c.density = positive(n, "density", dim::density);
-    c.ionic_conductivity = non_negative(n, "ionic_conductivity", dim::conductivity, 0.0);
+    c.density = n.quantity("density", dim::density);
+    c.ionic_conductivity = given_or(n, "ionic_conductivity", dim::conductivity, 0.0);
+    c.validate(config_fields(n));
     return c;
+}
+
+std::vector<MaterialLibrary::Definition> MaterialLibrary::definitions() const {
+    std::vector<Definition> out;
+    std::vector<std::string> seen;
+    for (const char* kind : {"active", "electrolyte", "carbon", "counter", "coating"}) {
+        for (const auto& name : names(kind)) {
+            if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+            seen.push_back(name);
+            const ConfigNode& n = node(name, kind, ConfigNode());
+            out.push_back({name, n.string("kind"), yaml_text(n)});
+        }
+    }
+    return out;
 }
 
 }  // namespace ssbsim

@@ -1,0 +1,92 @@
+// The half cell resolved to SI: geometry, composition, materials, mesh. Read from the
+// `cell` and `mesh` sections of a config (params/emit.hpp writes them back).
+#pragma once
+
+#include <string>
+
+#include "core/config.hpp"
+#include "params/check.hpp"
+#include "params/chemistry.hpp"
+#include "params/materials.hpp"
+
+namespace ssbsim {
+
+struct MeshSpec {
+    int separator = 5;  // finite volumes across the separator
+    int cathode = 20;   // finite volumes across the composite cathode
+    int particle = 20;  // radial shells per particle
+    void validate(const FieldError& fail) const;  // keys as in `mesh`
+};
+
+// The cathode composition as the user gave it, kept so the resolved config repeats the
+// user's basis; eps_* of CellSpec are what the model uses.
+struct Composition {
+    std::string basis;  // "mass" or "volume"; empty: not given (a cell built in code)
+    double active_material = 0.0, electrolyte = 0.0, carbon = 0.0;  // after `normalize`
+};
+
+struct CellSpec {
+    double area = 0.785e-4;             // [m2]
+    double temperature = 318.15;        // [K]
+    double stack_pressure = 18e6;       // [Pa]
+
+    // Counter electrode (x = 0).
+    CounterElectrodeMaterial counter;
+
+    // Separator: a pressed solid-electrolyte layer.
+    double separator_thickness = 1e-3;  // [m]
+    double separator_porosity = 0.0;    // void fraction
+    double separator_tortuosity = 1.0;
+    SolidElectrolyte separator_electrolyte;
+
+    // Composite cathode.
+    ActiveMaterial cam;
+    SolidElectrolyte electrolyte;
+    bool has_carbon = false;
+    Carbon carbon;
+    std::string coating;                // empty: uncoated
+    double coating_blocking = 0.0;      // share of CAM-side SE reaction a coating blocks
+    bool has_cam = true;                // false: carbon + SE electrode (no CAM)
+    double reference_loading = 0.0;     // mass basis of capacities when set [kg/m2]
+    double eps_cam = 0.0, eps_se = 0.0, eps_carbon = 0.0, porosity = 0.0;  // volume fractions
+    Composition composition;            // as given; eps_* follow from it
+    double thickness = 0.0;             // [m]
+    double loading = 0.0;               // CAM mass per area [kg/m2]
+    bool thickness_given = false;       // the config sized the electrode by thickness, not loading
+    double particle_radius = 0.0;       // [m]
+    double ionic_tortuosity = 1.0;      // sigma_e,eff = sigma_e eps_se / tau
+    double electronic_tortuosity = 1.0; // for carbon and CAM paths
+    double contact_resistance = 0.0;    // cathode/current-collector [ohm m2]
+    double film_resistance = 0.0;       // R_film,0 in series with intercalation [ohm m2]
+    double initial_stoichiometry = 0.99;
+    double initial_potential_inert = 0.0;  // cells without intercalation: starting potential [V]
+
+    ChemistrySpec chemistry;            // SE redox, interphase, contact (MODEL.md 3-6)
+
+    // Convenience.
+    double cam_mass() const { return loading * area; }  // [kg]
+    // Mass per area that capacities (mAh/g) and C-rates refer to [kg/m2].
+    double basis_loading() const { return reference_loading > 0 ? reference_loading : loading; }
+    // Mass that capacities are given per (the CAM, or the reference loading without CAM) [kg].
+    double basis_mass() const { return basis_loading() * area; }
+
+    // Every field and the materials in their ranges; keys as in `cell` ("cathode.porosity").
+    // The chemistry is validated on its own (ChemistrySpec::validate, keys of `chemistry`).
+    void validate(const FieldError& fail) const;
+};
+
+// Volume fractions of the electrode from a composition (basis "mass" or "volume"), the
+// materials' densities and the porosity of `c`. `error` is set when the fractions do not
+// sum as the basis requires (and the result is then meaningless).
+struct VolumeFractions {
+    double cam = 0.0, se = 0.0, carbon = 0.0;
+};
+VolumeFractions volume_fractions(const CellSpec& c, const Composition& w, std::string& error);
+// The checks of each given fraction (keys "cathode.composition.<fraction>").
+void validate_composition(const Composition& w, bool has_cam, bool has_carbon, const FieldError& fail);
+
+// Parses `cell` against the material library and validates it. Errors name file, line and key.
+CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib);
+MeshSpec parse_mesh(const ConfigNode& mesh);
+
+}  // namespace ssbsim

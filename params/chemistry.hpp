@@ -1,0 +1,74 @@
+// Parasitic solid-electrolyte chemistry, interphase growth and contact loss
+// (MODEL.md sections 3-6), as parameters resolved to SI.
+#pragma once
+
+#include "core/config.hpp"
+#include "params/check.hpp"
+#include "params/materials.hpp"
+
+namespace ssbsim {
+
+// The three sites where the SE meets an electronic conductor.
+enum Site { site_carbon = 0, site_tpb = 1, site_cam = 2, n_sites = 3 };
+const char* site_name(int s);
+
+// Tafel-type SE oxidation with passivation, and reduction of its reversible products:
+//   i_ox  = k_ox(T) g exp(alpha_ox f (dphi - U_ox)),  g = 1 / (1 + Gamma / Gamma_pass)
+//   i_red = -k_red(T) (Gamma_rev / Gamma_pass) exp(-alpha_red f (dphi - U_red))
+// per m2 of site; Gamma = products per site area [mol/m2].
+struct SiteKinetics {
+    Arrhenius k_ox{0.0, 298.15, 0.0};   // [A/m2] at dphi = U_ox
+    double alpha_ox = 0.3;
+    double U_ox = 2.3;                  // thermodynamic onset [V vs Li/Li+]
+    double reversible_fraction = 0.5;   // share of products reducible at low potential
+    double passivation = 1e-5;          // Gamma_pass [mol/m2]
+    // A second, fast oxidation path of the fresh surface that passivates after a little
+    // product (the charging-onset shoulder); off when k_fast = 0.
+    Arrhenius k_fast{0.0, 298.15, 0.0};  // [A/m2] at dphi = U_ox
+    double alpha_fast = 0.5;
+    double passivation_fast = 1e-7;      // [mol/m2]
+    Arrhenius k_red{0.0, 298.15, 0.0};  // [A/m2]
+    double alpha_red = 0.5;
+    double U_red = 2.3;                 // below this, reversible products are reduced
+};
+
+// A single irreversible reaction with its own passivation (pristine-SE reduction below
+// ~1.8 V, cathodic; lattice-oxygen-driven SE oxidation at high SOC, anodic).
+struct PassivatingReaction {
+    Arrhenius k{0.0, 298.15, 0.0};  // [A/m2]
+    double alpha = 0.5;
+    double U = 0.0;                 // [V vs Li/Li+]
+    double passivation = 1e-5;      // [mol/m2]
+};
+
+struct ChemistrySpec {
+    bool enabled = false;
+    double reference_temperature = 298.15;   // [K] of every rate constant below
+    double electrons_per_product = 2.0;  // n in d Gamma / dt = i / (n F)
+    double tpb_weight = 1.0;             // a_TPB = a_C w eps_CAM / (eps_CAM + eps_SE)
+    SiteKinetics site[n_sites];
+    PassivatingReaction pristine_reduction;  // cathodic, at carbon surfaces
+    PassivatingReaction lattice_oxygen;      // anodic, at the CAM surface
+    // Interphase film at the CAM surface: d delta/dt = V_m / (n F) * i_CAM-side.
+    double film_molar_volume = 1e-4;         // [m3/mol]
+    Arrhenius film_conductivity{1e-6, 298.15, 0.0};  // [S/m]
+    // Contact: theta_c = theta_0 exp(-v_eff / v_scale) (1 - b max(0, -dV/V) p),
+    // v_eff = v_void p, p = 1 / (1 + P / P_ref).
+    double contact_initial = 1.0;
+    double void_scale = 5e-9;                // [m]
+    double se_electrons = 5.0;               // e- per Li6PS5Cl oxidised
+    double reference_pressure = 20e6;        // [Pa]
+    double breathing_coefficient = 1.0;
+    double heterogeneity = 0.5;              // initial contacts spread over theta_0 (1 -+ w), smoothstep-distributed
+    double isolation_threshold = 0.2;        // fraction of theta_0 below which a particle is dead
+    double max_isolated = 0.95;              // largest isolated share (some particles keep contact)
+    double conductivity_exponent = 1.0;      // sigma_s,eff scales with (theta_c / theta_0)^m
+
+    // Keys as in the config's `chemistry` section ("contact.heterogeneity").
+    void validate(const FieldError& fail) const;
+};
+
+// Reads the `chemistry` section (absent: the defaults, disabled) and validates it.
+ChemistrySpec parse_chemistry(const ConfigNode& node);
+
+}  // namespace ssbsim

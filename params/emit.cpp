@@ -1,0 +1,232 @@
+#include "params/emit.hpp"
+
+#include "params/quantity_text.hpp"
+
+namespace ssbsim {
+
+using namespace units;
+
+namespace {
+
+YAML::Node emit_counter(const CounterElectrodeMaterial& ce) {
+    YAML::Node n;
+    n["material"] = ce.name;
+    n["potential"] = quantity_text(ce.potential, "V", dim::voltage);
+    n["exchange_current_density"] = quantity_text(ce.exchange_current.reference, "A/m2", dim::current_density);
+    n["area_specific_resistance"] = quantity_text(ce.area_resistance, "ohm cm2", dim::area_resistance);
+    return n;
+}
+
+// The composition as the user gave it when it still gives the cell's volume fractions
+// (always, for a config read from YAML); else the volume fractions of the solid.
+YAML::Node emit_composition(const CellSpec& c) {
+    YAML::Node n;
+    const Composition& w = c.composition;
+    std::string error;
+    const VolumeFractions eps = w.basis.empty() ? VolumeFractions{} : volume_fractions(c, w, error);
+    if (!w.basis.empty() && error.empty() && eps.cam == c.eps_cam && eps.se == c.eps_se &&
+        eps.carbon == c.eps_carbon) {
+        n["basis"] = w.basis;
+        n["active_material"] = number_text(w.active_material);
+        n["electrolyte"] = number_text(w.electrolyte);
+        n["carbon"] = number_text(w.carbon);
+        return n;
+    }
+    const double solid = c.eps_cam + c.eps_se + c.eps_carbon;
+    n["basis"] = "volume";
+    n["active_material"] = number_text(c.eps_cam / solid);
+    n["electrolyte"] = number_text(c.eps_se / solid);
+    n["carbon"] = number_text(c.eps_carbon / solid);
+    return n;
+}
+
+YAML::Node emit_cathode(const CellSpec& c) {
+    YAML::Node cat;
+    cat["active_material"] = c.has_cam ? c.cam.name : std::string("none");
+    cat["electrolyte"] = c.electrolyte.name;
+    cat["carbon"] = c.has_carbon ? c.carbon.name : std::string("none");
+    if (c.has_carbon)
+        cat["carbon_specific_surface_area"] =
+            quantity_text(c.carbon.specific_surface_area, "m2/g", dim::specific_area);
+    if (c.coating.empty()) {
+        cat["coating"] = "none";
+    } else {
+        cat["coating"]["material"] = c.coating;
+        cat["coating"]["blocking"] = number_text(c.coating_blocking);
+    }
+    cat["composition"] = emit_composition(c);
+    cat["porosity"] = number_text(c.porosity);
+    if (c.has_cam && !c.thickness_given) cat["loading"] = quantity_text(c.loading, "mg/cm2", dim::areal_mass);
+    else cat["thickness"] = quantity_text(c.thickness, "um", dim::length);
+    if (c.reference_loading > 0 && (!c.has_cam || c.reference_loading != c.loading))
+        cat["reference_loading"] = quantity_text(c.reference_loading, "mg/cm2", dim::areal_mass);
+    cat["particle_radius"] = quantity_text(c.particle_radius, "um", dim::length);
+    cat["ionic_tortuosity"] = number_text(c.ionic_tortuosity);
+    cat["electronic_tortuosity"] = number_text(c.electronic_tortuosity);
+    cat["contact_resistance"] = quantity_text(c.contact_resistance, "ohm cm2", dim::area_resistance);
+    cat["film_resistance"] = quantity_text(c.film_resistance, "ohm cm2", dim::area_resistance);
+    if (!c.cam.inert) cat["initial_stoichiometry"] = number_text(c.initial_stoichiometry);
+    else if (c.initial_potential_inert > 0)
+        cat["initial_potential"] = quantity_text(c.initial_potential_inert, "V", dim::voltage);
+    return cat;
+}
+
+YAML::Node rate(const Arrhenius& k) { return YAML::Node(quantity_text(k.reference, "A/m2", dim::current_density)); }
+std::string molar_energy(double v) { return quantity_text(v, "kJ/mol", dim::molar_energy); }
+std::string coverage(double v) { return quantity_text(v, "mol/m2", dim::amount / dim::area); }
+std::string volts(double v) { return quantity_text(v, "V", dim::voltage); }
+
+YAML::Node emit_site(const SiteKinetics& s) {
+    YAML::Node m;
+    m["rate_constant"] = rate(s.k_ox);
+    m["activation_energy"] = molar_energy(s.k_ox.activation_energy);
+    m["alpha"] = number_text(s.alpha_ox);
+    m["onset_potential"] = volts(s.U_ox);
+    m["reversible_fraction"] = number_text(s.reversible_fraction);
+    m["passivation_coverage"] = coverage(s.passivation);
+    m["fast_rate_constant"] = rate(s.k_fast);
+    m["fast_alpha"] = number_text(s.alpha_fast);
+    m["fast_passivation_coverage"] = coverage(s.passivation_fast);
+    m["reduction_rate_constant"] = rate(s.k_red);
+    m["reduction_activation_energy"] = molar_energy(s.k_red.activation_energy);
+    m["reduction_alpha"] = number_text(s.alpha_red);
+    m["reduction_potential"] = volts(s.U_red);
+    return m;
+}
+
+YAML::Node emit_reaction(const PassivatingReaction& r) {
+    YAML::Node m;
+    m["rate_constant"] = rate(r.k);
+    m["activation_energy"] = molar_energy(r.k.activation_energy);
+    m["alpha"] = number_text(r.alpha);
+    m["potential"] = volts(r.U);
+    m["passivation_coverage"] = coverage(r.passivation);
+    return m;
+}
+
+YAML::Node emit_contact(const ChemistrySpec& c) {
+    YAML::Node k;
+    k["initial"] = number_text(c.contact_initial);
+    k["void_scale"] = quantity_text(c.void_scale, "nm", dim::length);
+    k["se_electrons"] = number_text(c.se_electrons);
+    k["reference_pressure"] = quantity_text(c.reference_pressure, "MPa", dim::pressure);
+    k["breathing_coefficient"] = number_text(c.breathing_coefficient);
+    k["heterogeneity"] = number_text(c.heterogeneity);
+    k["isolation_threshold"] = number_text(c.isolation_threshold);
+    k["max_isolated_fraction"] = number_text(c.max_isolated);
+    k["conductivity_exponent"] = number_text(c.conductivity_exponent);
+    return k;
+}
+
+YAML::Node emit_config_node(const SimulationConfig& c, bool with_steps) {
+    YAML::Node n;
+    n["name"] = c.name;
+    if (!c.description.empty()) n["description"] = c.description;
+    if (c.materials && c.materials.IsSequence() && c.materials.size() > 0) n["materials"] = c.materials;
+    n["cell"] = emit_cell(c.cell);
+    if (c.cell.chemistry.enabled) n["chemistry"] = emit_chemistry(c.cell.chemistry);
+    n["mesh"] = emit_mesh(c.mesh);
+    n["solver"] = emit_solver(c.solver);
+    n["protocol"] = emit_protocol(c.protocol, with_steps);
+    n["output"] = emit_output(c.output);
+    return n;
+}
+
+}  // namespace
+
+YAML::Node emit_cell(const CellSpec& c) {
+    YAML::Node n;
+    n["area"] = quantity_text(c.area, "cm2", dim::area);
+    n["temperature"] = quantity_text(c.temperature, "degC", dim::temperature);
+    n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+    n["counter_electrode"] = emit_counter(c.counter);
+    YAML::Node sep;
+    sep["thickness"] = quantity_text(c.separator_thickness, "um", dim::length);
+    sep["electrolyte"] = c.separator_electrolyte.name;
+    sep["porosity"] = number_text(c.separator_porosity);
+    sep["tortuosity"] = number_text(c.separator_tortuosity);
+    n["separator"] = sep;
+    n["cathode"] = emit_cathode(c);
+    return n;
+}
+
+YAML::Node emit_mesh(const MeshSpec& m) {
+    YAML::Node n;
+    n["separator"] = m.separator;
+    n["cathode"] = m.cathode;
+    n["particle"] = m.particle;
+    return n;
+}
+
+YAML::Node emit_chemistry(const ChemistrySpec& c) {
+    YAML::Node n;
+    n["enabled"] = c.enabled;
+    n["reference_temperature"] = quantity_text(c.reference_temperature, "K", dim::temperature);
+    n["electrons_per_product"] = number_text(c.electrons_per_product);
+    n["tpb_weight"] = number_text(c.tpb_weight);
+    for (int k = 0; k < n_sites; ++k) n["sites"][site_name(k)] = emit_site(c.site[k]);
+    n["pristine_reduction"] = emit_reaction(c.pristine_reduction);
+    n["lattice_oxygen"] = emit_reaction(c.lattice_oxygen);
+    n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "mL/mol", dim::molar_volume);
+    n["interphase"]["conductivity"] = quantity_text(c.film_conductivity.reference, "S/m", dim::conductivity);
+    n["interphase"]["activation_energy"] = molar_energy(c.film_conductivity.activation_energy);
+    n["contact"] = emit_contact(c);
+    return n;
+}
+
+YAML::Node emit_solver(const SolverSettings& s) {
+    YAML::Node n;
+    n["rtol"] = number_text(s.rtol);
+    n["atol"] = number_text(s.atol);
+    n["max_step"] = quantity_text(s.max_step, "s", dim::time);
+    n["initial_step"] = quantity_text(s.initial_step, "s", dim::time);
+    n["max_order"] = s.max_order;
+    n["nonlinear_convergence_coefficient"] = number_text(s.nonlinear_convergence_coefficient);
+    return n;
+}
+
+YAML::Node emit_output(const OutputSpec& o) {
+    YAML::Node n;
+    n["file"] = o.file;
+    n["sample_interval"] = quantity_text(o.sample_interval, "s", dim::time);
+    n["profile_interval"] = quantity_text(o.profile_interval, "s", dim::time);
+    n["flush_interval"] = quantity_text(o.flush_interval, "s", dim::time);
+    n["max_file_size"] = number_text(o.max_file_size);
+    n["max_samples_per_step"] = o.max_samples_per_step;
+    n["max_profiles_per_step"] = o.max_profiles_per_step;
+    return n;
+}
+
+YAML::Node emit_config(const SimulationConfig& c) { return emit_config_node(c, true); }
+
+std::string emit_config_text(const SimulationConfig& c) {
+    // The text of `YAML::Emitter << emit_config(c)`, with the protocol's steps emitted one at a
+    // time: a node tree of the whole (expanded) protocol costs ~3.5 kB per step in yaml-cpp,
+    // 10 MB for a 1500-cycle protocol, which set the peak memory of long runs.
+    const YAML::Node n = emit_config_node(c, false);
+    YAML::Emitter em;
+    em << YAML::BeginMap;
+    for (const auto& kv : n) {
+        em << YAML::Key << kv.first;
+        if (kv.first.as<std::string>() != "protocol") {
+            em << YAML::Value << kv.second;
+            continue;
+        }
+        em << YAML::Value << YAML::BeginMap;
+        for (const auto& p : kv.second) {
+            em << YAML::Key << p.first << YAML::Value;
+            if (p.first.as<std::string>() != "steps" || c.protocol.steps.empty()) {
+                em << p.second;  // an empty steps sequence as emit_config writes it
+                continue;
+            }
+            em << YAML::BeginSeq;
+            for (const auto& st : c.protocol.steps) em << emit_step(st);
+            em << YAML::EndSeq;
+        }
+        em << YAML::EndMap;
+    }
+    em << YAML::EndMap;
+    return em.c_str();
+}
+
+}  // namespace ssbsim

@@ -1,0 +1,27 @@
+// The resolved config written back as YAML: what `check --print` prints and the result
+// file's `config` attribute holds. Valid input for `ssbsim run`: it loads back to the same
+// SimulationConfig (numbers in the shortest text that reads back exactly, the user's
+// composition basis and sizing kept).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+#include "params/load.hpp"
+
+namespace ssbsim {
+
+YAML::Node emit_cell(const CellSpec& c);
+YAML::Node emit_mesh(const MeshSpec& m);
+YAML::Node emit_chemistry(const ChemistrySpec& c);
+YAML::Node emit_solver(const SolverSettings& s);
+YAML::Node emit_output(const OutputSpec& o);
+
+// The fully resolved config as a YAML tree.
+YAML::Node emit_config(const SimulationConfig& c);
+// The same as YAML text (what `YAML::Emitter << emit_config(c)` writes), built without a
+// node tree of the whole protocol: memory O(1) per step beyond the text itself.
+std::string emit_config_text(const SimulationConfig& c);
+
+}  // namespace ssbsim

@@ -1,0 +1,137 @@
+// Materials: cathode active materials, the solid electrolyte, carbons, counter electrodes
+// and coatings, resolved to SI from the YAML materials library (configs/materials/).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "numerics/interpolation.hpp"
+#include "params/check.hpp"
+
+namespace ssbsim {
+
+// k(T) = k_ref exp(-Ea/R (1/T - 1/T_ref)).
+struct Arrhenius {
+    double reference = 0.0;
+    double reference_temperature = 298.15;  // [K]
+    double activation_energy = 0.0;         // [J/mol]
+    double at(double T) const;
+    // `reference` > 0 (>= 0 with allow_zero) in unit dimension `d`; temperature and
+    // activation energy in range. Keys: `key` (a scalar) or key.reference etc.
+    void validate(const FieldError& fail, const std::string& key, const units::Dimension& d,
+                  bool allow_zero) const;
+};
+
+// Open-circuit potential vs Li/Li+ as a function of stoichiometry x = c/c_max.
+class OpenCircuitPotential {
+public:
+    enum class Kind { table, nmc532_mohtat2020 };
+    OpenCircuitPotential() = default;
+    static OpenCircuitPotential table(Table1D t);
+    static OpenCircuitPotential mohtat2020(bool barrier);
+    double operator()(double x, double* dUdx = nullptr) const;
+    Kind kind() const { return kind_; }
+    // Stoichiometry where U(x) = U (bisection on the monotone curve).
+    double inverse(double U) const;
+
+private:
+    Kind kind_ = Kind::table;
+    Table1D table_;
+    bool barrier_ = true;
+};
+
+struct ActiveMaterial {
+    std::string name;
+    bool inert = false;
+    double density = 0.0;               // [kg/m3]
+    double c_max = 0.0;                 // [mol/m3]
+    double theoretical_capacity = 0.0;  // [C/kg]
+    double x_min = 0.0, x_max = 1.0;    // usual stoichiometry window
+    OpenCircuitPotential ocv;
+    Arrhenius diffusivity;              // [m2/s]
+    Table1D diffusivity_log10_factor;   // log10 multiplier vs x (empty: 0)
+    Arrhenius exchange_current;         // i0 at x = 0.5 [A/m2]
+    double alpha_a = 0.5, alpha_c = 0.5;
+    Arrhenius conductivity;             // bulk electronic [S/m]
+    Table1D conductivity_log10_factor;
+    Table1D volume_change;              // relative to lithiated state
+
+    // D_s(x, T) and dD/dx.
+    double D(double x, double T, double* dDdx = nullptr) const;
+    double sigma(double x, double T, double* dsdx = nullptr) const;
+    void validate(const FieldError& fail) const;
+};
+
+struct SolidElectrolyte {
+    std::string name;
+    double density = 0.0;                  // [kg/m3]
+    Arrhenius ionic_conductivity;          // [S/m]
+    double electronic_conductivity = 0.0;  // [S/m]
+    double molar_volume = 0.0;             // [m3/mol]
+    double decomposed_molar_volume = 0.0;  // [m3/mol]
+    void validate(const FieldError& fail) const;
+};
+
+struct Carbon {
+    std::string name;
+    double density = 0.0;                // [kg/m3]
+    double specific_surface_area = 0.0;  // [m2/kg]
+    double conductivity = 0.0;           // [S/m]
+    double percolation_threshold = 0.0;  // volume fraction
+    void validate(const FieldError& fail) const;
+};
+
+struct CounterElectrodeMaterial {
+    std::string name;
+    double potential = 0.0;          // vs Li/Li+ [V]
+    Arrhenius exchange_current;      // [A/m2]
+    double area_resistance = 0.0;    // [ohm m2]
+    double specific_capacity = 0.0;  // [C/kg], 0: unlimited
+    void validate(const FieldError& fail) const;
+};
+
+struct Coating {
+    std::string name;
+    double density = 0.0;
+    double ionic_conductivity = 0.0;
+    void validate(const FieldError& fail) const;
+};
+
+// The materials library: the embedded configs/materials/*.yaml plus any user files or
+// inline definitions. Lookup is by name.
+class MaterialLibrary {
+public:
+    MaterialLibrary();  // loads the embedded library
+    void add(const ConfigNode& material);  // a mapping with `name` and `kind`
+    void add_file(const std::string& path);
+    bool has(const std::string& name) const { return nodes_.count(name) || pending_.count(name); }
+    std::vector<std::string> names(const std::string& kind = "") const;
+
+    // Resolve by name; `where` is the config node that named it (for errors).
+    ActiveMaterial active(const std::string& name, const ConfigNode& where) const;
+    SolidElectrolyte electrolyte(const std::string& name, const ConfigNode& where) const;
+    Carbon carbon(const std::string& name, const ConfigNode& where) const;
+    CounterElectrodeMaterial counter(const std::string& name, const ConfigNode& where) const;
+    Coating coating(const std::string& name, const ConfigNode& where) const;
+    const ConfigNode& node(const std::string& name, const std::string& kind,
+                           const ConfigNode& where) const;
+    // Every material once (the first kind it is listed under), with its definition as
+    // YAML text including its `sources`.
+    struct Definition {
+        std::string name, kind, text;
+    };
+    std::vector<Definition> definitions() const;
+
+private:
+    // Parsed materials, and embedded files not parsed yet (name = file stem), so a run pays
+    // only for the materials it uses.
+    mutable std::map<std::string, ConfigNode> nodes_;
+    mutable std::map<std::string, std::string> pending_;
+    void parse_pending(const std::string& name) const;
+    void parse_all() const;
+};
+
+}  // namespace ssbsim

@@ -1,0 +1,246 @@
+#include "run/runner.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "numerics/ida_integrator.hpp"
+#include "run/cycle_book.hpp"
+#include "run/readout.hpp"
+#include "run/sampler.hpp"
+#include "run/step_setup.hpp"
+
+namespace ssbsim {
+
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+constexpr int kMaxRestarts = 3;  // solver restarts per protocol step before giving up
+
+class ProtocolRunner {
+public:
+    // y, yp: the initial state IDA was started from.
+    ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
+                   std::vector<double> y, std::vector<double> yp, const std::atomic<bool>& stop,
+                   RunObserver* observer);
+    RunResult run();
+
+private:
+    void run_step(const Step& st);
+    // Solver steps until the step ends; ss.end_reason says why.
+    void integrate(const Step& st, StepSummary& ss, double horizon, double t_end);
+    // Whether solver step result r ends protocol step st (a duration or a limit); books
+    // the shoulder crossing.
+    bool ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss);
+    void restart(const Step& st, double t_prev, double horizon, double t_end);
+    void report(const StepSummary& ss);
+    void report(const CycleSummary& cs);
+    // "at t = ... s (... h), step N 'label', cycle C: "
+    std::string where() const;
+    void stop_run(RunStatus status, const std::string& message);
+
+    const SimulationConfig& config_;
+    CathodeP2D& model_;
+    IdaIntegrator& ida_;
+    const std::atomic<bool>& stop_;
+    RunObserver* const observer_;
+    const StateReadout readout_;
+    CycleBook book_;
+    Sampler sampler_;
+    StepEvents events_;
+    StepStarter starter_;
+    // The state at the end of the last protocol step, and at t_: the time it ended [s].
+    std::vector<double> y_, yp_;
+    double t_ = 0.0;
+    std::vector<double> y_last_, yp_last_;  // the last good solver state, for restarts
+    int step_index_ = 0;
+    RunResult result_;
+};
+
+ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
+                               std::vector<double> y, std::vector<double> yp, const std::atomic<bool>& stop,
+                               RunObserver* observer)
+    : config_(config),
+      model_(model),
+      ida_(ida),
+      stop_(stop),
+      observer_(observer),
+      readout_(model),
+      book_(readout_, config.cell.basis_loading()),
+      sampler_(config, readout_, observer, 1.0 / (config.cell.basis_loading() * 3600.0)),
+      events_(readout_),
+      starter_(model, readout_, ida, config),
+      y_(std::move(y)),
+      yp_(std::move(yp)),
+      y_last_(y_.size()),
+      yp_last_(y_.size()) {
+    ida_.set_reported_components(readout_.physical_components());
+    if (observer_) observer_->on_start(config_, model_);
+    book_.start_run(y_.data());
+}
+
+RunResult ProtocolRunner::run() {
+    const auto& steps = config_.protocol.steps;
+    try {
+        for (step_index_ = 0; step_index_ < static_cast<int>(steps.size()); ++step_index_)
+            run_step(steps[step_index_]);
+        sampler_.finish(t_, y_.data());  // the final state, when the grid did not land on it
+        result_.status = RunStatus::complete;
+    } catch (const SolverError& e) {
+        stop_run(RunStatus::failed, "solver failed " + where() + e.what());
+    } catch (const OutputLimit& e) {
+        stop_run(RunStatus::output_limit,
+                 "output limit reached " + where() + e.why +
+                     "; the run stopped there and the file holds everything up to it");
+    } catch (const Error& e) {
+        if (std::string(e.what()) != "interrupted") throw;
+        std::ostringstream os;
+        os << "interrupted at t = " << ida_.time() << " s, step " << step_index_ + 1;
+        stop_run(RunStatus::interrupted, os.str());
+    }
+    if (book_.has_open_cycle()) report(book_.close_cycle(y_.data()));
+    result_.final_time = t_;
+    result_.stats = ida_.stats();
+    result_.lithium_balance_error = book_.lithium_balance_error(y_.data());
+    if (observer_) observer_->on_finish(result_);
+    return std::move(result_);
+}
+
+void ProtocolRunner::run_step(const Step& st) {
+    if (stop_) throw Error("interrupted");
+    if (book_.begin_step(st, y_.data())) report(book_.closed_cycle());
+    StepSummary ss = book_.open_step(step_index_, st, t_, y_.data());
+    if (st.kind == Step::Kind::temperature) {
+        model_.set_temperature(st.temperature);
+        book_.close_temperature_step(ss, t_, y_.data());
+        report(ss);
+        return;
+    }
+    const double i_set = apply_step_control(model_, config_, st, t_);
+    const double q0 = book_.step_start_charge();
+    events_.arm(config_, st, q0);
+    // Restart IDA with consistent initial conditions for the new control.
+    const double horizon = st.duration > 0 ? st.duration : kSecondsPerHour;
+    const std::string met_on_the_way = starter_.start(st, t_, horizon, i_set, y_.data(), yp_.data());
+    const int n = model_.size();
+    std::copy(ida_.y(), ida_.y() + n, y_.begin());
+    std::copy(ida_.yp(), ida_.yp() + n, yp_.begin());
+    ida_.set_roots(events_.count(), events_.function());
+    const double t_end = st.duration > 0 ? t_ + st.duration : 0.0;
+    if (st.duration > 0) ida_.set_stop_time(t_end);
+    else ida_.clear_stop_time();
+
+    // Limits already met at the start end the step at once.
+    const std::string met_at_start = events_.met_at_start(st, y_.data());
+    ss.end_reason = met_on_the_way.empty() ? met_at_start : met_on_the_way;
+    sampler_.start_step(st, step_index_, book_.cycle(), q0, t_, y_.data());
+    if (ss.end_reason.empty()) integrate(st, ss, horizon, t_end);
+
+    t_ = ida_.time();
+    std::copy(ida_.y(), ida_.y() + n, y_.begin());
+    std::copy(ida_.yp(), ida_.yp() + n, yp_.begin());
+    if (events_.shoulder_active()) book_.add_shoulder(y_.data());  // ended below the shoulder
+    book_.close_step(ss, t_, y_.data());
+    sampler_.end_step();
+    report(ss);
+}
+
+void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, double t_end) {
+    const double t_out = st.duration > 0 ? t_end : t_ + 1e10;
+    int restarts = 0;
+    for (;;) {
+        if (stop_) throw Error("interrupted");
+        const double t_prev = ida_.time();
+        IdaIntegrator::Result r;
+        try {
+            r = ida_.step(t_out);
+        } catch (const SolverError&) {
+            // A convergence failure at a kink of the material functions often passes after
+            // a restart at order 1 with a fresh Jacobian from the last good state; give up
+            // after a few.
+            if (++restarts > kMaxRestarts) throw;
+            restart(st, t_prev, horizon, t_end);
+            continue;
+        }
+        const bool done = ends_step(st, r, ss);
+        sampler_.after_solver_step(ida_, t_prev, done);
+        if (done) return;
+    }
+}
+
+bool ProtocolRunner::ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss) {
+    if (r == IdaIntegrator::Result::stop_time) {
+        ss.end_reason = "duration";
+        return true;
+    }
+    if (r != IdaIntegrator::Result::root) return false;
+    bool done = false;
+    const std::vector<int> info = ida_.roots_found();
+    const int n_term = events_.n_limits();
+    for (int k = 0; k < n_term; ++k)
+        if (info[k] != 0) {
+            done = true;
+            ss.end_reason = "limit " + st.limits[k].text;
+        }
+    if (events_.tracks_shoulder() && info[n_term] > 0 && events_.shoulder_active()) {
+        book_.add_shoulder(ida_.y());
+        events_.shoulder_crossed();
+    }
+    return done;
+}
+
+void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, double t_end) {
+    const int n = model_.size();
+    std::copy(ida_.y(), ida_.y() + n, y_last_.begin());
+    std::copy(ida_.yp(), ida_.yp() + n, yp_last_.begin());
+    ida_.reinit(t_prev, y_last_.data(), yp_last_.data());
+    ida_.calc_ic(t_prev + 1e-6 * horizon);
+    ida_.set_roots(events_.count(), events_.function());
+    if (st.duration > 0) ida_.set_stop_time(t_end);
+}
+
+void ProtocolRunner::report(const StepSummary& ss) {
+    result_.steps.push_back(ss);
+    if (observer_) observer_->on_step(ss);
+}
+
+void ProtocolRunner::report(const CycleSummary& cs) {
+    result_.cycles.push_back(cs);
+    if (observer_) observer_->on_cycle(cs);
+}
+
+std::string ProtocolRunner::where() const {
+    const auto& steps = config_.protocol.steps;
+    std::ostringstream os;
+    os << "at t = " << ida_.time() << " s (" << ida_.time() / 3600.0 << " h), step " << step_index_ + 1
+       << " '" << (step_index_ < static_cast<int>(steps.size()) ? steps[step_index_].label : "") << "', cycle "
+       << book_.cycle() << ": ";
+    return os.str();
+}
+
+// The run ends early: the state where the solver stopped is the final one.
+void ProtocolRunner::stop_run(RunStatus status, const std::string& message) {
+    result_.status = status;
+    result_.message = message;
+    std::copy(ida_.y(), ida_.y() + model_.size(), y_.begin());
+    t_ = ida_.time();
+}
+
+}  // namespace
+
+RunResult run_protocol(const SimulationConfig& config, CathodeP2D& model, const std::atomic<bool>& stop,
+                       RunObserver* observer) {
+    const CellSpec& cell = config.cell;
+    const int n = model.size();
+    std::vector<double> y(n), yp(n);
+    model.set_temperature(cell.temperature);
+    model.set_control(ControlMode::rest, 0.0);
+    model.initial_state(cell.initial_stoichiometry, y.data(), yp.data());
+    IdaIntegrator ida(model, config.solver, 0.0, y.data(), yp.data());
+    ProtocolRunner runner(config, model, ida, std::move(y), std::move(yp), stop, observer);
+    return runner.run();
+}
+
+}  // namespace ssbsim
