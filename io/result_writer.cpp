@@ -22,12 +22,14 @@ struct ResultWriter::Tables {
     // One series per field of io/schema.hpp's tables, in their order.
     std::vector<Series> samples, steps, cycles;
     // profiles
-    Series p_time, p_phi_e, p_phi_s, p_j, p_xs, p_xm, p_c;
+    Series p_time;
+    std::vector<Series> p_profiles;  // one per CathodeP2D::profiles(), in its order
     template <class F>
     void for_each(F&& f) {
         for (auto* v : {&samples, &steps, &cycles})
             for (Series& s : *v) f(s);
-        for (Series* s : {&p_time, &p_phi_e, &p_phi_s, &p_j, &p_xs, &p_xm, &p_c}) f(*s);
+        f(p_time);
+        for (Series& s : p_profiles) f(s);
     }
 };
 
@@ -141,22 +143,18 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     auto& p = t.profiles_group;
     const auto nx = static_cast<std::uint64_t>(model.n_separator() + model.n_cathode());
     const auto nc = static_cast<std::uint64_t>(model.n_cathode());
-    const auto nr = static_cast<std::uint64_t>(model.n_shells());
     const std::vector<double> x_all = model.cell_centres();
     h5::write_vector(p, "x", x_all, "m");
     std::vector<double> xc(x_all.begin() + model.n_separator(), x_all.end());
     h5::write_vector(p, "x_cathode", xc, "m");
-    std::vector<double> r(nr);
-    for (std::uint64_t i = 0; i < nr; ++i) r[i] = (i + 0.5) * config.cell.particle_radius / nr;
-    h5::write_vector(p, "r", r, "m");
+    h5::write_vector(p, "r", model.shell_centres(), "m");
     t.p_time = Series(p, "time", Type::float64, {}, "s", 16);
-    t.p_phi_e = Series(p, "phi_e", Type::float64, {nx}, "V", 16);
-    t.p_phi_s = Series(p, "phi_s", Type::float64, {nc}, "V", 16);
-    t.p_j = described(p, "intercalation_current", Type::float64, {nc}, "A/m^2", "per CAM surface area, positive on oxidation", 16);
-    t.p_xs = Series(p, "surface_stoichiometry", Type::float64, {nc}, "1", 16);
-    t.p_xm = Series(p, "mean_stoichiometry", Type::float64, {nc}, "1", 16);
-    t.p_c = Series(p, "c_s", Type::float64, {nc, nr}, "mol/m^3", 16);
-    row_.resize(std::max<std::size_t>(nx, nc * nr));
+    profiles_ = model.profiles(nullptr);
+    for (const Profile& q : profiles_) {
+        std::vector<std::uint64_t> shape = {q.cathode_only ? nc : nx};
+        if (q.components > 1) shape.push_back(static_cast<std::uint64_t>(q.components));
+        t.p_profiles.push_back(described(p, q.name.c_str(), Type::float64, shape, q.unit.c_str(), q.description.c_str(), 16));
+    }
     h5::flush(file_);
     last_flush_ = std::chrono::steady_clock::now();
 }
@@ -169,20 +167,8 @@ void ResultWriter::on_sample(const Sample& s) {
 void ResultWriter::on_profile(double time, const CathodeP2D& m, const double* y) {
     Tables& t = *t_;
     t.p_time.append(time);
-    const int nx = m.n_separator() + m.n_cathode(), nc = m.n_cathode(), nr = m.n_shells();
-    for (int k = 0; k < nx; ++k) row_[k] = y[m.idx_phi_e(k)];
-    t.p_phi_e.append_row(row_.data());
-    for (int k = 0; k < nc; ++k) row_[k] = y[m.idx_phi_s(k)];
-    t.p_phi_s.append_row(row_.data());
-    for (int k = 0; k < nc; ++k) row_[k] = y[m.idx_j(k)];
-    t.p_j.append_row(row_.data());
-    for (int k = 0; k < nc; ++k) row_[k] = m.surface_stoichiometry(y, k);
-    t.p_xs.append_row(row_.data());
-    for (int k = 0; k < nc; ++k) row_[k] = m.mean_stoichiometry(y, k);
-    t.p_xm.append_row(row_.data());
-    for (int k = 0; k < nc; ++k)
-        for (int i = 0; i < nr; ++i) row_[k * nr + i] = y[m.idx_c(k, i)];
-    t.p_c.append_row(row_.data());
+    m.update_profiles(y, profiles_);
+    for (std::size_t k = 0; k < profiles_.size(); ++k) t.p_profiles[k].append_row(profiles_[k].values.data());
 }
 
 void ResultWriter::on_step(const StepSummary& s) {

@@ -36,7 +36,7 @@ private:
     h5::Handle file_;
     struct Tables;
     std::unique_ptr<Tables> t_;
-    std::vector<double> row_;  // profile scratch
+    std::vector<Profile> profiles_;  // the model's profiles, refilled for each row
     bool exclusive_ = false;
     double basis_g_ = 0;  // capacity basis mass [g]: absolute = specific x basis
     double flush_interval_ = 2.0;

@@ -73,7 +73,7 @@ CycleSummary CycleBook::close_cycle(const double* y) const {
 
 void CycleBook::snapshot_ledger(const double* y) {
     if (!readout_.chemistry()) return;
-    readout_.ledger(y, ledger0_);
+    ledger0_ = readout_.ledger(y);
     c_ref_ = readout_.connected_concentration(y);
     deficit0_ = readout_.isolated_deficit(y, c_ref_);
 }
@@ -82,29 +82,32 @@ void CycleBook::snapshot_ledger(const double* y) {
 void CycleBook::close_ledger(CycleSummary& cs, const double* y) const {
     cs.dead_fraction = readout_.dead_fraction(y);
     if (!readout_.chemistry()) return;
-    StateReadout::LedgerCharges now;
-    readout_.ledger(y, now);
-    auto d = [&](int k) { return (now[k] - ledger0_[k]) * to_mAh_g_; };
+    const LedgerCharges now = readout_.ledger(y);
+    const LedgerCharges& q0 = ledger0_;
+    auto d = [&](double q, double start) { return (q - start) * to_mAh_g_; };
     auto& L = cs.ledger;
     cs.has_ledger = true;
     for (int s = 0; s < 3; ++s) {  // carbon, TPB, CAM
-        L.by_site_reversible[s] = d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_reduction + s);
-        L.by_site_irreversible[s] = d(CathodeP2D::l_ox_irr + s);
+        L.by_site_reversible[s] =
+            d(now.ox_reversible[s], q0.ox_reversible[s]) + d(now.reduction[s], q0.reduction[s]);
+        L.by_site_irreversible[s] = d(now.ox_irreversible[s], q0.ox_irreversible[s]);
         L.se_oxidation_reversible += L.by_site_reversible[s];
         L.se_oxidation_irreversible += L.by_site_irreversible[s];
-        L.se_oxidation_charge += d(CathodeP2D::l_ox_rev + s) + d(CathodeP2D::l_ox_irr + s);
-        L.se_reduction -= d(CathodeP2D::l_reduction + s);
+        L.se_oxidation_charge +=
+            d(now.ox_reversible[s], q0.ox_reversible[s]) + d(now.ox_irreversible[s], q0.ox_irreversible[s]);
+        L.se_reduction -= d(now.reduction[s], q0.reduction[s]);
     }
     // Lattice-oxygen-driven oxidation is irreversible and sits at the CAM surface.
-    L.by_site_irreversible[2] += d(CathodeP2D::l_oxygen);
-    L.se_oxidation_irreversible += d(CathodeP2D::l_oxygen);
-    L.se_oxidation_charge += d(CathodeP2D::l_oxygen);
-    L.other = d(CathodeP2D::l_pristine);
-    L.se_reduction -= d(CathodeP2D::l_pristine);
+    const double oxygen = d(now.lattice_oxygen, q0.lattice_oxygen);
+    L.by_site_irreversible[2] += oxygen;
+    L.se_oxidation_irreversible += oxygen;
+    L.se_oxidation_charge += oxygen;
+    L.other = d(now.pristine_reduction, q0.pristine_reduction);
+    L.se_reduction -= L.other;
     // Lithium the newly isolated particles would hold had they returned to the cycle's
     // starting state; the rest of the intercalation gap is kinetic.
     L.cam_isolated = (readout_.isolated_deficit(y, c_ref_) - deficit0_) * constants::F * to_mAh_g_;
-    L.cam_kinetic = d(CathodeP2D::l_intercalation) - L.cam_isolated;
+    L.cam_kinetic = d(now.intercalation, q0.intercalation) - L.cam_isolated;
 }
 
 double CycleBook::lithium_balance_error(const double* y) const {

@@ -68,7 +68,7 @@ private:
     double q_step0_ = 0, e_step0_ = 0;
     // Ledger at the cycle start: cumulative charges, connected CAM concentration per cathode
     // cell [mol/m3], and the isolated-CAM deficit against it [mol/m2].
-    StateReadout::LedgerCharges ledger0_{};
+    LedgerCharges ledger0_;
     std::vector<double> c_ref_;
     double deficit0_ = 0;
 };

@@ -1,10 +1,10 @@
 // The runner's one window on the model state. Every number the protocol runner takes from a
 // state vector y (events, initial-condition fallback, samples, step and cycle sums, the loss
 // ledger, the lithium balance) is read here, so a change of the model's state layout or its
-// observables API touches this file only. Raw indices (idx_*) appear nowhere else in run/.
+// observables API touches this file only. It reads CathodeP2D's observables (observe,
+// ledger, named accessors): no raw state indices in run/.
 #pragma once
 
-#include <array>
 #include <vector>
 
 #include "models/cathode_p2d.hpp"
@@ -14,9 +14,6 @@ namespace ssbsim {
 
 class StateReadout {
 public:
-    // The cumulative charges of the loss ledger [C/m2], indexed by CathodeP2D::Ledger.
-    using LedgerCharges = std::array<double, CathodeP2D::n_ledger>;
-
     explicit StateReadout(const CathodeP2D& model) : model_(model) {}
 
     const CathodeP2D& model() const { return model_; }
@@ -25,13 +22,11 @@ public:
     double potential(const double* y) const { return model_.potential_vs_li(y); }  // vs Li/Li+ [V]
     double current_density(const double* y) const { return model_.current_density(y); }  // [A/m2]
     double current(const double* y) const { return model_.current_density(y) * model_.cell().area; }  // [A]
-    double charge(const double* y) const { return y[model_.idx_charge()]; }  // Q passed [C/m2]
-    double energy(const double* y) const { return y[model_.idx_energy()]; }  // E passed [J/m2]
+    double charge(const double* y) const { return model_.charge_passed(y); }  // Q passed [C/m2]
+    double energy(const double* y) const { return model_.energy_passed(y); }  // E passed [J/m2]
     // Lithium that has left the CAM as charge [C/m2]: the intercalation ledger entry, or all
     // of Q without side reactions.
-    double intercalation_charge(const double* y) const {
-        return chemistry() ? y[model_.idx_ledger(CathodeP2D::l_intercalation)] : charge(y);
-    }
+    double intercalation_charge(const double* y) const { return model_.intercalation_charge(y); }
     double lithium_in_solid(const double* y) const { return model_.lithium_in_solid(y); }  // [mol/m2]
     double dead_fraction(const double* y) const { return model_.dead_fraction(y); }
     // Mean connected CAM concentration per cathode cell [mol/m3] and the lithium isolated
@@ -42,10 +37,8 @@ public:
     double isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
         return model_.isolated_deficit(y, c_ref);
     }
-    // Only with the chemistry on (the entries exist only then).
-    void ledger(const double* y, LedgerCharges& q) const {
-        for (int k = 0; k < CathodeP2D::n_ledger; ++k) q[k] = y[model_.idx_ledger(k)];
-    }
+    // The cumulative charges of the loss ledger [C/m2] (zero without the chemistry).
+    LedgerCharges ledger(const double* y) const { return model_.ledger(y); }
 
     // A time-series sample of state y at `time` [s]; capacities in mAh/g through to_mAh_g
     // [mAh/g per C/m2], the step's capacity from its starting charge q_step0 [C/m2]. The step
@@ -53,7 +46,7 @@ public:
     Sample sample(double time, const double* y, double q_step0, double to_mAh_g) const;
     // The components failure reports may name: potentials, currents and concentrations; the
     // charge and energy passed, the ledger integrals and chemistry tallies are book-keeping.
-    std::vector<char> physical_components() const;
+    std::vector<char> physical_components() const { return model_.reported_components(); }
 
 private:
     const CathodeP2D& model_;

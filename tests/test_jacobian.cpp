@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "models/cathode_p2d.hpp"
 #include "test_support.hpp"
@@ -151,4 +153,125 @@ TEST(Jacobian, MatchesFiniteDifferencesWithChemistry) {
         }
     }
     EXPECT_GT(model.dead_fraction(perturbed_state(model, 0.5, 1).data()), -1.0);
+}
+
+namespace {
+// A chemistry state with every product, the film, voids and trapped lithium set.
+std::vector<double> chemistry_state(const CathodeP2D& model, double x0, std::vector<double>& yp) {
+    auto y = perturbed_state(model, x0, 5);
+    yp.assign(model.size(), 0.0);
+    for (int m = 0; m < model.n_cathode(); ++m) {
+        for (int k = 0; k < CathodeP2D::x_film; ++k) y[model.idx_x(m, k)] = 10.0 + k;
+        y[model.idx_x(m, CathodeP2D::x_film)] = 1e-9;
+        y[model.idx_x(m, CathodeP2D::x_void)] = 8e-9;
+        y[model.idx_x(m, CathodeP2D::x_trapped)] = 50.0;
+        yp[model.idx_x(m, CathodeP2D::x_void)] = 1e-13;
+        y[model.idx_phi_s(m)] = 4.25 + 0.01 * m;
+    }
+    return y;
+}
+}  // namespace
+
+// Each reaction block alone (the others' rate constants zero, its own raised), so an entry
+// one block gets wrong is not hidden by a larger one from another block in the same row.
+TEST(Jacobian, MatchesFiniteDifferencesPerReactionBlock) {
+    const std::vector<std::string> sites_off = {
+        "chemistry.sites.carbon.rate_constant=0 A/m2", "chemistry.sites.tpb.rate_constant=0 A/m2",
+        "chemistry.sites.cam.rate_constant=0 A/m2", "chemistry.sites.carbon.fast_rate_constant=0 A/m2",
+        "chemistry.sites.tpb.fast_rate_constant=0 A/m2"};
+    const std::vector<std::string> base = {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2",
+                                           "chemistry.contact.void_scale=5 nm"};
+    struct Case {
+        const char* name;
+        std::vector<std::string> set;
+    };
+    std::vector<Case> cases = {
+        {"site oxidation", {"chemistry.pristine_reduction.rate_constant=0 A/m2", "chemistry.lattice_oxygen.rate_constant=0 A/m2"}},
+        {"lattice oxygen", {"chemistry.pristine_reduction.rate_constant=0 A/m2", "chemistry.lattice_oxygen.rate_constant=1e-4 A/m2"}},
+        {"pristine reduction", {"chemistry.pristine_reduction.rate_constant=1e-4 A/m2", "chemistry.lattice_oxygen.rate_constant=0 A/m2"}},
+    };
+    for (std::size_t i = 1; i < cases.size(); ++i)
+        cases[i].set.insert(cases[i].set.end(), sites_off.begin(), sites_off.end());
+    for (const Case& k : cases) {
+        SCOPED_TRACE(k.name);
+        std::vector<std::string> set = base;
+        set.insert(set.end(), k.set.begin(), k.set.end());
+        SimulationConfig c = test::load("configs/studies/study_a.yaml", set);
+        CathodeP2D model(c.cell, c.mesh);
+        ASSERT_TRUE(model.chemistry());
+        std::vector<double> yp;
+        for (double V : {1.7, 4.25}) {
+            auto y = chemistry_state(model, 0.5, yp);
+            for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_phi_s(m)] = V + 0.01 * m;
+            model.set_control(ControlMode::current, 1.0);
+            // A small c_j: the chemistry rows' rate derivatives are not hidden under it.
+            check_jacobian(model, y, yp, 1e-4);
+        }
+    }
+}
+
+// The layout reproduces the documented state order (docs/equations.md section 3) and names
+// every component.
+TEST(StateLayout, OrdersNodeByNodeAndNamesEveryComponent) {
+    SimulationConfig c = test::load("configs/studies/study_a.yaml", {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2"});
+    CathodeP2D model(c.cell, c.mesh);
+    const int ns = 2, nr = 4, B = 3 + nr + CathodeP2D::n_extra;
+    ASSERT_EQ(model.size(), ns + 3 * B + 3 + CathodeP2D::n_ledger);
+    EXPECT_EQ(model.idx_phi_e(1), 1);
+    EXPECT_EQ(model.idx_phi_e(ns + 2), ns + 2 * B);
+    EXPECT_EQ(model.idx_c(1, 3), ns + B + 3 + 3);
+    EXPECT_EQ(model.idx_x(2, CathodeP2D::x_trapped), ns + 2 * B + 3 + nr + 10);
+    EXPECT_EQ(model.idx_ledger(CathodeP2D::l_pristine), ns + 3 * B + 3 + 11);
+    EXPECT_EQ(model.variable_name(1), "phi_e at separator cell 1");
+    EXPECT_EQ(model.variable_name(model.idx_c(2, 3)), "c_s[shell 3] at cathode cell 2");
+    EXPECT_EQ(model.variable_name(model.idx_x(0, CathodeP2D::x_void)), "void volume at cathode cell 0");
+    EXPECT_EQ(model.variable_name(model.idx_x(1, CathodeP2D::x_rev + 1)), "reversible products (TPB) at cathode cell 1");
+    EXPECT_EQ(model.variable_name(model.idx_current()), "current density i_app");
+    EXPECT_EQ(model.variable_name(model.idx_ledger(CathodeP2D::l_ox_rev + 1)),
+              "cumulative charge: SE oxidation reversible (TPB)");
+    const StateLayout& L = model.layout();
+    for (int i = 0; i < model.size(); ++i) {
+        auto loc = L.locate(i);
+        ASSERT_GE(loc.block, 0) << i;
+        EXPECT_EQ(L.index(loc.block, loc.node, loc.component), i) << model.variable_name(i);
+    }
+    std::vector<double> id(model.size());
+    model.differential_ids(id.data());
+    EXPECT_EQ(id[model.idx_j(0)], 0.0);
+    EXPECT_EQ(id[model.idx_c(0, 0)], 1.0);
+    EXPECT_EQ(id[model.idx_x(0, CathodeP2D::x_trapped)], 1.0);
+    EXPECT_EQ(id[model.idx_charge()], 1.0);
+    const auto reported = model.reported_components();
+    EXPECT_EQ(reported[model.idx_current()], 1);
+    EXPECT_EQ(reported[model.idx_charge()], 0);
+    EXPECT_EQ(reported[model.idx_x(0, 0)], 0);
+}
+
+// observe() and profiles() read the same state as the raw indices.
+TEST(Observables, MatchTheStateAndTheAccessors) {
+    SimulationConfig c = test::load("configs/studies/study_a.yaml", {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2"});
+    CathodeP2D model(c.cell, c.mesh);
+    std::vector<double> yp;
+    auto y = chemistry_state(model, 0.6, yp);
+    for (int k = 0; k < CathodeP2D::n_ledger; ++k) y[model.idx_ledger(k)] = 1.0 + k;
+    y[model.idx_charge()] = 7.0;
+    const Observables o = model.observe(y.data());
+    EXPECT_EQ(o.potential, model.potential_vs_li(y.data()));
+    EXPECT_EQ(o.current_density, y[model.idx_current()]);
+    EXPECT_EQ(o.charge, 7.0);
+    EXPECT_EQ(o.mean_stoichiometry, model.mean_stoichiometry(y.data()));
+    EXPECT_EQ(o.dead_fraction, model.dead_fraction(y.data()));
+    EXPECT_EQ(o.ledger.intercalation, 1.0);
+    EXPECT_EQ(o.ledger.ox_irreversible[2], 1.0 + CathodeP2D::l_ox_irr + 2);
+    EXPECT_EQ(o.ledger.pristine_reduction, 1.0 + CathodeP2D::l_pristine);
+    EXPECT_EQ(o.se_oxidised, 11.0 + (2 + 3 + 4) + (5 + 6 + 7));
+    const auto p = model.profiles(y.data());
+    ASSERT_EQ(p.size(), 6u);
+    EXPECT_EQ(p[0].name, "phi_e");
+    EXPECT_EQ(p[0].values.size(), 5u);
+    EXPECT_EQ(p[0].values[3], y[model.idx_phi_e(3)]);
+    EXPECT_EQ(p[5].name, "c_s");
+    EXPECT_EQ(p[5].components, 4);
+    EXPECT_EQ(p[5].values[1 * 4 + 2], y[model.idx_c(1, 2)]);
+    EXPECT_EQ(p[3].values[2], model.surface_stoichiometry(y.data(), 2));
 }

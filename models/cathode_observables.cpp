@@ -1,0 +1,162 @@
+// CathodeP2D's observables and named profiles: what the runner and the writers read from
+// a state, so that they need no raw state indices.
+#include "models/cathode_p2d.hpp"
+
+namespace ssbsim {
+
+double CathodeP2D::potential_vs_li(const double* y) const {
+    double dc = 0.0, dv = 0.0;
+    const double sigma_last = sigma_node(y, geo_.nc - 1, &dc, &dv);
+    return electronic_.collector_potential(y, current_density(y), sigma_last);
+}
+
+ContactIsolation::Values CathodeP2D::contact_at(const double* y, int m) const {
+    ContactIsolation::Values v;
+    double sigma_factor = 1.0, dphid_dv = 0.0;
+    contact_.contact(y[idx_x(m, interphase_.voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
+                     dphid_dv);
+    return v;
+}
+
+LedgerCharges CathodeP2D::ledger(const double* y) const {
+    LedgerCharges q;
+    if (!geo_.chem) return q;
+    q.intercalation = y[idx_ledger(kinetics_.ledger())];
+    for (int s = 0; s < n_sites; ++s) {
+        q.ox_reversible[s] = y[idx_ledger(site_oxidation_.ledger_reversible() + s)];
+        q.ox_irreversible[s] = y[idx_ledger(site_oxidation_.ledger_irreversible() + s)];
+        q.reduction[s] = y[idx_ledger(site_oxidation_.ledger_reduction() + s)];
+    }
+    q.lattice_oxygen = y[idx_ledger(lattice_oxygen_.ledger())];
+    q.pristine_reduction = y[idx_ledger(pristine_reduction_.ledger())];
+    return q;
+}
+
+double CathodeP2D::intercalation_charge(const double* y) const {
+    return geo_.chem ? y[idx_ledger(kinetics_.ledger())] : charge_passed(y);
+}
+
+Observables CathodeP2D::observe(const double* y) const {
+    Observables o;
+    o.potential = potential_vs_li(y);
+    o.cell_voltage = cell_voltage(y);
+    o.current_density = current_density(y);
+    o.temperature = T_;
+    o.charge = charge_passed(y);
+    o.energy = energy_passed(y);
+    o.mean_stoichiometry = geo_.intercalating ? mean_stoichiometry(y) : 0.0;
+    o.film_resistance = mean_film_resistance(y);
+    if (!geo_.chem) return o;
+    o.dead_fraction = dead_fraction(y);
+    o.contact = mean_contact(y);
+    o.ledger = ledger(y);
+    double ox = o.ledger.lattice_oxygen;
+    for (int s = 0; s < n_sites; ++s) ox += o.ledger.ox_reversible[s] + o.ledger.ox_irreversible[s];
+    o.se_oxidised = ox;
+    return o;
+}
+
+double CathodeP2D::dead_fraction(const double* y) const {
+    if (!geo_.chem) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m) s += contact_at(y, m).dead;
+    return s / geo_.nc;
+}
+
+double CathodeP2D::mean_contact(const double* y) const {
+    if (!geo_.chem) return 1.0;
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m) s += contact_at(y, m).theta;
+    return s / geo_.nc;
+}
+
+double CathodeP2D::mean_film_resistance(const double* y) const {
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m)
+        s += cell_.film_resistance + (geo_.chem ? y[idx_x(m, interphase_.film())] / interphase_.film_conductivity() : 0.0);
+    return s / geo_.nc;
+}
+
+double CathodeP2D::isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
+    if (!geo_.chem || !geo_.intercalating) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m)
+        s += geo_.hc * (contact_at(y, m).dead * cell_.eps_cam * c_ref[m] - y[idx_x(m, contact_.trapped())]);
+    return s;
+}
+
+std::vector<double> CathodeP2D::connected_concentration(const double* y) const {
+    std::vector<double> c(geo_.nc, 0.0);
+    for (int m = 0; m < geo_.nc; ++m) c[m] = particle_.mean_concentration(y, m);
+    return c;
+}
+
+double CathodeP2D::mean_stoichiometry(const double* y, int m) const {
+    return particle_.mean_concentration(y, m) / geo_.c_max;
+}
+
+double CathodeP2D::mean_stoichiometry(const double* y) const {
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m) s += mean_stoichiometry(y, m);
+    return s / geo_.nc;
+}
+
+double CathodeP2D::lithium_in_solid(const double* y) const {
+    if (!geo_.intercalating) return 0.0;
+    if (!geo_.chem) return mean_stoichiometry(y) * geo_.c_max * cell_.eps_cam * cell_.thickness;
+    // Connected particles carry (1 - phi_dead) of the CAM; isolated ones their own inventory.
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m)
+        s += geo_.hc * ((1.0 - contact_at(y, m).dead) * cell_.eps_cam * mean_stoichiometry(y, m) * geo_.c_max +
+                        y[idx_x(m, contact_.trapped())]);
+    return s;
+}
+
+std::vector<Profile> CathodeP2D::profiles(const double* y) const {
+    std::vector<Profile> p;
+    auto add = [&](const char* name, const char* unit, const char* description, bool cathode_only, int components) {
+        Profile q;
+        q.name = name;
+        q.unit = unit;
+        q.description = description;
+        q.cathode_only = cathode_only;
+        q.components = components;
+        q.values.assign(static_cast<std::size_t>(cathode_only ? geo_.nc : geo_.ns + geo_.nc) * components, 0.0);
+        p.push_back(std::move(q));
+    };
+    add("phi_e", "V", "", false, 1);
+    add("phi_s", "V", "", true, 1);
+    add("intercalation_current", "A/m^2", "per CAM surface area, positive on oxidation", true, 1);
+    add("surface_stoichiometry", "1", "", true, 1);
+    add("mean_stoichiometry", "1", "", true, 1);
+    add("c_s", "mol/m^3", "", true, geo_.nr);
+    if (y) update_profiles(y, p);
+    return p;
+}
+
+void CathodeP2D::update_profiles(const double* y, std::vector<Profile>& out) const {
+    const int nc = geo_.nc, nr = geo_.nr;
+    for (int k = 0; k < geo_.ns + nc; ++k) out[0].values[k] = y[idx_phi_e(k)];
+    for (int k = 0; k < nc; ++k) {
+        out[1].values[k] = y[idx_phi_s(k)];
+        out[2].values[k] = y[idx_j(k)];
+        out[3].values[k] = surface_stoichiometry(y, k);
+        out[4].values[k] = mean_stoichiometry(y, k);
+        for (int i = 0; i < nr; ++i) out[5].values[k * nr + i] = y[idx_c(k, i)];
+    }
+}
+
+std::vector<double> CathodeP2D::cell_centres() const {
+    std::vector<double> x(geo_.ns + geo_.nc);
+    for (int n = 0; n < geo_.ns; ++n) x[n] = (n + 0.5) * geo_.hs;
+    for (int m = 0; m < geo_.nc; ++m) x[geo_.ns + m] = cell_.separator_thickness + (m + 0.5) * geo_.hc;
+    return x;
+}
+
+std::vector<double> CathodeP2D::shell_centres() const {
+    std::vector<double> r(geo_.nr);
+    for (int i = 0; i < geo_.nr; ++i) r[i] = (i + 0.5) * cell_.particle_radius / geo_.nr;
+    return r;
+}
+
+}  // namespace ssbsim

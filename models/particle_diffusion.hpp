@@ -1,0 +1,75 @@
+// Solid diffusion in the CAM particles (MODEL.md section 1): shell-averaged concentrations
+// c_0 .. c_{Nr-1} [mol/m3] of a finite-volume radial mesh per cathode cell, Fickian flux
+// with D_s(x) between shells, and the intercalation flux out of the outer face.
+#pragma once
+
+#include <vector>
+
+#include "models/local_terms.hpp"
+#include "numerics/dae_model.hpp"
+#include "numerics/interpolation.hpp"
+
+namespace ssbsim {
+
+class ParticleDiffusion {
+public:
+    explicit ParticleDiffusion(const CathodeGeometry& g);
+
+    void declare(StateLayout& layout);
+    void bind(const StateLayout& layout) { layout_ = &layout; }
+    int block() const { return block_; }
+    int index(int m, int i) const { return layout_->cathode_index(block_, m, i); }
+
+    void set_temperature(double T);
+
+    // Rows of cell m's shells; surf_flux: Li flux out of the surface [mol/m2/s].
+    void residual(int m, const double* y, const double* yp, double surf_flux, double* F) const;
+    // Their diffusion entries and + cj on the diagonal; the surface flux enters the last
+    // shell's row as surface_scale() * surf_flux (emitted by the caller, after these).
+    void jacobian(int m, const double* y, double cj, JacobianAssembler& J) const;
+    double surface_scale() const { return rf2_[g_.nr - 1] / vol_[g_.nr - 1]; }
+
+    double shell_weight(int i) const { return shell_weight_[i]; }  // volume fraction
+    double mean_concentration(const double* y, int m) const;      // [mol/m3]
+    double surface_stoichiometry(const double* y, int m) const;
+    void tolerances(double s, double* atol) const;
+
+    // Linear interpolation on x = k / (size - 1), constant outside [0, 1].
+    static double interpolate_uniform(const std::vector<double>& t, double x, double* dydx) {
+        const int n = static_cast<int>(t.size()) - 1;
+        double u = x * n;
+        bool inside = u > 0.0 && u < n;
+        u = u < 0.0 ? 0.0 : (u > n ? n : u);
+        int k = static_cast<int>(u);
+        if (k == n) k = n - 1;
+        double slope = t[k + 1] - t[k];
+        if (dydx) *dydx = inside ? slope * n : 0.0;
+        return t[k] + slope * (u - k);
+    }
+    // base * 10^factor(x) on the uniform grid x = k / kPropertyTablePoints.
+    static void fill_log_table(const Table1D& factor, double base, std::vector<double>& out);
+    static constexpr int kPropertyTablePoints = 16384;
+
+private:
+    // D_s(x) at the current temperature: a uniform table refreshed by set_temperature
+    // (linear interpolation; the derivative is the interpolant's own, so the Jacobian stays
+    // exact), constant when the material has no lithiation dependence.
+    double Ds(double x, double* dDdx = nullptr) const {
+        if (D_table_.empty()) {
+            if (dDdx) *dDdx = 0.0;
+            return D_ref_;
+        }
+        return interpolate_uniform(D_table_, x, dDdx);
+    }
+    const CathodeGeometry& g_;
+    const StateLayout* layout_ = nullptr;
+    int block_ = -1;
+    double dr_;
+    std::vector<double> rf2_;           // face radius squared, faces 0..Nr-1 (outer of shell i)
+    std::vector<double> vol_;           // shell volume / (4 pi)
+    std::vector<double> shell_weight_;  // shell volume fraction of the particle
+    double D_ref_ = 0.0;
+    std::vector<double> D_table_;       // D_s on x = k / (size - 1)
+};
+
+}  // namespace ssbsim

@@ -1,0 +1,113 @@
+// SE oxidation at the three sites where the SE meets an electronic conductor (carbon
+// double-phase boundary, triple-phase boundary, CAM surface), with passivation by its own
+// products, an optional fast path of the fresh surface, and the reduction of the
+// reversible products below U_red (MODEL.md sections 3-4). Per site: reversible and
+// irreversible product inventories [mol/m3 electrode], and three cumulative charges.
+#pragma once
+
+#include "core/constants.hpp"
+#include "models/local_terms.hpp"
+
+namespace ssbsim {
+
+class SiteOxidation {
+public:
+    explicit SiteOxidation(const CathodeGeometry& g) : g_(g), ch_(g.cell.chemistry) {}
+
+    void declare(LocalRegistry& r) {
+        rev_ = r.add_state(per_site("reversible products", "reversible products"));
+        irr_ = r.add_state(per_site("irreversible products", "irreversible products"));
+        l_rev_ = r.add_ledger(per_site("SE oxidation reversible", "cumulative charge: SE oxidation reversible"));
+        l_irr_ = r.add_ledger(per_site("SE oxidation irreversible", "cumulative charge: SE oxidation irreversible"));
+        l_red_ = r.add_ledger(per_site("product reduction", "cumulative charge: product reduction"));
+    }
+    int reversible() const { return rev_; }
+    int irreversible() const { return irr_; }
+    int ledger_reversible() const { return l_rev_; }
+    int ledger_irreversible() const { return l_irr_; }
+    int ledger_reduction() const { return l_red_; }
+
+    void set_temperature(double T, BoltzmannFactors& bz) {
+        for (int s = 0; s < n_sites; ++s) {
+            const SiteKinetics& k = ch_.site[s];
+            k_ox_[s] = k.k_ox.at(T);
+            k_red_[s] = k.k_red.at(T);
+            k_fast_[s] = k.k_fast.at(T);
+            bz_ox_[s] = bz_fast_[s] = bz_red_[s] = -1;
+            if (g_.a_site[s] <= 0.0) continue;
+            bz_ox_[s] = bz.add(k.U_ox, k.alpha_ox);
+            if (k_fast_[s] > 0.0) bz_fast_[s] = bz.add(k.U_ox, k.alpha_fast);
+            bz_red_[s] = bz.add(k.U_red, -k.alpha_red);
+        }
+    }
+
+    template <class T>
+    void evaluate(Local<T>& L) const {
+        using std::exp;
+        const double nF = ch_.electrons_per_product * constants::F;
+        // Site areas: the CAM site is the connected CAM/SE contact; coatings cover the CAM
+        // side of the TPB and the CAM/SE contact.
+        T area[n_sites] = {T(g_.a_site[site_carbon]), T(g_.a_site[site_tpb] * g_.coating_pass),
+                           L.a_contact * g_.coating_pass};
+        for (int s = 0; s < n_sites; ++s) {
+            const SiteKinetics& k = ch_.site[s];
+            if (g_.a_site[s] <= 0.0) continue;
+            const T& rev = L.u[s_chem + rev_ + s];
+            const T& irr = L.u[s_chem + irr_ + s];
+            // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
+            T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
+            T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
+            if (k_fast_[s] > 0.0) {
+                // Exponential passivation: the fresh surface reacts fast once, then not at all.
+                T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
+                r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * L.boltzmann[bz_fast_[s]]);
+            }
+            T r_red = rev * (-k_red_[s] / k.passivation) * L.boltzmann[bz_red_[s]];
+            L.rate[rev_ + s] = (k.reversible_fraction * r_ox + r_red) / nF;
+            L.rate[irr_ + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
+            L.q[l_rev_ + s] = k.reversible_fraction * r_ox;
+            L.q[l_irr_ + s] = (1.0 - k.reversible_fraction) * r_ox;
+            L.q[l_red_ + s] = r_red;
+            L.src = L.src + r_ox + r_red;
+            if (s != site_carbon) L.cam_side_oxidation = L.cam_side_oxidation + r_ox;
+        }
+    }
+
+    // contact: the slots the contact (the CAM site's area) reads.
+    void pattern(LocalPattern& p, std::uint32_t contact) const {
+        const std::uint32_t dphi = slot_bit(s_dphi);
+        for (int s = 0; s < n_sites; ++s) {
+            // The oxidation rate at site s (before reduction).
+            const std::uint32_t in = dphi | chem_bit(rev_ + s) | chem_bit(irr_ + s) | (s == site_cam ? contact : 0u);
+            p.src |= in;
+            p.rate[rev_ + s] = p.rate[irr_ + s] = in;
+            p.q[l_rev_ + s] = p.q[l_irr_ + s] = in;
+            p.q[l_red_ + s] = dphi | chem_bit(rev_ + s);
+            if (s != site_carbon) p.cam_side_oxidation |= in;
+        }
+    }
+
+    void tolerances(const ChemistryRows& rows, double s, double* atol) const {
+        for (int m = 0; m < g_.nc; ++m)
+            for (int k = 0; k < n_sites; ++k) {
+                atol[rows.row(m, rev_ + k)] = s * g_.xi_scale;
+                atol[rows.row(m, irr_ + k)] = s * g_.xi_scale;
+            }
+    }
+
+private:
+    static StateLayout::BlockSpec per_site(const std::string& name, const std::string& label) {
+        StateLayout::BlockSpec b;
+        b.name = name;
+        b.components = n_sites;
+        b.component_names = {label + " (carbon)", label + " (TPB)", label + " (CAM)"};
+        return b;
+    }
+    const CathodeGeometry& g_;
+    const ChemistrySpec& ch_;
+    double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
+    int bz_ox_[n_sites] = {-1, -1, -1}, bz_fast_[n_sites] = {-1, -1, -1}, bz_red_[n_sites] = {-1, -1, -1};
+    int rev_ = -1, irr_ = -1, l_rev_ = -1, l_irr_ = -1, l_red_ = -1;
+};
+
+}  // namespace ssbsim
