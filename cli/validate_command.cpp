@@ -156,8 +156,7 @@ int exec_sibling(const std::string& name, int argc, char** argv) {
     std::string dir = ".";
     if (n > 0) {
         self[n] = 0;
-        dir = self;
-        dir = dir.substr(0, dir.rfind('/'));
+        dir = directory_of(self);
     }
     std::string path = dir + "/" + name;
     std::vector<char*> args{const_cast<char*>(name.c_str())};
