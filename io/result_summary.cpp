@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/version.hpp"
 #include "io/result_reader.hpp"
+#include "core/format.hpp"
 #include "io/schema.hpp"
 
 namespace ssbsim {
@@ -61,6 +62,25 @@ void omitted_line(std::ostream& os, std::size_t shown, std::size_t total, const 
            << " not shown: --summary full prints every one, ssbsim info FILE --json gives them all)\n";
 }
 }  // namespace
+
+// `--summary full`: every cycle field of the schema (io/schema.cpp) for the last cycle, so a
+// metric added as one row of the table shows up here too, with its unit.
+static void every_cycle_field(std::ostream& os, const ResultSummary& r) {
+    if (r.cycles.empty()) return;
+    const CycleSummary& c = r.cycles.back();
+    const double basis_g = r.basis_mass_kg * 1e3;
+    os << "\nEvery cycle field (io/schema.cpp), cycle " << c.cycle << ":\n";
+    for (const auto& f : schema::cycle_fields()) {
+        if (f.type == schema::Type::string || (f.presence == schema::Presence::ledger && !c.has_ledger)) continue;
+        double v[schema::kMaxColumns];
+        f.access.get(c, basis_g, v);
+        os << "  " << std::left << std::setw(34) << f.name << std::right;
+        const std::size_t n = f.columns == 0 ? 1 : f.columns;
+        for (std::size_t k = 0; k < n; ++k) os << " " << format_number(v[k], 6);
+        if (f.unit && *f.unit) os << "  [" << f.unit << "]";
+        os << "\n";
+    }
+}
 
 std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     std::ostringstream os;
@@ -150,6 +170,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
         }
         os << "\n";
     }
+    if (mode == SummaryMode::full) every_cycle_field(os, r);
     return os.str();
 }
 

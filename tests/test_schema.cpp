@@ -254,5 +254,24 @@ TEST(Schema, SweepAndValidationNamesComeFromTheTable) {
     EXPECT_TRUE(std::isnan(simulated_metric("cam_kinetic", c.cycle, none, {no_ledger})));
 }
 
+// `info --summary full` lists every numeric cycle field of the table for the last cycle,
+// with its unit: a metric added as one row of io/schema.cpp shows up in the text report too.
+TEST(Schema, EveryCycleFieldIsInTheFullTextSummary) {
+    const SchemaRun& r = short_run();
+    const std::string text = format_summary(read_result(r.file), SummaryMode::full);
+    const auto at = text.find("Every cycle field");
+    ASSERT_NE(at, std::string::npos) << text;
+    const std::string section = text.substr(at);
+    for (const auto& f : schema::cycle_fields()) {
+        if (f.type == schema::Type::string) continue;
+        EXPECT_NE(section.find("  " + std::string(f.name) + " "), std::string::npos) << f.name;
+        if (f.unit && *f.unit)
+            EXPECT_NE(section.find("[" + std::string(f.unit) + "]"), std::string::npos) << f.name;
+    }
+    // Not in the condensed default.
+    EXPECT_EQ(format_summary(read_result(r.file), SummaryMode::condensed).find("Every cycle field"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace ssbsim
