@@ -23,10 +23,10 @@ int main(int argc, char** argv) {
     run->add_flag("--no-output", ro.no_output, "Write no result file (as output.file: none); the summary is printed");
     run->add_flag("--progress", ro.force_progress,
                   "Draw the progress line (elapsed, ETA) also when stderr is not a terminal");
-    const auto summary_modes = CLI::IsMember({"condensed", "full", "cycles", "none"});
+    const auto summary_modes = CLI::IsMember({"condensed", "full", "cycles", "none", "fields"});
     run->add_option("--summary", ro.summary,
                     "What the summary prints: condensed (default: first, last and every Nth cycle "
-                    "beyond 30 cycles), full, cycles (the cycle table only) or none")
+                    "beyond 30 cycles), full, cycles (the cycle table only), fields (every cycle field of the schema) or none")
         ->check(summary_modes);
 
     std::string check_config;
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     inf->add_option("file", info_file, "HDF5 result file")->required();
     inf->add_flag("--json", json, "Machine-readable JSON");
     std::string info_summary = "condensed";
-    inf->add_option("--summary", info_summary, "condensed (default), full, cycles (the cycle table only) or none")
+    inf->add_option("--summary", info_summary, "condensed (default), full, cycles (the cycle table only), fields (every cycle field of the schema) or none")
         ->check(summary_modes);
 
     std::string sweep_file, sweep_dir;

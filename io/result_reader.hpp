@@ -30,9 +30,9 @@ struct ResultSummary {
 // cycle up to kCondenseAbove cycles, else the first, the last and every Nth (about
 // kCondensedRows rows) with a line saying how many were left out, and the steps of the
 // first and the last cycle; `full` everything; `cycles` only the cycle table; `none` nothing.
-enum class SummaryMode { condensed, full, cycles, none };
+enum class SummaryMode { condensed, full, cycles, none, fields };  // fields: every cycle field of io/schema.cpp
 inline constexpr std::size_t kCondenseAbove = 30, kCondensedRows = 20;
-// "condensed"/"default", "full", "cycles", "none"; throws std::invalid_argument otherwise.
+// "condensed"/"default", "full", "cycles", "fields", "none"; throws std::invalid_argument otherwise.
 SummaryMode parse_summary_mode(const std::string& s);
 // The cycle numbers (indices into r.cycles) a condensed table shows.
 std::vector<std::size_t> condensed_cycle_rows(std::size_t n_cycles);

@@ -24,7 +24,8 @@ SummaryMode parse_summary_mode(const std::string& s) {
     if (s == "full") return SummaryMode::full;
     if (s == "cycles") return SummaryMode::cycles;
     if (s == "none") return SummaryMode::none;
-    throw std::invalid_argument("--summary '" + s + "': expected full, cycles or none (default: condensed)");
+    if (s == "fields") return SummaryMode::fields;
+    throw std::invalid_argument("--summary '" + s + "': expected full, cycles, fields or none (default: condensed)");
 }
 
 std::vector<std::size_t> condensed_cycle_rows(std::size_t n) {
@@ -63,13 +64,11 @@ void omitted_line(std::ostream& os, std::size_t shown, std::size_t total, const 
 }
 }  // namespace
 
-// `--summary full`: every cycle field of the schema (io/schema.cpp) for the last cycle, so a
-// metric added as one row of the table shows up here too, with its unit.
-static void every_cycle_field(std::ostream& os, const ResultSummary& r) {
-    if (r.cycles.empty()) return;
-    const CycleSummary& c = r.cycles.back();
+// `--summary fields`: every cycle field of the schema (io/schema.cpp), for the cycles the
+// condensed table shows, so a metric added as one row of the table shows up here too.
+static void every_cycle_field(std::ostream& os, const ResultSummary& r, const CycleSummary& c) {
     const double basis_g = r.basis_mass_kg * 1e3;
-    os << "\nEvery cycle field (io/schema.cpp), cycle " << c.cycle << ":\n";
+    os << "Every cycle field (io/schema.cpp), cycle " << c.cycle << ":\n";
     for (const auto& f : schema::cycle_fields()) {
         if (f.type == schema::Type::string || (f.presence == schema::Presence::ledger && !c.has_ledger)) continue;
         double v[schema::kMaxColumns];
@@ -94,6 +93,10 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     }
     if (mode == SummaryMode::cycles) {
         cycle_table(os, r, rows);
+        return os.str();
+    }
+    if (mode == SummaryMode::fields) {
+        for (std::size_t i : condensed_cycle_rows(r.cycles.size())) every_cycle_field(os, r, r.cycles[i]);
         return os.str();
     }
     os << (r.title.empty() ? r.name : r.title) << "  [" << r.status << "]";
@@ -170,7 +173,6 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
         }
         os << "\n";
     }
-    if (mode == SummaryMode::full) every_cycle_field(os, r);
     return os.str();
 }
 
