@@ -37,45 +37,12 @@
 
 #include "analysis/import.hpp"
 #include "analysis/validation.hpp"
+#include "params/fit_spec.hpp"
 
 namespace ssbsim {
 
-struct FitParameter {
-    std::string key;        // config key path, as for --set
-    std::string unit;       // unit of initial/bounds/results ("" dimensionless or SI)
-    double initial = kNaN;  // in `unit`
-    double lower = kNaN, upper = kNaN;
-    bool log = true;        // fit log10(value)
-    int line = 0;
-};
-
-struct FitDataset {
-    std::string data;       // resolved path
-    std::string config;     // resolved path
-    std::vector<std::string> set;
-    std::vector<std::string> metrics;       // empty: all
-    std::map<std::string, double> sigma;    // default sigmas by metric
-    double weight = 1.0;
-    double curve_sigma = 0.005;             // [V]; 0: no curve residuals
-    ImportOptions import;
-    int line = 0;
-};
-
-struct FitSpec {
-    std::string file, name;
-    std::string config;                     // resolved path of the base config
-    std::vector<std::string> set;
-    std::vector<FitParameter> parameters;
-    std::vector<FitDataset> datasets;
-    int max_iterations = 30;
-    int jobs = 0;                           // 0: all cores
-    double relative_step = 1e-3;            // finite-difference step in the fit variables
-    double function_tolerance = 1e-6;
-    std::string output, report;             // resolved paths
-};
-
-// Reads a fit file; errors name the file, line and key. Parameter defaults (initial value
-// from the config, bounds) are resolved and checked here.
+// FitParameter, FitDataset, FitSpec and the reading of a fit file: params/fit_spec.hpp.
+// Reads a fit file as params' load_fit does, with the metrics analysis knows.
 FitSpec load_fit(const std::string& path);
 
 // One residual evaluation: the comparisons of every dataset at the given parameter values.

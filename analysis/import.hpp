@@ -22,16 +22,12 @@
 #include <string>
 
 #include "analysis/trajectory.hpp"
+#include "params/import_options.hpp"
 
 namespace ssbsim {
 
-struct ImportOptions {
-    std::string format = "auto";  // auto (by extension, then content), csv, mpt
-    double mass = 0.0;            // active mass [kg] when the file does not give one; 0: none
-    // Current sign: +1 when the file's current is positive on charge (EC-Lab and the
-    // ssbsim CSV layout), -1 when positive on discharge.
-    int current_sign = +1;
-};
+// ImportOptions (format, mass, current sign): params/import_options.hpp.
+
 
 // Reads a measured-data file; throws DataError on anything it cannot read unambiguously.
 MeasuredData load_measured(const std::string& path, const ImportOptions& options = {});

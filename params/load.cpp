@@ -16,6 +16,7 @@ void SimulationConfig::validate(const FieldError& fail) const {
     mesh.validate(nested_fields(fail, "mesh"));
     validate_solver(solver, nested_fields(fail, "solver"));
     output.validate(nested_fields(fail, "output"));
+    protocol.validate(nested_fields(fail, "protocol"));
     for (const Step& s : protocol.steps)
         if (s.kind == Step::Kind::current && s.current.unit == CurrentSpec::Unit::c_rate &&
             !(protocol.c_rate_basis > 0))

@@ -210,6 +210,54 @@ double CurrentSpec::density_for(double loading, double area, double c_basis) con
     return 0.0;
 }
 
+void Step::validate(const FieldError& fail) const {
+    const FieldChecks check(fail);
+    check.require(std::isfinite(duration) && duration >= 0, "duration",
+                  "must be a finite duration >= 0 [s] (0: until a limit), such as \"10 h\"");
+    check.require(std::isfinite(period) && period >= 0, "period",
+                  "must be a finite sampling period >= 0 [s] (0: output.sample_interval)");
+    const char* drive = direction > 0 ? "charge" : "discharge";
+    switch (kind) {
+        case Kind::current:
+            check.require(std::isfinite(current.value) && current.value > 0, drive,
+                          "a current must be positive and finite (charge/discharge gives the sign)");
+            break;
+        case Kind::power:
+            check.require(std::isfinite(power) && power > 0, drive,
+                          "a power must be positive and finite [W] (charge or discharge gives the direction)");
+            break;
+        case Kind::voltage:
+            check.require(std::isfinite(voltage), ramp ? "ramp" : "hold", "a potential must be finite [V]");
+            if (ramp)
+                check.require(std::isfinite(ramp_end) && ramp_end != voltage, "ramp",
+                              "a ramp needs a finite end potential [V] different from its start (use a hold)");
+            break;
+        case Kind::temperature:
+            check.require(temperature >= kMinTemperature && temperature <= kMaxTemperature, "temperature",
+                          temperature_range_message(temperature));
+            break;
+        case Kind::rest: break;
+    }
+    for (const Limit& l : limits) {
+        const double v = l.kind == Limit::Kind::current ? l.current.value : l.value;
+        check.require(std::isfinite(v) && v > 0, "until", "a limit must be positive and finite: '" + l.text + "'");
+    }
+}
+
+void Protocol::validate(const FieldError& fail) const {
+    const FieldChecks check(fail);
+    check.require(std::isfinite(c_rate_basis) && c_rate_basis >= 0, "c_rate_basis",
+                  "must be positive [C/kg], such as \"278 mAh/g\" (0: the CAM's theoretical capacity)");
+    check.require(std::isfinite(shoulder_potential), "shoulder_potential", "must be a finite potential [V]");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const std::string prefix = "steps[" + std::to_string(i) + "]";
+        const std::string& label = steps[i].label;
+        steps[i].validate([&](const std::string& key, const std::string& message) {
+            fail(prefix + "." + key, label.empty() ? message : "step '" + label + "': " + message);
+        });
+    }
+}
+
 Step parse_step_string(const std::string& text) {
     Step s;
     s.label = trim(text);
@@ -271,6 +319,69 @@ Step parse_step_string(const std::string& text) {
 
 namespace {
 
+// What the step does (its one kind key) and its generated label; a ramp also needs a
+// duration (read with the other common keys by parse_step_map).
+void read_step_kind(const ConfigNode& n, Step& s) {
+    if (n.has("charge") || n.has("discharge")) {
+        bool ch = n.has("charge");
+        s.direction = ch ? 1 : -1;
+        std::string what = n.string(ch ? "charge" : "discharge");
+        try {
+            parse_drive(what, s);
+        } catch (const std::invalid_argument& e) {
+            n.fail(ch ? "charge" : "discharge", e.what());
+        }
+        s.label = std::string(ch ? "Charge at " : "Discharge at ") + what;
+    } else if (n.has("hold")) {
+        s.kind = Step::Kind::voltage;
+        s.voltage = n.quantity("hold", dim::voltage);
+        s.label = "Hold at " + n.string("hold");
+    } else if (n.has("ramp")) {
+        ConfigNode r = n["ramp"];
+        if (!r.is_sequence() || r.size() != 2) n.fail("ramp", "expected [start, end], such as [\"2.5 V\", \"4.3 V\"]");
+        s.kind = Step::Kind::voltage;
+        s.ramp = true;
+        s.voltage = r[0].quantity(dim::voltage);
+        s.ramp_end = r[1].quantity(dim::voltage);
+        if (s.ramp_end == s.voltage) n.fail("ramp", "a ramp needs different start and end potentials (use a hold)");
+        s.direction = s.ramp_end > s.voltage ? 1 : -1;
+        if (!n.has("duration")) n.fail("a ramp needs a duration");
+        s.label = "Ramp from " + r[0].string() + " to " + r[1].string();
+    } else if (n.has("rest")) {
+        s.kind = Step::Kind::rest;
+        if (n["rest"].is_scalar() && n.string("rest") != "true") {
+            try {
+                s.duration = parse_duration(n.string("rest"));
+            } catch (const std::invalid_argument& e) {
+                n.fail("rest", std::string(e.what()) + " (expected a duration such as \"1 h\")");
+            }
+        }
+        s.label = "Rest";
+    } else {
+        s.kind = Step::Kind::temperature;
+        s.temperature = n.quantity("temperature", dim::temperature);
+        s.label = "Set temperature to " + n.string("temperature");
+    }
+}
+
+// The step's `until` limits: one or a list.
+void read_step_limits(const ConfigNode& n, Step& s) {
+    if (!n.has("until")) return;
+    ConfigNode u = n["until"];
+    std::vector<ConfigNode> items;
+    if (u.is_sequence())
+        for (size_t i = 0; i < u.size(); ++i) items.push_back(u[i]);
+    else
+        items.push_back(u);
+    for (const auto& item : items) {
+        try {
+            s.limits.push_back(parse_limit(item.string()));
+        } catch (const std::invalid_argument& e) {
+            item.fail(e.what());
+        }
+    }
+}
+
 Step parse_step_map(const ConfigNode& n) {
     n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "duration", "until",
                   "period", "label"});
@@ -281,46 +392,7 @@ Step parse_step_map(const ConfigNode& n) {
     if (kinds != 1)
         n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature");
     try {
-        if (n.has("charge") || n.has("discharge")) {
-            bool ch = n.has("charge");
-            s.direction = ch ? 1 : -1;
-            std::string what = n.string(ch ? "charge" : "discharge");
-            try {
-                parse_drive(what, s);
-            } catch (const std::invalid_argument& e) {
-                n.fail(ch ? "charge" : "discharge", e.what());
-            }
-            s.label = std::string(ch ? "Charge at " : "Discharge at ") + what;
-        } else if (n.has("hold")) {
-            s.kind = Step::Kind::voltage;
-            s.voltage = n.quantity("hold", dim::voltage);
-            s.label = "Hold at " + n.string("hold");
-        } else if (n.has("ramp")) {
-            ConfigNode r = n["ramp"];
-            if (!r.is_sequence() || r.size() != 2) n.fail("ramp", "expected [start, end], such as [\"2.5 V\", \"4.3 V\"]");
-            s.kind = Step::Kind::voltage;
-            s.ramp = true;
-            s.voltage = r[0].quantity(dim::voltage);
-            s.ramp_end = r[1].quantity(dim::voltage);
-            if (s.ramp_end == s.voltage) n.fail("ramp", "a ramp needs different start and end potentials (use a hold)");
-            s.direction = s.ramp_end > s.voltage ? 1 : -1;
-            if (!n.has("duration")) n.fail("a ramp needs a duration");
-            s.label = "Ramp from " + r[0].string() + " to " + r[1].string();
-        } else if (n.has("rest")) {
-            s.kind = Step::Kind::rest;
-            if (n["rest"].is_scalar() && n.string("rest") != "true") {
-                try {
-                    s.duration = parse_duration(n.string("rest"));
-                } catch (const std::invalid_argument& e) {
-                    n.fail("rest", std::string(e.what()) + " (expected a duration such as \"1 h\")");
-                }
-            }
-            s.label = "Rest";
-        } else {
-            s.kind = Step::Kind::temperature;
-            s.temperature = n.quantity("temperature", dim::temperature);
-            s.label = "Set temperature to " + n.string("temperature");
-        }
+        read_step_kind(n, s);
         if (n.has("duration")) {
             try {
                 s.duration = parse_duration(n.string("duration"));
@@ -335,21 +407,7 @@ Step parse_step_map(const ConfigNode& n) {
                 n.fail("period", std::string(e.what()) + " (expected a sampling period such as \"1 min\")");
             }
         }
-        if (n.has("until")) {
-            ConfigNode u = n["until"];
-            std::vector<ConfigNode> items;
-            if (u.is_sequence())
-                for (size_t i = 0; i < u.size(); ++i) items.push_back(u[i]);
-            else
-                items.push_back(u);
-            for (const auto& item : items) {
-                try {
-                    s.limits.push_back(parse_limit(item.string()));
-                } catch (const std::invalid_argument& e) {
-                    item.fail(e.what());
-                }
-            }
-        }
+        read_step_limits(n, s);
         if (s.duration > 0) s.label += " for " + std::to_string(s.duration / 3600.0) + " h";
         for (const auto& l : s.limits) s.label += " until " + l.text;
         if (n.has("label")) s.label = n.string("label");

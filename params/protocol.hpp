@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "params/check.hpp"
 
 namespace ssbsim {
 
@@ -49,12 +50,21 @@ struct Step {
     std::string label;          // the step as the user wrote it (or a generated description)
     int line = 0;
     std::string source;
+
+    // The values the parser checks, for a step built in code: finite durations >= 0, a
+    // current or power > 0, finite potentials (a ramp's ends different), a temperature in
+    // range, limits > 0. Keys as in a step mapping (duration, charge, hold, until, ...).
+    void validate(const FieldError& fail) const;
 };
 
 struct Protocol {
     double c_rate_basis = 0.0;  // [C/kg CAM], 0: the CAM's theoretical capacity
     std::vector<Step> steps;    // repeat blocks expanded
     double shoulder_potential = 3.6;  // [V] charging-onset shoulder threshold
+
+    // c_rate_basis >= 0, a finite shoulder_potential, and every step (keys "steps[I].KEY",
+    // I from 0, the step's label in the message).
+    void validate(const FieldError& fail) const;
 };
 
 // The most steps a protocol may expand to (repeat blocks multiply): 5000 cycles of a

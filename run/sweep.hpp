@@ -1,5 +1,5 @@
-// Parameter sweeps, the planning and the driving: a sweep file names a base config and the
-// key paths to vary (lists or linear/log ranges, combined as a grid or zipped); every case
+// Parameter sweeps, the driving: a sweep file (read and expanded into its cases by
+// params/sweep_spec.hpp) names a base config and the key paths to vary; every case
 // is one ssbsim run in its own HDF5 file under DIR/cases, run on the process pool
 // (core/process_pool.hpp) and resumed from the cases already complete. What a case writes
 // and reads back (its result file, the summary) is io's (io/sweep.hpp), handed in here as
@@ -10,34 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "params/sweep_spec.hpp"  // SweepSpec, load_sweep
 #include "run/simulation.hpp"
 
 namespace ssbsim {
-
-struct SweepParameter {
-    std::string key;                  // config key path, as for --set
-    std::string value_template;       // "{}" replaced by each value; empty: the value itself
-    std::vector<std::string> values;  // as given (ranges: SI numbers)
-};
-
-struct SweepCase {
-    int index = 0;                        // 1-based
-    std::vector<std::string> values;      // one per parameter
-    std::vector<std::string> overrides;   // fixed + swept, "key=value"
-};
-
-struct SweepSpec {
-    std::string file;                 // the sweep file
-    std::string name;
-    std::string base;                 // base config path (resolved)
-    std::vector<std::string> fixed;   // fixed overrides
-    bool zip = false;
-    std::vector<SweepParameter> parameters;
-    std::vector<SweepCase> cases;
-};
-
-// Reads and expands a sweep file; errors name the file, line and key.
-SweepSpec load_sweep(const std::string& path);
 
 // A case's config: the base config with the case's overrides, named after the sweep.
 SimulationConfig case_config(const SweepSpec& spec, const SweepCase& c, MaterialLibrary& lib);

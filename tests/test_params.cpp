@@ -2,6 +2,8 @@
 // rejects a field outside its range, whether it was read from YAML or built in code.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/error.hpp"
@@ -152,6 +154,56 @@ TEST(Params, StructBuiltInCodeIsRejectedNamingTheField) {
     EXPECT_EQ(e.rfind("cell.cathode.composition | ", 0), 0u) << e;
     e = rejection([](SimulationConfig& c) { c.cell.particle_radius = 2 * c.cell.thickness; });
     EXPECT_EQ(e.rfind("cell.cathode.particle_radius | ", 0), 0u) << e;
+}
+
+TEST(Params, ProtocolStepBuiltInCodeIsRejectedNamingTheField) {
+    // Through the Simulation: the step's index in the key, its label in the message.
+    std::string e = rejection([](SimulationConfig& c) { c.protocol.steps[0].duration = -3600; });
+    EXPECT_EQ(e.rfind("protocol.steps[0].duration | ", 0), 0u) << e;
+    EXPECT_NE(e.find("<built in code>"), std::string::npos) << e;
+    e = rejection([](SimulationConfig& c) { c.protocol.steps.back().period = std::nan(""); });
+    EXPECT_NE(e.find(".period | "), std::string::npos) << e;
+    e = rejection([](SimulationConfig& c) { c.protocol.c_rate_basis = -1; });
+    EXPECT_EQ(e.rfind("protocol.c_rate_basis | ", 0), 0u) << e;
+    e = rejection([](SimulationConfig& c) {
+        Step s = parse_step_string("Discharge at C/10 until 2.5 V");
+        s.current.value = 0;
+        c.protocol.steps.push_back(s);
+    });
+    EXPECT_NE(e.find("].discharge | "), std::string::npos) << e;
+    EXPECT_NE(e.find("'Discharge at C/10 until 2.5 V'"), std::string::npos) << e;
+
+    // A step alone: what the parser checks, checked again for a step built in code.
+    auto key_of = [](const Step& s) -> std::string {
+        try {
+            s.validate(code_fields("step"));
+        } catch (const ConfigError& e) {
+            return e.key();
+        }
+        return "";
+    };
+    for (const char* text : {"Charge at C/50 until 4.3 V", "Hold at 4.3 V for 10 hours", "Rest for 1 h",
+                             "Set temperature to 30 degC", "Ramp from 2.5 V to 4.3 V over 34 hours",
+                             "Discharge at 2 mW until 2 V"})
+        EXPECT_EQ(key_of(parse_step_string(text)), "") << text;
+    Step hold = parse_step_string("Hold at 4.3 V until C/100");
+    hold.voltage = std::numeric_limits<double>::infinity();
+    EXPECT_EQ(key_of(hold), "step.hold");
+    Step ramp = parse_step_string("Ramp from 2.5 V to 4.3 V over 34 hours");
+    ramp.ramp_end = ramp.voltage;
+    EXPECT_EQ(key_of(ramp), "step.ramp");
+    Step power = parse_step_string("Charge at 2 mW until 4.3 V");
+    power.power = -2e-3;
+    EXPECT_EQ(key_of(power), "step.charge");
+    Step limit = parse_step_string("Charge at C/50 until 4.3 V");
+    limit.limits[0].value = 0;
+    EXPECT_EQ(key_of(limit), "step.until");
+    Step temperature = parse_step_string("Set temperature to 30 degC");
+    temperature.temperature = 10;  // [K]
+    EXPECT_EQ(key_of(temperature), "step.temperature");
+    Step rest = parse_step_string("Rest for 1 h");
+    rest.duration = std::numeric_limits<double>::infinity();
+    EXPECT_EQ(key_of(rest), "step.duration");
 }
 
 TEST(Params, ValidateFromYamlNamesFileLineAndKey) {
