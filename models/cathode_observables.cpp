@@ -13,7 +13,7 @@ double CathodeP2D::potential_vs_li(const double* y) const {
 ContactIsolation::Values CathodeP2D::contact_at(const double* y, int m) const {
     ContactIsolation::Values v;
     double sigma_factor = 1.0, dphid_dv = 0.0;
-    contact_.contact(y[idx_x(m, interphase_.voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
+    contact_.contact(y[idx_x(m, interphase().voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
                      dphid_dv);
     return v;
 }
@@ -23,12 +23,12 @@ LedgerCharges CathodeP2D::ledger(const double* y) const {
     if (!geo_.chem) return q;
     q.intercalation = y[idx_ledger(kinetics_.ledger())];
     for (int s = 0; s < n_sites; ++s) {
-        q.ox_reversible[s] = y[idx_ledger(site_oxidation_.ledger_reversible() + s)];
-        q.ox_irreversible[s] = y[idx_ledger(site_oxidation_.ledger_irreversible() + s)];
-        q.reduction[s] = y[idx_ledger(site_oxidation_.ledger_reduction() + s)];
+        q.ox_reversible[s] = y[idx_ledger(reactions_.get<SiteOxidation>().ledger_reversible() + s)];
+        q.ox_irreversible[s] = y[idx_ledger(reactions_.get<SiteOxidation>().ledger_irreversible() + s)];
+        q.reduction[s] = y[idx_ledger(reactions_.get<SiteOxidation>().ledger_reduction() + s)];
     }
-    q.lattice_oxygen = y[idx_ledger(lattice_oxygen_.ledger())];
-    q.pristine_reduction = y[idx_ledger(pristine_reduction_.ledger())];
+    q.lattice_oxygen = y[idx_ledger(reactions_.get<LatticeOxygen>().ledger())];
+    q.pristine_reduction = y[idx_ledger(reactions_.get<PristineReduction>().ledger())];
     return q;
 }
 
@@ -73,7 +73,7 @@ double CathodeP2D::mean_contact(const double* y) const {
 double CathodeP2D::mean_film_resistance(const double* y) const {
     double s = 0.0;
     for (int m = 0; m < geo_.nc; ++m)
-        s += cell_.film_resistance + (geo_.chem ? y[idx_x(m, interphase_.film())] / interphase_.film_conductivity() : 0.0);
+        s += cell_.film_resistance + (geo_.chem ? y[idx_x(m, interphase().film())] / interphase().film_conductivity() : 0.0);
     return s / geo_.nc;
 }
 

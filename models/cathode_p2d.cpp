@@ -10,8 +10,7 @@ namespace ssbsim {
 
 CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     : cell_(cell), geo_(cell_, mesh), layout_(mesh.separator, mesh.cathode), control_(geo_), ionic_(geo_),
-      electronic_(geo_), kinetics_(geo_), particle_(geo_), site_oxidation_(geo_), lattice_oxygen_(geo_),
-      pristine_reduction_(geo_), interphase_(geo_), contact_(geo_), counter_(cell_), src_(geo_.nc) {
+      electronic_(geo_), kinetics_(geo_), particle_(geo_), reactions_(geo_), contact_(geo_), counter_(cell_), src_(geo_.nc) {
     declare_blocks();
     set_temperature(cell_.temperature);
 }
@@ -26,11 +25,8 @@ void CathodeP2D::declare_blocks() {
     kinetics_.declare(layout_, geo_.chem ? &chem : nullptr);
     particle_.declare(layout_);
     if (geo_.chem) {
-        site_oxidation_.declare(chem);
-        lattice_oxygen_.declare(chem);
-        pristine_reduction_.declare(chem);
-        interphase_.declare(chem);
-        contact_.declare(chem);
+        reactions_.declare(chem);  // in list order (models/reactions.hpp)
+        contact_.declare(chem);    // last: the trapped inventory is no local input
     }
     layout_.finish();
     n_chem_ = chem.n_states();
@@ -41,23 +37,26 @@ void CathodeP2D::declare_blocks() {
         chem_rows_.stride = layout_.cathode_stride();
         chem_rows_.ledger_base = layout_.index(chem.first_ledger_block(), 0);
         // The raw-index enums (tests, idx_x / idx_ledger) must match the registration.
-        const bool match = site_oxidation_.reversible() == x_rev && site_oxidation_.irreversible() == x_irr &&
-                           lattice_oxygen_.state() == x_oxygen && pristine_reduction_.state() == x_pristine &&
-                           interphase_.film() == x_film && interphase_.voids() == x_void &&
+        const auto& site_oxidation = reactions_.get<SiteOxidation>();
+        const bool match = site_oxidation.reversible() == x_rev && site_oxidation.irreversible() == x_irr &&
+                           reactions_.get<LatticeOxygen>().state() == x_oxygen &&
+                           reactions_.get<PristineReduction>().state() == x_pristine &&
+                           interphase().film() == x_film && interphase().voids() == x_void &&
                            contact_.trapped() == x_trapped && n_chem_ == n_extra && kinetics_.ledger() == l_intercalation &&
-                           site_oxidation_.ledger_reversible() == l_ox_rev &&
-                           site_oxidation_.ledger_irreversible() == l_ox_irr &&
-                           site_oxidation_.ledger_reduction() == l_reduction && lattice_oxygen_.ledger() == l_oxygen &&
-                           pristine_reduction_.ledger() == l_pristine && n_ledger_ == n_ledger;
+                           site_oxidation.ledger_reversible() == l_ox_rev &&
+                           site_oxidation.ledger_irreversible() == l_ox_irr &&
+                           site_oxidation.ledger_reduction() == l_reduction &&
+                           reactions_.get<LatticeOxygen>().ledger() == l_oxygen &&
+                           reactions_.get<PristineReduction>().ledger() == l_pristine && n_ledger_ == n_ledger;
         if (!match) throw Error("CathodeP2D: the chemistry blocks no longer match CathodeP2D::Extra / Ledger");
     }
     ionic_.bind(layout_, control_.current());
     particle_.bind(layout_);
     electronic_.bind(layout_, particle_, control_.current(), geo_.chem ? &chem_rows_ : nullptr,
-                     geo_.chem ? interphase_.voids() : -1);
+                     geo_.chem ? interphase().voids() : -1);
     control_.bind(layout_);
-    kinetics_.bind(geo_.chem ? &interphase_ : nullptr);
-    contact_.bind(geo_.chem ? interphase_.voids() : -1);
+    kinetics_.bind(geo_.chem ? &interphase() : nullptr);
+    contact_.bind(geo_.chem ? interphase().voids() : -1);
 
     // Which local inputs each local output may depend on (see LocalPattern). The Jacobian
     // pattern is fixed at the first assembly, so only these entries are emitted: emitting
@@ -68,10 +67,7 @@ void CathodeP2D::declare_blocks() {
     const std::uint32_t contact = contact_.inputs();
     kinetics_.pattern(pattern_, contact);
     if (geo_.chem) {
-        site_oxidation_.pattern(pattern_, contact);
-        lattice_oxygen_.pattern(pattern_, contact);
-        pristine_reduction_.pattern(pattern_);
-        interphase_.pattern(pattern_);
+        reactions_.pattern(pattern_, contact);
         contact_.pattern(pattern_);
     }
 }
@@ -86,18 +82,13 @@ void CathodeP2D::set_temperature(double T) {
     kinetics_.set_temperature(T);
     particle_.set_temperature(T);
     counter_.set_temperature(T);
-    interphase_.set_temperature(T);
     boltzmann_.clear();
-    if (geo_.chem) {
-        site_oxidation_.set_temperature(T, boltzmann_);
-        pristine_reduction_.set_temperature(T, boltzmann_);
-        lattice_oxygen_.set_temperature(T, boltzmann_);
-    }
+    if (geo_.chem) reactions_.set_temperature(T, boltzmann_);  // in sum_rank order
 }
 
-// The local terms of one cathode cell: every part adds its share to L. The order of the
-// reactions is the order of their terms in the faradaic source (kept for bit-identical
-// results).
+// The local terms of one cathode cell: every part adds its share to L. The reactions add
+// theirs in increasing sum_rank (models/reactions.hpp), which fixes the floating-point
+// order of the sums (kept for bit-identical results).
 template <class T>
 SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<T>& L) const {
     L.u = u;
@@ -113,10 +104,7 @@ SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, double c_mean, double vo
     kinetics_.evaluate(L);
     if (!geo_.chem) return;
     boltzmann_.evaluate(u[s_dphi], f_, L.boltzmann);
-    site_oxidation_.evaluate(L);
-    pristine_reduction_.evaluate(L);
-    lattice_oxygen_.evaluate(L);
-    interphase_.evaluate(L);
+    reactions_.evaluate(L);
     contact_.evaluate_trapped(L);
 }
 
@@ -130,7 +118,7 @@ double CathodeP2D::sigma_node(const double* y, int m, double* ds_dc, double* ds_
         *ds_dv = 0.0;
         return base;
     }
-    Dual<2> v = Dual<2>::variable(y[idx_x(m, interphase_.voids())], 0);
+    Dual<2> v = Dual<2>::variable(y[idx_x(m, interphase().voids())], 0);
     Dual<2> c = Dual<2>::variable(y[outer], 1);
     Dual<2> theta, dead, factor, dd;
     contact_.contact(v, c, theta, dead, factor, dd);
@@ -158,7 +146,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
         if (geo_.chem) {
             c_mean = particle_.mean_concentration(y, m);
             for (int k = s_chem; k < n_slots_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            void_rate = yp[idx_x(m, interphase_.voids())];
+            void_rate = yp[idx_x(m, interphase().voids())];
         }
         local_terms(u, c_mean, void_rate, L);
         src_[m] = L.src;
@@ -200,7 +188,7 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
         u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr - 2)], s_c_inner);
         u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr - 1)], s_c_outer);
         for (int k = s_chem; k < n_slots_; ++k) u[k] = LocalDual::variable(y[idx_x(m, k - s_chem)], k);
-        local_terms(u, c_mean, geo_.chem ? yp[idx_x(m, interphase_.voids())] : 0.0, L);
+        local_terms(u, c_mean, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
 
         auto column = [&](int slot) {
             switch (slot) {
@@ -238,7 +226,7 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
         // The trapped-lithium rate depends on the particle mean and on the void rate.
         const int trapped = idx_x(m, contact_.trapped());
         for (int i = 0; i < nr; ++i) J.add(trapped, idx_c(m, i), -L.trapped_per_c_mean * particle_.shell_weight(i));
-        J.add(trapped, idx_x(m, interphase_.voids()), -L.trapped_per_void_rate * cj);
+        J.add(trapped, idx_x(m, interphase().voids()), -L.trapped_per_void_rate * cj);
         for (int k = 0; k < n_ledger_; ++k) emit(idx_ledger(k), L.q[k], -hc, P.q[k]);
     }
 }
@@ -260,7 +248,7 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     else jacobian_cells<kMaxSlots>(cj, y, yp, J);
     const double Vcell = potential_vs_li(y) - counter_.ocv();
     control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
-                      geo_.chem ? idx_x(last, interphase_.voids()) : -1, J);
+                      geo_.chem ? idx_x(last, interphase().voids()) : -1, J);
     for (int k = 0; k < n_ledger_; ++k) J.add(idx_ledger(k), idx_ledger(k), cj);
 }
 
@@ -276,7 +264,7 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
             u[s_c_inner] = y[idx_c(m, nr - 2)];
             u[s_c_outer] = y[idx_c(m, nr - 1)];
             for (int k = s_chem; k < n_slots_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            local_terms(u, 0.0, geo_.chem ? yp[idx_x(m, interphase_.voids())] : 0.0, L);
+            local_terms(u, 0.0, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
             sum += geo_.hc * L.src;
         }
         return sum;
@@ -301,10 +289,7 @@ void CathodeP2D::absolute_tolerances(double s, double* atol) const {
     for (int m = 0; m < geo_.nc; ++m) atol[idx_j(m)] = s;  // scale 1 A/m2
     particle_.tolerances(s, atol);
     if (geo_.chem) {
-        site_oxidation_.tolerances(chem_rows_, s, atol);
-        lattice_oxygen_.tolerances(chem_rows_, s, atol);
-        pristine_reduction_.tolerances(chem_rows_, s, atol);
-        interphase_.tolerances(chem_rows_, s, atol);
+        reactions_.tolerances(chem_rows_, s, atol);
         contact_.tolerances(chem_rows_, s, atol);
         for (int k = 0; k < n_ledger_; ++k) atol[idx_ledger(k)] = s * geo_.q_scale;
     }

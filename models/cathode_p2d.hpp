@@ -5,7 +5,8 @@
 //   ElectronicConduction   phi_s [V] per cathode cell
 //   IntercalationKinetics  j [A/m2] per cathode cell (> 0 on delithiation)
 //   ParticleDiffusion      c_0 .. c_{Nr-1} [mol/m3] per cathode cell (shell averages)
-//   SiteOxidation, LatticeOxygen, PristineReduction, Interphase, ContactIsolation
+//   Reactions (models/reactions.hpp: SiteOxidation, LatticeOxygen, PristineReduction,
+//   Interphase), ContactIsolation
 //                          the chemistry states per cathode cell and the ledger charges
 //   ControlRow             i_app [A/m2] (> 0 on charge), Q [C/m2], E [J/m2]
 //   CounterElectrode       no state: the potential at x = 0
@@ -23,15 +24,12 @@
 #include "models/control.hpp"
 #include "models/counter_electrode.hpp"
 #include "models/electronic_conduction.hpp"
-#include "models/interphase.hpp"
 #include "models/intercalation.hpp"
 #include "models/ionic_conduction.hpp"
-#include "models/lattice_oxygen.hpp"
 #include "models/layout.hpp"
 #include "models/local_terms.hpp"
 #include "models/particle_diffusion.hpp"
-#include "models/pristine_reduction.hpp"
-#include "models/site_oxidation.hpp"
+#include "models/reactions.hpp"
 #include "numerics/dae_model.hpp"
 
 namespace ssbsim {
@@ -188,6 +186,7 @@ private:
     void jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J);
     double sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const;
     ContactIsolation::Values contact_at(const double* y, int m) const;
+    const Interphase& interphase() const { return reactions_.get<Interphase>(); }
 
     CellSpec cell_;
     CathodeGeometry geo_;
@@ -198,10 +197,7 @@ private:
     ElectronicConduction electronic_;
     IntercalationKinetics kinetics_;
     ParticleDiffusion particle_;
-    SiteOxidation site_oxidation_;
-    LatticeOxygen lattice_oxygen_;
-    PristineReduction pristine_reduction_;
-    Interphase interphase_;
+    Reactions reactions_;  // the SE side reactions and the interphase, in state order
     ContactIsolation contact_;
     CounterElectrode counter_;
 

@@ -19,6 +19,9 @@ public:
                          : 0.0;
     }
 
+    // Last: it reads cam_side_oxidation, which the reactions before it fill.
+    static constexpr int sum_rank = 100;
+
     void declare(LocalRegistry& r) {
         StateLayout::BlockSpec b;
         b.name = "interphase thickness";
@@ -29,7 +32,7 @@ public:
     int film() const { return film_; }
     int voids() const { return void_; }
 
-    void set_temperature(double T) { kappa_ = ch_.film_conductivity.at(T); }
+    void set_temperature(double T, BoltzmannFactors& /*bz*/) { kappa_ = ch_.film_conductivity.at(T); }
     double film_conductivity() const { return kappa_; }  // [S/m]
     // The film's resistance delta / kappa [ohm m2], on a film state.
     template <class T>
@@ -43,7 +46,7 @@ public:
         L.rate[void_] = L.cam_side_oxidation * (se_shrink_ / g_.a);
     }
 
-    void pattern(LocalPattern& p) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }
+    void pattern(LocalPattern& p, std::uint32_t /*contact*/) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }
 
     void tolerances(const ChemistryRows& rows, double s, double* atol) const {
         for (int m = 0; m < g_.nc; ++m) {

@@ -12,6 +12,9 @@ class LatticeOxygen {
 public:
     explicit LatticeOxygen(const CathodeGeometry& g)
         : g_(g), r_(g.cell.chemistry.lattice_oxygen), nF_(g.cell.chemistry.electrons_per_product * constants::F) {}
+    // After the pristine reduction in the sum of sources, though declared before it
+    // (models/reactions.hpp).
+    static constexpr int sum_rank = 30;
 
     void declare(LocalRegistry& r) {
         StateLayout::BlockSpec b;

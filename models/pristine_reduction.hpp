@@ -13,6 +13,7 @@ public:
         : g_(g), r_(g.cell.chemistry.pristine_reduction),
           nF_(g.cell.chemistry.electrons_per_product * constants::F),
           a_carbon_(g.a_site[site_carbon] + g.a_site[site_tpb]) {}
+    static constexpr int sum_rank = 20;  // after the site oxidation (models/reactions.hpp)
 
     void declare(LocalRegistry& r) {
         StateLayout::BlockSpec b;
@@ -39,7 +40,7 @@ public:
         L.src = L.src + rate;
     }
 
-    void pattern(LocalPattern& p) const {
+    void pattern(LocalPattern& p, std::uint32_t /*contact*/) const {
         p.rate[x_] = p.q[l_] = slot_bit(s_dphi) | chem_bit(x_);
         p.src |= p.rate[x_];
     }

@@ -13,6 +13,7 @@ namespace ssbsim {
 class SiteOxidation {
 public:
     explicit SiteOxidation(const CathodeGeometry& g) : g_(g), ch_(g.cell.chemistry) {}
+    static constexpr int sum_rank = 10;  // first in the sum of sources (models/reactions.hpp)
 
     void declare(LocalRegistry& r) {
         rev_ = r.add_state(per_site("reversible products", "reversible products"));
