@@ -81,6 +81,21 @@ static void every_cycle_field(std::ostream& os, const ResultSummary& r, const Cy
     }
 }
 
+namespace {
+// The derived cell quantities of the file (root attributes), a few per line.
+void derived_lines(std::ostream& os, const ResultSummary& r) {
+    if (r.derived.empty()) return;
+    os << "cell:";
+    int n = 0;
+    for (const auto& [name, v] : r.derived) {
+        if (n > 0 && n % 4 == 0) os << "\n     ";
+        os << " " << name << " = " << std::defaultfloat << std::setprecision(4) << v << std::fixed;
+        ++n;
+    }
+    os << "\n";
+}
+}  // namespace
+
 std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     std::ostringstream os;
     os << std::fixed;
@@ -110,6 +125,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
         if (r.area_m2 > 0) os << ", area " << r.area_m2 * 1e4 << " cm2";
         os << "\n";
     }
+    derived_lines(os, r);
     // Steps: all of them, or (condensed) those of the first and the last cycle.
     std::vector<bool> shown_cycle;
     if (mode == SummaryMode::condensed && rows.size() < r.cycles.size()) {
@@ -232,6 +248,11 @@ std::string summary_json(const ResultSummary& r) {
     j["capacity_basis"] = r.capacity_basis;
     j["cam_mass_g"] = json::number(r.cam_mass_kg * 1e3);
     j["area_cm2"] = json::number(r.area_m2 * 1e4);
+    if (!r.derived.empty()) {
+        json::Value d = json::Value::object();
+        for (const auto& [name, v] : r.derived) d[name] = json::number(v);
+        j["cell"] = d;
+    }
     j["units"] = {{"capacity_mAh_g", "mA*h/g"}, {"capacity_mAh", "mA*h"}, {"energy_mWh_g", "mW*h/g"},
                   {"time_s", "s"}, {"potential_V", "V"}};
     const double basis_g = r.basis_mass_kg * 1e3;
