@@ -18,6 +18,9 @@ struct DerivedAttribute {
     const char* label;
 };
 const std::vector<DerivedAttribute>& derived_attributes();
+// Their values for a config, as the model resolves them (areas from its geometry,
+// conductivities and the coating from params/cell.hpp), in the order of derived_attributes().
+std::vector<std::pair<std::string, double>> derived_values(const SimulationConfig& config);
 
 struct ResultSummary {
     std::string path, status, status_message, version, git_commit, created, name, config;

@@ -4,11 +4,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/version.hpp"
 #include "io/result_reader.hpp"
 #include "core/format.hpp"
 #include "io/schema.hpp"
+#include "models/local_terms.hpp"
 
 namespace ssbsim {
 
@@ -270,6 +272,39 @@ std::string summary_json(const ResultSummary& r) {
     return json::dump(j);
 }
 
+std::vector<std::pair<std::string, double>> derived_values(const SimulationConfig& config) {
+    const CellSpec& c = config.cell;
+    const CathodeGeometry g(c, config.mesh);
+    const double T = c.temperature;
+    const CoatingLayer coat = coating_layer(c);
+    const double x0 = c.cam.inert ? 0.0 : c.initial_stoichiometry;
+    const double sigma_carbon = carbon_network_conductivity(c, T);
+    const double sigma_cam = c.has_cam ? c.eps_cam / c.electronic_tortuosity * c.cam.sigma(x0, T) : 0.0;
+    std::vector<std::pair<std::string, double>> values = {
+        {"eps_cam", c.eps_cam},
+        {"eps_se", c.eps_se},
+        {"eps_carbon", c.eps_carbon},
+        {"eps_binder", c.eps_binder},
+        {"porosity", c.porosity},
+        {"a_cam_per_m", g.a},
+        {"a_carbon_dpb_per_m", g.a_site[site_carbon]},
+        {"a_tpb_per_m", g.a_site[site_tpb]},
+        {"a_cam_dpb_per_m", g.a_site[site_cam] * g.coating_pass},
+        {"sigma_ionic_eff_S_m", effective_ionic_conductivity(c, T)},
+        {"sigma_electronic_eff_S_m", sigma_carbon + sigma_cam},
+        {"sigma_carbon_network_S_m", sigma_carbon},
+        {"coating_thickness_m", coat.thickness},
+        {"coating_coverage", coat.coverage},
+        {"coating_pass", coat.pass},
+        {"coating_resistance_ohm_m2", coat.resistance},
+    };
+    const auto& names = derived_attributes();
+    if (values.size() != names.size()) throw Error("derived_values: the list differs from derived_attributes()");
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (values[i].first != names[i].name) throw Error("derived_values: '" + values[i].first + "' out of order");
+    return values;
+}
+
 ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples) {
     ResultSummary r;
     r.path = "";
@@ -288,6 +323,7 @@ ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run
     r.cam_mass_kg = config.cell.cam_mass();
     r.area_m2 = config.cell.area;
     r.capacity_basis = capacity_basis_text(config);
+    r.derived = derived_values(config);  // as the result file's attributes
     const double basis_g = r.basis_mass_kg * 1e3;  // mAh/g x g = mAh
     for (const auto& c : run.cycles) {
         r.cycle_charge_mAh.push_back(c.charge_capacity * basis_g);

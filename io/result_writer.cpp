@@ -107,43 +107,6 @@ void write_version_attributes(const h5::Handle& file, const std::string& generat
     h5::set_attribute(file, "format_version", static_cast<long>(kResultFormatVersion));
 }
 
-namespace {
-// The derived cell quantities (io/result_reader.hpp derived_attributes()), as the model
-// resolved them: areas from its geometry, conductivities and the coating from params.
-void write_derived_attributes(const h5::Handle& file, const SimulationConfig& config, const CathodeP2D& model) {
-    const CellSpec& c = config.cell;
-    const double T = c.temperature;
-    const CoatingLayer coat = coating_layer(c);
-    const double x0 = c.cam.inert ? 0.0 : c.initial_stoichiometry;
-    const double sigma_carbon = carbon_network_conductivity(c, T);
-    const double sigma_cam = c.has_cam ? c.eps_cam / c.electronic_tortuosity * c.cam.sigma(x0, T) : 0.0;
-    const std::vector<std::pair<std::string, double>> values = {
-        {"eps_cam", c.eps_cam},
-        {"eps_se", c.eps_se},
-        {"eps_carbon", c.eps_carbon},
-        {"eps_binder", c.eps_binder},
-        {"porosity", c.porosity},
-        {"a_cam_per_m", model.specific_area()},
-        {"a_carbon_dpb_per_m", model.site_area(site_carbon)},
-        {"a_tpb_per_m", model.site_area(site_tpb)},
-        {"a_cam_dpb_per_m", model.site_area(site_cam) * coat.pass},
-        {"sigma_ionic_eff_S_m", effective_ionic_conductivity(c, T)},
-        {"sigma_electronic_eff_S_m", sigma_carbon + sigma_cam},
-        {"sigma_carbon_network_S_m", sigma_carbon},
-        {"coating_thickness_m", coat.thickness},
-        {"coating_coverage", coat.coverage},
-        {"coating_pass", coat.pass},
-        {"coating_resistance_ohm_m2", coat.resistance},
-    };
-    const auto& names = derived_attributes();
-    if (values.size() != names.size()) throw Error("write_derived_attributes: the list differs from derived_attributes()");
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (values[i].first != names[i].name) throw Error("write_derived_attributes: '" + values[i].first + "' out of order");
-        h5::set_attribute(file, values[i].first, values[i].second);
-    }
-}
-}  // namespace
-
 void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& model) {
     h5::limit_library_memory();
     file_ = h5::create_file(path_, exclusive_);
@@ -162,7 +125,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
-    write_derived_attributes(file_, config, model);
+    for (const auto& [name, value] : derived_values(config)) h5::set_attribute(file_, name, value);
     h5::set_attribute(file_, "current_sign", std::string("positive on charge (oxidation of the cathode)"));
     h5::set_attribute(file_, "potential_reference", std::string("cathode potential vs Li/Li+ (cell voltage + counter-electrode OCV)"));
 
