@@ -389,7 +389,7 @@ void CellSpec::validate(const FieldError& fail) const {
     validate_materials(*this, fail);
     check.plausible("separator.thickness", separator_thickness, dim::length, 1e-7, 1e-2, "1 mm");
     check.range("separator.porosity", separator_porosity, 0.0, 0.9, "a fraction in [0, 0.9]");
-    check.require(separator_tortuosity >= 1.0, "separator.tortuosity", kTortuosityRule);
+    check.require(separator_tortuosity >= 1.0, "separator.tortuosity", "a tortuosity must be >= 1 (or {bruggeman: b})");
     validate_cathode(*this, check, fail);
 }
 
