@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -427,4 +428,40 @@ TEST(DerivedAttributes, TheResultFileCarriesTheResolvedCell) {
     EXPECT_GT(value("a_tpb_per_m"), 0.0);
     EXPECT_TRUE(has(format_summary(s, SummaryMode::full), "coating_thickness_m")) << format_summary(s, SummaryMode::full);
     std::remove(path.c_str());
+}
+
+// ---- the coating acts through the contact chain (MODEL.md 3, 6) -----------------------------------
+
+TEST(Coating, AShellKeepsMoreContactThroughLessCamSideOxidation) {
+    // Study D: no carbon, so all SE oxidation is at the CAM surface; the Li2SnO3 shell
+    // blocks most of it, the SE next to the CAM shrinks less, fewer voids open.
+    auto last_contact = [](const std::vector<std::string>& set) {
+        std::vector<std::string> s = set;
+        s.push_back("output.profile_interval=0");
+        Simulation sim(study("study_d", s));
+        test::Capture cap;
+        RunResult r = sim.run(&cap);
+        EXPECT_EQ(r.status, RunStatus::complete) << r.message;
+        EXPECT_FALSE(cap.samples.empty());
+        return std::make_pair(cap.samples.empty() ? 0.0 : cap.samples.back().contact,
+                              r.cycles.empty() ? 0.0 : r.cycles.front().ledger.se_oxidation_charge);
+    };
+    const auto bare = last_contact({});
+    const auto shell = last_contact({"cell.cathode.coating={material: Li2SnO3, mass_fraction: 0.03}"});
+    EXPECT_LT(shell.second, 0.5 * bare.second);  // less SE oxidation at the CAM
+    EXPECT_GT(shell.first, bare.first);           // more contact kept
+}
+
+TEST(Coating, TheLayerResistanceRaisesTheChargePotential) {
+    // Two coatings alike but for their Li-ion conductivity: same thickness and coverage,
+    // R_coat 100x apart; the charging potential rises by about i R_coat.
+    auto end_potential = [](const char* sigma) {
+        const std::string mat = std::string("materials=[{name: SlowNb, kind: coating, density: \"4.64 g/cm3\", "
+                                            "ionic_conductivity: \"") + sigma + "\"}]";
+        SimulationConfig c = study("study_c", {kShort, "output.profile_interval=0", mat,
+                                               "cell.cathode.coating={material: SlowNb, mass_fraction: 0.0138}"});
+        EXPECT_NEAR(coating_layer(c.cell).resistance * std::atof(sigma), coating_layer(c.cell).thickness, 1e-18);
+        return run_config(c).steps.front().end_potential;
+    };
+    EXPECT_GT(end_potential("1e-7 S/m"), end_potential("1e-5 S/m") + 1e-3);
 }
