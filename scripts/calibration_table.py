@@ -151,16 +151,45 @@ def study_table(ssbsim, name, study, workdir):
     return markdown(rows)
 
 
+NUMBER = r"([-+]?\d+(?:\.\d+)?)"
+
+
+def with_tolerance(quantity, measured, sim):
+    """A row of study_a_table.py's printed table (quantity | measured | simulated) with the
+    tolerance and the verdict: the stated error bar ("87.5 +- 1.7 %"), else issue #10's default
+    (0.5 pp for a CE, 10 % of the value otherwise); "-" for rows that are not one number
+    (relations, several values)."""
+    m = re.fullmatch(r"(?:about\s+)?" + NUMBER + r"(?:\s*\+-\s*" + NUMBER + r")?\s*(%|mAh/g)?(?: of charge)?", measured.strip())
+    s = re.fullmatch(NUMBER + r"\s*(%|mAh/g)?", sim.strip())
+    if not m or not s:
+        return quantity, measured, "-", sim, "-"
+    value, unit = float(m.group(1)), m.group(3) or ""
+    if m.group(2):
+        tol = float(m.group(2))
+    elif unit == "%" and "CE" in quantity:
+        tol = 0.5
+    else:
+        tol = 0.1 * abs(value)
+    tol_text = f"+- {tol:g} {'pp' if unit == '%' else unit}".strip()
+    return quantity, measured, tol_text, sim, "yes" if abs(float(s.group(1)) - value) <= tol * (1 + 1e-9) else "no"
+
+
 def study_a_table(ssbsim):
     """scripts/study_a_table.py's rows: its rows(ssbsim) when it has one (quantity, measured,
-    tolerance, simulated, inside), else its printed Markdown table as it is."""
+    tolerance, simulated, inside), else the rows of its printed Markdown table, with the
+    tolerance and verdict added where the row is one number (with_tolerance)."""
     spec = importlib.util.spec_from_file_location("study_a_table", os.path.join(ROOT, "scripts", "study_a_table.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     if hasattr(mod, "rows"):
         return markdown([tuple(str(x) for x in r) for r in mod.rows(ssbsim)], "measured (Kaeli et al.)")
-    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "study_a_table.py"), "--ssbsim", ssbsim],
-                          check=True, capture_output=True, text=True).stdout
+    printed = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "study_a_table.py"), "--ssbsim", ssbsim],
+                             check=True, capture_output=True, text=True).stdout
+    cells = [[c.strip() for c in l.strip().strip("|").split("|")] for l in printed.splitlines() if l.startswith("|")]
+    body = [c for c in cells[2:] if len(c) == 3]
+    if len(body) != len(cells) - 2:  # not the three-column layout: as printed
+        return printed
+    return markdown([with_tolerance(*c) for c in body], "measured (Kaeli et al.)")
 
 
 def replace_between(doc, name, table):
