@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/cathode_p2d.hpp"
+#include "params/emit.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;
@@ -86,6 +87,14 @@ TEST(StackPressure, ConfigIsValidatedWithFileLineAndKey) {
                          .cell.pressure_law.stiffness,
                      0.2e9);  // the default
     EXPECT_DOUBLE_EQ(c.cell.stack_pressure, 18e6);
+    // The resolved config repeats the mapping and reads back to the same law.
+    const std::string text = emit_config_text(c);
+    EXPECT_NE(text.find("constraint: die"), std::string::npos) << text;
+    SimulationConfig back = test::load_text(text);
+    EXPECT_EQ(back.cell.pressure_law.constraint, StackPressureLaw::Constraint::die);
+    EXPECT_DOUBLE_EQ(back.cell.pressure_law.stiffness, kK);
+    EXPECT_DOUBLE_EQ(back.cell.stack_pressure, 18e6);
+    EXPECT_EQ(emit_config_text(back), text);
 }
 
 // A uniform cell: eps_v = eps_CAM (dV/V(x1) - dV/V(x0)) - (V_SE - V_dec) / (n_SE F) Q_ox / L.
