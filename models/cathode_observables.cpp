@@ -13,7 +13,7 @@ double CathodeP2D::potential_vs_li(const double* y) const {
 ContactIsolation::Values CathodeP2D::contact_at(const double* y, int m) const {
     ContactIsolation::Values v;
     double sigma_factor = 1.0, dphid_dv = 0.0;
-    const double P = pressure_.pressure(y);  // the actual pressure in a die-constrained cell
+    const double P = pressure_slot_ >= 0 ? y[pressure_.index(m)] : 0.0;  // the actual pressure (die)
     contact_.contact(y[idx_x(m, interphase().voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
                      dphid_dv, pressure_slot_ >= 0 ? &P : nullptr);
     return v;

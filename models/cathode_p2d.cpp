@@ -29,7 +29,7 @@ void CathodeP2D::declare_blocks() {
         reactions_.declare(chem);  // in list order (models/reactions.hpp)
         contact_.declare(chem);    // last: the trapped inventory is no local input
     }
-    pressure_.declare(layout_);    // the last global (none with constant pressure)
+    pressure_.declare(layout_);    // last in a cathode cell (none with constant pressure)
     layout_.finish();
     n_chem_ = chem.n_states();
     n_ledger_ = chem.n_ledger();
@@ -59,16 +59,13 @@ void CathodeP2D::declare_blocks() {
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
     contact_.bind(geo_.chem ? interphase().voids() : -1);
-    std::vector<int> oxidation;  // the SE-oxidation ledger rows the pressure law reads
     if (geo_.chem) {
         const auto& so = reactions_.get<SiteOxidation>();
-        for (int s = 0; s < n_sites; ++s) {
-            oxidation.push_back(idx_ledger(so.ledger_reversible() + s));
-            oxidation.push_back(idx_ledger(so.ledger_irreversible() + s));
-        }
-        oxidation.push_back(idx_ledger(reactions_.get<LatticeOxygen>().ledger()));
+        pressure_.bind(layout_, &chem_rows_, interphase().voids(), so.reversible() + site_carbon,
+                       so.irreversible() + site_carbon);
+    } else {
+        pressure_.bind(layout_, nullptr, -1, -1, -1);
     }
-    pressure_.bind(layout_, std::move(oxidation));
     if (geo_.chem && pressure_.dynamic()) {
         // The actual pressure is one more local input (after the chemistry states).
         pressure_slot_ = n_slots_++;
@@ -164,7 +161,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
         if (geo_.chem) {
             c_mean = particle_.mean_concentration(y, m);
             for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index()];
+            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
             void_rate = yp[idx_x(m, interphase().voids())];
         }
         local_terms(u, c_mean, void_rate, L);
@@ -208,11 +205,11 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
         u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr - 2)], s_c_inner);
         u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr - 1)], s_c_outer);
         for (int k = s_chem; k < chem_end_; ++k) u[k] = LocalDual::variable(y[idx_x(m, k - s_chem)], k);
-        if (pressure_slot_ >= 0) u[pressure_slot_] = LocalDual::variable(y[pressure_.index()], pressure_slot_);
+        if (pressure_slot_ >= 0) u[pressure_slot_] = LocalDual::variable(y[pressure_.index(m)], pressure_slot_);
         local_terms(u, c_mean, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
 
         auto column = [&](int slot) {
-            if (slot == pressure_slot_) return pressure_.index();
+            if (slot == pressure_slot_) return pressure_.index(m);
             switch (slot) {
                 case s_j: return idx_j(m);
                 case s_c_inner: return idx_c(m, nr - 2);
@@ -287,7 +284,7 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
             u[s_c_inner] = y[idx_c(m, nr - 2)];
             u[s_c_outer] = y[idx_c(m, nr - 1)];
             for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index()];
+            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
             local_terms(u, 0.0, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
             sum += geo_.hc * L.src;
         }
@@ -346,7 +343,7 @@ LedgerCharges CathodeP2D::ledger_rate(const double* y) const {
         u[s_c_inner] = y[idx_c(m, nr - 2)];
         u[s_c_outer] = y[idx_c(m, nr - 1)];
         for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-        if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index()];
+        if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
         // The ledger currents do not read the void rate (only the trapped inventory does).
         local_terms(u, particle_.mean_concentration(y, m), 0.0, L);
         for (int k = 0; k < n_ledger_; ++k) q[k] += geo_.hc * L.q[k];

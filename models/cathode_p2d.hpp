@@ -120,7 +120,7 @@ public:
     LedgerCharges ledger_rate(const double* y) const;
     double stack_pressure(const double* y) const { return pressure_.pressure(y); }  // [Pa]
     const StackPressure& pressure_law() const { return pressure_; }
-    int idx_pressure() const { return pressure_.index(); }  // -1 with constant pressure
+    int idx_pressure(int m = 0) const { return pressure_.index(m); }  // cathode cell m; -1: constant pressure
     // Lithium left the CAM by intercalation [C/m2] (all of Q without side reactions).
     double intercalation_charge(const double* y) const;
     double lithium_in_solid(const double* y) const;  // CAM, connected + isolated [mol/m2 of cell]

@@ -19,20 +19,29 @@ StackPressure::StackPressure(const CathodeGeometry& g, const ParticleDiffusion& 
     const auto& se = c.electrolyte;
     if (g_.chem && se.molar_volume > 0 && se.decomposed_molar_volume > 0)
         se_shrink_ = (se.molar_volume - se.decomposed_molar_volume) / (c.chemistry.se_electrons * constants::F);
+    carbon_shrink_ = se_shrink_ * c.chemistry.electrons_per_product * constants::F;
 }
 
 void StackPressure::declare(StateLayout& layout) {
     if (!dynamic_) return;
     StateLayout::BlockSpec b;
-    b.region = StateLayout::Region::global;
+    b.region = StateLayout::Region::cathode_cells;
+    b.name = "CAM strain sum";
+    b.reported = false;  // book-keeping
+    s_block_ = layout.add(b);
     b.name = "stack pressure P";
-    block_ = layout.add(b);
+    b.reported = true;
+    p_block_ = layout.add(b);
 }
 
-void StackPressure::bind(const StateLayout& layout, std::vector<int> oxidation_rows) {
+void StackPressure::bind(const StateLayout& layout, const ChemistryRows* rows, int void_k, int carbon_rev_k,
+                         int carbon_irr_k) {
     if (!dynamic_) return;
-    index_ = layout.index(block_, 0);
-    oxidation_rows_ = std::move(oxidation_rows);
+    layout_ = &layout;
+    rows_ = rows;
+    void_ = void_k;
+    carbon_rev_ = carbon_rev_k;
+    carbon_irr_ = carbon_irr_k;
 }
 
 double StackPressure::cam_relative(double c, double* d_dc) const {
@@ -50,11 +59,20 @@ double StackPressure::cam_volume_change(const double* y) const {
     return s / g_.nc;
 }
 
+double StackPressure::cell_strain(const double* y, int m, double* d_dc) const {
+    *d_dc = 0.0;
+    double e = breathing_ ? g_.cell.eps_cam * cam_relative(particle_.mean_concentration(y, m), d_dc) : 0.0;
+    *d_dc *= g_.cell.eps_cam;
+    if (rows_)
+        e -= g_.a * y[rows_->row(m, void_)] +
+             carbon_shrink_ * (y[rows_->row(m, carbon_rev_)] + y[rows_->row(m, carbon_irr_)]);
+    return e;
+}
+
 double StackPressure::strain(const double* y) const {
-    double s = g_.cell.eps_cam * cam_volume_change(y);
-    double q = 0.0;
-    for (int r : oxidation_rows_) q += y[r];
-    return s - se_shrink_ * q / g_.cell.thickness;
+    double s = 0.0, d = 0.0;
+    for (int m = 0; m < g_.nc; ++m) s += cell_strain(y, m, &d);
+    return s / g_.nc;
 }
 
 double StackPressure::law(double strain, double* slope) const {
@@ -70,36 +88,58 @@ double StackPressure::law(double strain, double* slope) const {
 
 void StackPressure::residual(const double* y, double* F) const {
     if (!dynamic_) return;
-    double slope = 0.0;
-    F[index_] = y[index_] - law(strain(y), &slope);
+    const int nc = g_.nc, last = nc - 1;
+    double d = 0.0, slope = 0.0;
+    for (int m = 0; m < nc; ++m) {
+        F[strain_index(m)] = y[strain_index(m)] - (m > 0 ? y[strain_index(m - 1)] : 0.0) - cell_strain(y, m, &d) / nc;
+        if (m < last) F[index(m)] = y[index(m)] - y[index(m + 1)];
+    }
+    F[index(last)] = y[index(last)] - law(y[strain_index(last)], &slope);
 }
 
 void StackPressure::jacobian(const double* y, JacobianAssembler& J) const {
     if (!dynamic_) return;
-    double slope = 0.0;
-    law(strain(y), &slope);
-    J.add(index_, index_, 1.0);
-    if (breathing_) {
-        // d(eps_v)/d(c_i) of cell m: eps_CAM / nc * (dV/V)'(x_m) * w_i (the mean's weights).
-        const double per_cell = g_.cell.eps_cam / g_.nc;
-        for (int m = 0; m < g_.nc; ++m) {
-            double d = 0.0;
-            cam_relative(particle_.mean_concentration(y, m), &d);
-            for (int i = 0; i < g_.nr; ++i)
-                J.add(index_, particle_.index(m, i), -slope * per_cell * d * particle_.shell_weight(i));
+    const int nc = g_.nc, last = nc - 1;
+    for (int m = 0; m < nc; ++m) {
+        const int rs = strain_index(m), rp = index(m);
+        J.add(rs, rs, 1.0);
+        if (m > 0) J.add(rs, strain_index(m - 1), -1.0);
+        double d = 0.0;
+        cell_strain(y, m, &d);
+        // d(e_m)/d(c_i) = eps_CAM (dV/V)'(x_m) w_i / c_max (the mean's weights).
+        if (breathing_)
+            for (int i = 0; i < g_.nr; ++i) J.add(rs, particle_.index(m, i), -d * particle_.shell_weight(i) / nc);
+        if (rows_) {
+            J.add(rs, rows_->row(m, void_), g_.a / nc);
+            J.add(rs, rows_->row(m, carbon_rev_), carbon_shrink_ / nc);
+            J.add(rs, rows_->row(m, carbon_irr_), carbon_shrink_ / nc);
         }
+        J.add(rp, rp, 1.0);
+        if (m < last) J.add(rp, index(m + 1), -1.0);
     }
-    for (int r : oxidation_rows_) J.add(index_, r, slope * se_shrink_ / g_.cell.thickness);
+    double slope = 0.0;
+    law(y[strain_index(last)], &slope);
+    J.add(index(last), strain_index(last), -slope);
 }
 
 void StackPressure::tolerances(double s, double* atol) const {
-    if (dynamic_) atol[index_] = s * std::max(P0_, 1e6);
+    if (!dynamic_) return;
+    for (int m = 0; m < g_.nc; ++m) {
+        atol[index(m)] = s * std::max(P0_, 1e6);  // [Pa]
+        atol[strain_index(m)] = s * 1e-4;         // strain ~1e-2
+    }
 }
 
 void StackPressure::initial_state(double* y) const {
     if (!dynamic_) return;
+    double sum = 0.0, d = 0.0;
+    for (int m = 0; m < g_.nc; ++m) {
+        sum += cell_strain(y, m, &d) / g_.nc;
+        y[strain_index(m)] = sum;
+    }
     double slope = 0.0;
-    y[index_] = law(strain(y), &slope);
+    const double P = law(sum, &slope);
+    for (int m = 0; m < g_.nc; ++m) y[index(m)] = P;
 }
 
 }  // namespace ssbsim
