@@ -261,9 +261,10 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         electronic_.set_sigma(m, s, dc, dv);
     }
     ionic_.jacobian(dphib, J);
-    // One instantiation per AD size: no chemistry, today's chemistry, any more.
+    // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure), any more.
     if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(cj, y, yp, J);
     else if (n_slots_ <= kSlotsChemistry) jacobian_cells<kSlotsChemistry>(cj, y, yp, J);
+    else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(cj, y, yp, J);  // + pressure
     else jacobian_cells<kMaxSlots>(cj, y, yp, J);
     const double Vcell = potential_vs_li(y) - counter_.ocv();
     control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
