@@ -185,6 +185,8 @@ int info(const std::string& file, bool json, const std::string& summary) {
         const SummaryMode mode = parse_summary_mode(summary);
         ResultSummary r = read_result(file);
         std::cout << (json ? summary_json(r) : format_summary(r, mode));
+        if (!json && (mode == SummaryMode::condensed || mode == SummaryMode::full))
+            std::cout << format_timeseries(file, r);
         return 0;
     } catch (const std::exception& e) {
         return report_error(e);

@@ -123,6 +123,11 @@ std::vector<const schema::Field<R>*> fields_in_file(const h5::Handle& f, const c
         for (const auto& fd : fields)
             if (fd.presence == p) out.push_back(&fd);
     }
+    // Fields added later: read where the file has them (older files keep the defaults).
+    for (const auto& fd : fields)
+        if (fd.presence == schema::Presence::added &&
+            h5::object_kind(f, std::string(group) + "/" + fd.name) == h5::ObjectKind::dataset)
+            out.push_back(&fd);
     return out;
 }
 

@@ -71,6 +71,10 @@ SampleRecord read_samples(const std::string& path, const std::vector<std::string
 ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples);
 std::string format_summary(const ResultSummary& r, SummaryMode mode = SummaryMode::condensed);
 std::string summary_json(const ResultSummary& r);
+// `info`: the contact, dead fraction, film resistance and the MODEL.md 9 sample fields of
+// the file at `path` (those it has): start, min, max and end of each (per-site fields: the
+// end per site), over the summary's r.samples rows.
+std::string format_timeseries(const std::string& path, const ResultSummary& r);
 
 // How the capacity basis is described in files and summaries.
 std::string capacity_basis_text(const SimulationConfig& config);

@@ -9,6 +9,7 @@
 #include "core/version.hpp"
 #include "io/result_reader.hpp"
 #include "core/format.hpp"
+#include "core/hdf5_file.hpp"
 #include "io/schema.hpp"
 #include "models/local_terms.hpp"
 
@@ -331,6 +332,39 @@ ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run
     }
     for (const auto& st : run.steps) r.step_capacity_mAh.push_back(st.capacity * basis_g);
     return r;
+}
+
+}  // namespace ssbsim
+
+namespace ssbsim {
+
+std::string format_timeseries(const std::string& path, const ResultSummary& r) {
+    std::ostringstream os;
+    const auto n = static_cast<std::size_t>(std::max(0L, r.samples));
+    if (n == 0) return "";
+    h5::Handle f = h5::open_file(path);
+    os << "\nTime series (start, min, max, end; per site: end as carbon / TPB / CAM):\n";
+    for (const auto& fd : schema::sample_fields()) {
+        const std::string name = fd.name;
+        const bool shown = fd.presence == schema::Presence::added || name == "contact_fraction" ||
+                           name == "dead_fraction" || name == "film_resistance";
+        const std::string ds = std::string(schema::kSampleGroup) + "/" + name;
+        if (!shown || h5::object_kind(f, ds) != h5::ObjectKind::dataset) continue;
+        const std::size_t w = std::max<std::size_t>(fd.columns, 1);
+        std::vector<double> v = h5::read_vector(f, ds);
+        if (v.size() < n * w) continue;  // a run killed mid-flush: shorter than the others
+        os << "  " << std::left << std::setw(26) << name << std::right << std::setw(9)
+           << fd.unit << "  ";
+        if (w == 1) {
+            const auto mm = std::minmax_element(v.begin(), v.begin() + n);
+            os << format_number(v[0], 4) << ", " << format_number(*mm.first, 4) << ", "
+               << format_number(*mm.second, 4) << ", " << format_number(v[n - 1], 4) << "\n";
+        } else {
+            for (std::size_t k = 0; k < w; ++k) os << (k ? " / " : "") << format_number(v[(n - 1) * w + k], 4);
+            os << "\n";
+        }
+    }
+    return os.str();
 }
 
 }  // namespace ssbsim

@@ -6,7 +6,8 @@ namespace ssbsim::schema {
 
 namespace {
 constexpr Type F = Type::float64, I = Type::int64, S = Type::string;
-constexpr Presence always = Presence::always, optional = Presence::optional, ledger_only = Presence::ledger;
+constexpr Presence always = Presence::always, optional = Presence::optional, ledger_only = Presence::ledger,
+                   added = Presence::added;
 constexpr JsonPlace rec = JsonPlace::record, led = JsonPlace::ledger, site = JsonPlace::by_site;
 using L = CycleSummary::Ledger;
 }  // namespace
@@ -44,6 +45,30 @@ const std::vector<Field<Sample>>& sample_fields() {
          nullptr, rec, nullptr, nullptr},
         {"step", I, 0, "", "0-based protocol step index", always, number<&R::step>(), nullptr, rec, nullptr, nullptr},
         {"cycle", I, 0, "", "1-based cycle number", always, number<&R::cycle>(), nullptr, rec, nullptr, nullptr},
+        // MODEL.md section 9 (zeros without the chemistry; the pressure is the set one
+        // unless the cell is die-constrained).
+        {"stack_pressure", F, 0, "Pa", "stack pressure (die-constrained: the actual one)", added,
+         number<&R::stack_pressure>(), nullptr, rec, nullptr, nullptr},
+        {"cam_volume_change", F, 0, "1", "CAM volume change since the start, cathode mean (relative)", added,
+         number<&R::cam_volume_change>(), nullptr, rec, nullptr, nullptr},
+        {"se_current_reversible", F, kSites, "A/m^2",
+         "SE oxidation into reversible products per cell area; columns carbon, tpb, cam", added,
+         row<&R::se_current_reversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_current_irreversible", F, kSites, "A/m^2",
+         "SE oxidation into irreversible products per cell area; columns carbon, tpb, cam (with lattice oxygen)", added,
+         row<&R::se_current_irreversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_reduction_current", F, kSites, "A/m^2",
+         "reduction of reversible products per cell area (negative); columns carbon, tpb, cam", added,
+         row<&R::se_reduction_current>(), nullptr, rec, nullptr, nullptr},
+        {"se_oxidised_reversible", F, kSites, "mA*h/g",
+         "cumulative SE oxidation into reversible products; columns carbon, tpb, cam", added,
+         row<&R::se_reversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_oxidised_irreversible", F, kSites, "mA*h/g",
+         "cumulative SE oxidation into irreversible products; columns carbon, tpb, cam (with lattice oxygen)", added,
+         row<&R::se_irreversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_reduced", F, kSites, "mA*h/g",
+         "cumulative reduction of reversible products (negative); columns carbon, tpb, cam", added,
+         row<&R::se_reduction>(), nullptr, rec, nullptr, nullptr},
     };
     return f;
 }

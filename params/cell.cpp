@@ -36,6 +36,25 @@ double quantity_if(const ConfigNode& n, const std::string& key, const Dimension&
     return n.has(key) ? n.quantity(key, d) : fallback;
 }
 
+// `stack_pressure`: a pressure (held constant), or {initial, constraint: die | constant,
+// stiffness} (MODEL.md section 6).
+void read_stack_pressure(const ConfigNode& cell, CellSpec& c) {
+    if (!cell.has("stack_pressure")) return;
+    const ConfigNode p = cell["stack_pressure"];
+    if (!p.is_map()) {
+        c.stack_pressure = cell.quantity("stack_pressure", dim::pressure);
+        return;
+    }
+    p.allow_only({"initial", "constraint", "stiffness"});
+    c.pressure_law.mapping = true;
+    c.stack_pressure = p.quantity("initial", dim::pressure);
+    const std::string k = p.string("constraint", "constant");
+    if (k == "die") c.pressure_law.constraint = StackPressureLaw::Constraint::die;
+    else if (k == "constant") c.pressure_law.constraint = StackPressureLaw::Constraint::constant;
+    else p.fail("constraint", "must be 'die' or 'constant', not '" + k + "'");
+    c.pressure_law.stiffness = p.quantity("stiffness", dim::pressure, c.pressure_law.stiffness);
+}
+
 void read_counter(const ConfigNode& ce, const MaterialLibrary& lib, CellSpec& c) {
     if (ce.is_scalar()) {
         c.counter = lib.counter(ce.string(), ce);
@@ -384,6 +403,11 @@ void CellSpec::validate(const FieldError& fail) const {
     check.require(temperature >= kMinTemperature && temperature <= kMaxTemperature, "temperature",
                   temperature_range_message(temperature));
     check.plausible("stack_pressure", stack_pressure, dim::pressure, 0.0, 2e9, "18 MPa");
+    if (pressure_law.constraint == StackPressureLaw::Constraint::die) {
+        check.require(stack_pressure > 0.0, "stack_pressure.initial",
+                      "a die-constrained cell needs a positive initial pressure");
+        check.plausible("stack_pressure.stiffness", pressure_law.stiffness, dim::pressure, 1e6, 1e12, "0.2 GPa");
+    }
     check.require(counter.exchange_current.reference > 0, "counter_electrode",
                   "the counter electrode needs a positive exchange_current_density");
     validate_materials(*this, fail);
@@ -477,7 +501,7 @@ CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
                      "cathode"});
     c.area = quantity_if(cell, "area", dim::area, c.area);
     c.temperature = cell.quantity("temperature", dim::temperature, c.temperature);
-    c.stack_pressure = quantity_if(cell, "stack_pressure", dim::pressure, c.stack_pressure);
+    read_stack_pressure(cell, c);
     read_counter(cell.at("counter_electrode"), lib, c);
     read_separator(cell.at("separator"), lib, c);
     read_cathode(cell.at("cathode"), lib, c);

@@ -26,10 +26,27 @@ struct Composition {
     double binder = 0.0;  // inert binder (takes volume, conducts and reacts nothing)
 };
 
+// How the stack pressure evolves (MODEL.md section 6). constant: the set pressure throughout
+// (a cell on a spring or a pressure-controlled press); die: a die-constrained cell, whose
+// pressure follows the composite's volumetric strain (SE shrinkage on oxidation, CAM
+// breathing) through an effective stiffness (models/stack_pressure.hpp).
+struct StackPressureLaw {
+    enum class Constraint { constant, die };
+    Constraint constraint = Constraint::constant;
+    // K_eff: pressure change per unit volumetric strain of the composite [Pa]. Default
+    // 0.2 GPa (estimate; docs/equations.md 11.9): far below the bulk modulus of dense
+    // Li6PS5Cl (~20-30 GPa), since the thin composite sits in series with the separator,
+    // the counter electrode and the die, and die cells show pressure changes of a few MPa
+    // for composite strains of ~1-2 % (Koerver et al. 2018; Zhang et al. 2017).
+    double stiffness = 0.2e9;
+    bool mapping = false;  // given as {initial, constraint, stiffness} (emitted back so)
+};
+
 struct CellSpec {
     double area = 0.785e-4;             // [m2]
     double temperature = 318.15;        // [K]
-    double stack_pressure = 18e6;       // [Pa]
+    double stack_pressure = 18e6;       // [Pa]; with a die constraint its starting value
+    StackPressureLaw pressure_law;
 
     // Counter electrode (x = 0).
     CounterElectrodeMaterial counter;

@@ -161,7 +161,15 @@ YAML::Node emit_cell(const CellSpec& c) {
     YAML::Node n;
     n["area"] = quantity_text(c.area, "cm2", dim::area);
     n["temperature"] = quantity_text(c.temperature, "degC", dim::temperature);
-    n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+    if (c.pressure_law.mapping) {
+        YAML::Node p;
+        p["initial"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+        p["constraint"] = c.pressure_law.constraint == StackPressureLaw::Constraint::die ? "die" : "constant";
+        p["stiffness"] = quantity_text(c.pressure_law.stiffness, "GPa", dim::pressure);
+        n["stack_pressure"] = p;
+    } else {
+        n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+    }
     n["counter_electrode"] = emit_counter(c.counter);
     YAML::Node sep;
     sep["thickness"] = quantity_text(c.separator_thickness, "um", dim::length);

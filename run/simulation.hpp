@@ -38,6 +38,14 @@ struct Sample {
     double contact = 1;         // mean CAM/SE contact fraction theta_c
     double se_oxidised = 0;     // cumulative SE-oxidation charge [mAh/g]
     double film_resistance = 0; // mean interphase resistance [ohm m2]
+    double stack_pressure = 0;  // actual (die-constrained) or set stack pressure [Pa]
+    double cam_volume_change = 0;  // CAM volume change since the start [relative]
+    // Per site (carbon DPB, TPB, CAM DPB; MODEL.md 9): SE-oxidation currents [A/m2 of cell]
+    // into reversible and irreversible products and the reduction of reversible products
+    // (< 0), and their cumulative charges [mAh/g] (the ledger's).
+    double se_current_reversible[3] = {0, 0, 0}, se_current_irreversible[3] = {0, 0, 0};
+    double se_reduction_current[3] = {0, 0, 0};
+    double se_reversible[3] = {0, 0, 0}, se_irreversible[3] = {0, 0, 0}, se_reduction[3] = {0, 0, 0};
     int step = 0, cycle = 0;
 };
 
