@@ -14,15 +14,18 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
+#include "io/checkpoint.hpp"
 #include "io/result_writer.hpp"
 #include "params/yaml_text.hpp"
 #include "io/schema.hpp"
+#include "run/checkpoint.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -33,17 +36,18 @@ namespace {
 // run and build, and blind to comments and layout. "unreadable: ..." when it cannot be
 // read (never equal to a digest; the case then fails when it runs).
 std::string resolved_digest(const std::string& base) {
-    std::string text;
     try {
-        text = yaml_text(ConfigNode::load_file(base));
+        return base_config_memo(base, [](const ConfigNode& node) {
+            const std::string text = yaml_text(node);
+            std::uint64_t h = 14695981039346656037ull;
+            for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+            std::ostringstream os;
+            os << std::hex << std::setw(16) << std::setfill('0') << h;
+            return os.str();
+        });
     } catch (const std::exception& e) {
         return std::string("unreadable: ") + e.what();
     }
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
-    std::ostringstream os;
-    os << std::hex << std::setw(16) << std::setfill('0') << h;
-    return os.str();
 }
 
 // What defines a case: its base config as resolved (with every file its `extends:` chain
@@ -57,14 +61,18 @@ std::string case_key(const SweepSpec& spec, const SweepCase& c) {
 
 }  // namespace
 
+bool case_key_current(const SweepSpec& spec, const std::string& dir, int index) {
+    std::ifstream keyf(case_file(dir, index) + ".key");
+    std::stringstream stored;
+    stored << keyf.rdbuf();
+    return keyf && stored.str() == case_key(spec, spec.cases.at(index - 1));
+}
+
 bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
     std::string f = case_file(dir, index);
     std::ifstream test(f);
     if (!test) return false;
-    std::ifstream keyf(f + ".key");
-    std::stringstream stored;
-    stored << keyf.rdbuf();
-    if (stored.str() != case_key(spec, spec.cases.at(index - 1))) return false;
+    if (!case_key_current(spec, dir, index)) return false;
     try {
         return read_result(f).status == "complete";
     } catch (const std::exception&) {
@@ -100,7 +108,104 @@ public:
 };
 }  // namespace
 
+namespace {
+
+// DIR/prefixes, created if needed; a link or a file there is refused like DIR/cases.
+std::string prefixes_dir(const std::string& dir) {
+    const std::string p = dir + "/prefixes";
+    if (mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
+        throw IoError("cannot create directory '" + p + "': " + std::strerror(errno));
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw IoError("'" + p + "' is not a directory (a symbolic link or a file); remove it and run again");
+    return p;
+}
+
+// The checkpoint of a config's first steps with this identity (run/checkpoint.hpp): named
+// after it, so every case of a group (and a resumed sweep) finds the same file, and an
+// edited config another.
+std::string prefix_path(const std::string& dir, const std::string& identity) {
+    return dir + "/prefixes/prefix_" + identity_digest(identity) + ".h5";
+}
+
+// The identity of case c's config after `steps` steps; its costly part (the config
+// without steps) computed once per group of cases while a BaseConfigCache lives.
+std::string case_identity(const SweepSpec& spec, const SweepCase& c, const SimulationConfig& cfg, int steps) {
+    const std::string rest =
+        sweep_memo("identity\n" + spec.base + "\n" + non_step_overrides(c), [&] { return identity_rest(cfg); });
+    return checkpoint_identity(rest, cfg, steps);
+}
+
+// Checkpoints this process has read (the sweep's parent loads them before its case
+// workers fork, so they share them).
+std::map<std::string, std::shared_ptr<const RunCheckpoint>>& prefix_cache() {
+    static std::map<std::string, std::shared_ptr<const RunCheckpoint>> cache;
+    return cache;
+}
+
+// The good checkpoint at `path` for a config of n_steps steps whose first ones have this
+// identity, or nullptr (none, damaged, another model).
+std::shared_ptr<const RunCheckpoint> load_prefix(const std::string& path, const std::string& identity,
+                                                 int n_steps, const CathodeP2D& model) {
+    auto& cache = prefix_cache();
+    auto it = cache.find(path);
+    std::shared_ptr<const RunCheckpoint> ck;
+    try {
+        if (it != cache.end()) {
+            ck = it->second;
+        } else {
+            std::ifstream test(path);
+            if (!test) return nullptr;
+            ck = std::make_shared<const RunCheckpoint>(read_checkpoint(path));
+        }
+        check_restart(*ck, n_steps, identity, model, path);
+    } catch (const std::exception&) {
+        return nullptr;  // the case is solved from the start
+    }
+    return ck;
+}
+
+}  // namespace
+
+void run_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps) {
+    MaterialLibrary lib;
+    SimulationConfig cfg = case_config(spec, c, lib);
+    prefixes_dir(dir);
+    const std::string identity = case_identity(spec, c, cfg, steps);
+    const std::string path = prefix_path(dir, identity);
+    Simulation sim(cfg);
+    // Solved by an earlier run of the sweep.
+    if (load_prefix(path, identity, static_cast<int>(cfg.protocol.steps.size()), sim.model())) return;
+    RunControl control;
+    control.checkpoint_after = steps;
+    control.stop_after_checkpoint = true;
+    bool written = false;
+    control.on_checkpoint = [&](RunCheckpoint&& ck) {
+        write_checkpoint(path, ck);
+        written = true;
+    };
+    const RunResult r = sim.run(nullptr, control);
+    if (!written) throw Error("the shared prefix of case " + std::to_string(c.index) + " ended early: " + r.message);
+}
+
+void preload_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps) {
+    try {
+        MaterialLibrary lib;
+        const SimulationConfig cfg = case_config(spec, c, lib);
+        const std::string path = prefix_path(dir, case_identity(spec, c, cfg, steps));
+        if (prefix_cache().count(path)) return;
+        std::ifstream test(path);
+        if (test) prefix_cache()[path] = std::make_shared<const RunCheckpoint>(read_checkpoint(path));
+    } catch (const std::exception&) {
+        // The case finds no checkpoint and is solved from the start.
+    }
+}
+
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir) {
+    return run_case(spec, c, dir, 0);
+}
+
+CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int shared_steps) {
     CaseOutcome out;
     out.index = c.index;
     auto t0 = std::chrono::steady_clock::now();
@@ -116,11 +221,20 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         SimulationConfig cfg = case_config(spec, c, lib);
         cfg.output.file = part;
         Simulation sim(cfg);
+        RunControl control;
+        std::shared_ptr<const RunCheckpoint> prefix;
+        const int n_steps = static_cast<int>(cfg.protocol.steps.size());
+        if (shared_steps > 0 && shared_steps <= n_steps) {
+            const std::string identity = case_identity(spec, c, cfg, shared_steps);
+            prefix = load_prefix(prefix_path(dir, identity), identity, n_steps, sim.model());
+        }
+        control.restart = prefix.get();
+        control.restart_checked = true;
         // A .part here is the leftover of a killed run of this sweep (the caller holds the
         // directory's lock): replaced if it is our regular file, refused otherwise.
         clear_stale_part(part);
         writer = std::make_unique<CaseWriter>(part);
-        RunResult r = sim.run(writer.get());
+        RunResult r = sim.run(writer.get(), control);
         id = writer->id;
         writer.reset();  // closes the file
         if (!id.same(part))
@@ -182,7 +296,7 @@ std::string csv_field(const std::string& s) {
 }
 }  // namespace
 
-void write_summary(const SweepSpec& spec, const std::string& dir) {
+std::vector<std::string> write_summary(const SweepSpec& spec, const std::string& dir) {
     struct Row {
         std::string status, message;
         std::vector<CycleSummary> cycles;
@@ -280,10 +394,21 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
     }
     if (std::rename(h5_part.c_str(), h5_path.c_str()) != 0)
         throw IoError("cannot rename '" + h5_part + "' to '" + h5_path + "': " + std::strerror(errno));
+    std::vector<std::string> statuses;
+    for (const Row& r : rows) statuses.push_back(r.status);
+    return statuses;
 }
 
 SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const SweepRunOptions& options) {
-    return drive_sweep(spec, dir, options, {case_complete, run_case});
+    const SweepCaseFiles files{case_complete,
+                               [](const SweepSpec& s, const SweepCase& c, const std::string& d, int steps) {
+                                   return run_case(s, c, d, steps);
+                               },
+                               run_prefix, nullptr};  // case workers read the checkpoint once each
+    const BaseConfigCache once;  // the base config read once for all cases, keys and the plan
+    SweepRunReport r = drive_sweep(spec, dir, options, files);
+    prefix_cache().clear();
+    return r;
 }
 
 }  // namespace ssbsim

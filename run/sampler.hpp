@@ -11,6 +11,7 @@
 
 #include "numerics/ida_integrator.hpp"
 #include "params/protocol.hpp"
+#include "run/checkpoint.hpp"
 #include "run/readout.hpp"
 #include "run/simulation.hpp"
 
@@ -39,6 +40,11 @@ public:
     // The end of a complete run at t [s], state y: the final profile when the grid did not
     // land on it (dropped when it alone would pass an output bound).
     void finish(double t, const double* y);
+    // The profile grid and the output spent, between steps (a checkpoint), and back.
+    RunCheckpoint::Grid grid() const { return {bytes_out_, next_profile_, last_profile_}; }
+    void restore(const RunCheckpoint::Grid& g) {
+        bytes_out_ = g.bytes_out, next_profile_ = g.next_profile, last_profile_ = g.last_profile;
+    }
 
 private:
     // Counts one sample or profile against the bounds; throws OutputLimit past one.
