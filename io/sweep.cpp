@@ -205,6 +205,132 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
     return run_case(spec, c, dir, 0);
 }
 
+namespace {
+// A case's finished .part: closed, checked to be the file this process made, its key
+// written, renamed to the final name (id cleared then).
+void publish(std::unique_ptr<CaseWriter>& writer, FileId& id, const std::string& part, const std::string& final_path,
+             const std::string& key) {
+    id = writer->id;
+    writer.reset();  // closes the file
+    if (!id.same(part))
+        throw IoError("the result file '" + part +
+                      "' was replaced or removed by another process while the case ran; the case "
+                      "runs again on resume");
+    write_text_atomically(final_path + ".key", key);
+    if (std::rename(part.c_str(), final_path.c_str()) != 0)
+        throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
+    id = FileId();  // renamed: no longer at the .part path
+}
+
+// The cases of a readout group as one run of the longest (the last): every record goes to
+// the case files still open; at a shorter case's end (ReadoutEnd) its file gets the last
+// sample, step, cycle, profile and result and is published. A case that cannot be set up,
+// or all that are open when the run does not complete, are left to run alone.
+class ReadoutFanout : public RunObserver {
+public:
+    struct Case {
+        const SweepCase* c = nullptr;
+        SimulationConfig cfg;
+        std::string key, final_path, part;
+        std::unique_ptr<CaseWriter> writer;
+        FileId id;
+        bool complete = false;
+    };
+    std::vector<Case> cases;
+    const CathodeP2D* model = nullptr;
+
+    void on_start(const SimulationConfig&, const CathodeP2D& m) override {
+        model = &m;
+        for (auto& k : cases) k.writer->on_start(k.cfg, m);
+    }
+    void on_sample(const Sample& x) override { each([&](Case& k) { k.writer->on_sample(x); }); }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override {
+        each([&](Case& k) { k.writer->on_profile(t, m, y); });
+    }
+    void on_step(const StepSummary& x) override { each([&](Case& k) { k.writer->on_step(x); }); }
+    void on_cycle(const CycleSummary& x) override { each([&](Case& k) { k.writer->on_cycle(x); }); }
+    void on_finish(const RunResult& r) override {
+        if (r.status != RunStatus::complete) return;  // the open cases run alone
+        each([&](Case& k) {
+            k.writer->on_finish(r);
+            finish(k);
+        });
+    }
+    // Case k (in duration order) ends here.
+    void read_out(int k, const ReadoutEnd& end) {
+        Case& c = cases.at(k);
+        if (!c.writer) return;
+        if (end.has_last_sample) c.writer->on_sample(end.last_sample);
+        c.writer->on_step(end.step);
+        if (end.has_cycle) c.writer->on_cycle(end.cycle);
+        if (end.final_profile) c.writer->on_profile(end.time, *model, end.y);
+        c.writer->on_finish(end.result);
+        finish(c);
+    }
+
+private:
+    template <class F>
+    void each(F f) {
+        for (auto& k : cases)
+            if (k.writer) f(k);
+    }
+    void finish(Case& k) {
+        try {
+            publish(k.writer, k.id, k.part, k.final_path, k.key);
+            k.complete = true;
+        } catch (const std::exception&) {
+            k.writer.reset();  // run alone afterwards
+        }
+    }
+};
+
+// The fanout's case files, opened (a case that cannot be: left out, to run alone).
+void open_readout_cases(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir, ReadoutFanout& fan) {
+    make_cases_dir(dir);
+    for (int index : g.cases) {
+        ReadoutFanout::Case k;
+        k.c = &spec.cases.at(index - 1);
+        try {
+            k.key = case_key(spec, *k.c);
+            MaterialLibrary lib;
+            k.cfg = case_config(spec, *k.c, lib);
+            k.final_path = case_file(dir, index);
+            k.part = k.final_path + ".part";
+            k.cfg.output.file = k.part;
+            clear_stale_part(k.part);
+            k.writer = std::make_unique<CaseWriter>(k.part);
+        } catch (const std::exception&) {
+            k.writer.reset();
+        }
+        fan.cases.push_back(std::move(k));
+    }
+}
+}  // namespace
+
+int run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir) {
+    ReadoutFanout fan;
+    try {
+        open_readout_cases(spec, g, dir, fan);
+        if (!fan.cases.back().writer) throw Error("the longest case cannot be set up");
+        Simulation sim(fan.cases.back().cfg);
+        RunControl control;
+        control.readout_after.assign(g.durations.begin(), g.durations.end() - 1);
+        control.on_readout = [&](int k, const ReadoutEnd& end) { fan.read_out(k, end); };
+        sim.run(&fan, control);
+    } catch (const std::exception&) {
+        // Whatever is not complete runs alone below.
+    }
+    int failed = 0;
+    for (auto& k : fan.cases) {
+        if (k.complete) continue;
+        if (k.writer) k.id = k.writer->id;
+        k.writer.reset();
+        if (k.id.same(k.part)) ::unlink(k.part.c_str());
+        if (run_case(spec, *k.c, dir, 0).status != "complete") ++failed;
+    }
+    return failed;
+}
+
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int shared_steps) {
     CaseOutcome out;
     out.index = c.index;
@@ -235,16 +361,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         clear_stale_part(part);
         writer = std::make_unique<CaseWriter>(part);
         RunResult r = sim.run(writer.get(), control);
-        id = writer->id;
-        writer.reset();  // closes the file
-        if (!id.same(part))
-            throw IoError("the result file '" + part +
-                          "' was replaced or removed by another process while the case ran; the case "
-                          "runs again on resume");
-        write_text_atomically(final_path + ".key", key);
-        if (std::rename(part.c_str(), final_path.c_str()) != 0)
-            throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
-        id = FileId();  // renamed: no longer at the .part path
+        publish(writer, id, part, final_path, key);
         out.status = to_string(r.status);
         out.message = r.message;
     } catch (const std::exception& e) {
@@ -404,7 +521,8 @@ SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const Sw
                                [](const SweepSpec& s, const SweepCase& c, const std::string& d, int steps) {
                                    return run_case(s, c, d, steps);
                                },
-                               run_prefix, nullptr};  // case workers read the checkpoint once each
+                               run_prefix, nullptr,  // case workers read the checkpoint once each
+                               run_readout};
     const BaseConfigCache once;  // the base config read once for all cases, keys and the plan
     SweepRunReport r = drive_sweep(spec, dir, options, files);
     prefix_cache().clear();

@@ -33,6 +33,11 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
 // DIR/prefixes/prefix_<digest>.h5 (kept: a resumed sweep reuses it). Throws when the
 // prefix does not reach its end (its cases then run from the start).
 void run_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps);
+// Runs a readout group (run/sweep.hpp: PrefixGroup::readout): one run of its longest case,
+// each shorter case's file written from it up to its own end (the same records as the
+// case alone, to solver tolerance; with output.sample_interval 0 the samples are at this
+// run's solver steps). Cases it cannot finish run alone. Returns how many failed.
+int run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir);
 // Reads that checkpoint into this process's cache (forked workers inherit it).
 void preload_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps);
 

@@ -182,8 +182,10 @@ SweepSpec load_sweep(const std::string& path) {
     if (combine != "grid" && combine != "zip") root.fail("combine", "expected 'grid' or 'zip'");
     s.zip = combine == "zip";
     const std::string share = root.string("share_prefix", "auto");
-    if (share != "auto" && share != "off") root.fail("share_prefix", "expected 'auto' or 'off'");
-    s.share_prefix = share == "auto";
+    if (share != "auto" && share != "off" && share != "readout")
+        root.fail("share_prefix", "expected 'auto', 'off' or 'readout'");
+    s.share_prefix = share != "off";
+    s.readout = share == "readout";
     ConfigNode params = root.at("parameters");
     s.parameters = read_parameters(params);
     const std::vector<std::vector<size_t>> combos = combinations(s, params);

@@ -30,6 +30,9 @@ struct SweepSpec {
     // steps from some index on solve those first steps once and restart from the checkpoint;
     // off (false): every case is solved from the start.
     bool share_prefix = true;
+    // share_prefix: readout: cases that differ only in the duration of their last step (a
+    // timed step without limits or ramp) are one run of the longest, read out at each duration.
+    bool readout = false;
     std::vector<SweepParameter> parameters;
     std::vector<SweepCase> cases;
 };

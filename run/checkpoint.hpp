@@ -79,6 +79,21 @@ void check_restart(const RunCheckpoint& ck, const SimulationConfig& config, cons
 void check_restart(const RunCheckpoint& ck, int n_steps, const std::string& identity, const CathodeP2D& model,
                    const std::string& source);
 
+// A run as it would have ended at time t inside its last (timed) step: what a sweep case
+// whose last step is shorter than this run's gets after the records this run reported up
+// to t (readout, docs/sweeps.md).
+struct ReadoutEnd {
+    double time = 0;                 // [s]
+    const double* y = nullptr;       // the state at `time` (valid during the call)
+    bool has_last_sample = false;    // the step's last sample (grid sampling only)
+    Sample last_sample;
+    StepSummary step;                // the last step, closed at `time`
+    bool has_cycle = false;          // the cycle it closes
+    CycleSummary cycle;
+    bool final_profile = false;      // a profile at `time` is due
+    RunResult result;                // the run's result (steps and cycles included)
+};
+
 // What a run does besides running the protocol from the start.
 struct RunControl {
     // Start from this checkpoint instead of the initial state (checked with check_restart
@@ -90,6 +105,11 @@ struct RunControl {
     int checkpoint_after = -1;
     std::function<void(RunCheckpoint&&)> on_checkpoint;
     bool stop_after_checkpoint = false;
+    // Readout: durations [s] of the last step (ascending, each shorter than its own) at
+    // which on_readout(k, end) gets the run as it would have ended there (k: the index in
+    // readout_after). IDA lands at each of those times (stop times).
+    std::vector<double> readout_after;
+    std::function<void(int, const ReadoutEnd&)> on_readout;
 };
 
 }  // namespace ssbsim

@@ -53,6 +53,10 @@ private:
     void take_checkpoint();
     // The run ends where its checkpoint was taken: no final cycle, no on_finish.
     RunResult finish_at_checkpoint();
+    // Readout in the last step: the next stop time [s], or t_end when none is left.
+    double next_stop(double t_start, double t_end) const;
+    // IDA landed at a readout time inside the last step: the readouts due there.
+    void read_out(const StepSummary& ss);
     void run_step(const Step& st);
     // Solver steps until the step ends; ss.end_reason says why.
     void integrate(const Step& st, StepSummary& ss, double horizon, double t_end);
@@ -85,6 +89,8 @@ private:
     const RunControl& control_;
     Recorder* const recorder_;  // records for the checkpoint, or nullptr
     SolverStats stats0_;        // of the steps before a restart
+    std::size_t next_readout_ = 0;  // into control_.readout_after
+    double step_start_ = 0;         // [s] the open step's start
 };
 
 ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
@@ -222,7 +228,8 @@ void ProtocolRunner::run_step(const Step& st) {
     std::copy(ida_.yp(), ida_.yp() + n, yp_.begin());
     ida_.set_roots(events_.count(), events_.function());
     const double t_end = st.duration > 0 ? t_ + st.duration : 0.0;
-    if (st.duration > 0) ida_.set_stop_time(t_end);
+    step_start_ = t_;
+    if (st.duration > 0) ida_.set_stop_time(next_stop(t_, t_end));
     else ida_.clear_stop_time();
 
     // Limits already met at the start end the step at once.
@@ -260,10 +267,58 @@ void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, 
         const bool done = ends_step(st, r, ss);
         sampler_.after_solver_step(ida_, t_prev, done);
         if (done) return;
+        if (r == IdaIntegrator::Result::stop_time) {  // a readout time, not the step's end
+            read_out(ss);
+            sampler_.after_landing(ida_);
+            ida_.set_stop_time(next_stop(step_start_, t_end));
+        }
     }
 }
 
+double ProtocolRunner::next_stop(double t_start, double t_end) const {
+    const auto& after = control_.readout_after;
+    const bool last = step_index_ + 1 == static_cast<int>(config_.protocol.steps.size());
+    if (!last || !control_.on_readout || next_readout_ >= after.size()) return t_end;
+    return std::min(t_end, t_start + after[next_readout_]);
+}
+
+// As the run would have ended here: the step closed (with the shoulder it has passed so
+// far), its cycle closed, the final profile, on copies of the books.
+void ProtocolRunner::read_out(const StepSummary& ss) {
+    const auto& after = control_.readout_after;
+    const double t = ida_.time();
+    const double* y = ida_.y();
+    ReadoutEnd end;
+    end.time = t;
+    end.y = y;
+    end.has_last_sample = sampler_.adds_last_sample();
+    if (end.has_last_sample) end.last_sample = sampler_.sample_at(t, y);
+    CycleBook book = book_;
+    if (events_.shoulder_active()) book.add_shoulder(y);
+    end.step = ss;
+    end.step.end_reason = "duration";
+    book.close_step(end.step, t, y);
+    end.has_cycle = book.has_open_cycle();
+    if (end.has_cycle) end.cycle = book.close_cycle(y);
+    end.final_profile = sampler_.final_profile_due(t);
+    end.result.status = RunStatus::complete;
+    end.result.steps = result_.steps;
+    end.result.steps.push_back(end.step);
+    end.result.cycles = result_.cycles;
+    if (end.has_cycle) end.result.cycles.push_back(end.cycle);
+    end.result.final_time = t;
+    end.result.stats = stats0_;
+    end.result.stats += ida_.stats();
+    end.result.lithium_balance_error = book.lithium_balance_error(y);
+    // Every readout due by now (equal durations end together).
+    while (next_readout_ < after.size() && step_start_ + after[next_readout_] <= t)
+        control_.on_readout(static_cast<int>(next_readout_++), end);
+}
+
 bool ProtocolRunner::ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss) {
+    if (r == IdaIntegrator::Result::stop_time && next_stop(step_start_, step_start_ + st.duration) <= ida_.time() &&
+        ida_.time() < step_start_ + st.duration)
+        return false;  // a readout time
     if (r == IdaIntegrator::Result::stop_time) {
         ss.end_reason = "duration";
         return true;
@@ -291,7 +346,7 @@ void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, doub
     ida_.reinit(t_prev, y_last_.data(), yp_last_.data());
     ida_.calc_ic(t_prev + 1e-6 * horizon);
     ida_.set_roots(events_.count(), events_.function());
-    if (st.duration > 0) ida_.set_stop_time(t_end);
+    if (st.duration > 0) ida_.set_stop_time(next_stop(step_start_, t_end));
 }
 
 void ProtocolRunner::report(const StepSummary& ss) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -117,6 +118,34 @@ bool step_override(const std::string& o) {
 }
 }  // namespace
 
+namespace {
+// A group whose cases have one step beyond the shared ones, the same but for its duration
+// (timed, no limits, no ramp), is read out: sorted by that duration.
+void readout_plan(PrefixGroup& g, std::map<int, std::vector<std::string>>& steps_of, std::map<int, Step>& last_of) {
+    std::string shape;
+    std::vector<std::pair<double, int>> by_duration;
+    for (int m : g.cases) {
+        if (steps_of[m].size() != static_cast<std::size_t>(g.steps) + 1) return;
+        Step s = last_of[m];
+        if (s.duration <= 0 || !s.limits.empty() || s.ramp || s.kind == Step::Kind::temperature) return;
+        by_duration.push_back({s.duration, m});
+        s.duration = 1;
+        s.label.clear();
+        const std::string text = emit_step_text(s);
+        if (shape.empty()) shape = text;
+        if (text != shape) return;
+    }
+    std::stable_sort(by_duration.begin(), by_duration.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    g.readout = true;
+    g.cases.clear();
+    for (const auto& [d, m] : by_duration) {
+        g.durations.push_back(d);
+        g.cases.push_back(m);
+    }
+}
+}  // namespace
+
 std::string non_step_overrides(const SweepCase& c) {
     std::string rest;
     for (const auto& o : c.overrides)
@@ -132,13 +161,16 @@ std::vector<PrefixGroup> plan_prefixes(const SweepSpec& spec, const std::vector<
     if (!spec.share_prefix || todo.size() < 2) return groups;
     std::map<std::string, std::vector<int>> by_rest;
     std::map<int, std::vector<std::string>> steps_of;
+    std::map<int, Step> last_of;
     for (int index : todo) {
         const SweepCase& c = spec.cases.at(index - 1);
         const std::string rest = non_step_overrides(c);
         try {
             const ConfigNode root = base_config(spec.base).with_overrides(c.overrides);
             std::vector<std::string>& st = steps_of[index];
-            for (const Step& step : parse_protocol(root.at("protocol")).steps) st.push_back(emit_step_text(step));
+            const Protocol protocol = parse_protocol(root.at("protocol"));
+            for (const Step& step : protocol.steps) st.push_back(emit_step_text(step));
+            if (!protocol.steps.empty()) last_of[index] = protocol.steps.back();
             by_rest[rest].push_back(index);
         } catch (const std::exception&) {
             // A broken case runs alone and fails with its own message.
@@ -155,7 +187,10 @@ std::vector<PrefixGroup> plan_prefixes(const SweepSpec& spec, const std::vector<
             while (j < k && j < st.size() && st[j] == first[j]) ++j;
             k = j;
         }
-        if (k > 0) groups.push_back({static_cast<int>(k), members});
+        if (k == 0) continue;
+        PrefixGroup g{static_cast<int>(k), members, false, {}};
+        if (spec.readout) readout_plan(g, steps_of, last_of);
+        groups.push_back(g);
     }
     return groups;
 }
@@ -246,16 +281,85 @@ PoolOptions pool_options(int jobs, double tick, SweepLock& lock) {
 int solve_prefixes(const SweepSpec& spec, const std::string& dir, const std::vector<PrefixGroup>& groups,
                    PoolOptions po, const SweepCaseFiles& files, SweepProgress& p,
                    const SweepRunOptions& options) {
-    if (groups.empty() || !files.prefix) return 0;
+    std::vector<const PrefixGroup*> todo;  // readout groups need no prefix of their own
+    for (const auto& g : groups)
+        if (!g.readout || !files.readout) todo.push_back(&g);
+    if (todo.empty() || !files.prefix) return 0;
     po.on_progress = [&](const PoolProgress& pp) {
         p.elapsed = pp.elapsed;
         if (options.on_progress) options.on_progress(p);
     };
     PoolReport pr = run_in_processes(
-        static_cast<int>(groups.size()),
+        static_cast<int>(todo.size()),
         [&](int g) {
-            const PrefixGroup& group = groups[g];
+            const PrefixGroup& group = *todo[g];
             files.prefix(spec, spec.cases[group.cases[0] - 1], dir, group.steps);
+            return std::string();
+        },
+        po);
+    p.elapsed = pr.progress.elapsed;
+    return pr.stop_signal;
+}
+
+}  // namespace
+
+namespace {
+
+// Phase 2: the cases, one task each, or one task per readout group (all its cases).
+// Returns the signal that stopped it, or 0.
+int run_cases(const SweepSpec& spec, const std::string& dir, const std::vector<int>& todo,
+              const std::vector<PrefixGroup>& groups, PoolOptions po, const SweepCaseFiles& files, SweepProgress& p,
+              const SweepRunOptions& options) {
+    std::map<int, int> shared;  // case index -> its shared steps
+    std::vector<std::vector<int>> tasks;
+    std::vector<const PrefixGroup*> task_group;
+    for (const auto& g : groups) {
+        if (g.readout && files.readout) {
+            tasks.push_back(g.cases);
+            task_group.push_back(&g);
+            for (int c : g.cases) shared[c] = -1;
+            continue;
+        }
+        for (int c : g.cases) shared[c] = g.steps;
+    }
+    for (int c : todo) {
+        if (shared.count(c) && shared[c] < 0) continue;
+        tasks.push_back({c});
+        task_group.push_back(nullptr);
+    }
+    int finished = 0, failed = 0;
+    po.on_progress = [&, skip = true](const PoolProgress& pp) mutable {
+        if (skip) {  // the pool's start: told to the caller already
+            skip = false;
+            return;
+        }
+        p.done = p.total - p.to_run + finished;
+        p.failed = failed;
+        p.elapsed = pp.elapsed;
+        if (options.on_progress) options.on_progress(p);
+    };
+    // A worker that died with its case(s): the case's .error says so, unless the case
+    // wrote its own reason (or its file) before it died.
+    po.on_result = [&](int task, const TaskResult& r) {
+        finished += static_cast<int>(tasks[task].size());
+        failed += r.ok ? std::atoi(r.payload.c_str()) : task_group[task] ? 0 : 1;
+        if (!r.worker_died) return;
+        for (int index : tasks[task])
+            if (case_error(dir, index).empty() && !files.complete(spec, dir, index))
+                write_text_atomically(case_file(dir, index) + ".error",
+                                      "worker died" +
+                                          (r.signal ? " (signal " + std::to_string(r.signal) + ")" : std::string()) +
+                                          "\n");
+    };
+    PoolReport pr = run_in_processes(
+        static_cast<int>(tasks.size()),
+        [&](int task) {
+            if (task_group[task]) return std::to_string(files.readout(spec, *task_group[task], dir));
+            // A failed case records why in its .error file; the pool only counts it.
+            const int index = tasks[task][0];
+            const auto it = shared.find(index);
+            const CaseOutcome o = files.run(spec, spec.cases[index - 1], dir, it == shared.end() ? 0 : it->second);
+            if (o.status != "complete") throw Error(o.message);
             return std::string();
         },
         po);
@@ -283,48 +387,14 @@ SweepRunReport drive_sweep(const SweepSpec& spec, const std::string& dir, const 
     p.to_run = static_cast<int>(todo.size());
     p.workers = jobs;
     const std::vector<PrefixGroup> groups = files.prefix ? plan_prefixes(spec, todo) : std::vector<PrefixGroup>();
-    std::map<int, int> shared;  // case index -> its shared steps
-    for (const auto& g : groups)
-        for (int c : g.cases) shared[c] = g.steps;
     // The caller's first progress call, before any work.
     if (options.on_progress) options.on_progress(p);
     report.stop_signal = solve_prefixes(spec, dir, groups, pool_options(jobs, options.tick, lock), files, p, options);
     if (report.stop_signal) return report;
     if (files.preload)
-        for (const auto& g : groups) files.preload(spec, spec.cases[g.cases[0] - 1], dir, g.steps);
-    PoolOptions po = pool_options(jobs, options.tick, lock);
-    po.on_progress = [&, skip = true](const PoolProgress& pp) mutable {
-        if (skip) {  // the pool's start: told to the caller already
-            skip = false;
-            return;
-        }
-        p.done = p.total - p.to_run + pp.done;
-        p.failed = pp.failed;
-        p.elapsed = pp.elapsed;
-        if (options.on_progress) options.on_progress(p);
-    };
-    // A worker that died with its case: the case's .error says so, unless the case wrote
-    // its own reason before it died.
-    po.on_result = [&](int task, const TaskResult& r) {
-        const int index = todo[task];
-        if (r.worker_died && case_error(dir, index).empty())
-            write_text_atomically(case_file(dir, index) + ".error",
-                                  "worker died" +
-                                      (r.signal ? " (signal " + std::to_string(r.signal) + ")" : std::string()) + "\n");
-    };
-    PoolReport pr = run_in_processes(
-        p.to_run,
-        [&](int task) {
-            // A failed case records why in its .error file; the pool only counts it.
-            const int index = todo[task];
-            const auto it = shared.find(index);
-            const CaseOutcome o = files.run(spec, spec.cases[index - 1], dir, it == shared.end() ? 0 : it->second);
-            if (o.status != "complete") throw Error(o.message);
-            return std::string();
-        },
-        po);
-    report.stop_signal = pr.stop_signal;
-    p.elapsed = pr.progress.elapsed;
+        for (const auto& g : groups)
+            if (!g.readout || !files.readout) files.preload(spec, spec.cases[g.cases[0] - 1], dir, g.steps);
+    report.stop_signal = run_cases(spec, dir, todo, groups, pool_options(jobs, options.tick, lock), files, p, options);
     return report;
 }
 

@@ -83,6 +83,11 @@ std::string default_sweep_dir(const std::string& sweep_file);
 struct PrefixGroup {
     int steps = 0;           // shared protocol steps (expanded), >= 1
     std::vector<int> cases;  // 1-based case indices, >= 2
+    // share_prefix: readout, and the cases differ only in the duration of their last step
+    // (steps + 1 steps each): `cases` sorted by that duration [s] (`durations`), the last
+    // one the longest, whose run is read out at the others'.
+    bool readout = false;
+    std::vector<double> durations;
 };
 // The groups among the cases `todo` (a case whose config does not load is in none); empty
 // when the sweep's share_prefix is off.
@@ -109,6 +114,10 @@ struct SweepCaseFiles {
     // After the prefixes are solved, before the case workers fork (they inherit what this
     // loads): called with the first case of each group and its shared steps. May be empty.
     std::function<void(const SweepSpec&, const SweepCase&, const std::string& dir, int steps)> preload;
+    // Runs a readout group (PrefixGroup::readout) in this process, writing every case's
+    // file; returns how many failed (never throws). May be empty: then such groups share
+    // their prefix only.
+    std::function<int(const SweepSpec&, const PrefixGroup&, const std::string& dir)> readout;
 };
 
 // The local worker pool that `ssbsim sweep` and the Python package both use (through
