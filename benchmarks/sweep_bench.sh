@@ -5,7 +5,10 @@
 # is shared and noisy: medians, and the same load for every variant); the peak memory of a
 # worker; and the acceptance test of #12: the Study A hold-duration sweep of
 # examples/hold_sweep with -j 1 against one full run of its longest case (132 h hold).
+# readout: one run of the longest hold, read out at each duration (docs/sweeps.md).
 # Usage: benchmarks/sweep_bench.sh [build/ssbsim] [R (default 3)] [--no-100]
+# BEFORE=path/to/older/ssbsim adds the same sweeps (without the share_prefix key, which an
+# older build does not know) run by that binary, alternated with the others: before/after.
 set -eu
 bin=$(cd "$(dirname "${1:-build/ssbsim}")" && pwd)/$(basename "${1:-build/ssbsim}")
 reps=${2:-3}
@@ -45,7 +48,13 @@ timed() {
 }
 
 sizes="10"; [ $big -eq 1 ] && sizes="10 100"
-for n in $sizes; do for share in auto off; do make_sweep "$n" "$share"; done; done
+for n in $sizes; do
+  for share in auto off readout; do make_sweep "$n" "$share"; done
+  grep -v '^share_prefix:' "$work/sweep_${n}_off.yaml" >"$work/sweep_${n}_before.yaml"
+done
+before=${BEFORE:-}
+grep -v '^share_prefix:' "$src/examples/hold_sweep/hold_sweep.yaml" |
+  sed "s|base: ../../configs|base: $src/configs|" >"$work/hold_before.yaml"
 # The acceptance pair: the example sweep as shipped (share_prefix: auto by default) and its
 # longest case alone, as `ssbsim run` writes it.
 longest=(run "$src/configs/studies/study_a.yaml" -q -o "$work/longest.h5"
@@ -55,33 +64,53 @@ for r in $(seq "$reps"); do
   timed accept_run "$bin" "${longest[@]}"
   rm -rf "$work/hold"
   timed accept_sweep "$bin" sweep "$src/examples/hold_sweep/hold_sweep.yaml" -o "$work/hold" -j 1 -q
-  sed 's/^parameters:/share_prefix: off\nparameters:/' "$src/examples/hold_sweep/hold_sweep.yaml" |
-    sed "s|base: ../../configs|base: $src/configs|" >"$work/hold_off.yaml"
-  rm -rf "$work/hold_off"
-  timed accept_sweep_off "$bin" sweep "$work/hold_off.yaml" -o "$work/hold_off" -j 1 -q
-  for n in $sizes; do for j in 1 2; do for share in auto off; do
-    rm -rf "$work/out"
-    timed "${n}_${share}_j$j" "$bin" sweep "$work/sweep_${n}_${share}.yaml" -o "$work/out" -j "$j" -q
-  done; done; done
+  for share in off auto; do  # the example with the other settings
+    sed "s/^share_prefix: .*/share_prefix: $share/" "$src/examples/hold_sweep/hold_sweep.yaml" |
+      sed "s|base: ../../configs|base: $src/configs|" >"$work/hold_$share.yaml"
+    rm -rf "$work/hold_$share"
+    timed "accept_sweep_$share" "$bin" sweep "$work/hold_$share.yaml" -o "$work/hold_$share" -j 1 -q
+  done
+  if [ -n "$before" ]; then
+    rm -rf "$work/hold_b"
+    timed accept_sweep_before "$before" sweep "$work/hold_before.yaml" -o "$work/hold_b" -j 1 -q
+  fi
+  for n in $sizes; do for j in 1 2; do
+    for share in auto off readout; do
+      rm -rf "$work/out"
+      timed "${n}_${share}_j$j" "$bin" sweep "$work/sweep_${n}_${share}.yaml" -o "$work/out" -j "$j" -q
+    done
+    if [ -n "$before" ]; then
+      rm -rf "$work/out"
+      timed "${n}_before_j$j" "$before" sweep "$work/sweep_${n}_before.yaml" -o "$work/out" -j "$j" -q
+    fi
+  done; done
 done
 
-$py - "$work" "$sizes" "$reps" <<'PY'
-import statistics, sys
-work, sizes, reps = sys.argv[1], sys.argv[2].split(), sys.argv[3]
+$py - "$work" "$sizes" "$reps" "$before" <<'PY'
+import os, statistics, sys
+work, sizes, reps, before = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4]
 def t(key): return statistics.median(float(x) for x in open(f"{work}/t_{key}"))
 def rss(key): return max(int(x) for x in open(f"{work}/rss_{key}"))
 print(f"medians of {reps} alternated runs, wall seconds from a fresh process")
-print("| sweep | -j | share_prefix off | share_prefix auto | speed-up |")
-print("|---|---|---|---|---|")
+print("| sweep | -j | share_prefix off | auto (shared prefix) | readout | speed-up auto / readout |")
+print("|---|---|---|---|---|---|")
 for n in sizes:
     for j in (1, 2):
-        off, auto = t(f"{n}_off_j{j}"), t(f"{n}_auto_j{j}")
-        print(f"| {n} cases | {j} | {off:.2f} s | {auto:.2f} s | {off / auto:.2f}x |")
+        off, auto, ro = t(f"{n}_off_j{j}"), t(f"{n}_auto_j{j}"), t(f"{n}_readout_j{j}")
+        print(f"| {n} cases | {j} | {off:.2f} s | {auto:.2f} s | {ro:.2f} s | {off / auto:.2f}x / {off / ro:.2f}x |")
+if before:
+    print(f"before ({before}, same sweeps without share_prefix):")
+    for n in sizes:
+        print(f"  {n} cases: -j1 {t(f'{n}_before_j1'):.2f} s, -j2 {t(f'{n}_before_j2'):.2f} s")
+    print(f"  examples/hold_sweep -j 1: {t('accept_sweep_before'):.3f} s "
+          f"(ratio to the longest case alone {t('accept_sweep_before') / t('accept_run'):.2f})")
 for n in sizes:
     print(f"{n} cases, parallel efficiency -j2 vs -j1: off {50 * t(f'{n}_off_j1') / t(f'{n}_off_j2'):.0f} %, "
           f"auto {50 * t(f'{n}_auto_j1') / t(f'{n}_auto_j2'):.0f} %; "
           f"peak RSS (largest process) off {rss(f'{n}_off_j1')} kB, auto {rss(f'{n}_auto_j1')} kB")
-run, sweep, off = t("accept_run"), t("accept_sweep"), t("accept_sweep_off")
-print(f"acceptance (examples/hold_sweep, 7 cases, -j 1): sweep {sweep:.3f} s (share_prefix off: {off:.3f} s), "
-      f"longest case alone {run:.3f} s: ratio {sweep / run:.2f} (off: {off / run:.2f}; target <= 2)")
+run, sweep = t("accept_run"), t("accept_sweep")
+off, auto = t("accept_sweep_off"), t("accept_sweep_auto")
+print(f"acceptance (examples/hold_sweep as shipped, share_prefix: readout, 7 cases, -j 1): sweep {sweep:.3f} s, "
+      f"longest case alone {run:.3f} s: ratio {sweep / run:.2f} (target <= 2); the same sweep with "
+      f"share_prefix auto {auto:.3f} s (ratio {auto / run:.2f}), off {off:.3f} s (ratio {off / run:.2f})")
 PY
