@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -66,6 +67,92 @@ bool case_key_current(const SweepSpec& spec, const std::string& dir, int index) 
     std::stringstream stored;
     stored << keyf.rdbuf();
     return keyf && stored.str() == case_key(spec, spec.cases.at(index - 1));
+}
+
+// ---- what the summary needs from a case file, handed from the worker that wrote it to the
+// process that writes the summary (so it does not read the file back) -------------------
+
+namespace {
+// A file's identity and version: the summary takes a record only for the file as written.
+struct Stamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    long sec = 0, nsec = 0;
+    bool operator==(const Stamp& o) const {
+        return dev == o.dev && ino == o.ino && size == o.size && sec == o.sec && nsec == o.nsec;
+    }
+};
+bool stamp_of(const std::string& path, Stamp& s) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return false;
+    s = {st.st_dev, st.st_ino, st.st_size, static_cast<long>(st.st_mtim.tv_sec), static_cast<long>(st.st_mtim.tv_nsec)};
+    return true;
+}
+struct SummaryRecord {
+    Stamp stamp;
+    std::string status, message;
+    std::vector<CycleSummary> cycles;
+};
+std::map<std::string, SummaryRecord>& record_cache() {
+    static std::map<std::string, SummaryRecord> cache;
+    return cache;
+}
+
+static_assert(std::is_trivially_copyable_v<CycleSummary> && std::is_trivially_copyable_v<Stamp>,
+              "records travel as bytes between the forked processes of one program");
+template <class T>
+void put_raw(std::string& out, const T& v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void put_text(std::string& out, const std::string& s) {
+    put_raw(out, static_cast<std::uint32_t>(s.size()));
+    out += s;
+}
+template <class T>
+bool get_raw(const std::string& in, std::size_t& at, T& v) {
+    if (at + sizeof v > in.size()) return false;
+    std::memcpy(static_cast<void*>(&v), in.data() + at, sizeof v);
+    at += sizeof v;
+    return true;
+}
+bool get_text(const std::string& in, std::size_t& at, std::string& s) {
+    std::uint32_t n = 0;
+    if (!get_raw(in, at, n) || at + n > in.size()) return false;
+    s.assign(in, at, n);
+    at += n;
+    return true;
+}
+
+// The record of a published case file (empty when it cannot be stamped).
+std::string pack_record(const std::string& path, const RunResult& r) {
+    Stamp s;
+    if (!stamp_of(path, s)) return "";
+    std::string out;
+    put_text(out, path);
+    put_raw(out, s);
+    put_text(out, to_string(r.status));
+    put_text(out, r.message);
+    put_raw(out, static_cast<std::uint32_t>(r.cycles.size()));
+    for (const CycleSummary& c : r.cycles) put_raw(out, c);
+    return out;
+}
+}  // namespace
+
+void receive_case_records(const std::string& records) {
+    std::size_t at = 0;
+    while (at < records.size()) {
+        std::string path;
+        SummaryRecord rec;
+        std::uint32_t n = 0;
+        if (!get_text(records, at, path) || !get_raw(records, at, rec.stamp) || !get_text(records, at, rec.status) ||
+            !get_text(records, at, rec.message) || !get_raw(records, at, n) || n > records.size())
+            return;  // damaged: the summary reads the files
+        rec.cycles.resize(n);
+        for (auto& c : rec.cycles)
+            if (!get_raw(records, at, c)) return;
+        record_cache()[path] = std::move(rec);
+    }
 }
 
 bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
@@ -235,6 +322,7 @@ public:
         std::unique_ptr<CaseWriter> writer;
         FileId id;
         bool complete = false;
+        RunResult result;  // of a complete case
     };
     std::vector<Case> cases;
     const CathodeP2D* model = nullptr;
@@ -253,6 +341,7 @@ public:
         if (r.status != RunStatus::complete) return;  // the open cases run alone
         each([&](Case& k) {
             k.writer->on_finish(r);
+            k.result = r;
             finish(k);
         });
     }
@@ -265,6 +354,7 @@ public:
         if (end.has_cycle) c.writer->on_cycle(end.cycle);
         if (end.final_profile) c.writer->on_profile(end.time, *model, end.y);
         c.writer->on_finish(end.result);
+        c.result = end.result;
         finish(c);
     }
 
@@ -307,7 +397,7 @@ void open_readout_cases(const SweepSpec& spec, const PrefixGroup& g, const std::
 }
 }  // namespace
 
-int run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir) {
+std::vector<CaseOutcome> run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir) {
     ReadoutFanout fan;
     try {
         open_readout_cases(spec, g, dir, fan);
@@ -320,15 +410,22 @@ int run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& 
     } catch (const std::exception&) {
         // Whatever is not complete runs alone below.
     }
-    int failed = 0;
+    std::vector<CaseOutcome> out;
     for (auto& k : fan.cases) {
-        if (k.complete) continue;
+        if (k.complete) {
+            CaseOutcome o;
+            o.index = k.c->index;
+            o.status = "complete";
+            o.record = pack_record(k.final_path, k.result);
+            out.push_back(o);
+            continue;
+        }
         if (k.writer) k.id = k.writer->id;
         k.writer.reset();
         if (k.id.same(k.part)) ::unlink(k.part.c_str());
-        if (run_case(spec, *k.c, dir, 0).status != "complete") ++failed;
+        out.push_back(run_case(spec, *k.c, dir, 0));
     }
-    return failed;
+    return out;
 }
 
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int shared_steps) {
@@ -362,6 +459,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         writer = std::make_unique<CaseWriter>(part);
         RunResult r = sim.run(writer.get(), control);
         publish(writer, id, part, final_path, key);
+        out.record = pack_record(final_path, r);
         out.status = to_string(r.status);
         out.message = r.message;
     } catch (const std::exception& e) {
@@ -424,7 +522,13 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
         Row row;
         const std::string f = case_file(dir, c.index);
         std::ifstream test(f);
-        if (test) {
+        Stamp now;
+        const auto cached = record_cache().find(f);
+        if (test && cached != record_cache().end() && stamp_of(f, now) && now == cached->second.stamp) {
+            row.status = cached->second.status;  // as the worker that wrote it reported it
+            row.message = cached->second.message;
+            row.cycles = cached->second.cycles;
+        } else if (test) {
             try {
                 ResultSummary r = read_result(f);
                 row.status = r.status;
@@ -522,7 +626,8 @@ SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const Sw
                                    return run_case(s, c, d, steps);
                                },
                                run_prefix, nullptr,  // case workers read the checkpoint once each
-                               run_readout};
+                               run_readout, receive_case_records};
+    record_cache().clear();  // only what this run's workers write
     const BaseConfigCache once;  // the base config read once for all cases, keys and the plan
     SweepRunReport r = drive_sweep(spec, dir, options, files);
     prefix_cache().clear();

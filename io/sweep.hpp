@@ -37,7 +37,11 @@ void run_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& di
 // each shorter case's file written from it up to its own end (the same records as the
 // case alone, to solver tolerance; with output.sample_interval 0 the samples are at this
 // run's solver steps). Cases it cannot finish run alone. Returns how many failed.
-int run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir);
+std::vector<CaseOutcome> run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir);
+// The records of finished case files (CaseOutcome::record): write_summary then takes a
+// case's status and cycles from its record while the file is the one that was written
+// (same inode, size and modification time) instead of reading it back.
+void receive_case_records(const std::string& records);
 // Reads that checkpoint into this process's cache (forked workers inherit it).
 void preload_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps);
 

@@ -342,7 +342,10 @@ int run_cases(const SweepSpec& spec, const std::string& dir, const std::vector<i
     // wrote its own reason (or its file) before it died.
     po.on_result = [&](int task, const TaskResult& r) {
         finished += static_cast<int>(tasks[task].size());
-        failed += r.ok ? std::atoi(r.payload.c_str()) : task_group[task] ? 0 : 1;
+        // ok: "<failed cases>\n<records>"
+        const std::size_t nl = r.ok ? r.payload.find('\n') : std::string::npos;
+        failed += nl != std::string::npos ? std::atoi(r.payload.substr(0, nl).c_str()) : task_group[task] ? 0 : 1;
+        if (nl != std::string::npos && files.received) files.received(r.payload.substr(nl + 1));
         if (!r.worker_died) return;
         for (int index : tasks[task])
             if (case_error(dir, index).empty() && !files.complete(spec, dir, index))
@@ -354,13 +357,21 @@ int run_cases(const SweepSpec& spec, const std::string& dir, const std::vector<i
     PoolReport pr = run_in_processes(
         static_cast<int>(tasks.size()),
         [&](int task) {
-            if (task_group[task]) return std::to_string(files.readout(spec, *task_group[task], dir));
+            if (task_group[task]) {
+                int bad = 0;
+                std::string records;
+                for (const CaseOutcome& o : files.readout(spec, *task_group[task], dir)) {
+                    bad += o.status != "complete";
+                    records += o.record;
+                }
+                return std::to_string(bad) + "\n" + records;
+            }
             // A failed case records why in its .error file; the pool only counts it.
             const int index = tasks[task][0];
             const auto it = shared.find(index);
             const CaseOutcome o = files.run(spec, spec.cases[index - 1], dir, it == shared.end() ? 0 : it->second);
             if (o.status != "complete") throw Error(o.message);
-            return std::string();
+            return "0\n" + o.record;
         },
         po);
     p.elapsed = pr.progress.elapsed;

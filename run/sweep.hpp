@@ -98,6 +98,9 @@ struct CaseOutcome {
     std::string status;   // complete, failed
     std::string message;
     double seconds = 0;
+    // What the summary needs from the case file, packed by the files' owner (io) for the
+    // process that writes the summary (SweepCaseFiles::received); empty: read the file.
+    std::string record;
 };
 
 // What a sweep does with its files (io/sweep.hpp gives case_complete and run_case).
@@ -115,9 +118,12 @@ struct SweepCaseFiles {
     // loads): called with the first case of each group and its shared steps. May be empty.
     std::function<void(const SweepSpec&, const SweepCase&, const std::string& dir, int steps)> preload;
     // Runs a readout group (PrefixGroup::readout) in this process, writing every case's
-    // file; returns how many failed (never throws). May be empty: then such groups share
+    // file; returns their outcomes (never throws). May be empty: then such groups share
     // their prefix only.
-    std::function<int(const SweepSpec&, const PrefixGroup&, const std::string& dir)> readout;
+    std::function<std::vector<CaseOutcome>(const SweepSpec&, const PrefixGroup&, const std::string& dir)> readout;
+    // In the calling process: the records (CaseOutcome::record, concatenated) of the
+    // cases a task completed. May be empty.
+    std::function<void(const std::string& records)> received;
 };
 
 // The local worker pool that `ssbsim sweep` and the Python package both use (through
