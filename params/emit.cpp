@@ -260,4 +260,10 @@ std::string emit_config_text(const SimulationConfig& c) {
     return em.c_str();
 }
 
+std::string emit_step_text(const Step& s) {
+    YAML::Emitter em;
+    em << YAML::Flow << emit_step(s);
+    return em.c_str();
+}
+
 }  // namespace ssbsim

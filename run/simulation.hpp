@@ -14,6 +14,8 @@
 
 namespace ssbsim {
 
+struct RunControl;
+
 // Simulated seconds each protocol step is expected to take (for progress and ETA): the
 // duration of a timed step; for a step ending at a limit an upper estimate from its
 // current and the capacity window (a C/50 charge: 50 h).
@@ -144,6 +146,9 @@ public:
     // Runs the protocol. Solver failures end the run with status failed and a message
     // naming the simulated time, the step and the cause; nothing already reported is lost.
     RunResult run(RunObserver* observer = nullptr);
+    // The same with a restart and/or a checkpoint (run/checkpoint.hpp; a restart is checked
+    // against this simulation first: ConfigError naming the mismatch).
+    RunResult run(RunObserver* observer, const RunControl& control);
     // Asks a running simulation to stop at the next solver step (signal-safe).
     void request_stop() { stop_requested_ = true; }
     const SimulationConfig& config() const { return config_; }
