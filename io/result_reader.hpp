@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "run/simulation.hpp"
@@ -10,6 +11,17 @@
 namespace ssbsim {
 
 // What `ssbsim info` shows.
+// The derived quantities of the cell a result file carries as root attributes (MODEL.md 9),
+// so a plot never re-derives them from the config: name (with its SI unit) and a label.
+struct DerivedAttribute {
+    const char* name;
+    const char* label;
+};
+const std::vector<DerivedAttribute>& derived_attributes();
+// Their values for a config, as the model resolves them (areas from its geometry,
+// conductivities and the coating from params/cell.hpp), in the order of derived_attributes().
+std::vector<std::pair<std::string, double>> derived_values(const SimulationConfig& config);
+
 struct ResultSummary {
     std::string path, status, status_message, version, git_commit, created, name, config;
     std::string title;  // from the resolved values (older files: the name)
@@ -24,6 +36,8 @@ struct ResultSummary {
     double basis_mass_kg = 0, cam_mass_kg = 0, area_m2 = 0;
     std::string capacity_basis;
     std::vector<double> cycle_charge_mAh, cycle_discharge_mAh, step_capacity_mAh;
+    // The derived_attributes() the file has (older files: none), in that order.
+    std::vector<std::pair<std::string, double>> derived;
 };
 
 // How much of a result the text summary shows: `condensed` (the default) prints every

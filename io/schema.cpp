@@ -97,7 +97,7 @@ const std::vector<Field<CycleSummary>>& cycle_fields() {
         {"shoulder_capacity", F, 0, "mA*h/g", "charge below the shoulder potential", always,
          number<&R::shoulder_capacity>(), "shoulder_capacity_mAh_g", rec, "shoulder_mAh_g", nullptr},
         {"dead_fraction", F, 0, "1", "isolated CAM fraction at the cycle's end", ledger_only,
-         number<&R::dead_fraction>(), "dead_fraction", rec, nullptr, nullptr},
+         number<&R::dead_fraction>(), "dead_fraction", rec, nullptr, "dead_fraction"},
         {"ledger_se_oxidation_reversible", F, 0, "mA*h/g", "", ledger_only, ledger<&L::se_oxidation_reversible>(),
          "se_oxidation_reversible_mAh_g", led, "se_oxidation_reversible_mAh_g", "se_oxidation_reversible"},
         {"ledger_se_oxidation_irreversible", F, 0, "mA*h/g", "", ledger_only,

@@ -85,7 +85,7 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         T U = apply(xs, Uv, dU);
         T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
         T i0 = detail::kinetic_powers(xi, ac, aa) * i0_scale_;
-        T Rf = T(g_.cell.film_resistance);
+        T Rf = T(g_.cell.film_resistance + g_.coating_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
         T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));

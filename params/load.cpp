@@ -83,6 +83,9 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     }
     c.cell = parse_cell(root.at("cell"), lib);
     c.cell.chemistry = parse_chemistry(root["chemistry"]);
+    // The CAM's and carbon's own SE-oxidation kinetics over the chemistry section's, once,
+    // so the model reads final kinetics (docs/config.md, "Site kinetics of materials").
+    resolve_material_kinetics(c.cell);
     c.mesh = parse_mesh(root["mesh"]);
     if (root.has("solver")) c.solver = parse_solver(root["solver"]);
     c.protocol = parse_protocol(root.at("protocol"));
