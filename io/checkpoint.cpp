@@ -96,9 +96,8 @@ void write_book(const h5::Handle& file, const RunCheckpoint& ck) {
     h5::set_attribute(b, "lithium_initial_mol_m2", ck.book.li0);
     h5::set_attribute(b, "seen_discharge", static_cast<long>(ck.book.seen_discharge));
     h5::set_attribute(b, "any_step", static_cast<long>(ck.book.any_step));
-    h5::set_attribute(b, "isolated_deficit_mol_m2", ck.book.deficit0);
     h5::write_vector(b, "ledger_start", ledger_array(ck.book.ledger0), "C/m^2");
-    h5::write_vector(b, "connected_concentration", ck.book.c_ref, "mol/m^3");
+    h5::write_vector(b, "population_concentration", ck.book.c_ref, "mol/m^3");
     write_records(b, "open_cycle", schema::cycle_fields(), std::vector<CycleSummary>{ck.book.open_cycle});
     h5::Handle s = h5::create_group(file, "sampler");
     h5::set_attribute(s, "bytes_out", ck.sampler.bytes_out);
@@ -119,11 +118,10 @@ void read_book(const h5::Handle& file, const std::string& path, RunCheckpoint& c
     ck.book.li0 = h5::get_double_attribute(b, "lithium_initial_mol_m2");
     ck.book.seen_discharge = h5::get_long_attribute(b, "seen_discharge") != 0;
     ck.book.any_step = h5::get_long_attribute(b, "any_step") != 0;
-    ck.book.deficit0 = h5::get_double_attribute(b, "isolated_deficit_mol_m2");
     const auto l = h5::read_vector(b, "ledger_start");
     if (l.size() != kLedgerDoubles) damaged(path, "/book/ledger_start has another size (another ssbsim version)");
     std::memcpy(static_cast<void*>(&ck.book.ledger0), l.data(), sizeof(LedgerCharges));
-    ck.book.c_ref = h5::read_vector(b, "connected_concentration");
+    ck.book.c_ref = h5::read_vector(b, "population_concentration");
     const auto open = read_records(b, path, "open_cycle", schema::cycle_fields());
     if (open.size() != 1) damaged(path, "/book/open_cycle must hold one cycle");
     ck.book.open_cycle = open[0];

@@ -10,13 +10,11 @@ double CathodeP2D::potential_vs_li(const double* y) const {
     return electronic_.collector_potential(y, current_density(y), sigma_last);
 }
 
-ContactIsolation::Values CathodeP2D::contact_at(const double* y, int m) const {
-    ContactIsolation::Values v;
-    double sigma_factor = 1.0, dphid_dv = 0.0;
+ContactIsolation::Values CathodeP2D::population_contact(const double* y, int m, int p) const {
+    if (!geo_.chem) return ContactIsolation::Values();
     const double P = pressure_slot_ >= 0 ? y[pressure_.index(m)] : 0.0;  // the actual pressure (die)
-    contact_.contact(y[idx_x(m, interphase().voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
-                     dphid_dv, pressure_slot_ >= 0 ? &P : nullptr);
-    return v;
+    return contact_.at(y[idx_x(m, interphase().voids())], y[idx_c(m, p, geo_.nr - 1)], p,
+                       pressure_slot_ >= 0 ? &P : nullptr);
 }
 
 LedgerCharges CathodeP2D::ledger(const double* y) const {
@@ -63,15 +61,17 @@ Observables CathodeP2D::observe(const double* y) const {
 double CathodeP2D::dead_fraction(const double* y) const {
     if (!geo_.chem) return 0.0;
     double s = 0.0;
-    for (int m = 0; m < geo_.nc; ++m) s += contact_at(y, m).dead;
-    return s / geo_.nc;
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) s += population_contact(y, m, p).dead;
+    return s / (geo_.nc * geo_.np);
 }
 
 double CathodeP2D::mean_contact(const double* y) const {
     if (!geo_.chem) return 1.0;
     double s = 0.0;
-    for (int m = 0; m < geo_.nc; ++m) s += contact_at(y, m).theta;
-    return s / geo_.nc;
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) s += population_contact(y, m, p).theta;
+    return s / (geo_.nc * geo_.np);
 }
 
 double CathodeP2D::mean_film_resistance(const double* y) const {
@@ -81,18 +81,43 @@ double CathodeP2D::mean_film_resistance(const double* y) const {
     return s / geo_.nc;
 }
 
+// Each population holds eps_CAM / P of the electrode volume; its isolated share is
+// 1 - its switch (0 or 1 outside the narrow switching band).
 double CathodeP2D::isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
     if (!geo_.chem || !geo_.intercalating) return 0.0;
     double s = 0.0;
     for (int m = 0; m < geo_.nc; ++m)
-        s += geo_.hc * (contact_at(y, m).dead * cell_.eps_cam * c_ref[m] - y[idx_x(m, contact_.trapped())]);
+        for (int p = 0; p < geo_.np; ++p) {
+            const double dead = population_contact(y, m, p).dead;
+            if (dead > 0.0)
+                s += geo_.hc * cell_.eps_cam / geo_.np * dead *
+                     (c_ref[m * geo_.np + p] - particle_.mean_concentration(y, m, p));
+        }
     return s;
 }
 
-std::vector<double> CathodeP2D::connected_concentration(const double* y) const {
-    std::vector<double> c(geo_.nc, 0.0);
-    for (int m = 0; m < geo_.nc; ++m) c[m] = particle_.mean_concentration(y, m);
+std::vector<double> CathodeP2D::population_concentrations(const double* y) const {
+    std::vector<double> c(static_cast<std::size_t>(geo_.nc) * geo_.np, 0.0);
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) c[m * geo_.np + p] = particle_.mean_concentration(y, m, p);
     return c;
+}
+
+// Cell m's intercalation current per connected CAM surface: the populations' currents
+// weighted by their connected contact [A/m2].
+double CathodeP2D::mean_current(const double* y, int m) const {
+    if (geo_.np == 1) return y[idx_j(m)];
+    double s = 0.0, w = 0.0;
+    for (int p = 0; p < geo_.np; ++p) {
+        const ContactIsolation::Values v = population_contact(y, m, p);
+        s += v.theta * (1.0 - v.dead) * y[idx_j(m, p)];
+        w += v.theta * (1.0 - v.dead);
+    }
+    return w > 0.0 ? s / w : 0.0;
+}
+
+double CathodeP2D::mean_stoichiometry(const double* y, int m, int p) const {
+    return particle_.mean_concentration(y, m, p) / geo_.c_max;
 }
 
 double CathodeP2D::mean_stoichiometry(const double* y, int m) const {
@@ -108,11 +133,9 @@ double CathodeP2D::mean_stoichiometry(const double* y) const {
 double CathodeP2D::lithium_in_solid(const double* y) const {
     if (!geo_.intercalating) return 0.0;
     if (!geo_.chem) return mean_stoichiometry(y) * geo_.c_max * cell_.eps_cam * cell_.thickness;
-    // Connected particles carry (1 - phi_dead) of the CAM; isolated ones their own inventory.
+    // Every population, connected or isolated, carries its own shells: exact.
     double s = 0.0;
-    for (int m = 0; m < geo_.nc; ++m)
-        s += geo_.hc * ((1.0 - contact_at(y, m).dead) * cell_.eps_cam * mean_stoichiometry(y, m) * geo_.c_max +
-                        y[idx_x(m, contact_.trapped())]);
+    for (int m = 0; m < geo_.nc; ++m) s += geo_.hc * cell_.eps_cam * mean_stoichiometry(y, m) * geo_.c_max;
     return s;
 }
 
@@ -133,7 +156,11 @@ std::vector<Profile> CathodeP2D::profiles(const double* y) const {
     add("intercalation_current", "A/m^2", "per CAM surface area, positive on oxidation", true, 1);
     add("surface_stoichiometry", "1", "", true, 1);
     add("mean_stoichiometry", "1", "", true, 1);
-    add("c_s", "mol/m^3", "", true, geo_.nr);
+    add("c_s", "mol/m^3", geo_.np > 1 ? "population 0" : "", true, geo_.nr);
+    if (geo_.np > 1) {
+        add("population_stoichiometry", "1", "mean stoichiometry of each particle population", true, geo_.np);
+        add("population_contact", "1", "CAM/SE contact fraction of each particle population", true, geo_.np);
+    }
     if (y) update_profiles(y, p);
     return p;
 }
@@ -143,11 +170,17 @@ void CathodeP2D::update_profiles(const double* y, std::vector<Profile>& out) con
     for (int k = 0; k < geo_.ns + nc; ++k) out[0].values[k] = y[idx_phi_e(k)];
     for (int k = 0; k < nc; ++k) {
         out[1].values[k] = y[idx_phi_s(k)];
-        out[2].values[k] = y[idx_j(k)];
+        out[2].values[k] = mean_current(y, k);
         out[3].values[k] = surface_stoichiometry(y, k);
         out[4].values[k] = mean_stoichiometry(y, k);
         for (int i = 0; i < nr; ++i) out[5].values[k * nr + i] = y[idx_c(k, i)];
     }
+    if (geo_.np == 1) return;
+    for (int k = 0; k < nc; ++k)
+        for (int p = 0; p < geo_.np; ++p) {
+            out[6].values[k * geo_.np + p] = mean_stoichiometry(y, k, p);
+            out[7].values[k * geo_.np + p] = population_contact(y, k, p).theta;
+        }
 }
 
 std::vector<double> CathodeP2D::cell_centres() const {

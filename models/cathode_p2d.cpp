@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "core/constants.hpp"
 #include "numerics/dual.hpp"
@@ -25,15 +26,18 @@ void CathodeP2D::declare_blocks() {
     electronic_.declare(layout_);
     kinetics_.declare(layout_, geo_.chem ? &chem : nullptr);
     particle_.declare(layout_);
-    if (geo_.chem) {
-        reactions_.declare(chem);  // in list order (models/reactions.hpp)
-        contact_.declare(chem);    // last: the trapped inventory is no local input
-    }
-    pressure_.declare(layout_);    // last in a cathode cell (none with constant pressure)
+    if (geo_.chem) reactions_.declare(chem);  // in list order (models/reactions.hpp)
+    pressure_.declare(layout_);  // last in a cathode cell (none with constant pressure)
     layout_.finish();
     n_chem_ = chem.n_states();
     n_ledger_ = chem.n_ledger();
-    n_slots_ = chem_end_ = s_chem + chem.n_inputs();
+    // Population 0 in s_j.. s_c_outer, the others after the chemistry inputs.
+    for (int p = 1; p < geo_.np; ++p) slots_.first[p] = s_chem + chem.n_inputs() + 3 * (p - 1);
+    n_slots_ = s_chem + chem.n_inputs() + 3 * (geo_.np - 1);
+    if (geo_.np < 1 || geo_.np > kMaxPopulations || n_slots_ > kMaxSlots)
+        throw Error("CathodeP2D: " + std::to_string(geo_.np) + " populations need " + std::to_string(n_slots_) +
+                    " local slots (at most " + std::to_string(kMaxPopulations) + " populations, " +
+                    std::to_string(kMaxSlots) + " slots: models/local_terms.hpp)");
     if (geo_.chem) {
         chem_rows_.base = layout_.cathode_index(chem.first_state_block(), 0);
         chem_rows_.stride = layout_.cathode_stride();
@@ -44,12 +48,12 @@ void CathodeP2D::declare_blocks() {
                            reactions_.get<LatticeOxygen>().state() == x_oxygen &&
                            reactions_.get<PristineReduction>().state() == x_pristine &&
                            interphase().film() == x_film && interphase().voids() == x_void &&
-                           contact_.trapped() == x_trapped && n_chem_ == n_extra && kinetics_.ledger() == l_intercalation &&
+                           kinetics_.ledger() == l_intercalation &&
                            site_oxidation.ledger_reversible() == l_ox_rev &&
                            site_oxidation.ledger_irreversible() == l_ox_irr &&
                            site_oxidation.ledger_reduction() == l_reduction &&
                            reactions_.get<LatticeOxygen>().ledger() == l_oxygen &&
-                           reactions_.get<PristineReduction>().ledger() == l_pristine && n_ledger_ == n_ledger;
+                           reactions_.get<PristineReduction>().ledger() == l_pristine;
         if (!match) throw Error("CathodeP2D: the chemistry blocks no longer match CathodeP2D::Extra / Ledger");
     }
     ionic_.bind(layout_, control_.current());
@@ -58,7 +62,14 @@ void CathodeP2D::declare_blocks() {
                      geo_.chem ? interphase().voids() : -1);
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
-    contact_.bind(geo_.chem ? interphase().voids() : -1);
+    contact_.bind(geo_.chem ? interphase().voids() : -1, slots_);
+    // Where each local input sits at cathode cell 0 (cell m: + m * the cell stride).
+    for (int p = 0; p < geo_.np; ++p) {
+        slot_col_[slots_.j(p)] = idx_j(0, p);
+        slot_col_[slots_.c_inner(p)] = idx_c(0, p, geo_.nr - 2);
+        slot_col_[slots_.c_outer(p)] = idx_c(0, p, geo_.nr - 1);
+    }
+    for (int k = 0; k < chem.n_inputs(); ++k) slot_col_[s_chem + k] = idx_x(0, k);
     if (geo_.chem) {
         const auto& so = reactions_.get<SiteOxidation>();
         pressure_.bind(layout_, &chem_rows_, interphase().voids(), so.reversible() + site_carbon,
@@ -67,10 +78,10 @@ void CathodeP2D::declare_blocks() {
         pressure_.bind(layout_, nullptr, -1, -1, -1);
     }
     if (geo_.chem && pressure_.dynamic()) {
-        // The actual pressure is one more local input (after the chemistry states).
+        // The actual pressure is one more local input (after the populations' slots).
         pressure_slot_ = n_slots_++;
         if (n_slots_ > kMaxSlots) throw Error("CathodeP2D: raise kMaxSlots in models/local_terms.hpp");
-        contact_.bind_pressure(pressure_slot_);
+        slot_col_[pressure_slot_] = pressure_.index(0);
     }
 
     // Which local inputs each local output may depend on (see LocalPattern). The Jacobian
@@ -79,12 +90,11 @@ void CathodeP2D::declare_blocks() {
     // cell and the ledger rows dense over all local inputs of every cell, which multiplied
     // the fill of the KLU factors. MatchesFiniteDifferences* in test_jacobian.cpp catch a
     // missing dependency (analytic 0 vs finite difference).
-    const std::uint32_t contact = contact_.inputs();
-    kinetics_.pattern(pattern_, contact);
-    if (geo_.chem) {
-        reactions_.pattern(pattern_, contact);
-        contact_.pattern(pattern_);
-    }
+    const SlotMask contact = contact_.inputs();
+    SlotMask contact_of[kMaxPopulations] = {};
+    for (int p = 0; p < geo_.np; ++p) contact_of[p] = contact_.inputs(p);
+    kinetics_.pattern(pattern_, slots_, contact, contact_of);
+    if (geo_.chem) reactions_.pattern(pattern_, contact);
 }
 
 void CathodeP2D::set_temperature(double T) {
@@ -105,14 +115,12 @@ void CathodeP2D::set_temperature(double T) {
 // theirs in increasing sum_rank (models/reactions.hpp), which fixes the floating-point
 // order of the sums (kept for bit-identical results).
 template <class T>
-SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, double c_mean, double void_rate, Local<T>& L) const {
+SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
     L.u = u;
-    L.c_mean = c_mean;
-    L.void_rate = void_rate;
+    L.pop = &slots_;
     if (geo_.chem) {
         for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
         for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
-        L.trapped_per_c_mean = L.trapped_per_void_rate = 0.0;
         L.cam_side_oxidation = T(0.0);
     }
     contact_.evaluate(L);
@@ -120,7 +128,12 @@ SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, double c_mean, double vo
     if (!geo_.chem) return;
     boltzmann_.evaluate(u[s_dphi], f_, L.boltzmann);
     reactions_.evaluate(L);
-    contact_.evaluate_trapped(L);
+}
+
+void CathodeP2D::local_inputs(const double* y, int m, double* u) const {
+    u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(geo_.ns + m)];
+    const int offset = m * layout_.cathode_stride();
+    for (int k = 1; k < n_slots_; ++k) u[k] = y[slot_col_[k] + offset];
 }
 
 // The effective solid conductivity of cell m and its derivatives by c_outer and the voids.
@@ -135,15 +148,14 @@ double CathodeP2D::sigma_node(const double* y, int m, double* ds_dc, double* ds_
     }
     Dual<2> v = Dual<2>::variable(y[idx_x(m, interphase().voids())], 0);
     Dual<2> c = Dual<2>::variable(y[outer], 1);
-    Dual<2> theta, dead, factor, dd;
-    contact_.contact(v, c, theta, dead, factor, dd);
+    const Dual<2> factor = contact_.conductivity_factor(contact_.void_factor(v), contact_.breathing(c));
     *ds_dc = dbase * factor.v + base * factor.d[1];
     *ds_dv = base * factor.d[0];
     return base * factor.v;
 }
 
 bool CathodeP2D::residual(double t, const double* y, const double* yp, double* Fr) {
-    const int nc = geo_.nc, nr = geo_.nr;
+    const int nc = geo_.nc, np = geo_.np;
     const double i_app = current_density(y);
     double dphib = 0.0;
     const double phi_b = counter_.potential(i_app, &dphib);
@@ -153,23 +165,13 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
 
     // Local terms per cathode cell: kinetics, particle surface, chemistry.
     for (int m = 0; m < nc; ++m) {
-        u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(geo_.ns + m)];
-        u[s_j] = y[idx_j(m)];
-        u[s_c_inner] = y[idx_c(m, nr - 2)];
-        u[s_c_outer] = y[idx_c(m, nr - 1)];
-        double c_mean = 0.0, void_rate = 0.0;
-        if (geo_.chem) {
-            c_mean = particle_.mean_concentration(y, m);
-            for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
-            void_rate = yp[idx_x(m, interphase().voids())];
-        }
-        local_terms(u, c_mean, void_rate, L);
+        local_inputs(y, m, u);
+        local_terms(u, L);
         src_[m] = L.src;
-        Fr[idx_j(m)] = L.kin;
+        for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
         double dc = 0.0;
         electronic_.set_sigma(m, electronic_.conductivity(u[s_c_outer], &dc) * L.sigma_factor);
-        particle_.residual(m, y, yp, L.surf_flux, Fr);
+        for (int p = 0; p < np; ++p) particle_.residual(m, p, y, yp, L.surf_flux[p], Fr);
         if (geo_.chem) {
             for (int k = 0; k < n_chem_; ++k) Fr[idx_x(m, k)] = yp[idx_x(m, k)] - L.rate[k];
             for (int k = 0; k < n_ledger_; ++k) ledger[k] += geo_.hc * L.q[k];
@@ -188,64 +190,50 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
 
 // The Jacobian's cathode-cell rows, with the local terms in Dual<N> (N >= n_slots_).
 template <int N>
-void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J) {
+void CathodeP2D::jacobian_cells(double cj, const double* y, const double* /*yp*/, JacobianAssembler& J) {
     using LocalDual = Dual<N>;
-    const int nc = geo_.nc, nr = geo_.nr, ns = geo_.ns;
+    const int nc = geo_.nc, nr = geo_.nr, ns = geo_.ns, np = geo_.np;
     const double hc = geo_.hc;
+    double v[kMaxSlots];
     LocalDual u[N];
     Local<LocalDual> L;
-    const std::uint32_t local_slots = slot_bit(n_slots_) - 1;
+    const SlotMask local_slots = slot_bit(n_slots_) - 1;
     for (int m = 0; m < nc; ++m) {
         const int rs = idx_phi_s(m), re = idx_phi_e(ns + m);
         electronic_.jacobian(m, y, J);
         // Local terms by forward-mode AD.
-        double c_mean = geo_.chem ? particle_.mean_concentration(y, m) : 0.0;
-        u[s_dphi] = LocalDual::variable(y[rs] - y[re], s_dphi);
-        u[s_j] = LocalDual::variable(y[idx_j(m)], s_j);
-        u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr - 2)], s_c_inner);
-        u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr - 1)], s_c_outer);
-        for (int k = s_chem; k < chem_end_; ++k) u[k] = LocalDual::variable(y[idx_x(m, k - s_chem)], k);
-        if (pressure_slot_ >= 0) u[pressure_slot_] = LocalDual::variable(y[pressure_.index(m)], pressure_slot_);
-        local_terms(u, c_mean, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
+        local_inputs(y, m, v);
+        for (int k = 0; k < n_slots_; ++k) u[k] = LocalDual::variable(v[k], k);
+        local_terms(u, L);
 
-        auto column = [&](int slot) {
-            if (slot == pressure_slot_) return pressure_.index(m);
-            switch (slot) {
-                case s_j: return idx_j(m);
-                case s_c_inner: return idx_c(m, nr - 2);
-                case s_c_outer: return idx_c(m, nr - 1);
-                default: return idx_x(m, slot - s_chem);
-            }
-        };
+        const int offset = m * layout_.cathode_stride();
         // Emits row += scale * d(expr)/d(local inputs) for the inputs in deps (see
         // LocalPattern), set bits in increasing slot order, so the entry sequence is fixed.
-        auto emit = [&](int row, const LocalDual& e, double scale, std::uint32_t deps) {
-            for (std::uint32_t b = deps & local_slots; b != 0; b &= b - 1) {
-                const int s = __builtin_ctz(b);
+        auto emit = [&](int row, const LocalDual& e, double scale, SlotMask deps) {
+            for (SlotMask b = deps & local_slots; b != 0; b &= b - 1) {
+                const int s = __builtin_ctzll(b);
                 if (s == s_dphi) {
                     J.add(row, re, -scale * e.d[s]);
                     J.add(row, rs, scale * e.d[s]);
                 } else {
-                    J.add(row, column(s), scale * e.d[s]);
+                    J.add(row, slot_col_[s] + offset, scale * e.d[s]);
                 }
             }
         };
         const LocalPattern& P = pattern_;
         emit(re, L.src, -hc, P.src);
         emit(rs, L.src, hc, P.src);
-        emit(idx_j(m), L.kin, 1.0, P.kin);
-        particle_.jacobian(m, y, cj, J);
-        emit(idx_c(m, nr - 1), L.surf_flux, particle_.surface_scale(), P.surf_flux);
+        for (int p = 0; p < np; ++p) emit(idx_j(m, p), L.kin[p], 1.0, P.kin[p]);
+        for (int p = 0; p < np; ++p) {
+            particle_.jacobian(m, p, y, cj, J);
+            emit(idx_c(m, p, nr - 1), L.surf_flux[p], particle_.surface_scale(), P.surf_flux[p]);
+        }
         if (!geo_.chem) continue;
         for (int k = 0; k < n_chem_; ++k) {
             int row = idx_x(m, k);
             J.add(row, row, cj);
             emit(row, L.rate[k], -1.0, P.rate[k]);
         }
-        // The trapped-lithium rate depends on the particle mean and on the void rate.
-        const int trapped = idx_x(m, contact_.trapped());
-        for (int i = 0; i < nr; ++i) J.add(trapped, idx_c(m, i), -L.trapped_per_c_mean * particle_.shell_weight(i));
-        J.add(trapped, idx_x(m, interphase().voids()), -L.trapped_per_void_rate * cj);
         for (int k = 0; k < n_ledger_; ++k) emit(idx_ledger(k), L.q[k], -hc, P.q[k]);
     }
 }
@@ -261,10 +249,12 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         electronic_.set_sigma(m, s, dc, dv);
     }
     ionic_.jacobian(dphib, J);
-    // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure), any more.
+    // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure),
+    // a few populations, any more.
     if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(cj, y, yp, J);
     else if (n_slots_ <= kSlotsChemistry) jacobian_cells<kSlotsChemistry>(cj, y, yp, J);
     else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(cj, y, yp, J);  // + pressure
+    else if (n_slots_ <= kSlotsPopulations) jacobian_cells<kSlotsPopulations>(cj, y, yp, J);
     else jacobian_cells<kMaxSlots>(cj, y, yp, J);
     const double Vcell = potential_vs_li(y) - counter_.ocv();
     control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
@@ -273,20 +263,16 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     pressure_.jacobian(y, J);
 }
 
-void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) const {
+void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app) const {
     Local<double> L;
     double u[kMaxSlots];
-    const int nr = geo_.nr;
     auto total = [&](double phi_s) {
         double sum = 0.0;
         for (int m = 0; m < geo_.nc; ++m) {
+            local_inputs(y, m, u);
             u[s_dphi] = phi_s;  // phi_e = 0
-            u[s_j] = 0.0;
-            u[s_c_inner] = y[idx_c(m, nr - 2)];
-            u[s_c_outer] = y[idx_c(m, nr - 1)];
-            for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
-            local_terms(u, 0.0, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
+            for (int p = 0; p < geo_.np; ++p) u[slots_.j(p)] = 0.0;
+            local_terms(u, L);
             sum += geo_.hc * L.src;
         }
         return sum;
@@ -300,7 +286,7 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
     for (int n = 0; n < geo_.ns + geo_.nc; ++n) y[idx_phi_e(n)] = 0.0;
     for (int m = 0; m < geo_.nc; ++m) {
         y[idx_phi_s(m)] = phi;
-        y[idx_j(m)] = 0.0;
+        for (int p = 0; p < geo_.np; ++p) y[idx_j(m, p)] = 0.0;
     }
     y[idx_current()] = i_app;
 }
@@ -308,11 +294,11 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
 void CathodeP2D::absolute_tolerances(double s, double* atol) const {
     ionic_.tolerances(s, atol);
     electronic_.tolerances(s, atol);
-    for (int m = 0; m < geo_.nc; ++m) atol[idx_j(m)] = s;  // scale 1 A/m2
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) atol[idx_j(m, p)] = s;  // scale 1 A/m2
     particle_.tolerances(s, atol);
     if (geo_.chem) {
         reactions_.tolerances(chem_rows_, s, atol);
-        contact_.tolerances(chem_rows_, s, atol);
         for (int k = 0; k < n_ledger_; ++k) atol[idx_ledger(k)] = s * geo_.q_scale;
     }
     control_.tolerances(s, atol);
@@ -326,7 +312,8 @@ void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
                                   : (cell_.initial_potential_inert > 0 ? cell_.initial_potential_inert : 2.5);
     for (int m = 0; m < geo_.nc; ++m) {
         y[idx_phi_s(m)] = U;
-        for (int i = 0; i < geo_.nr; ++i) y[idx_c(m, i)] = geo_.intercalating ? x0 * geo_.c_max : 0.0;
+        for (int p = 0; p < geo_.np; ++p)
+            for (int i = 0; i < geo_.nr; ++i) y[idx_c(m, p, i)] = geo_.intercalating ? x0 * geo_.c_max : 0.0;
     }
     pressure_.initial_state(y);
 }
@@ -337,16 +324,9 @@ LedgerCharges CathodeP2D::ledger_rate(const double* y) const {
     Local<double> L;
     double u[kMaxSlots];
     double q[kMaxLedger] = {};
-    const int nr = geo_.nr;
     for (int m = 0; m < geo_.nc; ++m) {
-        u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(geo_.ns + m)];
-        u[s_j] = y[idx_j(m)];
-        u[s_c_inner] = y[idx_c(m, nr - 2)];
-        u[s_c_outer] = y[idx_c(m, nr - 1)];
-        for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
-        if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
-        // The ledger currents do not read the void rate (only the trapped inventory does).
-        local_terms(u, particle_.mean_concentration(y, m), 0.0, L);
+        local_inputs(y, m, u);
+        local_terms(u, L);
         for (int k = 0; k < n_ledger_; ++k) q[k] += geo_.hc * L.q[k];
     }
     const auto& so = reactions_.get<SiteOxidation>();

@@ -3,11 +3,12 @@
 // parts, each owning a block of the state (docs/equations.md, "The model as blocks"):
 //   IonicConduction        phi_e [V] per cell (separator then cathode)
 //   ElectronicConduction   phi_s [V] per cathode cell
-//   IntercalationKinetics  j [A/m2] per cathode cell (> 0 on delithiation)
-//   ParticleDiffusion      c_0 .. c_{Nr-1} [mol/m3] per cathode cell (shell averages)
+//   IntercalationKinetics  j_p [A/m2] per particle population p of a cathode cell (> 0 on
+//                          delithiation)
+//   ParticleDiffusion      c_0 .. c_{Nr-1} [mol/m3] per population (shell averages)
 //   Reactions (models/reactions.hpp: SiteOxidation, LatticeOxygen, PristineReduction,
-//   Interphase), ContactIsolation
-//                          the chemistry states per cathode cell and the ledger charges
+//   Interphase)            the chemistry states per cathode cell and the ledger charges
+//   ContactIsolation       no state: each population's contact and isolation switch
 //   ControlRow             i_app [A/m2] (> 0 on charge), Q [C/m2], E [J/m2]
 //   CounterElectrode       no state: the potential at x = 0
 // The state is ordered node by node (StateLayout) so the Jacobian stays narrowly banded.
@@ -53,8 +54,8 @@ struct Observables {
     double charge = 0.0;              // Q passed [C/m2]
     double energy = 0.0;              // E passed [J/m2]
     double mean_stoichiometry = 0.0;  // volume average; 0 without intercalating CAM
-    double dead_fraction = 0.0;       // volume-averaged isolated CAM fraction
-    double contact = 1.0;             // volume-averaged theta_c
+    double dead_fraction = 0.0;       // volume share of isolated populations
+    double contact = 1.0;             // volume-averaged theta_c of every population
     double film_resistance = 0.0;     // mean interphase resistance [ohm m2]
     double se_oxidised = 0.0;         // all SE oxidation so far [C/m2]
     double stack_pressure = 0.0;      // actual (die-constrained) or set pressure [Pa]
@@ -124,19 +125,27 @@ public:
     // Lithium left the CAM by intercalation [C/m2] (all of Q without side reactions).
     double intercalation_charge(const double* y) const;
     double lithium_in_solid(const double* y) const;  // CAM, connected + isolated [mol/m2 of cell]
-    // Lithium missing from isolated CAM [mol/m2]: what the dead particles would hold at the
-    // reference concentration c_ref (per cathode cell, e.g. at the start of a cycle) minus
-    // what they hold.
+    // Lithium missing from isolated CAM [mol/m2]: sum over the populations of their isolated
+    // share times what they would hold at the reference concentration c_ref (per population
+    // of every cathode cell, from population_concentrations, e.g. at the start of a cycle)
+    // minus what they hold.
     double isolated_deficit(const double* y, const std::vector<double>& c_ref) const;
-    std::vector<double> connected_concentration(const double* y) const;  // mean c per cell
-    double dead_fraction(const double* y) const;      // volume-averaged isolated CAM fraction
+    // Mean concentration of every population, cell by cell [mol/m3].
+    std::vector<double> population_concentrations(const double* y) const;
+    double dead_fraction(const double* y) const;      // volume share of isolated populations
     double mean_contact(const double* y) const;       // volume-averaged theta_c
+    // Population p of cathode cell m: its contact theta_p and isolated share (1 - switch).
+    ContactIsolation::Values population_contact(const double* y, int m, int p) const;
     double mean_film_resistance(const double* y) const;  // [ohm m2]
     double surface_stoichiometry(const double* y, int m) const { return particle_.surface_stoichiometry(y, m); }
+    double mean_stoichiometry(const double* y, int m, int p) const;  // population p
     double mean_stoichiometry(const double* y, int m) const;
     double mean_stoichiometry(const double* y) const;
     // Named profiles (phi_e, phi_s, intercalation_current, surface_stoichiometry,
-    // mean_stoichiometry, c_s); y null: names, units and shapes only.
+    // mean_stoichiometry, c_s; with several populations also population_stoichiometry and
+    // population_contact, one component per population; intercalation_current and the
+    // stoichiometries of a cell are then volume means over its populations, c_s the shells
+    // of population 0); y null: names, units and shapes only.
     std::vector<Profile> profiles(const double* y) const;
     // The same into out (from profiles()), reusing its storage.
     void update_profiles(const double* y, std::vector<Profile>& out) const;
@@ -147,6 +156,7 @@ public:
     int n_separator() const { return geo_.ns; }
     int n_cathode() const { return geo_.nc; }
     int n_shells() const { return geo_.nr; }
+    int n_populations() const { return geo_.np; }
     bool chemistry() const { return geo_.chem; }
     bool intercalating() const { return geo_.intercalating; }
     const CellSpec& cell() const { return cell_; }
@@ -157,15 +167,17 @@ public:
     // checks). The runner and the writers read observe(), ledger() and profiles() instead.
     int idx_phi_e(int cell) const { return ionic_.index(cell); }  // cell over separator then cathode
     int idx_phi_s(int m) const { return electronic_.index(m); }
-    int idx_j(int m) const { return layout_.cathode_index(kinetics_.block(), m); }
-    int idx_c(int m, int i) const { return particle_.index(m, i); }
+    int idx_j(int m, int p = 0) const { return layout_.cathode_index(kinetics_.block(), m, p); }
+    int idx_c(int m, int i) const { return particle_.index(m, i); }  // population 0
+    int idx_c(int m, int p, int i) const { return particle_.index(m, p, i); }
     int idx_x(int m, int k) const { return chem_rows_.row(m, k); }
     int idx_current() const { return layout_.index(control_.current(), 0); }
     int idx_charge() const { return layout_.index(control_.charge(), 0); }
     int idx_energy() const { return layout_.index(control_.energy(), 0); }
     int idx_ledger(int k) const { return chem_rows_.ledger(k); }
     // Per-cathode-cell chemistry states [mol/m3 electrode unless noted], in layout order
-    // (checked against the blocks' registration in the constructor).
+    // (checked against the blocks' registration in the constructor). Their counts come
+    // from the registration: n_chemistry_states(), n_ledger_entries().
     enum Extra {
         x_rev = 0,        // + site: reversible SE-oxidation products
         x_irr = 3,        // + site: irreversible SE-oxidation products
@@ -173,8 +185,6 @@ public:
         x_pristine = 7,   // pristine-SE reduction products
         x_film = 8,       // interphase thickness [m]
         x_void = 9,       // void volume per CAM area from SE shrinkage [m]
-        x_trapped = 10,   // lithium in isolated CAM
-        n_extra = 11
     };
     // Ledger entries (see LedgerCharges), in layout order.
     enum Ledger {
@@ -184,17 +194,20 @@ public:
         l_reduction = 7,  // + site (negative: reduction of reversible products)
         l_oxygen = 10,
         l_pristine = 11,  // negative
-        n_ledger = 12
     };
+    int n_chemistry_states() const { return n_chem_; }
+    int n_ledger_entries() const { return n_ledger_; }
 
 private:
     void declare_blocks();
     template <class T>
-    void local_terms(const T* u, double c_mean, double void_rate, Local<T>& L) const;
+    void local_terms(const T* u, Local<T>& L) const;
+    // The local input vector of cathode cell m (its n_slots_ values).
+    void local_inputs(const double* y, int m, double* u) const;
+    double mean_current(const double* y, int m) const;  // see cathode_observables.cpp
     template <int N>
     void jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J);
     double sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const;
-    ContactIsolation::Values contact_at(const double* y, int m) const;
     const Interphase& interphase() const { return reactions_.get<Interphase>(); }
 
     CellSpec cell_;
@@ -214,7 +227,8 @@ private:
     ChemistryRows chem_rows_;
     int n_chem_ = 0, n_ledger_ = 0;  // chemistry states per cell, ledger entries
     int n_slots_ = s_chem;           // AD input slots per cell
-    int chem_end_ = s_chem;          // past the chemistry states' slots
+    PopulationSlots slots_;          // the populations' input slots
+    int slot_col_[kMaxSlots] = {};   // state index of slot k (k >= 1) at cathode cell 0
     int pressure_slot_ = -1;         // the stack pressure's slot (die-constrained, chemistry on)
     LocalPattern pattern_;
     BoltzmannFactors boltzmann_;

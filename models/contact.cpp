@@ -4,21 +4,40 @@ namespace ssbsim {
 
 ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell.chemistry) {
     pressure_factor_ = pressure_factor(g_.cell.stack_pressure);
+    // Equal volume shares at the quantile midpoints of the uniform distribution of initial
+    // contacts theta_0 [1 - w, 1 + w], best contacted first.
+    const int np = g_.np;
+    const double w = ch_.heterogeneity;
+    for (int p = 0; p < np; ++p) {
+        u_[p] = np == 1 ? 1.0 : 1.0 + w - w * (2.0 * p + 1.0) / np;
+        theta0_[p] = ch_.contact_initial * u_[p];
+    }
 }
 
-void ContactIsolation::declare(LocalRegistry& r) {
-    StateLayout::BlockSpec b;
-    b.name = "trapped lithium";
-    trapped_ = r.add_state(b, /*local_input=*/false);
+ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int p, const double* pressure) const {
+    Values v;
+    if (!g_.chem) return v;
+    const double rho = void_factor(v_void);
+    if (pressure) {
+        const double pa = pressure_factor(*pressure);
+        v.theta = void_factor(v_void, pa) * breathing(c_outer, pa) * theta0_[p];
+    } else {
+        v.theta = rho * breathing(c_outer) * theta0_[p];
+    }
+    v.dead = 1.0 - connected(rho, p);  // the set pressure (as in evaluate)
+    return v;
 }
 
-std::uint32_t ContactIsolation::inputs() const {
-    return slot_bit(s_c_outer) | (g_.chem ? chem_bit(void_) : 0u) | (pressure_slot_ >= 0 ? slot_bit(pressure_slot_) : 0u);
+SlotMask ContactIsolation::inputs(int p) const {
+    // c_outer also without the chemistry (a constant contact): the pattern stays today's.
+    return slot_bit(slots_->c_outer(p)) | (g_.chem ? chem_bit(void_) : SlotMask(0)) |
+           (pressure_slot_ >= 0 ? slot_bit(pressure_slot_) : SlotMask(0));
 }
 
-void ContactIsolation::tolerances(const ChemistryRows& rows, double s, double* atol) const {
-    for (int m = 0; m < g_.nc; ++m)
-        atol[rows.row(m, trapped_)] = s * g_.c_max * std::max(g_.cell.eps_cam, 1e-3);
+SlotMask ContactIsolation::inputs() const {
+    SlotMask m = 0;
+    for (int p = 0; p < g_.np; ++p) m |= inputs(p);
+    return m;
 }
 
 }  // namespace ssbsim

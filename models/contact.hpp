@@ -1,6 +1,8 @@
-// Contact and isolation (MODEL.md section 6): the CAM/SE contact fraction theta_c lost to
-// SE-shrinkage voids and CAM breathing, the share of isolated CAM phi_dead, and the
-// lithium that leaves the cycle with the isolated particles (its state, per cathode cell).
+// Contact and isolation (MODEL.md section 6): the CAM/SE contact fraction theta_p of each
+// particle population of a cathode cell, lost to SE-shrinkage voids and CAM breathing, and
+// the switch that isolates a population for good once its void-reduced contact falls below
+// the threshold. An isolated population keeps its own shells, so its lithium is trapped
+// exactly (docs/equations.md 11.5-11.6).
 #pragma once
 
 #include <algorithm>
@@ -14,127 +16,137 @@ namespace ssbsim {
 class ContactIsolation {
 public:
     explicit ContactIsolation(const CathodeGeometry& g);
-    // The trapped-lithium state [mol/m3 electrode]; bind: the chemistry index of the void
-    // volume contact() reads (see Interphase).
-    void declare(LocalRegistry& r);
-    void bind(int void_state) { void_ = void_state; }
-    int trapped() const { return trapped_; }
+    // The chemistry index of the void volume (see Interphase) and the populations' slots.
+    void bind(int void_state, const PopulationSlots& slots) {
+        void_ = void_state;
+        slots_ = &slots;
+    }
     struct Values {
-        double theta = 1.0, dead = 0.0;
+        double theta = 1.0, dead = 0.0;  // contact fraction; 1 - isolation switch
     };
 
-    // theta_c, phi_dead, the factor on the solid conductivity and d(phi_dead)/d(void).
-    // pressure: the actual stack pressure [Pa] of a die-constrained cell (StackPressure),
-    // nullptr: the set one. It acts on theta_c; isolation and the conductivity factor keep
-    // the set pressure (the trapped-lithium rate follows d(phi_dead)/d(void) only).
+    // The void factor rho_v = exp(-p v / v_scale), p the stack-pressure factor (of the set
+    // pressure without pf; pf = pressure_factor(P) of a die-constrained cell's actual P).
     template <class T>
-    void contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead, T& sigma_factor,
-                 T& dphid_dv, const T* pressure = nullptr) const;
+    T void_factor(const T& v_void) const { return void_factor(v_void, pressure_factor_); }
+    template <class T, class F>
+    T void_factor(const T& v_void, const F& pf) const {
+        using std::exp;
+        return exp(-v_void * (pf / ch_.void_scale));
+    }
+    // The breathing factor: contraction at the outer shell opens gaps (reversible),
+    // moderated by pressure (pf as in void_factor); 1 for expansion or no volume-change table.
+    template <class T>
+    T breathing(const T& c_outer) const { return breathing(c_outer, pressure_factor_); }
+    template <class T, class F>
+    T breathing(const T& c_outer, const F& pf) const;
     // The one place the stack pressure P [Pa] enters the contact: 1 / (1 + P / P_ref).
     template <class T>
     T pressure_factor(const T& P) const { return 1.0 / (1.0 + P / ch_.reference_pressure); }
     // The AD input slot of the actual stack pressure (die-constrained cells; -1: the set one).
+    // It acts on theta_p (void and breathing factors); isolation and the conductivity factor
+    // keep the set pressure, so isolation stays irreversible (the voids only grow).
     void bind_pressure(int slot) { pressure_slot_ = slot; }
-    // Sets theta, phi_dead, dphid_dv, a_contact and sigma_factor of L (constants with the
-    // chemistry off).
+    // Population p's isolation switch at void factor rho: 1 while its void-reduced contact
+    // u_p rho is above tau (1 + band), 0 once it is below tau, a smoothstep between (steep,
+    // but without the kink that stalls the integrator). rho only falls (voids only grow),
+    // so isolation is irreversible; breathing does not isolate.
+    template <class T>
+    T connected(const T& rho, int p) const;
+    // The factor on the solid conductivity, (rho beta)^m.
+    template <class T>
+    T conductivity_factor(const T& rho, const T& beta) const {
+        using std::pow;
+        // pow(x, 1) is x (and its derivative 1) exactly: skip the pow for the usual exponent.
+        const double m = ch_.conductivity_exponent;
+        return m == 1.0 ? rho * beta : m > 0 ? pow(rho * beta, m) : T(1.0);
+    }
+    // Sets theta, connected, live, area, a_contact and sigma_factor of L (constants with the chemistry
+    // off). The solid conductivity reads population 0 (the best contacted).
     template <class T>
     void evaluate(Local<T>& L) const;
-    // The trapped-lithium rate; after the reactions.
-    template <class T>
-    void evaluate_trapped(Local<T>& L) const;
-    std::uint32_t inputs() const;  // the slots contact() reads
-    void pattern(LocalPattern& p) const { p.rate[trapped_] = chem_bit(void_); }
-    void tolerances(const ChemistryRows& rows, double s, double* atol) const;
+    // Population p's contact and isolated share at a state (observables); pressure: the
+    // actual stack pressure [Pa] of a die-constrained cell, nullptr: the set one.
+    Values at(double v_void, double c_outer, int p, const double* pressure = nullptr) const;
+    double initial_contact(int p) const { return theta0_[p]; }  // theta_0 u_p
+    SlotMask inputs() const;       // the slots the contacts read, all populations
+    SlotMask inputs(int p) const;  // the slots population p's contact reads
+
+    // Relative width of the isolation switch: u rho from tau to tau (1 + band).
+    static constexpr double kIsolationBand = 0.05;
+    // Connected contact left when every population of a cell is isolated, over a.
+    static constexpr double kContactFloor = 1e-10;
 
 private:
     const CathodeGeometry& g_;
     const ChemistrySpec& ch_;
-    double pressure_factor_ = 1.0;  // at the set pressure
-    int trapped_ = -1, void_ = -1, pressure_slot_ = -1;
+    const PopulationSlots* slots_ = nullptr;
+    double pressure_factor_ = 1.0;  // pressure_factor() of the set pressure
+    double u_[kMaxPopulations] = {};       // initial contact of population p over theta_0
+    double theta0_[kMaxPopulations] = {};  // theta_0 u_p
+    int void_ = -1, pressure_slot_ = -1;
 };
 
+template <class T, class F>
+T ContactIsolation::breathing(const T& c_outer, const F& pf) const {
+    T breath(1.0);
+    if (!g_.intercalating || g_.cell.cam.volume_change.empty()) return breath;
+    double dv = 0.0;
+    double xo = value(c_outer) / g_.c_max;
+    double rel = g_.cell.cam.volume_change(std::clamp(xo, 0.0, 1.0), &dv);
+    if (xo < 0.0 || xo > 1.0) dv = 0.0;
+    if (rel < 0.0) {
+        T contraction = apply(c_outer, -rel, -dv / g_.c_max);
+        breath = 1.0 - contraction * (ch_.breathing_coefficient * pf);
+        if (value(breath) < 0.05) breath = T(0.05);
+    }
+    return breath;
+}
+
 template <class T>
-void ContactIsolation::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead,
-                               T& sigma_factor, T& dphid_dv, const T* pressure) const {
-    using std::exp;
-    using std::pow;
-    const ChemistrySpec& ch = ch_;
-    if (!g_.chem) {
-        theta = T(1.0);
-        phi_dead = T(0.0);
-        sigma_factor = T(1.0);
-        dphid_dv = T(0.0);
-        return;
-    }
-    const double p = pressure_factor_;
-    // Voids from SE shrinkage at CAM-adjacent sites, partly closed by stack pressure.
-    T ratio = exp(-v_void * (p / ch.void_scale));
-    // CAM breathing: contraction opens gaps (reversible), moderated by pressure.
-    T breath(1.0), contraction(0.0);
-    if (g_.intercalating && !g_.cell.cam.volume_change.empty()) {
-        double dv = 0.0;
-        double xo = value(c_outer) / g_.c_max;
-        double rel = g_.cell.cam.volume_change(std::clamp(xo, 0.0, 1.0), &dv);
-        if (xo < 0.0 || xo > 1.0) dv = 0.0;
-        if (rel < 0.0) {
-            contraction = apply(c_outer, -rel, -dv / g_.c_max);
-            breath = 1.0 - contraction * (ch.breathing_coefficient * p);
-            if (value(breath) < 0.05) breath = T(0.05);
-        }
-    }
-    theta = ratio * breath * ch.contact_initial;
-    if (pressure) {
-        // The same voids and gaps, closed by the actual pressure.
-        const T pa = pressure_factor(*pressure);
-        T breath_a = 1.0 - contraction * (ch.breathing_coefficient * pa);
-        if (value(breath_a) < 0.05) breath_a = T(0.05);
-        theta = exp(-v_void * (pa / ch.void_scale)) * breath_a * ch.contact_initial;
-    }
-    // Particles start with contacts spread over theta_0 (1 -+ w); those whose contact falls
-    // below the threshold are isolated for good (voids only grow). The distribution is the
-    // smoothstep of the uniform one, so the dead fraction and its rate stay continuous
-    // (a kinked clamp stalls the integrator when the last particles die).
-    const double w = ch.heterogeneity, thr = ch.isolation_threshold;
-    T z = (thr / ratio - (1.0 - w)) / (2.0 * w);
-    if (value(z) <= 0.0) {
-        phi_dead = T(0.0);
-        dphid_dv = T(0.0);
-    } else if (value(z) >= 1.0) {
-        phi_dead = T(ch.max_isolated);
-        dphid_dv = T(0.0);
-    } else {
-        // Scaled by the largest isolated share: the relative loss rate of the connected
-        // inventory, phi'/(1 - phi), would diverge as the last particles die.
-        phi_dead = ch.max_isolated * z * z * (3.0 - 2.0 * z);
-        dphid_dv = ch.max_isolated * 6.0 * z * (1.0 - z) * (thr / (2.0 * w)) * (p / ch.void_scale) / ratio;
-    }
-    // pow(x, 1) is x (and its derivative 1) exactly: skip the pow for the usual exponent.
-    const double m = ch.conductivity_exponent;
-    sigma_factor = m == 1.0 ? ratio * breath : m > 0 ? pow(ratio * breath, m) : T(1.0);
+T ContactIsolation::connected(const T& rho, int p) const {
+    const double thr = ch_.isolation_threshold;
+    if (!(thr > 0.0)) return T(1.0);
+    T z = (rho * (u_[p] / thr) - 1.0) * (1.0 / kIsolationBand);
+    if (value(z) >= 1.0) return T(1.0);
+    if (value(z) <= 0.0) return T(0.0);
+    return z * z * (3.0 - 2.0 * z);
 }
 
 template <class T>
 void ContactIsolation::evaluate(Local<T>& L) const {
-    if (g_.chem) {
-        contact(L.u[s_chem + void_], L.u[s_c_outer], L.theta, L.phi_dead, L.sigma_factor, L.dphid_dv,
-                pressure_slot_ >= 0 ? &L.u[pressure_slot_] : nullptr);
-    } else {
-        L.theta = T(1.0);
-        L.phi_dead = T(0.0);
+    const int np = g_.np;
+    const double a_pop = g_.a / np;  // CAM surface of one population [1/m]
+    if (!g_.chem) {
+        for (int p = 0; p < np; ++p) {
+            L.theta[p] = L.live[p] = L.connected[p] = T(1.0);
+            L.area[p] = T(a_pop);
+        }
+        L.a_contact = T(g_.a);
         L.sigma_factor = T(1.0);
-        L.dphid_dv = T(0.0);
+        return;
     }
-    L.a_contact = g_.a * (1.0 - L.phi_dead) * L.theta;
-}
-
-template <class T>
-void ContactIsolation::evaluate_trapped(Local<T>& L) const {
-    if (!(g_.a > 0.0)) return;
-    // Lithium leaves with particles as they are isolated.
-    const double eps = g_.cell.eps_cam;
-    L.rate[trapped_] = eps * L.c_mean * L.dphid_dv * L.void_rate;
-    L.trapped_per_c_mean = eps * value(L.dphid_dv) * L.void_rate;
-    L.trapped_per_void_rate = eps * L.c_mean * value(L.dphid_dv);
+    const T& v = L.u[s_chem + void_];
+    const T rho = void_factor(v);  // at the set pressure: isolation, conductivity
+    // A die-constrained cell: the same voids and gaps, closed by its actual pressure.
+    const bool die = pressure_slot_ >= 0;
+    T pa(0.0), rho_a(0.0);
+    if (die) {
+        pa = pressure_factor(L.u[pressure_slot_]);
+        rho_a = void_factor(v, pa);
+    }
+    for (int p = 0; p < np; ++p) {
+        const T beta = breathing(L.u[slots_->c_outer(p)]);
+        L.theta[p] = die ? rho_a * breathing(L.u[slots_->c_outer(p)], pa) * theta0_[p] : rho * beta * theta0_[p];
+        if (p == 0) L.sigma_factor = conductivity_factor(rho, beta);
+        L.connected[p] = connected(rho, p);
+        L.live[p] = value(L.connected[p]) == 1.0 ? L.theta[p] : L.theta[p] * L.connected[p];
+        L.area[p] = a_pop * L.live[p];
+        L.a_contact = p == 0 ? L.area[0] : L.a_contact + L.area[p];
+    }
+    // A floor far below any real contact: the passivation laws of the CAM-site reactions
+    // divide by this area, which is exactly 0 once every population is isolated.
+    L.a_contact = L.a_contact + kContactFloor * g_.a;
 }
 
 }  // namespace ssbsim

@@ -1,11 +1,18 @@
 #include "models/intercalation.hpp"
 
+#include <string>
+
 namespace ssbsim {
 
 void IntercalationKinetics::declare(StateLayout& layout, LocalRegistry* ledger) {
     StateLayout::BlockSpec b;
     b.name = "intercalation current j";
     b.region = StateLayout::Region::cathode_cells;
+    b.components = g_.np;
+    if (g_.np > 1) {
+        b.component_label = "pop";
+        for (int p = 0; p < g_.np; ++p) b.component_names.push_back(b.name + "[pop " + std::to_string(p) + "]");
+    }
     block_ = layout.add(b);
     if (ledger) {
         StateLayout::BlockSpec q;
@@ -20,12 +27,20 @@ void IntercalationKinetics::set_temperature(double T) {
     i0_scale_ = i0_ref / std::pow(0.5, g_.cell.cam.alpha_a + g_.cell.cam.alpha_c);
 }
 
-void IntercalationKinetics::pattern(LocalPattern& p, std::uint32_t contact) const {
-    const std::uint32_t j = slot_bit(s_j);
-    p.kin = slot_bit(s_dphi) | j | slot_bit(s_c_inner) | slot_bit(s_c_outer) | (film_ ? chem_bit(film_->film()) : 0u);
-    p.surf_flux = contact | j;
-    p.src |= slot_bit(s_dphi) | j | contact;
-    if (l_ >= 0) p.q[l_] = j | contact;
+void IntercalationKinetics::pattern(LocalPattern& p, const PopulationSlots& slots, SlotMask contact,
+                                    const SlotMask* contact_of) const {
+    const SlotMask film = film_ ? chem_bit(film_->film()) : 0u;
+    SlotMask all_j = 0;
+    for (int k = 0; k < g_.np; ++k) {
+        const SlotMask j = slot_bit(slots.j(k));
+        // The isolation switch reads the voids (contact_of).
+        p.kin[k] = slot_bit(s_dphi) | j | slot_bit(slots.c_inner(k)) | slot_bit(slots.c_outer(k)) | film |
+                   (g_.chem ? contact_of[k] : SlotMask(0));
+        p.surf_flux[k] = contact_of[k] | j;
+        all_j |= j;
+    }
+    p.src |= slot_bit(s_dphi) | all_j | contact;
+    if (l_ >= 0) p.q[l_] = all_j | contact;
 }
 
 }  // namespace ssbsim

@@ -1,10 +1,11 @@
 // Intercalation kinetics at the connected CAM/SE contact (MODEL.md section 1): the
-// intercalation current j per CAM area [A/m2] (> 0 on delithiation) as an algebraic state
-// per cathode cell, with Butler-Volmer kinetics and the film resistance in series,
+// intercalation current j_p per CAM area [A/m2] (> 0 on delithiation) as an algebraic state
+// per particle population p of a cathode cell, with Butler-Volmer kinetics and the film
+// resistance in series,
 //   j = i0(x_s) [exp(alpha_a f eta) - exp(-alpha_c f eta)],  eta = dphi - U(x_s) - j R_f,
-// on the surface stoichiometry x_s extrapolated from the two outer shells. It is the
-// source a_contact j of both charge balances, the particle's surface flux theta j / F and,
-// with the chemistry on, the ledger's intercalation charge.
+// on the population's surface stoichiometry x_s extrapolated from its two outer shells.
+// sum_p a_p j_p is the source of both charge balances and, with the chemistry on, the
+// ledger's intercalation charge; theta_p s_p j_p / F the population's surface flux.
 #pragma once
 
 #include <cmath>
@@ -28,11 +29,16 @@ public:
 
     void set_temperature(double T);
 
+    // Every population's kinetics residual, surface flux and source (first in src).
     template <class T>
     void evaluate(Local<T>& L) const;
-    void pattern(LocalPattern& p, std::uint32_t contact) const;
+    // contact: the slots every contact reads; per population the kinetics read its own.
+    void pattern(LocalPattern& p, const PopulationSlots& slots, SlotMask contact,
+                 const SlotMask* contact_of) const;
 
 private:
+    template <class T>
+    void evaluate_population(Local<T>& L, int p) const;
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
@@ -60,13 +66,20 @@ T clamp_value(const T& x, double lo, double hi) {
 
 template <class T>
 void IntercalationKinetics::evaluate(Local<T>& L) const {
+    for (int p = 0; p < g_.np; ++p) evaluate_population(L, p);
+}
+
+// Population p: its own current, surface stoichiometry and connected area; the film and
+// the potential difference are the cell's.
+template <class T>
+void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
     using std::exp;
     const T& dphi = L.u[s_dphi];
-    const T j = L.u[s_j];
+    const T j = L.u[L.pop->j(p)];
     if (g_.intercalating) {
         const auto& cam = g_.cell.cam;
         const double aa = cam.alpha_a, ac = cam.alpha_c;
-        T xs = (1.5 * L.u[s_c_outer] - 0.5 * L.u[s_c_inner]) / g_.c_max;
+        T xs = (1.5 * L.u[L.pop->c_outer(p)] - 0.5 * L.u[L.pop->c_inner(p)]) / g_.c_max;
         double dU = 0.0;
         double Uv = cam.ocv(value(xs), &dU);
         T U = apply(xs, Uv, dU);
@@ -76,13 +89,18 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
         T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
-        L.kin = j - jbv;
+        // An isolated population carries no current: j_p = s_p jbv goes to 0 with its
+        // area (s_p = 1 while connected: the plain Butler-Volmer residual).
+        const T& s = L.connected[p];
+        L.kin[p] = value(s) == 1.0 ? j - jbv : j - s * jbv;
     } else {
-        L.kin = j;
+        L.kin[p] = j;
     }
-    L.surf_flux = L.theta * j / constants::F;
-    L.src = L.a_contact * j;
-    if (l_ >= 0) L.q[l_] = L.a_contact * j;
+    // Only the connected contact passes lithium: an isolated population keeps its own.
+    L.surf_flux[p] = L.live[p] * j / constants::F;
+    const T src = L.area[p] * j;
+    L.src = p == 0 ? src : L.src + src;
+    if (l_ >= 0) L.q[l_] = p == 0 ? src : L.q[l_] + src;
 }
 
 }  // namespace ssbsim

@@ -46,7 +46,7 @@ public:
         L.rate[void_] = L.cam_side_oxidation * (se_shrink_ / g_.a);
     }
 
-    void pattern(LocalPattern& p, std::uint32_t /*contact*/) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }
+    void pattern(LocalPattern& p, SlotMask /*contact*/) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }
 
     void tolerances(const ChemistryRows& rows, double s, double* atol) const {
         for (int m = 0; m < g_.nc; ++m) {

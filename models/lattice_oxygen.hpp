@@ -43,7 +43,7 @@ public:
     }
 
     // contact: the slots the contact (hence a_contact) reads.
-    void pattern(LocalPattern& p, std::uint32_t contact) const {
+    void pattern(LocalPattern& p, SlotMask contact) const {
         p.rate[x_] = p.q[l_] = slot_bit(s_dphi) | contact | chem_bit(x_);
         p.src |= p.rate[x_];
         p.cam_side_oxidation |= p.rate[x_];

@@ -5,7 +5,7 @@
 namespace ssbsim {
 
 CathodeGeometry::CathodeGeometry(const CellSpec& c, const MeshSpec& mesh)
-    : cell(c), ns(mesh.separator), nc(mesh.cathode), nr(mesh.particle) {
+    : cell(c), ns(mesh.separator), nc(mesh.cathode), nr(mesh.particle), np(mesh.populations) {
     chem = c.chemistry.enabled;
     intercalating = c.has_cam && !c.cam.inert;
     hs = c.separator_thickness / ns;

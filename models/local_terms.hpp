@@ -29,14 +29,17 @@
 
 namespace ssbsim {
 
+constexpr int kMaxPopulations = 8;  // particle populations per cathode cell (mesh.populations)
+
 // Geometry and fixed properties of the cathode every block reads (MODEL.md sections 1-3).
 struct CathodeGeometry {
     explicit CathodeGeometry(const CellSpec& cell, const MeshSpec& mesh);
     const CellSpec& cell;
     int ns, nc, nr;                // separator cells, cathode cells, particle shells
+    int np;                        // particle populations per cathode cell
     bool chem, intercalating;      // SE chemistry on; the CAM stores lithium
     double hs, hc;                 // cell widths [m]
-    double a;                      // CAM surface per electrode volume [1/m]
+    double a;                      // CAM surface per electrode volume [1/m], all populations
     double c_max;                  // [mol/m3]; 1 without intercalating CAM
     double a_site[n_sites];        // carbon DPB, TPB, CAM surface (before contact) [1/m]
     double coating_pass;           // share of CAM and TPB SE oxidation a coating leaves
@@ -47,49 +50,64 @@ struct CathodeGeometry {
 
 // Slots of the local input vector u of one cathode cell. The local terms depend on the
 // potentials only through dphi = phi_s - phi_e (so the phi_e derivative is minus the phi_s
-// one, exactly). Chemistry state k of the cell (in layout order) is slot s_chem + k;
-// states that no local term reads (the trapped inventory) come last and get no slot.
+// one, exactly). Population 0's intercalation current and two outer shells are s_j,
+// s_c_inner, s_c_outer; chemistry state k of the cell (in layout order) is slot s_chem + k;
+// populations 1.. P-1 follow the chemistry states, three slots each in the same order
+// (PopulationSlots), so one population and today's chemistry keep today's slots.
 enum LocalSlot { s_dphi = 0, s_j, s_c_inner, s_c_outer, s_chem };
 
 constexpr int kMaxChemStates = 20;  // per cathode cell
 constexpr int kMaxLedger = 20;      // cumulative charges
-// Jacobian AD sizes (see CathodeP2D::jacobian): no chemistry, today's chemistry, any more.
+// Jacobian AD sizes (see CathodeP2D::jacobian): no chemistry, today's chemistry, a few
+// populations with it, any more.
 constexpr int kSlotsNoChemistry = s_chem;
 constexpr int kSlotsChemistry = s_chem + 10;
-constexpr int kMaxSlots = 32;  // the masks below are 32 bits
+constexpr int kSlotsPopulations = kSlotsChemistry + 3 * 3;  // up to 4 populations
+constexpr int kMaxSlots = 48;  // the masks below are 64 bits
 
 constexpr int kMaxBoltzmann = 16;   // distinct exp((dphi - U) alpha f) per cell
 
-constexpr std::uint32_t slot_bit(int slot) { return std::uint32_t(1) << slot; }
-constexpr std::uint32_t chem_bit(int k) { return slot_bit(s_chem + k); }
+using SlotMask = std::uint64_t;
+constexpr SlotMask slot_bit(int slot) { return SlotMask(1) << slot; }
+constexpr SlotMask chem_bit(int k) { return slot_bit(s_chem + k); }
+
+// The input slot of population p's intercalation current (its inner and outer shells are
+// the next two slots).
+struct PopulationSlots {
+    int first[kMaxPopulations] = {s_j};
+    int j(int p) const { return first[p]; }
+    int c_inner(int p) const { return first[p] + 1; }
+    int c_outer(int p) const { return first[p] + 2; }
+};
 
 template <class T>
 struct Local {
     // Inputs of the cell.
     const T* u = nullptr;
-    double c_mean = 0.0;     // particle mean concentration [mol/m3] (trapped-lithium rate)
-    double void_rate = 0.0;  // d(void volume)/dt [m/s] (trapped-lithium rate)
+    const PopulationSlots* pop = nullptr;
     T boltzmann[kMaxBoltzmann];  // see BoltzmannFactors
-    // Contact, set first by ContactIsolation and read by the others.
-    T theta, phi_dead, dphid_dv;
-    T a_contact;             // connected CAM surface touching SE [1/m]
+    // Contact per population, set first by ContactIsolation and read by the others:
+    // theta[p] its CAM/SE contact fraction, live[p] theta[p] times its isolation switch
+    // (0 once isolated), area[p] its connected intercalation area [1/m].
+    T theta[kMaxPopulations], live[kMaxPopulations], area[kMaxPopulations];
+    T connected[kMaxPopulations];  // the isolation switch s_p (1 connected, 0 isolated)
+    T a_contact;             // connected CAM surface touching SE, all populations [1/m]
     // Outputs.
     T src;                   // faradaic current per electrode volume, all reactions [A/m3]
-    T kin;                   // intercalation kinetics residual [A/m2]
-    T surf_flux;             // Li flux out of the particle surface [mol/m2/s]
+    T kin[kMaxPopulations];  // intercalation kinetics residual per population [A/m2]
+    T surf_flux[kMaxPopulations];  // Li flux out of population p's surface [mol/m2/s]
     T sigma_factor;          // contact factor on the solid conductivity
     T cam_side_oxidation;    // SE oxidation next to CAM (TPB, CAM site, lattice O) [A/m3]
     T rate[kMaxChemStates];  // d(state)/dt per chemistry state of the cell
     T q[kMaxLedger];         // volumetric current per ledger entry [A/m3]
-    // Derivatives of the trapped-lithium rate, linear in c_mean and the void rate.
-    double trapped_per_c_mean = 0.0, trapped_per_void_rate = 0.0;
 };
 
 // Bit masks over the input slots: which inputs each output may depend on (structurally,
 // for any state and parameter set), so the Jacobian emits only those entries.
 struct LocalPattern {
-    std::uint32_t src = 0, kin = 0, surf_flux = 0, cam_side_oxidation = 0;
-    std::uint32_t rate[kMaxChemStates] = {}, q[kMaxLedger] = {};
+    SlotMask src = 0, cam_side_oxidation = 0;
+    SlotMask kin[kMaxPopulations] = {}, surf_flux[kMaxPopulations] = {};
+    SlotMask rate[kMaxChemStates] = {}, q[kMaxLedger] = {};
 };
 
 // The chemistry's Boltzmann factors exp((dphi - U) alpha f): the reactions usually share
@@ -134,7 +152,8 @@ class LocalRegistry {
 public:
     explicit LocalRegistry(StateLayout& layout) : layout_(layout) {}
     // A state with d(state)/dt = rate(local inputs) per cathode cell. local_input: some local
-    // term reads it (then it gets an AD slot; those come before the others).
+    // term reads it (then it gets an AD slot; those come before the others). n_states() and
+    // n_ledger() are the counts CathodeP2D sizes its loops by: nothing to edit by hand.
     int add_state(StateLayout::BlockSpec spec, bool local_input = true) {
         if (local_input && n_states_ > n_inputs_)
             throw Error("chemistry state '" + spec.name + "' is read by local terms: add it before the states that are not");
@@ -144,7 +163,7 @@ public:
         spec.reported = false;  // book-keeping in failure reports
         n_states_ += spec.components;
         if (local_input) n_inputs_ = n_states_;
-        if (n_states_ > kMaxChemStates || s_chem + n_inputs_ > kMaxSlots)
+        if (n_states_ > kMaxChemStates || s_chem + n_inputs_ + 3 * (kMaxPopulations - 1) > kMaxSlots)
             throw Error("chemistry state '" + spec.name + "': raise kMaxChemStates / kMaxSlots in models/local_terms.hpp");
         const int b = layout_.add(std::move(spec));
         if (first_state_ < 0) first_state_ = b;

@@ -1,6 +1,7 @@
 #include "models/particle_diffusion.hpp"
 
 #include <cmath>
+#include <string>
 
 namespace ssbsim {
 
@@ -23,8 +24,12 @@ void ParticleDiffusion::declare(StateLayout& layout) {
     StateLayout::BlockSpec b;
     b.name = "c_s";
     b.region = StateLayout::Region::cathode_cells;
-    b.components = g_.nr;
+    b.components = g_.nr * g_.np;
     b.component_label = "shell";
+    if (g_.np > 1)
+        for (int p = 0; p < g_.np; ++p)
+            for (int i = 0; i < g_.nr; ++i)
+                b.component_names.push_back("c_s[pop " + std::to_string(p) + ", shell " + std::to_string(i) + "]");
     b.differential = true;
     block_ = layout.add(b);
 }
@@ -66,9 +71,9 @@ void ParticleDiffusion::set_temperature(double T) {
     fill_log_table(g_.intercalating ? g_.cell.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
 }
 
-void ParticleDiffusion::residual(int m, const double* y, const double* yp, double surf_flux,
+void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp, double surf_flux,
                                  double* F) const {
-    const int first = index(m, 0), nr = g_.nr;
+    const int first = index(m, p, 0), nr = g_.nr;
     const double* c = y + first;
     const double* cp = yp + first;
     double* Fc = F + first;
@@ -86,8 +91,8 @@ void ParticleDiffusion::residual(int m, const double* y, const double* yp, doubl
     }
 }
 
-void ParticleDiffusion::jacobian(int m, const double* y, double cj, JacobianAssembler& J) const {
-    const int first = index(m, 0), nr = g_.nr;
+void ParticleDiffusion::jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const {
+    const int first = index(m, p, 0), nr = g_.nr;
     const double* c = y + first;
     for (int i = 0; i < nr; ++i) {
         int row = first + i;
@@ -107,20 +112,34 @@ void ParticleDiffusion::jacobian(int m, const double* y, double cj, JacobianAsse
     }
 }
 
-double ParticleDiffusion::mean_concentration(const double* y, int m) const {
+double ParticleDiffusion::mean_concentration(const double* y, int m, int p) const {
     double s = 0.0;
-    for (int i = 0; i < g_.nr; ++i) s += shell_weight_[i] * y[index(m, i)];
+    for (int i = 0; i < g_.nr; ++i) s += shell_weight_[i] * y[index(m, p, i)];
     return s;
 }
 
+double ParticleDiffusion::mean_concentration(const double* y, int m) const {
+    if (g_.np == 1) return mean_concentration(y, m, 0);
+    double s = 0.0;
+    for (int p = 0; p < g_.np; ++p) s += mean_concentration(y, m, p);
+    return s / g_.np;
+}
+
+double ParticleDiffusion::surface_stoichiometry(const double* y, int m, int p) const {
+    return (1.5 * y[index(m, p, g_.nr - 1)] - 0.5 * y[index(m, p, g_.nr - 2)]) / g_.c_max;
+}
+
 double ParticleDiffusion::surface_stoichiometry(const double* y, int m) const {
-    return (1.5 * y[index(m, g_.nr - 1)] - 0.5 * y[index(m, g_.nr - 2)]) / g_.c_max;
+    if (g_.np == 1) return surface_stoichiometry(y, m, 0);
+    double s = 0.0;
+    for (int p = 0; p < g_.np; ++p) s += surface_stoichiometry(y, m, p);
+    return s / g_.np;
 }
 
 void ParticleDiffusion::tolerances(double s, double* atol) const {
     const double c_scale = g_.intercalating ? g_.c_max : 1.0;
     for (int m = 0; m < g_.nc; ++m)
-        for (int i = 0; i < g_.nr; ++i) atol[index(m, i)] = s * c_scale;
+        for (int i = 0; i < g_.nr * g_.np; ++i) atol[index(m, i)] = s * c_scale;
 }
 
 }  // namespace ssbsim

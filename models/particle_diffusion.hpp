@@ -1,6 +1,7 @@
 // Solid diffusion in the CAM particles (MODEL.md section 1): shell-averaged concentrations
-// c_0 .. c_{Nr-1} [mol/m3] of a finite-volume radial mesh per cathode cell, Fickian flux
-// with D_s(x) between shells, and the intercalation flux out of the outer face.
+// c_0 .. c_{Nr-1} [mol/m3] of a finite-volume radial mesh per particle population of a
+// cathode cell (population p's shells follow population p - 1's), Fickian flux with D_s(x)
+// between shells, and the population's intercalation flux out of the outer face.
 #pragma once
 
 #include <vector>
@@ -18,19 +19,26 @@ public:
     void declare(StateLayout& layout);
     void bind(const StateLayout& layout) { layout_ = &layout; }
     int block() const { return block_; }
+    // Shell i of population p (population 0 without p) of cathode cell m.
     int index(int m, int i) const { return layout_->cathode_index(block_, m, i); }
+    int index(int m, int p, int i) const { return layout_->cathode_index(block_, m, p * g_.nr + i); }
 
     void set_temperature(double T);
 
-    // Rows of cell m's shells; surf_flux: Li flux out of the surface [mol/m2/s].
-    void residual(int m, const double* y, const double* yp, double surf_flux, double* F) const;
+    // Rows of population p's shells in cell m; surf_flux: Li flux out of the surface
+    // [mol/m2/s].
+    void residual(int m, int p, const double* y, const double* yp, double surf_flux, double* F) const;
     // Their diffusion entries and + cj on the diagonal; the surface flux enters the last
     // shell's row as surface_scale() * surf_flux (emitted by the caller, after these).
-    void jacobian(int m, const double* y, double cj, JacobianAssembler& J) const;
+    void jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const;
     double surface_scale() const { return rf2_[g_.nr - 1] / vol_[g_.nr - 1]; }
 
     double shell_weight(int i) const { return shell_weight_[i]; }  // volume fraction
-    double mean_concentration(const double* y, int m) const;      // [mol/m3]
+    // Population p's mean [mol/m3] and surface stoichiometry; without p: the volume means
+    // over the populations of the cell (equal shares).
+    double mean_concentration(const double* y, int m, int p) const;
+    double mean_concentration(const double* y, int m) const;
+    double surface_stoichiometry(const double* y, int m, int p) const;
     double surface_stoichiometry(const double* y, int m) const;
     void tolerances(double s, double* atol) const;
 

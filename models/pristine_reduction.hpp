@@ -40,7 +40,7 @@ public:
         L.src = L.src + rate;
     }
 
-    void pattern(LocalPattern& p, std::uint32_t /*contact*/) const {
+    void pattern(LocalPattern& p, SlotMask /*contact*/) const {
         p.rate[x_] = p.q[l_] = slot_bit(s_dphi) | chem_bit(x_);
         p.src |= p.rate[x_];
     }

@@ -7,7 +7,7 @@
 //   explicit R(const CathodeGeometry&);
 //   static constexpr int sum_rank;             // its place in the sum of the local terms
 //   void declare(LocalRegistry&);              // its states and ledger entries
-//   void pattern(LocalPattern&, std::uint32_t contact) const;  // contact: the contact's inputs
+//   void pattern(LocalPattern&, SlotMask contact) const;  // contact: the contact's inputs
 //   void set_temperature(double T, BoltzmannFactors&);
 //   template <class T> void evaluate(Local<T>&) const;
 //   void tolerances(const ChemistryRows&, double s, double* atol) const;
@@ -68,7 +68,7 @@ public:
         (std::get<R>(items_).tolerances(rows, s, atol), ...);
     }
     // In sum_rank order.
-    void pattern(LocalPattern& p, std::uint32_t contact) const {
+    void pattern(LocalPattern& p, SlotMask contact) const {
         in_rank_order([&](const auto& x) { x.pattern(p, contact); });
     }
     void set_temperature(double T, BoltzmannFactors& bz) {

@@ -75,11 +75,11 @@ public:
     }
 
     // contact: the slots the contact (the CAM site's area) reads.
-    void pattern(LocalPattern& p, std::uint32_t contact) const {
-        const std::uint32_t dphi = slot_bit(s_dphi);
+    void pattern(LocalPattern& p, SlotMask contact) const {
+        const SlotMask dphi = slot_bit(s_dphi);
         for (int s = 0; s < n_sites; ++s) {
             // The oxidation rate at site s (before reduction).
-            const std::uint32_t in = dphi | chem_bit(rev_ + s) | chem_bit(irr_ + s) | (s == site_cam ? contact : 0u);
+            const SlotMask in = dphi | chem_bit(rev_ + s) | chem_bit(irr_ + s) | (s == site_cam ? contact : 0u);
             p.src |= in;
             p.rate[rev_ + s] = p.rate[irr_ + s] = in;
             p.q[l_rev_ + s] = p.q[l_irr_ + s] = in;

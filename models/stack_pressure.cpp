@@ -106,9 +106,12 @@ void StackPressure::jacobian(const double* y, JacobianAssembler& J) const {
         if (m > 0) J.add(rs, strain_index(m - 1), -1.0);
         double d = 0.0;
         cell_strain(y, m, &d);
-        // d(e_m)/d(c_i) = eps_CAM (dV/V)'(x_m) w_i / c_max (the mean's weights).
+        // d(e_m)/d(c_p,i) = eps_CAM (dV/V)'(x_m) w_i / (c_max N_p) (the mean's weights; x_m
+        // the mean over the cell's populations, equal shares).
         if (breathing_)
-            for (int i = 0; i < g_.nr; ++i) J.add(rs, particle_.index(m, i), -d * particle_.shell_weight(i) / nc);
+            for (int p = 0; p < g_.np; ++p)
+                for (int i = 0; i < g_.nr; ++i)
+                    J.add(rs, particle_.index(m, p, i), -d * particle_.shell_weight(i) / (nc * g_.np));
         if (rows_) {
             J.add(rs, rows_->row(m, void_), g_.a / nc);
             J.add(rs, rows_->row(m, carbon_rev_), carbon_shrink_ / nc);

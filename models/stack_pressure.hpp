@@ -2,7 +2,7 @@
 // follows the net volume change of the composite cathode through an effective stiffness:
 //   P = floor(P_0 + K_eff eps_v),   eps_v = (1/N_c) sum_m e_m,
 //   e_m = eps_CAM (dV/V(x_m) - dV/V(x_0)) - a v_void,m - s_SE n F (X_rev,C + X_irr,C)_m,
-// x_m the mean stoichiometry of cathode cell m, dV/V the CAM's relative volume change (vs
+// x_m the mean stoichiometry of cathode cell m (over its populations), dV/V the CAM's relative volume change (vs
 // the lithiated state), x_0 the initial stoichiometry, a v_void the SE volume the CAM-side
 // oxidation (TPB, CAM surface, lattice oxygen) has removed per electrode volume (the void
 // state, models/interphase.hpp), X_*,C the carbon-site products [mol/m3] (net: their

@@ -326,6 +326,7 @@ void MeshSpec::validate(const FieldError& fail) const {
     check.range("separator", separator, 1, 1000, "an integer from 1 to 1000");
     check.range("cathode", cathode, 2, 2000, "an integer from 2 to 2000");
     check.range("particle", particle, 2, 1000, "an integer from 2 to 1000");
+    check.range("populations", populations, 1, 8, "an integer from 1 to 8");
 }
 
 namespace {
@@ -487,10 +488,11 @@ void resolve_material_kinetics(CellSpec& c) {
 MeshSpec parse_mesh(const ConfigNode& mesh) {
     MeshSpec m;
     if (!mesh.defined()) return m;
-    mesh.allow_only({"separator", "cathode", "particle"});
+    mesh.allow_only({"separator", "cathode", "particle", "populations"});
     m.separator = mesh.integer("separator", m.separator);
     m.cathode = mesh.integer("cathode", m.cathode);
     m.particle = mesh.integer("particle", m.particle);
+    m.populations = mesh.integer("populations", m.populations);
     m.validate(config_fields(mesh));
     return m;
 }

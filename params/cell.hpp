@@ -15,6 +15,9 @@ struct MeshSpec {
     int separator = 5;  // finite volumes across the separator
     int cathode = 20;   // finite volumes across the composite cathode
     int particle = 20;  // radial shells per particle
+    // Particle populations per cathode cell: the discretised contact distribution, each
+    // with its own shells, intercalation current and contact (docs/equations.md 11.5).
+    int populations = 1;
     void validate(const FieldError& fail) const;  // keys as in `mesh`
 };
 

@@ -148,7 +148,9 @@ void ChemistrySpec::validate(const FieldError& fail) const {
     check.range("contact.se_electrons", se_electrons, 1.0, 20.0, "in [1, 20]");
     check.require(reference_pressure > 0, "contact.reference_pressure", "must be > 0, such as \"20 MPa\"");
     check.range("contact.breathing_coefficient", breathing_coefficient, 0.0, 100.0, "in [0, 100]");
-    check.range("contact.heterogeneity", heterogeneity, 0.01, 0.99, "in [0.01, 0.99]");
+    // 0: identical particle populations (mesh.populations).
+    if (heterogeneity != 0.0)
+        check.range("contact.heterogeneity", heterogeneity, 0.01, 0.99, "0, or in [0.01, 0.99]");
     check.range("contact.isolation_threshold", isolation_threshold, 0.0, 0.99, "in [0, 0.99]");
     check.range("contact.max_isolated_fraction", max_isolated, 0.0, 0.999, "in [0, 0.999]");
     check.require(!(isolation_threshold > 1.0 - heterogeneity), "contact.isolation_threshold",

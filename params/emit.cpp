@@ -186,6 +186,7 @@ YAML::Node emit_mesh(const MeshSpec& m) {
     n["separator"] = m.separator;
     n["cathode"] = m.cathode;
     n["particle"] = m.particle;
+    n["populations"] = m.populations;
     return n;
 }
 

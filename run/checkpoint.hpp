@@ -40,8 +40,7 @@ struct RunCheckpoint {
         CycleSummary open_cycle;
         bool seen_discharge = false, any_step = false;
         LedgerCharges ledger0;
-        std::vector<double> c_ref;
-        double deficit0 = 0;
+        std::vector<double> c_ref;  // mean concentration per cathode cell and population [mol/m3]
     } book;
     struct Grid {
         double bytes_out = 0, next_profile = 0, last_profile = -1.0;

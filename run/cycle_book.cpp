@@ -74,8 +74,7 @@ CycleSummary CycleBook::close_cycle(const double* y) const {
 void CycleBook::snapshot_ledger(const double* y) {
     if (!readout_.chemistry()) return;
     ledger0_ = readout_.ledger(y);
-    c_ref_ = readout_.connected_concentration(y);
-    deficit0_ = readout_.isolated_deficit(y, c_ref_);
+    c_ref_ = readout_.population_concentrations(y);
 }
 
 // The five terms of MODEL.md section 7 from the ledger's growth over the cycle [mAh/g].
@@ -104,9 +103,10 @@ void CycleBook::close_ledger(CycleSummary& cs, const double* y) const {
     L.se_oxidation_charge += oxygen;
     L.other = d(now.pristine_reduction, q0.pristine_reduction);
     L.se_reduction -= L.other;
-    // Lithium the newly isolated particles would hold had they returned to the cycle's
-    // starting state; the rest of the intercalation gap is kinetic.
-    L.cam_isolated = (readout_.isolated_deficit(y, c_ref_) - deficit0_) * constants::F * to_mAh_g_;
+    // Lithium missing from the isolated populations against the cycle's start (those
+    // isolated before it hold what they held then); the rest of the intercalation gap is
+    // kinetic: lithium missing from the connected ones.
+    L.cam_isolated = readout_.isolated_deficit(y, c_ref_) * constants::F * to_mAh_g_;
     L.cam_kinetic = d(now.intercalation, q0.intercalation) - L.cam_isolated;
 }
 
@@ -122,7 +122,6 @@ void CycleBook::save(RunCheckpoint::Book& b) const {
     b.any_step = any_step_;
     b.ledger0 = ledger0_;
     b.c_ref = c_ref_;
-    b.deficit0 = deficit0_;
 }
 
 void CycleBook::restore(const RunCheckpoint::Book& b) {
@@ -132,7 +131,6 @@ void CycleBook::restore(const RunCheckpoint::Book& b) {
     any_step_ = b.any_step;
     ledger0_ = b.ledger0;
     c_ref_ = b.c_ref;
-    deficit0_ = b.deficit0;
 }
 
 }  // namespace ssbsim

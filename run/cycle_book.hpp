@@ -4,8 +4,8 @@
 //
 // A cycle runs from a charge to the last step before the next charge that follows a
 // discharge. At every cycle start the book snapshots the ledger's cumulative charges and
-// the connected CAM concentration; at the cycle end the differences give the five terms,
-// which sum to the capacity gap to solver tolerance (tests/test_chemistry.cpp checks it).
+// every particle population's concentration; at the cycle end the differences give the
+// five terms, which sum to the capacity gap to solver tolerance (tests/test_chemistry.cpp checks it).
 #pragma once
 
 #include <vector>
@@ -72,11 +72,10 @@ private:
     CycleSummary closed_;
     // The open step's starting charge [C/m2] and energy [J/m2].
     double q_step0_ = 0, e_step0_ = 0;
-    // Ledger at the cycle start: cumulative charges, connected CAM concentration per cathode
-    // cell [mol/m3], and the isolated-CAM deficit against it [mol/m2].
+    // Ledger at the cycle start: cumulative charges and the mean concentration of every
+    // particle population [mol/m3] (the isolated-CAM deficit against it is then 0).
     LedgerCharges ledger0_;
     std::vector<double> c_ref_;
-    double deficit0_ = 0;
 };
 
 }  // namespace ssbsim

@@ -29,10 +29,10 @@ public:
     double intercalation_charge(const double* y) const { return model_.intercalation_charge(y); }
     double lithium_in_solid(const double* y) const { return model_.lithium_in_solid(y); }  // [mol/m2]
     double dead_fraction(const double* y) const { return model_.dead_fraction(y); }
-    // Mean connected CAM concentration per cathode cell [mol/m3] and the lithium isolated
-    // CAM lacks against it [mol/m2] (MODEL.md section 7, item 4).
-    std::vector<double> connected_concentration(const double* y) const {
-        return model_.connected_concentration(y);
+    // Mean concentration of every particle population, cell by cell [mol/m3], and the
+    // lithium isolated populations lack against it [mol/m2] (MODEL.md section 7, item 4).
+    std::vector<double> population_concentrations(const double* y) const {
+        return model_.population_concentrations(y);
     }
     double isolated_deficit(const double* y, const std::vector<double>& c_ref) const {
         return model_.isolated_deficit(y, c_ref);

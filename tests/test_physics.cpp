@@ -104,12 +104,14 @@ TEST(Physics, SlowRateCapacityMatchesOcvIntegral) {
     EXPECT_NEAR(r.cycles[0].coulombic_efficiency, 1.0, 2e-4);
 }
 
-TEST(Physics, SingleParticleLimit) {
-    // D_s -> large, sigma -> large: every particle is uniform and
-    // V = U(x) + (2/f) asinh(j / 2 i0(x)) + (2/f) asinh(i / 2 i0_Li).
-    SimulationConfig c = fast_transport({"materials.0.diffusivity.reference=1e-9 m2/s",
-                                         "protocol.steps=[\"Charge at C/5 until 4.2 V\"]",
-                                         "mesh.cathode=6", "mesh.particle=6"});
+namespace {
+// The single-particle limit's check (below), with extra settings.
+void check_single_particle_limit(const std::vector<std::string>& extra) {
+    std::vector<std::string> set = {"materials.0.diffusivity.reference=1e-9 m2/s",
+                                    "protocol.steps=[\"Charge at C/5 until 4.2 V\"]", "mesh.cathode=6",
+                                    "mesh.particle=6"};
+    set.insert(set.end(), extra.begin(), extra.end());
+    SimulationConfig c = fast_transport(set);
     Simulation sim(c);
     test::Capture cap;
     RunResult r = sim.run(&cap);
@@ -131,6 +133,19 @@ TEST(Physics, SingleParticleLimit) {
         ++checked;
     }
     EXPECT_GT(checked, 10);
+}
+}  // namespace
+
+TEST(Physics, SingleParticleLimit) {
+    // D_s -> large, sigma -> large: every particle is uniform and
+    // V = U(x) + (2/f) asinh(j / 2 i0(x)) + (2/f) asinh(i / 2 i0_Li).
+    check_single_particle_limit({});
+}
+
+TEST(Physics, SingleParticleLimitHoldsWithSeveralPopulations) {
+    // Without the chemistry every population has full contact: three populations are the
+    // single particle of the limit above.
+    check_single_particle_limit({"mesh.populations=3"});
 }
 
 namespace {

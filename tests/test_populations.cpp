@@ -1,0 +1,142 @@
+// Particle populations per cathode cell (MODEL.md section 6, docs/equations.md 11.5-11.6):
+// isolation traps lithium exactly, the dead fraction only grows, identical populations are
+// one population, and the ledger closes with trapped lithium.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace ssbsim;
+
+namespace {
+constexpr double kConservationTol = 1e-8;  // MODEL.md section 10
+constexpr double kLedgerRelTol = 1e-6;     // as in test_chemistry.cpp
+
+// A Study A cell whose SE shrinkage isolates populations within the first charge.
+std::vector<std::string> isolating(int populations) {
+    return {"chemistry.contact.void_scale=5 nm", "cell.stack_pressure=2 MPa", "mesh.cathode=8", "mesh.particle=8",
+            "mesh.populations=" + std::to_string(populations), "output.profile_interval=1 h",
+            "protocol.steps=[\"Charge at C/50 until 4.3 V\", \"Discharge at C/50 until 3.0 V\"]"};
+}
+
+// Records, per population of every cell, its mean stoichiometry when first seen isolated
+// and the largest change after that; and whether the dead fraction ever fell.
+class IsolationWatch : public test::Capture {
+public:
+    std::map<int, double> x_at_isolation;
+    double worst_change = 0.0, dead_drop = 0.0, last_dead = 0.0;
+    int isolated = 0;
+    void on_sample(const Sample& s) override {
+        test::Capture::on_sample(s);
+        dead_drop = std::max(dead_drop, last_dead - s.dead_fraction);
+        last_dead = s.dead_fraction;
+    }
+    void on_profile(double, const CathodeP2D& m, const double* y) override {
+        for (int c = 0; c < m.n_cathode(); ++c)
+            for (int p = 0; p < m.n_populations(); ++p) {
+                if (m.population_contact(y, c, p).dead < 1.0) continue;
+                const int key = c * m.n_populations() + p;
+                const double x = m.mean_stoichiometry(y, c, p);
+                auto it = x_at_isolation.find(key);
+                if (it == x_at_isolation.end()) {
+                    x_at_isolation[key] = x;
+                    ++isolated;
+                } else {
+                    worst_change = std::max(worst_change, std::fabs(x - it->second));
+                }
+            }
+    }
+};
+
+void expect_ledger_closes(const RunResult& r) {
+    ASSERT_FALSE(r.cycles.empty());
+    for (const auto& c : r.cycles) {
+        ASSERT_TRUE(c.has_ledger);
+        EXPECT_NEAR(c.ledger.total(), c.charge_capacity - c.discharge_capacity,
+                    kLedgerRelTol * std::max(1.0, c.charge_capacity))
+            << "cycle " << c.cycle;
+    }
+}
+}  // namespace
+
+TEST(Populations, IsolationTrapsLithiumExactly) {
+    Simulation sim(test::load("configs/studies/study_a.yaml", isolating(4)));
+    IsolationWatch watch;
+    RunResult r = sim.run(&watch);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    // Populations die during the charge, but not all of them.
+    ASSERT_EQ(r.cycles.size(), 1u);
+    const CycleSummary& c = r.cycles[0];
+    EXPECT_GT(c.dead_fraction, 0.2);
+    EXPECT_LT(c.dead_fraction, 0.9);
+    EXPECT_GT(watch.isolated, 4);
+    // Each population carries its own shells: lithium is conserved to round-off.
+    EXPECT_LT(r.lithium_balance_error, kConservationTol);
+    // An isolated population keeps its lithium: no flux passes its dead contact (exactly 0);
+    // its shells still redistribute lithium inside, whose sum the Newton iteration with a
+    // Jacobian of an older c_j keeps to the nonlinear solver's tolerance (~3e-8 here at
+    // rtol 1e-6), not to round-off.
+    EXPECT_LT(watch.worst_change, 1e-6);
+    // Isolation is irreversible: the dead fraction never falls.
+    EXPECT_EQ(watch.dead_drop, 0.0);
+    EXPECT_GT(watch.samples.back().dead_fraction, 0.2);
+    // The lithium the isolated populations took with them is in the ledger, which closes.
+    EXPECT_GT(c.ledger.cam_isolated, 10.0);
+    expect_ledger_closes(r);
+}
+
+TEST(Populations, IdenticalPopulationsAreOnePopulation) {
+    // w = 0: three populations with the same contact, current and concentrations.
+    std::vector<std::string> one = {"mesh.cathode=6", "mesh.particle=8", "output.profile_interval=0",
+                                    "protocol.steps=[\"Charge at C/20 until 4.3 V\", \"Discharge at C/20 until 3.0 V\"]",
+                                    "chemistry.contact.heterogeneity=0", "solver.rtol=1e-9", "solver.atol=1e-10"};
+    std::vector<std::string> three = one;
+    three.push_back("mesh.populations=3");
+    RunResult a = Simulation(test::load("configs/studies/study_a.yaml", one)).run(nullptr);
+    RunResult b = Simulation(test::load("configs/studies/study_a.yaml", three)).run(nullptr);
+    ASSERT_EQ(a.status, RunStatus::complete) << a.message;
+    ASSERT_EQ(b.status, RunStatus::complete) << b.message;
+    ASSERT_EQ(a.cycles.size(), 1u);
+    ASSERT_EQ(b.cycles.size(), 1u);
+    const CycleSummary &x = a.cycles[0], &y = b.cycles[0];
+    EXPECT_NEAR(y.charge_capacity, x.charge_capacity, 1e-6 * x.charge_capacity);
+    EXPECT_NEAR(y.discharge_capacity, x.discharge_capacity, 1e-6 * x.charge_capacity);
+    EXPECT_NEAR(y.ledger.se_oxidation_charge, x.ledger.se_oxidation_charge, 1e-6 * x.charge_capacity);
+    EXPECT_NEAR(y.ledger.cam_kinetic, x.ledger.cam_kinetic, 1e-6 * x.charge_capacity);
+}
+
+TEST(Populations, PoorlyContactedPopulationsRelithiateLast) {
+    // Three populations of Study A (none isolated): at the end of the discharge the best
+    // contacted one (population 0) holds the most lithium, the worst the least.
+    struct Last : test::Capture {
+        std::vector<double> x;
+        void on_profile(double, const CathodeP2D& m, const double* y) override {
+            x.assign(m.n_populations(), 0.0);
+            for (int p = 0; p < m.n_populations(); ++p)
+                for (int c = 0; c < m.n_cathode(); ++c) x[p] += m.mean_stoichiometry(y, c, p) / m.n_cathode();
+        }
+    } last;
+    RunResult r = Simulation(test::load("configs/studies/study_a.yaml",
+                                        {"mesh.populations=3", "output.profile_interval=1 h",
+                                         "protocol.steps=[\"Charge at C/50 until 4.3 V\", \"Discharge at C/50 until 2.5 V\"]"}))
+                      .run(&last);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    EXPECT_EQ(r.cycles[0].dead_fraction, 0.0);
+    ASSERT_EQ(last.x.size(), 3u);
+    EXPECT_GT(last.x[0], last.x[1]);
+    EXPECT_GT(last.x[1], last.x[2]);
+}
+
+TEST(Populations, MeshKeyIsValidated) {
+    try {
+        test::load("configs/studies/study_a.yaml", {"mesh.populations=9"});
+        ADD_FAILURE() << "9 populations were accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("mesh.populations"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("1 to 8"), std::string::npos) << e.what();
+    }
+}
