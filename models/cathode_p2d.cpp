@@ -82,6 +82,7 @@ void CathodeP2D::declare_blocks() {
         pressure_slot_ = n_slots_++;
         if (n_slots_ > kMaxSlots) throw Error("CathodeP2D: raise kMaxSlots in models/local_terms.hpp");
         slot_col_[pressure_slot_] = pressure_.index(0);
+        contact_.bind_pressure(pressure_slot_);
     }
 
     // Which local inputs each local output may depend on (see LocalPattern). The Jacobian

@@ -449,7 +449,15 @@ TEST(Jacobian, MatchesFiniteDifferencesWithThreePopulationsAndDieConstrainedPres
         const auto at30 = model.population_contact(y.data(), 0, 2);
         EXPECT_EQ(at30.dead, at12.dead);
         EXPECT_GT(at30.theta, at12.theta);  // more pressure closes more of the voids
+        // The model reads it too: the outer shells' flux theta_p s_p j_p / F in cell 0 only.
+        std::vector<double> f30(model.size()), f12(model.size());
+        model.set_control(ControlMode::current, 1.0);
+        ASSERT_TRUE(model.residual(0, y.data(), yp.data(), f30.data()));
         y[model.idx_pressure(0)] = 12e6;
+        ASSERT_TRUE(model.residual(0, y.data(), yp.data(), f12.data()));
+        const int nr = model.n_shells();
+        EXPECT_NE(f30[model.idx_c(0, 0, nr - 1)], f12[model.idx_c(0, 0, nr - 1)]);
+        EXPECT_EQ(f30[model.idx_c(2, 0, nr - 1)], f12[model.idx_c(2, 0, nr - 1)]);
         for (double V : {3.9, 4.3}) {
             for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_phi_s(m)] = V + 0.01 * m;
             SCOPED_TRACE("x0 " + std::to_string(x0) + " V " + std::to_string(V));
