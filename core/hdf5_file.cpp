@@ -85,6 +85,11 @@ Handle create_file(const std::string& path, bool exclusive) {
     mdc.min_size = 256 * 1024;
     mdc.max_size = 1024 * 1024;
     check(H5Pset_mdc_config(fapl.id(), &mdc), "set metadata cache config");
+    // The 1.10 file format: a dataset with one unlimited dimension then indexes its chunks
+    // with an extensible array (O(1) append, a few small blocks in memory) instead of the
+    // 1.8 format's B-tree, whose splitting nodes made the writer's memory grow with the
+    // run's length. HDF5 >= 1.10 (Debian 11 and later, h5py with it) reads these files.
+    check(H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format version");
     hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
     if (id < 0)
         throw IoError("cannot create HDF5 file '" + path + "'" +
