@@ -262,6 +262,14 @@ void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, 
             // after a few.
             if (++restarts > kMaxRestarts) throw;
             restart(st, t_prev, horizon, t_end);
+            // The restarted state may already be past a limit (the failure was at the
+            // kink where it is crossed); IDA would then never see the crossing.
+            const std::string passed = events_.limit_passed(st, ida_.y());
+            if (!passed.empty()) {
+                ss.end_reason = passed;
+                sampler_.after_solver_step(ida_, t_prev, true);
+                return;
+            }
             continue;
         }
         const bool done = ends_step(st, r, ss);

@@ -88,6 +88,15 @@ std::string StepEvents::met_at_start(const Step& st, const double* y) {
     return "";
 }
 
+std::string StepEvents::limit_passed(const Step& st, const double* y) const {
+    const int n_term = n_limits();
+    std::vector<double> g(n_term + 1, 0.0);
+    evaluate(y, g.data());
+    for (int k = 0; k < n_term; ++k)
+        if (g[k] >= 0) return "limit " + st.limits[k].text;
+    return "";
+}
+
 // ---------------------------------------------------------------------------------------
 
 // The way from the previous control to a current or voltage step's own.

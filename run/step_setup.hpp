@@ -39,6 +39,9 @@ public:
     // At the step start (state y): the reason a limit ends the step at once, or "" (then
     // the step runs). Starts the shoulder tracking below the shoulder potential.
     std::string met_at_start(const Step& st, const double* y);
+    // The first limit that state y is at or past ("limit 2.5 V"), "" if none; no side effects.
+    // After a solver restart: IDA only sees sign changes from the restarted state on.
+    std::string limit_passed(const Step& st, const double* y) const;
 
     // Below the shoulder potential on this charge step, not yet crossed.
     bool shoulder_active() const { return shoulder_active_; }
