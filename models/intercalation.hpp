@@ -2,7 +2,9 @@
 // intercalation current j per CAM area [A/m2] (> 0 on delithiation) as an algebraic state
 // per cathode cell, with Butler-Volmer kinetics and the film resistance in series,
 //   j = i0(x_s) [exp(alpha_a f eta) - exp(-alpha_c f eta)],  eta = dphi - U(x_s) - j R_f,
-// on the surface stoichiometry x_s extrapolated from the two outer shells. It is the
+// on the surface stoichiometry x_s extrapolated from the two outer shells. With the CAM's
+// hindered relithiation on (ActiveMaterial::Relithiation, docs/equations.md 3), i0 carries
+// (1 - x_s)^p more and eta loses R_ins(x_s) j_- (the insertion part of j). It is the
 // source a_contact j of both charge balances, the particle's surface flux theta j / F and,
 // with the chemistry on, the ledger's intercalation charge.
 #pragma once
@@ -36,8 +38,9 @@ private:
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
-    double i0_scale_ = 0.0;  // i0_ref / 0.5^(alpha_a + alpha_c) [A/m2]
+    double i0_scale_ = 0.0;  // i0_ref / 0.5^(alpha_a + alpha_c + p) [A/m2]
     double f_ = 0.0;         // F / R T [1/V]
+    double r_ins_ = 0.0;     // R_h(T) of the insertion resistance [ohm m2]; 0: off
 };
 
 namespace detail {
@@ -56,6 +59,18 @@ T clamp_value(const T& x, double lo, double hi) {
     if (value(x) > hi) return T(hi);
     return x;
 }
+
+// Insertion resistance times the insertion part of j [V]: R_h / (1 + exp(-(x_s - x_h)/w))
+// times j_- = j / (1 + exp(j / j_eps)), a smooth min(j, 0) (j_eps = 1 nA/cm2 = 1e-5 A/m2,
+// far below any C-rate current, so delithiation never sees R_h).
+template <class T>
+T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width) {
+    using std::exp;
+    constexpr double j_eps = 1e-5;  // [A/m2]
+    const T z = clamp_value(T(j * (1.0 / j_eps)), -50.0, 50.0);
+    const T y = clamp_value(T((xs - onset) * (-1.0 / width)), -50.0, 50.0);
+    return r_h * j / ((1.0 + exp(z)) * (1.0 + exp(y)));
+}
 }  // namespace detail
 
 template <class T>
@@ -71,10 +86,13 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
         double Uv = cam.ocv(value(xs), &dU);
         T U = apply(xs, Uv, dU);
         T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
-        T i0 = detail::kinetic_powers(xi, ac, aa) * i0_scale_;
+        const double p = cam.relithiation.exponent;
+        T i0 = detail::kinetic_powers(xi, ac, aa + p) * i0_scale_;
         T Rf = T(g_.cell.film_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
+        if (r_ins_ > 0.0)
+            eta = eta - detail::insertion_drop(xs, j, r_ins_, cam.relithiation.onset, cam.relithiation.width);
         T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
         L.kin = j - jbv;
     } else {

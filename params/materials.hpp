@@ -55,6 +55,17 @@ struct ActiveMaterial {
     Table1D diffusivity_log10_factor;   // log10 multiplier vs x (empty: 0)
     Arrhenius exchange_current;         // i0 at x = 0.5 [A/m2]
     double alpha_a = 0.5, alpha_c = 0.5;
+    // Hindered relithiation (MODEL.md 2; docs/equations.md): charge transfer that vanishes
+    // as the surface fills, i0 ~ x^alpha_c (1 - x)^(alpha_a + p), and an insertion
+    // resistance that switches on near full lithiation,
+    //   R_ins(x_s) = R_h(T) / (1 + exp(-(x_s - x_h) / w)), acting on j < 0 only.
+    // Off (p = 0, R_h = 0) unless the material's `relithiation` section gives them.
+    struct Relithiation {
+        double exponent = 0.0;                 // p
+        Arrhenius resistance{0.0, 298.15, 0.0};  // R_h [ohm m2]
+        double onset = 0.97;                   // x_h
+        double width = 0.005;                  // w
+    } relithiation;
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state

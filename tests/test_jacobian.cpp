@@ -210,6 +210,37 @@ TEST(Jacobian, MatchesFiniteDifferencesPerReactionBlock) {
     }
 }
 
+// The passivation laws, the saturating product reduction and the hindered relithiation
+// (charge transfer vanishing as x -> 1, insertion resistance near full lithiation), on a
+// state near full lithiation with insertion currents around the smooth min's scale.
+TEST(Jacobian, MatchesFiniteDifferencesWithPassivationLawsAndHinderedRelithiation) {
+    for (const char* law : {"film", "coverage", "hyperbolic"}) {
+        SCOPED_TRACE(law);
+        std::vector<std::string> set = {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2",
+                                        "materials.0.relithiation={exponent: 2.5, resistance: \"500 ohm m2\", onset: 0.965, width: 0.01}"};
+        for (const char* s : {"carbon", "tpb", "cam"}) {
+            const std::string p = std::string("chemistry.sites.") + s + ".";
+            set.push_back(p + "passivation={law: " + law + ", coverage: \"2e-5 mol/m2\", reversible_weight: 0.6}");
+            set.push_back(p + "reduction_saturation=1e-5 mol/m2");
+            set.push_back(p + "reduction_rate_constant=1e-4 A/m2");
+        }
+        SimulationConfig c = test::load("configs/studies/study_a.yaml", set);
+        CathodeP2D model(c.cell, c.mesh);
+        ASSERT_TRUE(model.chemistry());
+        std::vector<double> yp;
+        for (double V : {2.1, 3.8}) {
+            auto y = chemistry_state(model, 0.94, yp);
+            const double j[] = {-2e-3, -1.5e-5, 4e-6};
+            for (int m = 0; m < model.n_cathode(); ++m) {
+                y[model.idx_phi_s(m)] = V + 0.01 * m;
+                y[model.idx_j(m)] = j[m % 3];
+            }
+            model.set_control(ControlMode::current, 1.0);
+            check_jacobian(model, y, yp, 1e-4);
+        }
+    }
+}
+
 // The layout reproduces the documented state order (docs/equations.md section 3) and names
 // every component.
 TEST(StateLayout, OrdersNodeByNodeAndNamesEveryComponent) {
