@@ -75,7 +75,7 @@ public:
             T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
             if (k_fast_[s] > 0.0) {
                 // Exponential passivation: the fresh surface reacts fast once, then not at all.
-                T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
+                T g_fast = exp(-(rev + k.fast_irreversible_weight * irr) / (area[s] * k.passivation_fast + 1e-300));
                 r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * L.boltzmann[bz_fast_[s]]);
             }
             // First order in the reversible products, or (reduction_saturation > 0) zero order

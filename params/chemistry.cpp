@@ -54,7 +54,8 @@ SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     n.allow_only({"rate_constant", "activation_energy", "alpha", "onset_potential",
                   "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
                   "reduction_activation_energy", "reduction_alpha", "reduction_potential",
-                  "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage"});
+                  "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
+                  "fast_irreversible_weight"});
     if (n.has("passivation")) read_passivation_law(n["passivation"], s);
     s.k_ox = read_rate(n, "rate_constant", "activation_energy", s.k_ox, T_ref);
     s.alpha_ox = n.number("alpha", s.alpha_ox);
@@ -64,6 +65,7 @@ SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     s.k_fast = read_rate(n, "fast_rate_constant", "activation_energy", s.k_fast, T_ref);
     s.alpha_fast = n.number("fast_alpha", s.alpha_fast);
     s.passivation_fast = n.quantity("fast_passivation_coverage", dim::amount / dim::area, s.passivation_fast);
+    s.fast_irreversible_weight = n.number("fast_irreversible_weight", s.fast_irreversible_weight);
     s.k_red = read_rate(n, "reduction_rate_constant", "reduction_activation_energy", s.k_red, T_ref);
     s.alpha_red = n.number("reduction_alpha", s.alpha_red);
     s.U_red = n.quantity("reduction_potential", dim::voltage, s.U_red);
@@ -118,6 +120,7 @@ void validate_site(const FieldChecks& check, const std::string& p, const SiteKin
     check.require(s.law_coverage >= 0, p + "passivation.coverage",
                   "must be > 0, such as \"1e-7 mol/m2\" (absent: passivation_coverage)");
     check.range(p + "passivation.reversible_weight", s.reversible_weight, 0.0, 1.0, "a fraction in [0, 1]");
+    check.range(p + "fast_irreversible_weight", s.fast_irreversible_weight, 0.0, 1.0, "a fraction in [0, 1]");
     check.require(s.reduction_saturation >= 0, p + "reduction_saturation",
                   "must be >= 0 (0: first order), such as \"1e-7 mol/m2\"");
     rate_at_least_zero(check, p + "fast_rate_constant", s.k_fast, "1e-9 A/m2");

@@ -39,6 +39,10 @@ struct SiteKinetics {
     Arrhenius k_fast{0.0, 298.15, 0.0};  // [A/m2] at dphi = U_ox
     double alpha_fast = 0.5;
     double passivation_fast = 1e-7;      // [mol/m2]
+    // Share of the irreversible products that covers the fast path: it passivates as
+    // exp(-(Gamma_rev + w_f Gamma_irr) / Gamma_fast). 1: every product (as before); 0: only
+    // the reversible ones, so reducing them re-opens the fresh-surface path.
+    double fast_irreversible_weight = 1.0;
     Arrhenius k_red{0.0, 298.15, 0.0};  // [A/m2]
     double alpha_red = 0.5;
     double U_red = 2.3;                 // below this, reversible products are reduced

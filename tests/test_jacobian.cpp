@@ -223,6 +223,7 @@ TEST(Jacobian, MatchesFiniteDifferencesWithPassivationLawsAndHinderedRelithiatio
             set.push_back(p + "passivation={law: " + law + ", coverage: \"2e-5 mol/m2\", reversible_weight: 0.6}");
             set.push_back(p + "reduction_saturation=1e-5 mol/m2");
             set.push_back(p + "reduction_rate_constant=1e-4 A/m2");
+            set.push_back(p + "fast_irreversible_weight=0.3");
         }
         SimulationConfig c = test::load("configs/studies/study_a.yaml", set);
         CathodeP2D model(c.cell, c.mesh);
