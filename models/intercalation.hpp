@@ -64,6 +64,8 @@ T clamp_value(const T& x, double lo, double hi) {
 // s(x_s) = 1 / (1 + exp(-(x_s - x_h)/w)) and j_- = -j_eps ln(1 + exp(-j/j_eps)), a smooth,
 // monotone min(j, 0) (so the kinetics residual stays monotone in j). j_eps = 1e-6 A/m2,
 // four decades below a C/50 current: delithiation sees at most R_h j_eps ln 2 (~ mV).
+// Far outside any cell state (drops of tens of volts, which Newton iterates may try) the
+// drop saturates smoothly at kMaxDrop = 10 V, so eta stays finite.
 template <class T>
 T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width) {
     constexpr double j_eps = 1e-6;  // [A/m2]
@@ -72,7 +74,11 @@ T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width
     const double djm = z >= 0 ? std::exp(-z) / (1.0 + std::exp(-z)) : 1.0 / (1.0 + std::exp(z));
     const double y = (value(xs) - onset) / width;
     const double sw = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
-    return r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width);
+    // tanh saturation: 0.3 % low at a 1 V drop.
+    constexpr double kMaxDrop = 10.0;  // [V]
+    const T drop = r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width);
+    const double th = std::tanh(value(drop) / kMaxDrop);
+    return apply(drop, kMaxDrop * th, 1.0 - th * th);
 }
 }  // namespace detail
 

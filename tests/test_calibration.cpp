@@ -37,17 +37,19 @@ TEST(StudyACalibration, FirstCycleWithTwoPointFiveVoltHold) {
     CycleSummary c = first_cycle();
     EXPECT_NEAR(c.charge_capacity, 203.3, 0.03 * 203.3);               // +-3 % (stated here)
     EXPECT_NEAR(c.coulombic_efficiency, 0.875, 0.017);                  // 87.5 +- 1.7 %
-    EXPECT_NEAR(c.ledger.se_oxidation_charge / c.charge_capacity, 0.093, 0.015);   // ~9.3 %
-    EXPECT_NEAR(c.ledger.se_oxidation_reversible / c.charge_capacity, 0.055, 0.015);  // 5.5 %
-    EXPECT_NEAR(c.ledger.se_oxidation_irreversible / c.charge_capacity, 0.038, 0.015);  // 3.8 %
-    EXPECT_NEAR(c.ledger.cam_kinetic / c.charge_capacity, 0.032, 0.01);  // 3.2 %
+    EXPECT_NEAR(c.charge_capacity - c.discharge_capacity, 25.5, 6.8);   // loss 25.5 +- 6.8 mAh/g
+    // Issue 10: no error bar stated, 10 % of the value.
+    EXPECT_NEAR(c.ledger.se_oxidation_charge / c.charge_capacity, 0.093, 0.0093);     // ~9.3 %
+    EXPECT_NEAR(c.ledger.se_oxidation_reversible / c.charge_capacity, 0.055, 0.0055);  // 5.5 %
+    EXPECT_NEAR(c.ledger.se_oxidation_irreversible / c.charge_capacity, 0.038, 0.0038);  // 3.8 %
+    EXPECT_NEAR(c.ledger.cam_kinetic / c.charge_capacity, 0.032, 0.0032);  // 3.2 %
     EXPECT_NEAR(c.shoulder_capacity, 3.6, 0.6);                          // 3.6 +- 0.6 mAh/g
 }
 
 TEST(StudyACalibration, TwoVoltHoldAddsAboutFivePercent) {
     CycleSummary a = first_cycle();
     CycleSummary b = first_cycle(low_hold(33));
-    EXPECT_NEAR((b.discharge_capacity - a.discharge_capacity) / a.charge_capacity, 0.05, 0.015);
+    EXPECT_NEAR((b.discharge_capacity - a.discharge_capacity) / a.charge_capacity, 0.05, 0.005);  // ~5 % +- 10 %
 }
 
 // The hold curve: CE rises with the 2.0 V hold, 96.2 +- 1 % at 66 h, and saturates
