@@ -35,6 +35,9 @@ public:
     void pattern(LocalPattern& p, std::uint32_t contact) const;
 
 private:
+    // The outputs every case shares: surface flux, source, ledger.
+    template <class T>
+    void finish(Local<T>& L, const T& j) const;
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
@@ -80,11 +83,37 @@ T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width
     const double th = std::tanh(value(drop) / kMaxDrop);
     return apply(drop, kMaxDrop * th, 1.0 - th * th);
 }
+
+// The kinetics residual with the insertion drop on (alpha_a = alpha_c = alpha). Where the
+// drop is engaged it reaches volts, and exp(alpha f eta) would amplify every rounding error
+// (and overflow far from any cell state), so there it is the inverse Butler-Volmer law
+// times its slope, F_V = alpha f sqrt(j^2 + 4 i0^2) (eta_bv(j) - eta), j - j_bv to first
+// order near the root; elsewhere the usual F_I = j - j_bv. Blended by the drop,
+// w = 1 / (1 + exp(-(|drop| - 0.1 V) / 5 mV)) (w < 1e-8 without it): both increase with j
+// through the same root and have the same sign, so F = (1 - w) F_I + w F_V has that root.
+template <class T>
+T insertion_kinetics(const T& j, const T& i0, const T& eta, const T& drop, double af) {
+    using std::exp;
+    using std::sqrt;
+    const T u = eta * af;
+    const double y = (std::fabs(value(drop)) - 0.1) / 0.005;
+    const double wv = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
+    const double sgn = value(drop) < 0 ? -1.0 : 1.0;
+    const T f_i = std::fabs(value(u)) < 700.0 ? T(j - i0 * (exp(u) - exp(-u))) : T(0.0);
+    if (wv < 1e-300) return f_i;
+    const T w = apply(drop, wv, sgn * wv * (1.0 - wv) / 0.005);
+    const T z = j / (2.0 * i0);
+    const double zv = value(z);
+    const T f_v = sqrt(j * j + 4.0 * i0 * i0) * (apply(z, std::asinh(zv), 1.0 / std::sqrt(1.0 + zv * zv)) - u);
+    if (wv == 1.0) return f_v;
+    return (1.0 - w) * f_i + w * f_v;
+}
 }  // namespace detail
 
 template <class T>
 void IntercalationKinetics::evaluate(Local<T>& L) const {
     using std::exp;
+    using std::sqrt;
     const T& dphi = L.u[s_dphi];
     const T j = L.u[s_j];
     if (g_.intercalating) {
@@ -100,13 +129,24 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
         T Rf = T(g_.cell.film_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
-        if (r_ins_ > 0.0)
-            eta = eta - detail::insertion_drop(xs, j, r_ins_, cam.relithiation.onset, cam.relithiation.width);
+        if (r_ins_ > 0.0) {
+            const T drop = detail::insertion_drop(xs, j, r_ins_, cam.relithiation.onset, cam.relithiation.width);
+            eta = eta - drop;
+            if (aa == ac) {
+                L.kin = detail::insertion_kinetics(j, i0, eta, drop, aa * f_);
+                return finish(L, j);
+            }
+        }
         T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
         L.kin = j - jbv;
     } else {
         L.kin = j;
     }
+    finish(L, j);
+}
+
+template <class T>
+void IntercalationKinetics::finish(Local<T>& L, const T& j) const {
     L.surf_flux = L.theta * j / constants::F;
     L.src = L.a_contact * j;
     if (l_ >= 0) L.q[l_] = L.a_contact * j;

@@ -232,7 +232,9 @@ TEST(Jacobian, MatchesFiniteDifferencesWithPassivationLawsAndHinderedRelithiatio
         CathodeP2D model(c.cell, c.mesh);
         ASSERT_TRUE(model.chemistry());
         std::vector<double> yp;
-        for (double V : {2.1, 3.8}) {
+        // Near the OCV of the state (x_s ~ 0.99, U ~ 3.3 V): far from it exp(alpha f eta)
+        // amplifies the rounding of eta beyond what the finite differences resolve.
+        for (double V : {3.2, 3.4}) {
             auto y = chemistry_state(model, 0.94, yp);
             const double j[] = {-2e-3, -5e-5, 3e-5};  // far from j_eps: FD truncation stays small
             for (int m = 0; m < model.n_cathode(); ++m) {
