@@ -3,8 +3,9 @@
 // per cathode cell, with Butler-Volmer kinetics and the film resistance in series,
 //   j = i0(x_s) [exp(alpha_a f eta) - exp(-alpha_c f eta)],  eta = dphi - U(x_s) - j R_f,
 // on the surface stoichiometry x_s extrapolated from the two outer shells. With the CAM's
-// hindered relithiation on (ActiveMaterial::Relithiation, docs/equations.md 3), i0 carries
-// (1 - x_s)^p more and eta loses R_ins(x_s) j_- (the insertion part of j). It is the
+// hindered relithiation on (ActiveMaterial::Relithiation, docs/equations.md 4.5.1), i0 carries
+// the hindrance ((1 - x_s)^2 + x_f^2)^(p/2) more and eta loses R_ins(x_s) j_- (the insertion
+// part of j). It is the
 // source a_contact j of both charge balances, the particle's surface flux theta j / F and,
 // with the chemistry on, the ledger's intercalation charge.
 #pragma once
@@ -41,7 +42,7 @@ private:
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
-    double i0_scale_ = 0.0;  // i0_ref / 0.5^(alpha_a + alpha_c + p) [A/m2]
+    double i0_scale_ = 0.0;  // i0_ref / (0.5^(alpha_a + alpha_c) h(0.5)) [A/m2]
     double f_ = 0.0;         // F / R T [1/V]
     double r_ins_ = 0.0;     // R_h(T) of the insertion resistance [ohm m2]; 0: off
 };
@@ -54,6 +55,18 @@ T kinetic_powers(const T& x, double ac, double aa) {
     using std::sqrt;
     if (ac == 0.5 && aa == 0.5) return sqrt(x * (1.0 - x));
     return pow(x, ac) * pow(1.0 - x, aa);
+}
+
+// The relithiation hindrance of i0, h(x) = ((1 - x)^2 + x_f^2)^(p/2): (1 - x)^p where the
+// surface has room, floored at x_f^p as it fills, so a pristine CAM (1 - x ~ 3e-4) keeps an
+// exchange current to delithiate with. It multiplies both branches (i0), so the
+// equilibrium stays at the OCV. p = 0: 1.
+template <class T>
+T relithiation_factor(const T& x, double p, double x_f) {
+    using std::pow;
+    if (p == 0.0) return T(1.0);
+    const T y = 1.0 - x;
+    return pow(y * y + x_f * x_f, 0.5 * p);
 }
 
 template <class T>
@@ -125,7 +138,7 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
         T U = apply(xs, Uv, dU);
         T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
         const double p = cam.relithiation.exponent;
-        T i0 = detail::kinetic_powers(xi, ac, aa + p) * i0_scale_;
+        T i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, p, cam.relithiation.floor) * i0_scale_;
         T Rf = T(g_.cell.film_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;

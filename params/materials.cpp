@@ -255,6 +255,7 @@ void ActiveMaterial::validate(const FieldError& fail) const {
     relithiation.resistance.validate(fail, "relithiation.resistance", dim::area_resistance, true);
     check.range("relithiation.onset", relithiation.onset, 0.5, 1.0, "a stoichiometry in [0.5, 1]");
     check.range("relithiation.width", relithiation.width, 1e-4, 0.1, "in [1e-4, 0.1]");
+    check.range("relithiation.floor", relithiation.floor, 0.0, 0.5, "in [0, 0.5]");
 }
 
 void SolidElectrolyte::validate(const FieldError& fail) const {
@@ -336,11 +337,12 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
     if (n.has("relithiation")) {
         // Hindered relithiation (ActiveMaterial::Relithiation): absent, off.
         ConfigNode h = n["relithiation"];
-        h.allow_only({"exponent", "resistance", "onset", "width"});
+        h.allow_only({"exponent", "resistance", "onset", "width", "floor"});
         m.relithiation.exponent = h.number("exponent", 0.0);
         if (h.has("resistance")) m.relithiation.resistance = read_arrhenius(h["resistance"], dim::area_resistance);
         m.relithiation.onset = h.number("onset", m.relithiation.onset);
         m.relithiation.width = h.number("width", m.relithiation.width);
+        m.relithiation.floor = h.number("floor", m.relithiation.floor);
     }
     if (n.has("volume_change")) {
         ConfigNode v = n["volume_change"];
