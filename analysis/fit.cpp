@@ -50,6 +50,7 @@ struct FitProblem::Dataset {
     std::vector<int> residuals_per_case;
     int offset = 0;                    // first residual
     std::vector<bool> applies;         // per parameter: its key exists in this dataset's config
+    std::vector<std::string> keys;     // per parameter: its key in this config (materials.NAME resolved)
 };
 
 namespace {
@@ -99,11 +100,16 @@ FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
         d->base = ConfigNode::load_file(fd.config).with_overrides(set);
         // A parameter acts on the datasets whose config has its key (a carbon-only cell has
         // no CAM material to change).
-        for (const auto& p : spec_.parameters) d->applies.push_back(has_path(d->base, p.key));
+        for (const auto& p : spec_.parameters) {
+            ResolvedKey r = resolve_material_key(d->base, p.key);
+            d->base = r.config;
+            d->keys.push_back(r.key);
+            d->applies.push_back(has_path(d->base, r.key));
+        }
         MaterialLibrary lib;
         std::vector<double> initial;
         for (const auto& p : spec_.parameters) initial.push_back(p.initial);
-        d->base_config = load_config(d->base.with_overrides(overrides_for(initial, d->applies)), lib);
+        d->base_config = load_config(d->base.with_overrides(overrides_for(initial, d->applies, d->keys)), lib);
         d->options.shoulder_potential = d->base_config.protocol.shoulder_potential;
         auto sp = d->data.metadata.find("shoulder_potential");
         if (sp != d->data.metadata.end()) d->options.shoulder_potential = std::stod(sp->second);
@@ -144,11 +150,13 @@ std::vector<double> FitProblem::to_values(const std::vector<double>& u) const {
 }
 
 std::vector<std::string> FitProblem::overrides_for(const std::vector<double>& values,
-                                                   const std::vector<bool>& applies) const {
+                                                   const std::vector<bool>& applies,
+                                                   const std::vector<std::string>& keys) const {
     std::vector<std::string> out;
     for (std::size_t j = 0; j < values.size(); ++j)
         if (applies.empty() || applies[j])
-            out.push_back(spec_.parameters[j].key + "=" + with_unit(values[j], spec_.parameters[j].unit));
+            out.push_back((keys.empty() ? spec_.parameters[j].key : keys[j]) + "=" +
+                          with_unit(values[j], spec_.parameters[j].unit));
     return out;
 }
 
@@ -167,7 +175,7 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
         const Task& t = tasks[i];
         const Dataset& d = *datasets_[t.dataset];
         MaterialLibrary lib;
-        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(to_values(points[t.point]), d.applies)), lib);
+        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(to_values(points[t.point]), d.applies, d.keys)), lib);
         const ValidationCase& vc = d.cases[t.c];
         apply_case(vc, cfg);
         CaseResult r = run_case(cfg);
@@ -406,8 +414,14 @@ FitResult FitProblem::solve(const std::function<void(int, double, const std::vec
 std::string FitProblem::fitted_config_yaml(const FitResult& r) const {
     ConfigNode base = ConfigNode::load_file(spec_.config).with_overrides(spec_.set);
     std::vector<bool> applies;
-    for (const auto& p : spec_.parameters) applies.push_back(has_path(base, p.key));
-    ConfigNode cfg = base.with_overrides(overrides_for(r.fitted, applies));
+    std::vector<std::string> keys;
+    for (const auto& p : spec_.parameters) {
+        ResolvedKey k = resolve_material_key(base, p.key);
+        base = k.config;
+        keys.push_back(k.key);
+        applies.push_back(has_path(base, k.key));
+    }
+    ConfigNode cfg = base.with_overrides(overrides_for(r.fitted, applies, keys));
     std::ostringstream os;
     std::time_t now = std::time(nullptr);
     char date[32];

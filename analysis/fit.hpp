@@ -12,7 +12,7 @@
 //     config: ../studies/study_a.yaml        # relative to the fit file
 //     set: ["solver.rtol=1e-7"]              # optional fixed overrides
 //     parameters:
-//       - key: chemistry.sites.carbon.rate_constant
+//       - key: chemistry.sites.carbon.rate_constant   # or materials.NAME.x (params/fit_spec.hpp)
 //         unit: A/m2                         # values below in this unit
 //         initial: 1.5e-8                    # default: the config's value
 //         bounds: [1e-10, 1e-6]
@@ -95,8 +95,9 @@ public:
 private:
     struct Dataset;
     // --set assignments for parameter values (only those that apply, when given).
-    std::vector<std::string> overrides_for(const std::vector<double>& values,
-                                           const std::vector<bool>& applies = {}) const;
+    // `keys`: each parameter's key in the dataset's config (empty: the fit file's keys).
+    std::vector<std::string> overrides_for(const std::vector<double>& values, const std::vector<bool>& applies = {},
+                                           const std::vector<std::string>& keys = {}) const;
 
     FitSpec spec_;
     std::vector<std::shared_ptr<Dataset>> datasets_;

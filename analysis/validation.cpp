@@ -193,6 +193,18 @@ const ModelMetric* model_metric(const std::string& m) {
     return nullptr;
 }
 
+// The lowest CE of a cycle and every later one (a table row of cycle k: "CE > 99.5 % from
+// cycle k on"). Cycles without a discharge (a record ending mid-cycle) do not count.
+constexpr const char* kMinCeFrom = "coulombic_efficiency_min_from";
+
+double min_ce_from(int cycle, const Analysis& a) {
+    double lowest = kNaN;
+    for (const auto& c : a.cycles)
+        if (c.cycle >= cycle && c.discharge_capacity > 0 && std::isfinite(c.coulombic_efficiency))
+            lowest = std::isfinite(lowest) ? std::min(lowest, c.coulombic_efficiency) : c.coulombic_efficiency;
+    return lowest;
+}
+
 bool is_share(const std::string& m) {
     const std::string suffix = "_share";
     return m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -201,6 +213,7 @@ bool is_share(const std::string& m) {
 std::string metric_unit(const std::string& m) {
     if (const auto* c = cycler_metric(m)) return c->unit;
     if (const auto* c = model_metric(m)) return c->unit;
+    if (m == kMinCeFrom) return "1";
     // Shares, and names no table has (a measured column, gitt_resistance_mean).
     if (m.find("share") != std::string::npos) return "1";
     if (m.find("energy") != std::string::npos) return "mWh/g";
@@ -419,7 +432,7 @@ double default_sigma(const std::string& metric, double measured) {
 }
 
 bool is_known_metric(const std::string& m) {
-    if (cycler_metric(m) || model_metric(m)) return true;
+    if (cycler_metric(m) || model_metric(m) || m == kMinCeFrom) return true;
     if (is_share(m)) {
         std::string base = m.substr(0, m.size() - std::string("_share").size());
         return base == "se_oxidation" || (base != "coulombic_efficiency" && is_known_metric(base) &&
@@ -436,6 +449,7 @@ double simulated_metric(const std::string& m, int cycle, const Analysis& a,
     const CycleSummary* cs = nullptr;
     for (const auto& c : cycles)
         if (c.cycle == cycle) cs = &c;
+    if (m == kMinCeFrom) return min_ce_from(cycle, a);
     if (is_share(m)) {
         if (!cm || cm->charge_capacity <= 0) return kNaN;
         std::string base = m.substr(0, m.size() - std::string("_share").size());

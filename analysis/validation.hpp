@@ -128,7 +128,9 @@ double default_sigma(const std::string& metric, double measured);
 // se_oxidation_charge, se_reduction, se_oxidation_reversible, se_oxidation_irreversible,
 // cam_kinetic, cam_isolated, other_loss, capacity_loss, and *_share (any ledger term or
 // se_oxidation / se_oxidation_charge divided by the charge capacity), se_reversibility
-// (SE reduction / SE oxidation in the cycle). Returns NaN when unknown or absent.
+// (SE reduction / SE oxidation in the cycle), coulombic_efficiency_min_from (the lowest CE
+// of this cycle and every later one), and the schema's cycle fields with a metric name
+// (dead_fraction, ...). Returns NaN when unknown or absent.
 double simulated_metric(const std::string& metric, int cycle, const Analysis& a,
                         const std::vector<CycleSummary>& cycles);
 bool is_known_metric(const std::string& metric);

@@ -11,6 +11,12 @@
 //     (median and min over N repeats), with steps, residual and Jacobian evaluations;
 //   * per solve with the HDF5 writer attached;
 //   * fresh process: `ssbsim run -q` end to end (exec, config, solve, HDF5), median of M.
+//
+// Then the studies with everything on, as shipped (configs/studies/; issue #10 "Speed"): the
+// Study A first cycle (study_a.yaml, its own mesh) and 500 Study B cycles (study_b.yaml), no
+// output. Options: --studies-repeat K (Study A solves, default 3; Study B runs once),
+// --study-b-cycles N (default 500), --studies-set key=value (both, repeatable),
+// --no-studies / --studies-only.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,16 +54,86 @@ double spawn_run(const std::string& out) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) std::fprintf(stderr, "ssbsim run failed\n");
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// A study config as shipped (plus overrides), solved `repeat` times without output; prints
+// the median solve time, the solver's work and what the run gave.
+bool time_study(const std::string& config, const std::vector<std::string>& set, int repeat, const char* what) {
+    ConfigNode r = ConfigNode::load_file(std::string(SSBSIM_SOURCE_DIR) + "/" + config);
+    std::vector<std::string> all = {"output.profile_interval=0"};
+    all.insert(all.end(), set.begin(), set.end());
+    MaterialLibrary lib;
+    SimulationConfig c = load_config(r.with_overrides(all), lib);
+    std::vector<double> t;
+    RunResult res;
+    int states = 0;
+    for (int k = 0; k < std::max(1, repeat); ++k) {
+        auto t0 = Clock::now();
+        Simulation sim(c);
+        res = sim.run(nullptr);
+        t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        states = sim.model().size();
+        if (res.status != RunStatus::complete) {
+            std::fprintf(stderr, "%s failed: %s\n", what, res.message.c_str());
+            return false;
+        }
+    }
+    const auto& s = res.stats;
+    std::printf("%s (%s)\n", what, config.c_str());
+    std::printf("  states / cycles            %d / %zu\n", states, res.cycles.size());
+    std::printf("  solver steps               %ld\n", s.steps);
+    std::printf("  residuals / Jacobians      %ld / %ld\n", s.residual_evaluations, s.jacobian_evaluations);
+    if (!res.cycles.empty()) {
+        const auto& a = res.cycles.front();
+        const auto& b = res.cycles.back();
+        std::printf("  cycle 1: charge / CE       %.2f mAh/g / %.2f %%\n", a.charge_capacity,
+                    100 * a.coulombic_efficiency);
+        if (res.cycles.size() > 1 && a.discharge_capacity > 0)
+            std::printf("  last cycle: CE / retention %.3f %% / %.2f %%\n", 100 * b.coulombic_efficiency,
+                        100 * b.discharge_capacity / a.discharge_capacity);
+    }
+    std::printf("  per solve (no output)      median %.3f s, min %.3f s  (%d runs)\n", median(t),
+                *std::min_element(t.begin(), t.end()), static_cast<int>(t.size()));
+    return true;
+}
+
+// The studies with everything on: Study A's first cycle and Study B's 500 cycles.
+bool time_studies(const std::vector<std::string>& set, int repeat, int b_cycles) {
+    bool ok = time_study("configs/studies/study_a.yaml", set, repeat, "Study A first cycle, everything on");
+    std::vector<std::string> b = {"protocol.steps.0.repeat=" + std::to_string(b_cycles)};
+    b.insert(b.end(), set.begin(), set.end());
+    const std::string what = "Study B, " + std::to_string(b_cycles) + " cycles, everything on";
+    return time_study("configs/studies/study_b.yaml", b, 1, what.c_str()) && ok;
+}
+
+struct Options {
+    int repeat = 20, processes = 10, studies_repeat = 3, b_cycles = 500;
+    bool studies = true, only_studies = false;
+    std::vector<std::string> set, studies_set;
+};
+
+Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const bool more = i + 1 < argc;
+        if (!std::strcmp(argv[i], "--repeat") && more) o.repeat = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--processes") && more) o.processes = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--set") && more) o.set.push_back(argv[++i]);
+        else if (!std::strcmp(argv[i], "--studies-repeat") && more) o.studies_repeat = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--study-b-cycles") && more) o.b_cycles = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--studies-set") && more) o.studies_set.push_back(argv[++i]);
+        else if (!std::strcmp(argv[i], "--no-studies")) o.studies = false;
+        else if (!std::strcmp(argv[i], "--studies-only")) o.only_studies = true;
+    }
+    return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    int repeat = 20, processes = 10;
-    std::vector<std::string> set;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--processes") && i + 1 < argc) processes = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--set") && i + 1 < argc) set.push_back(argv[++i]);
-    }
+    const Options opt = parse(argc, argv);
+    const int repeat = opt.repeat, processes = opt.processes;
+    const std::vector<std::string>& set = opt.set;
+    if (opt.only_studies) return time_studies(opt.studies_set, opt.studies_repeat, opt.b_cycles) ? 0 : 1;
     // The intercalation-only analogue of the brief's PyBaMM figure.
     const std::string analogue = std::string(SSBSIM_SOURCE_DIR) + "/benchmarks/study_a_intercalation.yaml";
     ConfigNode root = ConfigNode::load_file(analogue);
@@ -135,5 +211,6 @@ int main(int argc, char** argv) {
                 cs.jacobian_evaluations, ps.residual_evaluations, ps.jacobian_evaluations);
     std::printf("  per solve (no output)      median %.2f ms / %.2f ms\n", 1e3 * t_chem, 1e3 * t_plain);
     std::printf("  chemistry on / off         %.2f\n", t_chem / t_plain);
+    if (opt.studies && !time_studies(opt.studies_set, opt.studies_repeat, opt.b_cycles)) return 1;
     return 0;
 }

@@ -14,7 +14,9 @@
 
 #include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/checkpoint.hpp"
 #include "io/result_writer.hpp"
+#include "run/checkpoint.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim::cli {
@@ -99,6 +101,32 @@ public:
     void on_sample(const Sample&) override { ++samples; }
 };
 
+// --restart and --checkpoint: the checkpoint to start from is read into `from`; the one
+// asked for is written when the run reaches it (`written` says whether it did).
+RunControl checkpoint_control(const RunOptions& o, RunCheckpoint& from, bool& written) {
+    RunControl control;
+    if (!o.restart.empty()) {
+        from = read_checkpoint(o.restart);
+        control.restart = &from;
+    }
+    if (o.checkpoint.empty() != (o.checkpoint_after < 0))
+        throw ConfigError("--checkpoint", 0, "",
+                          "give --checkpoint FILE and --checkpoint-after-step N together");
+    if (o.checkpoint.empty()) return control;
+    if (o.checkpoint_after < 1 || (control.restart && o.checkpoint_after <= from.next_step))
+        throw ConfigError("--checkpoint-after-step", 0, "",
+                          "must be a step count >= 1" +
+                              (control.restart ? " and beyond the restart's " + std::to_string(from.next_step)
+                                               : std::string()));
+    control.checkpoint_after = o.checkpoint_after;
+    const std::string path = o.checkpoint;
+    control.on_checkpoint = [path, &written](RunCheckpoint&& ck) {
+        write_checkpoint(path, ck);
+        written = true;
+    };
+    return control;
+}
+
 }  // namespace
 
 int run(const RunOptions& o) {
@@ -111,6 +139,9 @@ int run(const RunOptions& o) {
         if (!o.output.empty()) cfg.output.file = o.output;
         if (o.no_output) cfg.output.file = "none";
         const bool to_file = cfg.output.writes_file();
+        RunCheckpoint from;
+        bool written = false;
+        const RunControl control = checkpoint_control(o, from, written);
         Simulation sim(cfg);
         std::unique_ptr<ResultWriter> writer;
         if (to_file) writer = std::make_unique<ResultWriter>(cfg.output.file);
@@ -122,7 +153,7 @@ int run(const RunOptions& o) {
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
         auto t0 = std::chrono::steady_clock::now();
-        RunResult r = sim.run(&progress);
+        RunResult r = sim.run(&progress, control);
         double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         g_running = nullptr;
         std::signal(SIGINT, SIG_DFL);
@@ -137,7 +168,10 @@ int run(const RunOptions& o) {
                       << " Jacobian evaluations; lithium balance error "
                       << std::scientific << std::setprecision(1) << r.lithium_balance_error
                       << "\nResults: " << (to_file ? cfg.output.file : std::string("none (output off)")) << "\n";
+            if (written) std::cout << "Checkpoint after step " << o.checkpoint_after << ": " << o.checkpoint << "\n";
         }
+        if (!o.checkpoint.empty() && !written)
+            std::cerr << "ssbsim: no checkpoint written: the run ended before step " << o.checkpoint_after << "\n";
         if (r.status == RunStatus::failed) {
             std::cerr << "ssbsim: " << r.message << "\n";
             if (to_file) std::cerr << "(results up to the failure are in " << cfg.output.file << ")\n";
@@ -185,6 +219,8 @@ int info(const std::string& file, bool json, const std::string& summary) {
         const SummaryMode mode = parse_summary_mode(summary);
         ResultSummary r = read_result(file);
         std::cout << (json ? summary_json(r) : format_summary(r, mode));
+        if (!json && (mode == SummaryMode::condensed || mode == SummaryMode::full))
+            std::cout << format_timeseries(file, r);
         return 0;
     } catch (const std::exception& e) {
         return report_error(e);

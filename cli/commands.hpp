@@ -18,6 +18,9 @@ struct RunOptions {
     bool force_progress = false;      // --progress: also when stderr is not a terminal
     bool no_output = false;           // --no-output: no result file (output.file: none)
     std::string summary = "condensed";  // --summary: condensed, full, cycles, none
+    std::string checkpoint;           // --checkpoint FILE: write a checkpoint there ...
+    int checkpoint_after = -1;        // --checkpoint-after-step N: ... after N protocol steps
+    std::string restart;              // --restart FILE: continue from that checkpoint
 };
 
 int run(const RunOptions& o);

@@ -28,6 +28,12 @@ int main(int argc, char** argv) {
                     "What the summary prints: condensed (default: first, last and every Nth cycle "
                     "beyond 30 cycles), full, cycles (the cycle table only), fields (every cycle field of the schema) or none")
         ->check(summary_modes);
+    run->add_option("--checkpoint", ro.checkpoint,
+                    "Write a checkpoint (docs/data_formats.md) to this HDF5 file, with --checkpoint-after-step");
+    run->add_option("--checkpoint-after-step", ro.checkpoint_after,
+                    "The checkpoint is taken after this many protocol steps (the run goes on)");
+    run->add_option("--restart", ro.restart,
+                    "Continue from a checkpoint of the same config (the result file holds the whole run)");
 
     std::string check_config;
     std::vector<std::string> check_set;

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -43,10 +46,10 @@ void draw(bool tty, const SweepProgress& p) {
 }
 
 int report(const SweepSpec& spec, const std::string& dir, bool quiet) {
-    write_summary(spec, dir);
+    const std::vector<std::string> status = write_summary(spec, dir);
     int failed = 0;
     for (const auto& c : spec.cases) {
-        if (case_complete(spec, dir, c.index)) continue;
+        if (status[c.index - 1] == "complete" && case_key_current(spec, dir, c.index)) continue;
         ++failed;
         std::string why = case_error(dir, c.index);
         std::cerr << "case " << c.index << " failed: " << (why.empty() ? "see its result file" : why) << "\n";
@@ -62,15 +65,45 @@ bool under_mpi() {
     return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
 }
 
-// Rank 0 hands out case numbers one at a time as ranks ask (dynamic load balancing: cases
-// differ a lot in cost); every rank runs cases in its own process; rank 0 writes the
-// summary. With one rank, rank 0 runs everything.
+// One round of work: rank 0 hands out tasks (pairs of ints, {0, 0} ends a rank's round)
+// one at a time as the other ranks ask (dynamic load balancing: cases differ a lot in
+// cost); with one rank, rank 0 does them itself.
+using Task = std::array<int, 2>;
+void serve(const std::vector<Task>& tasks, int size, const std::function<void(const Task&)>& work) {
+    constexpr int kRequest = 1, kAssign = 2;
+    if (size == 1) {
+        for (const Task& t : tasks) work(t);
+        return;
+    }
+    size_t next = 0;
+    for (int active = size - 1; active > 0;) {
+        int dummy = 0;
+        MPI_Status st;
+        MPI_Recv(&dummy, 1, MPI_INT, MPI_ANY_SOURCE, kRequest, MPI_COMM_WORLD, &st);
+        Task assign = next < tasks.size() ? tasks[next++] : Task{0, 0};
+        MPI_Send(assign.data(), 2, MPI_INT, st.MPI_SOURCE, kAssign, MPI_COMM_WORLD);
+        if (assign[0] == 0) --active;
+    }
+}
+void ask(const std::function<void(const Task&)>& work) {
+    constexpr int kRequest = 1, kAssign = 2;
+    for (;;) {
+        int dummy = 0;
+        Task assign{0, 0};
+        MPI_Send(&dummy, 1, MPI_INT, 0, kRequest, MPI_COMM_WORLD);
+        MPI_Recv(assign.data(), 2, MPI_INT, 0, kAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (assign[0] == 0) return;
+        work(assign);
+    }
+}
+
+// Two rounds: the shared prefixes ({first case of the group, shared steps}), then the
+// cases ({case, its shared steps}), each handed out by rank 0; rank 0 writes the summary.
 int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
     MPI_Init(nullptr, nullptr);
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    constexpr int kRequest = 1, kAssign = 2;
     int rc = 0;
     // Rank 0 holds the output directory's lock for the whole sweep; all ranks give up when
     // another sweep has it.
@@ -89,32 +122,33 @@ int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
         MPI_Finalize();
         return 2;
     }
+    const auto prefix = [&](const Task& t) {
+        try {
+            run_prefix(spec, spec.cases[t[0] - 1], dir, t[1]);
+        } catch (const std::exception&) {
+            // Its cases run from the start and fail, if they do, with their own message.
+        }
+    };
+    const auto one_case = [&](const Task& t) { run_case(spec, spec.cases[t[0] - 1], dir, t[1]); };
     if (rank == 0) {
         std::vector<int> todo;
         for (const auto& c : spec.cases)
             if (!case_complete(spec, dir, c.index)) todo.push_back(c.index);
-        size_t next = 0;
-        int active = size - 1;
-        if (size == 1) {
-            for (int idx : todo) run_case(spec, spec.cases[idx - 1], dir);
+        std::vector<Task> prefixes, cases;
+        std::map<int, int> shared;
+        for (const PrefixGroup& g : plan_prefixes(spec, todo)) {
+            prefixes.push_back({g.cases[0], g.steps});
+            for (int c : g.cases) shared[c] = g.steps;
         }
-        while (active > 0) {
-            int dummy = 0;
-            MPI_Status st;
-            MPI_Recv(&dummy, 1, MPI_INT, MPI_ANY_SOURCE, kRequest, MPI_COMM_WORLD, &st);
-            int assign = next < todo.size() ? todo[next++] : 0;  // 0: no more work
-            MPI_Send(&assign, 1, MPI_INT, st.MPI_SOURCE, kAssign, MPI_COMM_WORLD);
-            if (assign == 0) --active;
-        }
+        for (int c : todo) cases.push_back({c, shared.count(c) ? shared[c] : 0});
+        serve(prefixes, size, prefix);
+        MPI_Barrier(MPI_COMM_WORLD);
+        serve(cases, size, one_case);
         rc = report(spec, dir, quiet);
     } else {
-        while (true) {
-            int dummy = 0, assign = 0;
-            MPI_Send(&dummy, 1, MPI_INT, 0, kRequest, MPI_COMM_WORLD);
-            MPI_Recv(&assign, 1, MPI_INT, 0, kAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (assign == 0) break;
-            run_case(spec, spec.cases[assign - 1], dir);
-        }
+        ask(prefix);
+        MPI_Barrier(MPI_COMM_WORLD);
+        ask(one_case);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     MPI_Finalize();
@@ -126,6 +160,7 @@ int sweep_mpi(const SweepSpec& spec, const std::string& dir, bool quiet) {
 
 int sweep(const std::string& file, const std::string& out_dir, int jobs, bool quiet) {
     try {
+        const BaseConfigCache once;  // the base config read once for the plan, the cases and the summary
         SweepSpec spec = load_sweep(file);
         const std::string dir = out_dir.empty() ? default_sweep_dir(file) : out_dir;
 #ifdef SSBSIM_WITH_MPI

@@ -123,6 +123,11 @@ std::vector<const schema::Field<R>*> fields_in_file(const h5::Handle& f, const c
         for (const auto& fd : fields)
             if (fd.presence == p) out.push_back(&fd);
     }
+    // Fields added later: read where the file has them (older files keep the defaults).
+    for (const auto& fd : fields)
+        if (fd.presence == schema::Presence::added &&
+            h5::object_kind(f, std::string(group) + "/" + fd.name) == h5::ObjectKind::dataset)
+            out.push_back(&fd);
     return out;
 }
 
@@ -191,6 +196,32 @@ void check_generator(const Reader& rd, const h5::Handle& f, const std::string& p
                       ", newer than this ssbsim understands (" + std::to_string(kResultFormatVersion) + ")");
 }
 
+}  // namespace
+
+const std::vector<DerivedAttribute>& derived_attributes() {
+    static const std::vector<DerivedAttribute> list = {
+        {"eps_cam", "CAM volume fraction"},
+        {"eps_se", "SE volume fraction"},
+        {"eps_carbon", "carbon volume fraction"},
+        {"eps_binder", "binder volume fraction"},
+        {"porosity", "porosity"},
+        {"a_cam_per_m", "CAM surface a_CAM [1/m]"},
+        {"a_carbon_dpb_per_m", "carbon|SE surface a_C,DPB [1/m]"},
+        {"a_tpb_per_m", "triple-phase boundary a_TPB [1/m]"},
+        {"a_cam_dpb_per_m", "SE-reactive CAM surface a_CAM,DPB (after coating, before contact loss) [1/m]"},
+        {"sigma_ionic_eff_S_m", "effective ionic conductivity of the cathode at the cell temperature [S/m]"},
+        {"sigma_electronic_eff_S_m", "effective electronic conductivity at the initial state, before contact loss [S/m]"},
+        {"sigma_carbon_network_S_m", "carbon-network (or given) part of it [S/m]"},
+        {"coating_thickness_m", "coating thickness [m]"},
+        {"coating_coverage", "coating coverage"},
+        {"coating_pass", "share of CAM and TPB SE oxidation the coating leaves"},
+        {"coating_resistance_ohm_m2", "coating Li-ion resistance [ohm m2]"},
+    };
+    return list;
+}
+
+namespace {
+
 void read_root_attributes(const Reader& rd, const h5::Handle& f, ResultSummary& r) {
     const std::string root = "the root group";
     r.status = rd.string_attribute(f, root, "status", true);
@@ -206,6 +237,8 @@ void read_root_attributes(const Reader& rd, const h5::Handle& f, ResultSummary& 
     if (h5::has_attribute(f, "cam_mass_kg")) r.cam_mass_kg = rd.number_attribute(f, root, "cam_mass_kg");
     if (h5::has_attribute(f, "area_m2")) r.area_m2 = rd.number_attribute(f, root, "area_m2");
     r.capacity_basis = rd.string_attribute(f, root, "capacity_basis", false);
+    for (const DerivedAttribute& d : derived_attributes())
+        if (h5::has_attribute(f, d.name)) r.derived.emplace_back(d.name, rd.number_attribute(f, root, d.name));
 }
 
 // Profiles: every table has the rows of profiles/time and the columns of its grid.

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "run/simulation.hpp"
@@ -10,6 +11,17 @@
 namespace ssbsim {
 
 // What `ssbsim info` shows.
+// The derived quantities of the cell a result file carries as root attributes (MODEL.md 9),
+// so a plot never re-derives them from the config: name (with its SI unit) and a label.
+struct DerivedAttribute {
+    const char* name;
+    const char* label;
+};
+const std::vector<DerivedAttribute>& derived_attributes();
+// Their values for a config, as the model resolves them (areas from its geometry,
+// conductivities and the coating from params/cell.hpp), in the order of derived_attributes().
+std::vector<std::pair<std::string, double>> derived_values(const SimulationConfig& config);
+
 struct ResultSummary {
     std::string path, status, status_message, version, git_commit, created, name, config;
     std::string title;  // from the resolved values (older files: the name)
@@ -24,6 +36,8 @@ struct ResultSummary {
     double basis_mass_kg = 0, cam_mass_kg = 0, area_m2 = 0;
     std::string capacity_basis;
     std::vector<double> cycle_charge_mAh, cycle_discharge_mAh, step_capacity_mAh;
+    // The derived_attributes() the file has (older files: none), in that order.
+    std::vector<std::pair<std::string, double>> derived;
 };
 
 // How much of a result the text summary shows: `condensed` (the default) prints every
@@ -57,6 +71,10 @@ SampleRecord read_samples(const std::string& path, const std::vector<std::string
 ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples);
 std::string format_summary(const ResultSummary& r, SummaryMode mode = SummaryMode::condensed);
 std::string summary_json(const ResultSummary& r);
+// `info`: the contact, dead fraction, film resistance and the MODEL.md 9 sample fields of
+// the file at `path` (those it has): start, min, max and end of each (per-site fields: the
+// end per site), over the summary's r.samples rows.
+std::string format_timeseries(const std::string& path, const ResultSummary& r);
 
 // How the capacity basis is described in files and summaries.
 std::string capacity_basis_text(const SimulationConfig& config);

@@ -4,11 +4,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/version.hpp"
 #include "io/result_reader.hpp"
 #include "core/format.hpp"
+#include "core/hdf5_file.hpp"
 #include "io/schema.hpp"
+#include "models/local_terms.hpp"
 
 namespace ssbsim {
 
@@ -81,6 +84,21 @@ static void every_cycle_field(std::ostream& os, const ResultSummary& r, const Cy
     }
 }
 
+namespace {
+// The derived cell quantities of the file (root attributes), a few per line.
+void derived_lines(std::ostream& os, const ResultSummary& r) {
+    if (r.derived.empty()) return;
+    os << "cell:";
+    int n = 0;
+    for (const auto& [name, v] : r.derived) {
+        if (n > 0 && n % 4 == 0) os << "\n     ";
+        os << " " << name << " = " << std::defaultfloat << std::setprecision(4) << v << std::fixed;
+        ++n;
+    }
+    os << "\n";
+}
+}  // namespace
+
 std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     std::ostringstream os;
     os << std::fixed;
@@ -110,6 +128,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
         if (r.area_m2 > 0) os << ", area " << r.area_m2 * 1e4 << " cm2";
         os << "\n";
     }
+    derived_lines(os, r);
     // Steps: all of them, or (condensed) those of the first and the last cycle.
     std::vector<bool> shown_cycle;
     if (mode == SummaryMode::condensed && rows.size() < r.cycles.size()) {
@@ -232,6 +251,11 @@ std::string summary_json(const ResultSummary& r) {
     j["capacity_basis"] = r.capacity_basis;
     j["cam_mass_g"] = json::number(r.cam_mass_kg * 1e3);
     j["area_cm2"] = json::number(r.area_m2 * 1e4);
+    if (!r.derived.empty()) {
+        json::Value d = json::Value::object();
+        for (const auto& [name, v] : r.derived) d[name] = json::number(v);
+        j["cell"] = d;
+    }
     j["units"] = {{"capacity_mAh_g", "mA*h/g"}, {"capacity_mAh", "mA*h"}, {"energy_mWh_g", "mW*h/g"},
                   {"time_s", "s"}, {"potential_V", "V"}};
     const double basis_g = r.basis_mass_kg * 1e3;
@@ -247,6 +271,39 @@ std::string summary_json(const ResultSummary& r) {
     j["cycles"] = std::move(cycles);
     j["steps"] = std::move(steps);
     return json::dump(j);
+}
+
+std::vector<std::pair<std::string, double>> derived_values(const SimulationConfig& config) {
+    const CellSpec& c = config.cell;
+    const CathodeGeometry g(c, config.mesh);
+    const double T = c.temperature;
+    const CoatingLayer coat = coating_layer(c);
+    const double x0 = c.cam.inert ? 0.0 : c.initial_stoichiometry;
+    const double sigma_carbon = carbon_network_conductivity(c, T);
+    const double sigma_cam = c.has_cam ? c.eps_cam / c.electronic_tortuosity * c.cam.sigma(x0, T) : 0.0;
+    std::vector<std::pair<std::string, double>> values = {
+        {"eps_cam", c.eps_cam},
+        {"eps_se", c.eps_se},
+        {"eps_carbon", c.eps_carbon},
+        {"eps_binder", c.eps_binder},
+        {"porosity", c.porosity},
+        {"a_cam_per_m", g.a},
+        {"a_carbon_dpb_per_m", g.a_site[site_carbon]},
+        {"a_tpb_per_m", g.a_site[site_tpb]},
+        {"a_cam_dpb_per_m", g.a_site[site_cam] * g.coating_pass},
+        {"sigma_ionic_eff_S_m", effective_ionic_conductivity(c, T)},
+        {"sigma_electronic_eff_S_m", sigma_carbon + sigma_cam},
+        {"sigma_carbon_network_S_m", sigma_carbon},
+        {"coating_thickness_m", coat.thickness},
+        {"coating_coverage", coat.coverage},
+        {"coating_pass", coat.pass},
+        {"coating_resistance_ohm_m2", coat.resistance},
+    };
+    const auto& names = derived_attributes();
+    if (values.size() != names.size()) throw Error("derived_values: the list differs from derived_attributes()");
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (values[i].first != names[i].name) throw Error("derived_values: '" + values[i].first + "' out of order");
+    return values;
 }
 
 ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run, long samples) {
@@ -267,6 +324,7 @@ ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run
     r.cam_mass_kg = config.cell.cam_mass();
     r.area_m2 = config.cell.area;
     r.capacity_basis = capacity_basis_text(config);
+    r.derived = derived_values(config);  // as the result file's attributes
     const double basis_g = r.basis_mass_kg * 1e3;  // mAh/g x g = mAh
     for (const auto& c : run.cycles) {
         r.cycle_charge_mAh.push_back(c.charge_capacity * basis_g);
@@ -274,6 +332,39 @@ ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run
     }
     for (const auto& st : run.steps) r.step_capacity_mAh.push_back(st.capacity * basis_g);
     return r;
+}
+
+}  // namespace ssbsim
+
+namespace ssbsim {
+
+std::string format_timeseries(const std::string& path, const ResultSummary& r) {
+    std::ostringstream os;
+    const auto n = static_cast<std::size_t>(std::max(0L, r.samples));
+    if (n == 0) return "";
+    h5::Handle f = h5::open_file(path);
+    os << "\nTime series (start, min, max, end; per site: end as carbon / TPB / CAM):\n";
+    for (const auto& fd : schema::sample_fields()) {
+        const std::string name = fd.name;
+        const bool shown = fd.presence == schema::Presence::added || name == "contact_fraction" ||
+                           name == "dead_fraction" || name == "film_resistance";
+        const std::string ds = std::string(schema::kSampleGroup) + "/" + name;
+        if (!shown || h5::object_kind(f, ds) != h5::ObjectKind::dataset) continue;
+        const std::size_t w = std::max<std::size_t>(fd.columns, 1);
+        std::vector<double> v = h5::read_vector(f, ds);
+        if (v.size() < n * w) continue;  // a run killed mid-flush: shorter than the others
+        os << "  " << std::left << std::setw(26) << name << std::right << std::setw(9)
+           << fd.unit << "  ";
+        if (w == 1) {
+            const auto mm = std::minmax_element(v.begin(), v.begin() + n);
+            os << format_number(v[0], 4) << ", " << format_number(*mm.first, 4) << ", "
+               << format_number(*mm.second, 4) << ", " << format_number(v[n - 1], 4) << "\n";
+        } else {
+            for (std::size_t k = 0; k < w; ++k) os << (k ? " / " : "") << format_number(v[(n - 1) * w + k], 4);
+            os << "\n";
+        }
+    }
+    return os.str();
 }
 
 }  // namespace ssbsim

@@ -125,6 +125,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
+    for (const auto& [name, value] : derived_values(config)) h5::set_attribute(file_, name, value);
     h5::set_attribute(file_, "current_sign", std::string("positive on charge (oxidation of the cathode)"));
     h5::set_attribute(file_, "potential_reference", std::string("cathode potential vs Li/Li+ (cell voltage + counter-electrode OCV)"));
 

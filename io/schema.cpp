@@ -6,7 +6,8 @@ namespace ssbsim::schema {
 
 namespace {
 constexpr Type F = Type::float64, I = Type::int64, S = Type::string;
-constexpr Presence always = Presence::always, optional = Presence::optional, ledger_only = Presence::ledger;
+constexpr Presence always = Presence::always, optional = Presence::optional, ledger_only = Presence::ledger,
+                   added = Presence::added;
 constexpr JsonPlace rec = JsonPlace::record, led = JsonPlace::ledger, site = JsonPlace::by_site;
 using L = CycleSummary::Ledger;
 }  // namespace
@@ -44,6 +45,30 @@ const std::vector<Field<Sample>>& sample_fields() {
          nullptr, rec, nullptr, nullptr},
         {"step", I, 0, "", "0-based protocol step index", always, number<&R::step>(), nullptr, rec, nullptr, nullptr},
         {"cycle", I, 0, "", "1-based cycle number", always, number<&R::cycle>(), nullptr, rec, nullptr, nullptr},
+        // MODEL.md section 9 (zeros without the chemistry; the pressure is the set one
+        // unless the cell is die-constrained).
+        {"stack_pressure", F, 0, "Pa", "stack pressure (die-constrained: the actual one)", added,
+         number<&R::stack_pressure>(), nullptr, rec, nullptr, nullptr},
+        {"cam_volume_change", F, 0, "1", "CAM volume change since the start, cathode mean (relative)", added,
+         number<&R::cam_volume_change>(), nullptr, rec, nullptr, nullptr},
+        {"se_current_reversible", F, kSites, "A/m^2",
+         "SE oxidation into reversible products per cell area; columns carbon, tpb, cam", added,
+         row<&R::se_current_reversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_current_irreversible", F, kSites, "A/m^2",
+         "SE oxidation into irreversible products per cell area; columns carbon, tpb, cam (with lattice oxygen)", added,
+         row<&R::se_current_irreversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_reduction_current", F, kSites, "A/m^2",
+         "reduction of reversible products per cell area (negative); columns carbon, tpb, cam", added,
+         row<&R::se_reduction_current>(), nullptr, rec, nullptr, nullptr},
+        {"se_oxidised_reversible", F, kSites, "mA*h/g",
+         "cumulative SE oxidation into reversible products; columns carbon, tpb, cam", added,
+         row<&R::se_reversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_oxidised_irreversible", F, kSites, "mA*h/g",
+         "cumulative SE oxidation into irreversible products; columns carbon, tpb, cam (with lattice oxygen)", added,
+         row<&R::se_irreversible>(), nullptr, rec, nullptr, nullptr},
+        {"se_reduced", F, kSites, "mA*h/g",
+         "cumulative reduction of reversible products (negative); columns carbon, tpb, cam", added,
+         row<&R::se_reduction>(), nullptr, rec, nullptr, nullptr},
     };
     return f;
 }
@@ -97,7 +122,7 @@ const std::vector<Field<CycleSummary>>& cycle_fields() {
         {"shoulder_capacity", F, 0, "mA*h/g", "charge below the shoulder potential", always,
          number<&R::shoulder_capacity>(), "shoulder_capacity_mAh_g", rec, "shoulder_mAh_g", nullptr},
         {"dead_fraction", F, 0, "1", "isolated CAM fraction at the cycle's end", ledger_only,
-         number<&R::dead_fraction>(), "dead_fraction", rec, nullptr, nullptr},
+         number<&R::dead_fraction>(), "dead_fraction", rec, nullptr, "dead_fraction"},
         {"ledger_se_oxidation_reversible", F, 0, "mA*h/g", "", ledger_only, ledger<&L::se_oxidation_reversible>(),
          "se_oxidation_reversible_mAh_g", led, "se_oxidation_reversible_mAh_g", "se_oxidation_reversible"},
         {"ledger_se_oxidation_irreversible", F, 0, "mA*h/g", "", ledger_only,

@@ -30,6 +30,8 @@ enum class Presence {
     optional,  // absolute capacities: older files lack them (read_result then computes them);
                // where one optional field of a group is present, all of them must be
     ledger,    // read only when /cycles has has_ledger = 1 (written always: zeros without chemistry)
+    added,     // written always since it was added (the MODEL.md 9 samples); files from before
+               // lack it and read its default
 };
 
 // Where a cycle field goes in `info --json`: the cycle's object, its "ledger" object, or
@@ -119,6 +121,22 @@ Access<typename member_of<decltype(M)>::cls> text() {
     Access<C> a;
     a.get_text = [](const C& r) -> const std::string& { return r.*M; };
     a.set_text = [](C& r, const std::string& v) { r.*M = v; };
+    return a;
+}
+
+// A row of numbers of the record (an array member, e.g. one value per site).
+template <auto M>
+Access<typename member_of<decltype(M)>::cls> row() {
+    using C = typename member_of<decltype(M)>::cls;
+    using V = typename member_of<decltype(M)>::value;
+    static_assert(std::is_array_v<V> && std::extent_v<V> <= kMaxColumns, "row<>: an array of at most kMaxColumns");
+    Access<C> a;
+    a.get = [](const C& r, double, double* out) {
+        for (std::size_t k = 0; k < std::extent_v<V>; ++k) out[k] = (r.*M)[k];
+    };
+    a.set = [](C& r, const double* in) {
+        for (std::size_t k = 0; k < std::extent_v<V>; ++k) (r.*M)[k] = in[k];
+    };
     return a;
 }
 

@@ -14,15 +14,19 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <map>
 #include <memory>
 #include <sstream>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hdf5_file.hpp"
+#include "io/checkpoint.hpp"
 #include "io/result_writer.hpp"
 #include "params/yaml_text.hpp"
 #include "io/schema.hpp"
+#include "run/checkpoint.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -33,17 +37,18 @@ namespace {
 // run and build, and blind to comments and layout. "unreadable: ..." when it cannot be
 // read (never equal to a digest; the case then fails when it runs).
 std::string resolved_digest(const std::string& base) {
-    std::string text;
     try {
-        text = yaml_text(ConfigNode::load_file(base));
+        return base_config_memo(base, [](const ConfigNode& node) {
+            const std::string text = yaml_text(node);
+            std::uint64_t h = 14695981039346656037ull;
+            for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+            std::ostringstream os;
+            os << std::hex << std::setw(16) << std::setfill('0') << h;
+            return os.str();
+        });
     } catch (const std::exception& e) {
         return std::string("unreadable: ") + e.what();
     }
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
-    std::ostringstream os;
-    os << std::hex << std::setw(16) << std::setfill('0') << h;
-    return os.str();
 }
 
 // What defines a case: its base config as resolved (with every file its `extends:` chain
@@ -57,14 +62,104 @@ std::string case_key(const SweepSpec& spec, const SweepCase& c) {
 
 }  // namespace
 
+bool case_key_current(const SweepSpec& spec, const std::string& dir, int index) {
+    std::ifstream keyf(case_file(dir, index) + ".key");
+    std::stringstream stored;
+    stored << keyf.rdbuf();
+    return keyf && stored.str() == case_key(spec, spec.cases.at(index - 1));
+}
+
+// ---- what the summary needs from a case file, handed from the worker that wrote it to the
+// process that writes the summary (so it does not read the file back) -------------------
+
+namespace {
+// A file's identity and version: the summary takes a record only for the file as written.
+struct Stamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    long sec = 0, nsec = 0;
+    bool operator==(const Stamp& o) const {
+        return dev == o.dev && ino == o.ino && size == o.size && sec == o.sec && nsec == o.nsec;
+    }
+};
+bool stamp_of(const std::string& path, Stamp& s) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return false;
+    s = {st.st_dev, st.st_ino, st.st_size, static_cast<long>(st.st_mtim.tv_sec), static_cast<long>(st.st_mtim.tv_nsec)};
+    return true;
+}
+struct SummaryRecord {
+    Stamp stamp;
+    std::string status, message;
+    std::vector<CycleSummary> cycles;
+};
+std::map<std::string, SummaryRecord>& record_cache() {
+    static std::map<std::string, SummaryRecord> cache;
+    return cache;
+}
+
+static_assert(std::is_trivially_copyable_v<CycleSummary> && std::is_trivially_copyable_v<Stamp>,
+              "records travel as bytes between the forked processes of one program");
+template <class T>
+void put_raw(std::string& out, const T& v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void put_text(std::string& out, const std::string& s) {
+    put_raw(out, static_cast<std::uint32_t>(s.size()));
+    out += s;
+}
+template <class T>
+bool get_raw(const std::string& in, std::size_t& at, T& v) {
+    if (at + sizeof v > in.size()) return false;
+    std::memcpy(static_cast<void*>(&v), in.data() + at, sizeof v);
+    at += sizeof v;
+    return true;
+}
+bool get_text(const std::string& in, std::size_t& at, std::string& s) {
+    std::uint32_t n = 0;
+    if (!get_raw(in, at, n) || at + n > in.size()) return false;
+    s.assign(in, at, n);
+    at += n;
+    return true;
+}
+
+// The record of a published case file (empty when it cannot be stamped).
+std::string pack_record(const std::string& path, const RunResult& r) {
+    Stamp s;
+    if (!stamp_of(path, s)) return "";
+    std::string out;
+    put_text(out, path);
+    put_raw(out, s);
+    put_text(out, to_string(r.status));
+    put_text(out, r.message);
+    put_raw(out, static_cast<std::uint32_t>(r.cycles.size()));
+    for (const CycleSummary& c : r.cycles) put_raw(out, c);
+    return out;
+}
+}  // namespace
+
+void receive_case_records(const std::string& records) {
+    std::size_t at = 0;
+    while (at < records.size()) {
+        std::string path;
+        SummaryRecord rec;
+        std::uint32_t n = 0;
+        if (!get_text(records, at, path) || !get_raw(records, at, rec.stamp) || !get_text(records, at, rec.status) ||
+            !get_text(records, at, rec.message) || !get_raw(records, at, n) || n > records.size())
+            return;  // damaged: the summary reads the files
+        rec.cycles.resize(n);
+        for (auto& c : rec.cycles)
+            if (!get_raw(records, at, c)) return;
+        record_cache()[path] = std::move(rec);
+    }
+}
+
 bool case_complete(const SweepSpec& spec, const std::string& dir, int index) {
     std::string f = case_file(dir, index);
     std::ifstream test(f);
     if (!test) return false;
-    std::ifstream keyf(f + ".key");
-    std::stringstream stored;
-    stored << keyf.rdbuf();
-    if (stored.str() != case_key(spec, spec.cases.at(index - 1))) return false;
+    if (!case_key_current(spec, dir, index)) return false;
     try {
         return read_result(f).status == "complete";
     } catch (const std::exception&) {
@@ -100,7 +195,240 @@ public:
 };
 }  // namespace
 
+namespace {
+
+// DIR/prefixes, created if needed; a link or a file there is refused like DIR/cases.
+std::string prefixes_dir(const std::string& dir) {
+    const std::string p = dir + "/prefixes";
+    if (mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
+        throw IoError("cannot create directory '" + p + "': " + std::strerror(errno));
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw IoError("'" + p + "' is not a directory (a symbolic link or a file); remove it and run again");
+    return p;
+}
+
+// The checkpoint of a config's first steps with this identity (run/checkpoint.hpp): named
+// after it, so every case of a group (and a resumed sweep) finds the same file, and an
+// edited config another.
+std::string prefix_path(const std::string& dir, const std::string& identity) {
+    return dir + "/prefixes/prefix_" + identity_digest(identity) + ".h5";
+}
+
+// The identity of case c's config after `steps` steps; its costly part (the config
+// without steps) computed once per group of cases while a BaseConfigCache lives.
+std::string case_identity(const SweepSpec& spec, const SweepCase& c, const SimulationConfig& cfg, int steps) {
+    const std::string rest =
+        sweep_memo("identity\n" + spec.base + "\n" + non_step_overrides(c), [&] { return identity_rest(cfg); });
+    return checkpoint_identity(rest, cfg, steps);
+}
+
+// Checkpoints this process has read (the sweep's parent loads them before its case
+// workers fork, so they share them).
+std::map<std::string, std::shared_ptr<const RunCheckpoint>>& prefix_cache() {
+    static std::map<std::string, std::shared_ptr<const RunCheckpoint>> cache;
+    return cache;
+}
+
+// The good checkpoint at `path` for a config of n_steps steps whose first ones have this
+// identity, or nullptr (none, damaged, another model).
+std::shared_ptr<const RunCheckpoint> load_prefix(const std::string& path, const std::string& identity,
+                                                 int n_steps, const CathodeP2D& model) {
+    auto& cache = prefix_cache();
+    auto it = cache.find(path);
+    std::shared_ptr<const RunCheckpoint> ck;
+    try {
+        if (it != cache.end()) {
+            ck = it->second;
+        } else {
+            std::ifstream test(path);
+            if (!test) return nullptr;
+            ck = std::make_shared<const RunCheckpoint>(read_checkpoint(path));
+        }
+        check_restart(*ck, n_steps, identity, model, path);
+    } catch (const std::exception&) {
+        return nullptr;  // the case is solved from the start
+    }
+    return ck;
+}
+
+}  // namespace
+
+void run_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps) {
+    MaterialLibrary lib;
+    SimulationConfig cfg = case_config(spec, c, lib);
+    prefixes_dir(dir);
+    const std::string identity = case_identity(spec, c, cfg, steps);
+    const std::string path = prefix_path(dir, identity);
+    Simulation sim(cfg);
+    // Solved by an earlier run of the sweep.
+    if (load_prefix(path, identity, static_cast<int>(cfg.protocol.steps.size()), sim.model())) return;
+    RunControl control;
+    control.checkpoint_after = steps;
+    control.stop_after_checkpoint = true;
+    bool written = false;
+    control.on_checkpoint = [&](RunCheckpoint&& ck) {
+        write_checkpoint(path, ck);
+        written = true;
+    };
+    const RunResult r = sim.run(nullptr, control);
+    if (!written) throw Error("the shared prefix of case " + std::to_string(c.index) + " ended early: " + r.message);
+}
+
+void preload_prefix(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int steps) {
+    try {
+        MaterialLibrary lib;
+        const SimulationConfig cfg = case_config(spec, c, lib);
+        const std::string path = prefix_path(dir, case_identity(spec, c, cfg, steps));
+        if (prefix_cache().count(path)) return;
+        std::ifstream test(path);
+        if (test) prefix_cache()[path] = std::make_shared<const RunCheckpoint>(read_checkpoint(path));
+    } catch (const std::exception&) {
+        // The case finds no checkpoint and is solved from the start.
+    }
+}
+
 CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir) {
+    return run_case(spec, c, dir, 0);
+}
+
+namespace {
+// A case's finished .part: closed, checked to be the file this process made, its key
+// written, renamed to the final name (id cleared then).
+void publish(std::unique_ptr<CaseWriter>& writer, FileId& id, const std::string& part, const std::string& final_path,
+             const std::string& key) {
+    id = writer->id;
+    writer.reset();  // closes the file
+    if (!id.same(part))
+        throw IoError("the result file '" + part +
+                      "' was replaced or removed by another process while the case ran; the case "
+                      "runs again on resume");
+    write_text_atomically(final_path + ".key", key);
+    if (std::rename(part.c_str(), final_path.c_str()) != 0)
+        throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
+    id = FileId();  // renamed: no longer at the .part path
+}
+
+// The cases of a readout group as one run of the longest (the last): every record goes to
+// the case files still open; at a shorter case's end (ReadoutEnd) its file gets the last
+// sample, step, cycle, profile and result and is published. A case that cannot be set up,
+// or all that are open when the run does not complete, are left to run alone.
+class ReadoutFanout : public RunObserver {
+public:
+    struct Case {
+        const SweepCase* c = nullptr;
+        SimulationConfig cfg;
+        std::string key, final_path, part;
+        std::unique_ptr<CaseWriter> writer;
+        FileId id;
+        bool complete = false;
+        RunResult result;  // of a complete case
+    };
+    std::vector<Case> cases;
+    const CathodeP2D* model = nullptr;
+
+    void on_start(const SimulationConfig&, const CathodeP2D& m) override {
+        model = &m;
+        for (auto& k : cases) k.writer->on_start(k.cfg, m);
+    }
+    void on_sample(const Sample& x) override { each([&](Case& k) { k.writer->on_sample(x); }); }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override {
+        each([&](Case& k) { k.writer->on_profile(t, m, y); });
+    }
+    void on_step(const StepSummary& x) override { each([&](Case& k) { k.writer->on_step(x); }); }
+    void on_cycle(const CycleSummary& x) override { each([&](Case& k) { k.writer->on_cycle(x); }); }
+    void on_finish(const RunResult& r) override {
+        if (r.status != RunStatus::complete) return;  // the open cases run alone
+        each([&](Case& k) {
+            k.writer->on_finish(r);
+            k.result = r;
+            finish(k);
+        });
+    }
+    // Case k (in duration order) ends here.
+    void read_out(int k, const ReadoutEnd& end) {
+        Case& c = cases.at(k);
+        if (!c.writer) return;
+        if (end.has_last_sample) c.writer->on_sample(end.last_sample);
+        c.writer->on_step(end.step);
+        if (end.has_cycle) c.writer->on_cycle(end.cycle);
+        if (end.final_profile) c.writer->on_profile(end.time, *model, end.y);
+        c.writer->on_finish(end.result);
+        c.result = end.result;
+        finish(c);
+    }
+
+private:
+    template <class F>
+    void each(F f) {
+        for (auto& k : cases)
+            if (k.writer) f(k);
+    }
+    void finish(Case& k) {
+        try {
+            publish(k.writer, k.id, k.part, k.final_path, k.key);
+            k.complete = true;
+        } catch (const std::exception&) {
+            k.writer.reset();  // run alone afterwards
+        }
+    }
+};
+
+// The fanout's case files, opened (a case that cannot be: left out, to run alone).
+void open_readout_cases(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir, ReadoutFanout& fan) {
+    make_cases_dir(dir);
+    for (int index : g.cases) {
+        ReadoutFanout::Case k;
+        k.c = &spec.cases.at(index - 1);
+        try {
+            k.key = case_key(spec, *k.c);
+            MaterialLibrary lib;
+            k.cfg = case_config(spec, *k.c, lib);
+            k.final_path = case_file(dir, index);
+            k.part = k.final_path + ".part";
+            k.cfg.output.file = k.part;
+            clear_stale_part(k.part);
+            k.writer = std::make_unique<CaseWriter>(k.part);
+        } catch (const std::exception&) {
+            k.writer.reset();
+        }
+        fan.cases.push_back(std::move(k));
+    }
+}
+}  // namespace
+
+std::vector<CaseOutcome> run_readout(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir) {
+    ReadoutFanout fan;
+    try {
+        open_readout_cases(spec, g, dir, fan);
+        if (!fan.cases.back().writer) throw Error("the longest case cannot be set up");
+        Simulation sim(fan.cases.back().cfg);
+        RunControl control;
+        control.readout_after.assign(g.durations.begin(), g.durations.end() - 1);
+        control.on_readout = [&](int k, const ReadoutEnd& end) { fan.read_out(k, end); };
+        sim.run(&fan, control);
+    } catch (const std::exception&) {
+        // Whatever is not complete runs alone below.
+    }
+    std::vector<CaseOutcome> out;
+    for (auto& k : fan.cases) {
+        if (k.complete) {
+            CaseOutcome o;
+            o.index = k.c->index;
+            o.status = "complete";
+            o.record = pack_record(k.final_path, k.result);
+            out.push_back(o);
+            continue;
+        }
+        if (k.writer) k.id = k.writer->id;
+        k.writer.reset();
+        if (k.id.same(k.part)) ::unlink(k.part.c_str());
+        out.push_back(run_case(spec, *k.c, dir, 0));
+    }
+    return out;
+}
+
+CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::string& dir, int shared_steps) {
     CaseOutcome out;
     out.index = c.index;
     auto t0 = std::chrono::steady_clock::now();
@@ -116,21 +444,22 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         SimulationConfig cfg = case_config(spec, c, lib);
         cfg.output.file = part;
         Simulation sim(cfg);
+        RunControl control;
+        std::shared_ptr<const RunCheckpoint> prefix;
+        const int n_steps = static_cast<int>(cfg.protocol.steps.size());
+        if (shared_steps > 0 && shared_steps <= n_steps) {
+            const std::string identity = case_identity(spec, c, cfg, shared_steps);
+            prefix = load_prefix(prefix_path(dir, identity), identity, n_steps, sim.model());
+        }
+        control.restart = prefix.get();
+        control.restart_checked = true;
         // A .part here is the leftover of a killed run of this sweep (the caller holds the
         // directory's lock): replaced if it is our regular file, refused otherwise.
         clear_stale_part(part);
         writer = std::make_unique<CaseWriter>(part);
-        RunResult r = sim.run(writer.get());
-        id = writer->id;
-        writer.reset();  // closes the file
-        if (!id.same(part))
-            throw IoError("the result file '" + part +
-                          "' was replaced or removed by another process while the case ran; the case "
-                          "runs again on resume");
-        write_text_atomically(final_path + ".key", key);
-        if (std::rename(part.c_str(), final_path.c_str()) != 0)
-            throw IoError("cannot rename '" + part + "' to '" + final_path + "': " + std::strerror(errno));
-        id = FileId();  // renamed: no longer at the .part path
+        RunResult r = sim.run(writer.get(), control);
+        publish(writer, id, part, final_path, key);
+        out.record = pack_record(final_path, r);
         out.status = to_string(r.status);
         out.message = r.message;
     } catch (const std::exception& e) {
@@ -182,7 +511,7 @@ std::string csv_field(const std::string& s) {
 }
 }  // namespace
 
-void write_summary(const SweepSpec& spec, const std::string& dir) {
+std::vector<std::string> write_summary(const SweepSpec& spec, const std::string& dir) {
     struct Row {
         std::string status, message;
         std::vector<CycleSummary> cycles;
@@ -193,7 +522,13 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
         Row row;
         const std::string f = case_file(dir, c.index);
         std::ifstream test(f);
-        if (test) {
+        Stamp now;
+        const auto cached = record_cache().find(f);
+        if (test && cached != record_cache().end() && stamp_of(f, now) && now == cached->second.stamp) {
+            row.status = cached->second.status;  // as the worker that wrote it reported it
+            row.message = cached->second.message;
+            row.cycles = cached->second.cycles;
+        } else if (test) {
             try {
                 ResultSummary r = read_result(f);
                 row.status = r.status;
@@ -280,10 +615,23 @@ void write_summary(const SweepSpec& spec, const std::string& dir) {
     }
     if (std::rename(h5_part.c_str(), h5_path.c_str()) != 0)
         throw IoError("cannot rename '" + h5_part + "' to '" + h5_path + "': " + std::strerror(errno));
+    std::vector<std::string> statuses;
+    for (const Row& r : rows) statuses.push_back(r.status);
+    return statuses;
 }
 
 SweepRunReport run_sweep(const SweepSpec& spec, const std::string& dir, const SweepRunOptions& options) {
-    return drive_sweep(spec, dir, options, {case_complete, run_case});
+    const SweepCaseFiles files{case_complete,
+                               [](const SweepSpec& s, const SweepCase& c, const std::string& d, int steps) {
+                                   return run_case(s, c, d, steps);
+                               },
+                               run_prefix, nullptr,  // case workers read the checkpoint once each
+                               run_readout, receive_case_records};
+    record_cache().clear();  // only what this run's workers write
+    const BaseConfigCache once;  // the base config read once for all cases, keys and the plan
+    SweepRunReport r = drive_sweep(spec, dir, options, files);
+    prefix_cache().clear();
+    return r;
 }
 
 }  // namespace ssbsim

@@ -13,8 +13,9 @@ double CathodeP2D::potential_vs_li(const double* y) const {
 ContactIsolation::Values CathodeP2D::contact_at(const double* y, int m) const {
     ContactIsolation::Values v;
     double sigma_factor = 1.0, dphid_dv = 0.0;
+    const double P = pressure_slot_ >= 0 ? y[pressure_.index(m)] : 0.0;  // the actual pressure (die)
     contact_.contact(y[idx_x(m, interphase().voids())], y[idx_c(m, geo_.nr - 1)], v.theta, v.dead, sigma_factor,
-                     dphid_dv);
+                     dphid_dv, pressure_slot_ >= 0 ? &P : nullptr);
     return v;
 }
 
@@ -46,6 +47,8 @@ Observables CathodeP2D::observe(const double* y) const {
     o.energy = energy_passed(y);
     o.mean_stoichiometry = geo_.intercalating ? mean_stoichiometry(y) : 0.0;
     o.film_resistance = mean_film_resistance(y);
+    o.stack_pressure = pressure_.pressure(y);
+    o.cam_volume_change = pressure_.cam_volume_change(y);
     if (!geo_.chem) return o;
     o.dead_fraction = dead_fraction(y);
     o.contact = mean_contact(y);
@@ -53,6 +56,7 @@ Observables CathodeP2D::observe(const double* y) const {
     double ox = o.ledger.lattice_oxygen;
     for (int s = 0; s < n_sites; ++s) ox += o.ledger.ox_reversible[s] + o.ledger.ox_irreversible[s];
     o.se_oxidised = ox;
+    o.ledger_rate = ledger_rate(y);
     return o;
 }
 

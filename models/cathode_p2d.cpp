@@ -10,7 +10,8 @@ namespace ssbsim {
 
 CathodeP2D::CathodeP2D(const CellSpec& cell, const MeshSpec& mesh)
     : cell_(cell), geo_(cell_, mesh), layout_(mesh.separator, mesh.cathode), control_(geo_), ionic_(geo_),
-      electronic_(geo_), kinetics_(geo_), particle_(geo_), reactions_(geo_), contact_(geo_), counter_(cell_), src_(geo_.nc) {
+      electronic_(geo_), kinetics_(geo_), particle_(geo_), reactions_(geo_), contact_(geo_),
+      pressure_(geo_, particle_), counter_(cell_), src_(geo_.nc) {
     declare_blocks();
     set_temperature(cell_.temperature);
 }
@@ -28,10 +29,11 @@ void CathodeP2D::declare_blocks() {
         reactions_.declare(chem);  // in list order (models/reactions.hpp)
         contact_.declare(chem);    // last: the trapped inventory is no local input
     }
+    pressure_.declare(layout_);    // last in a cathode cell (none with constant pressure)
     layout_.finish();
     n_chem_ = chem.n_states();
     n_ledger_ = chem.n_ledger();
-    n_slots_ = s_chem + chem.n_inputs();
+    n_slots_ = chem_end_ = s_chem + chem.n_inputs();
     if (geo_.chem) {
         chem_rows_.base = layout_.cathode_index(chem.first_state_block(), 0);
         chem_rows_.stride = layout_.cathode_stride();
@@ -57,6 +59,19 @@ void CathodeP2D::declare_blocks() {
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
     contact_.bind(geo_.chem ? interphase().voids() : -1);
+    if (geo_.chem) {
+        const auto& so = reactions_.get<SiteOxidation>();
+        pressure_.bind(layout_, &chem_rows_, interphase().voids(), so.reversible() + site_carbon,
+                       so.irreversible() + site_carbon);
+    } else {
+        pressure_.bind(layout_, nullptr, -1, -1, -1);
+    }
+    if (geo_.chem && pressure_.dynamic()) {
+        // The actual pressure is one more local input (after the chemistry states).
+        pressure_slot_ = n_slots_++;
+        if (n_slots_ > kMaxSlots) throw Error("CathodeP2D: raise kMaxSlots in models/local_terms.hpp");
+        contact_.bind_pressure(pressure_slot_);
+    }
 
     // Which local inputs each local output may depend on (see LocalPattern). The Jacobian
     // pattern is fixed at the first assembly, so only these entries are emitted: emitting
@@ -145,7 +160,8 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
         double c_mean = 0.0, void_rate = 0.0;
         if (geo_.chem) {
             c_mean = particle_.mean_concentration(y, m);
-            for (int k = s_chem; k < n_slots_; ++k) u[k] = y[idx_x(m, k - s_chem)];
+            for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
+            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
             void_rate = yp[idx_x(m, interphase().voids())];
         }
         local_terms(u, c_mean, void_rate, L);
@@ -163,6 +179,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     electronic_.residual(y, i_app, src_.data(), Fr);
     const double V = potential_vs_li(y);
     control_.residual(t, y, yp, V, V - counter_.ocv(), Fr);
+    pressure_.residual(y, Fr);
     for (int k = 0; k < n_ledger_; ++k) Fr[idx_ledger(k)] = yp[idx_ledger(k)] - ledger[k];
     for (int k = 0; k < size(); ++k)
         if (!std::isfinite(Fr[k])) return false;
@@ -187,10 +204,12 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
         u[s_j] = LocalDual::variable(y[idx_j(m)], s_j);
         u[s_c_inner] = LocalDual::variable(y[idx_c(m, nr - 2)], s_c_inner);
         u[s_c_outer] = LocalDual::variable(y[idx_c(m, nr - 1)], s_c_outer);
-        for (int k = s_chem; k < n_slots_; ++k) u[k] = LocalDual::variable(y[idx_x(m, k - s_chem)], k);
+        for (int k = s_chem; k < chem_end_; ++k) u[k] = LocalDual::variable(y[idx_x(m, k - s_chem)], k);
+        if (pressure_slot_ >= 0) u[pressure_slot_] = LocalDual::variable(y[pressure_.index(m)], pressure_slot_);
         local_terms(u, c_mean, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
 
         auto column = [&](int slot) {
+            if (slot == pressure_slot_) return pressure_.index(m);
             switch (slot) {
                 case s_j: return idx_j(m);
                 case s_c_inner: return idx_c(m, nr - 2);
@@ -242,14 +261,16 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         electronic_.set_sigma(m, s, dc, dv);
     }
     ionic_.jacobian(dphib, J);
-    // One instantiation per AD size: no chemistry, today's chemistry, any more.
+    // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure), any more.
     if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(cj, y, yp, J);
     else if (n_slots_ <= kSlotsChemistry) jacobian_cells<kSlotsChemistry>(cj, y, yp, J);
+    else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(cj, y, yp, J);  // + pressure
     else jacobian_cells<kMaxSlots>(cj, y, yp, J);
     const double Vcell = potential_vs_li(y) - counter_.ocv();
     control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
                       geo_.chem ? idx_x(last, interphase().voids()) : -1, J);
     for (int k = 0; k < n_ledger_; ++k) J.add(idx_ledger(k), idx_ledger(k), cj);
+    pressure_.jacobian(y, J);
 }
 
 void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) const {
@@ -263,7 +284,8 @@ void CathodeP2D::shift_to_current(double* y, const double* yp, double i_app) con
             u[s_j] = 0.0;
             u[s_c_inner] = y[idx_c(m, nr - 2)];
             u[s_c_outer] = y[idx_c(m, nr - 1)];
-            for (int k = s_chem; k < n_slots_; ++k) u[k] = y[idx_x(m, k - s_chem)];
+            for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
+            if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
             local_terms(u, 0.0, geo_.chem ? yp[idx_x(m, interphase().voids())] : 0.0, L);
             sum += geo_.hc * L.src;
         }
@@ -294,6 +316,7 @@ void CathodeP2D::absolute_tolerances(double s, double* atol) const {
         for (int k = 0; k < n_ledger_; ++k) atol[idx_ledger(k)] = s * geo_.q_scale;
     }
     control_.tolerances(s, atol);
+    pressure_.tolerances(s, atol);
 }
 
 void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
@@ -305,6 +328,37 @@ void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
         y[idx_phi_s(m)] = U;
         for (int i = 0; i < geo_.nr; ++i) y[idx_c(m, i)] = geo_.intercalating ? x0 * geo_.c_max : 0.0;
     }
+    pressure_.initial_state(y);
+}
+
+LedgerCharges CathodeP2D::ledger_rate(const double* y) const {
+    LedgerCharges r;
+    if (!geo_.chem) return r;
+    Local<double> L;
+    double u[kMaxSlots];
+    double q[kMaxLedger] = {};
+    const int nr = geo_.nr;
+    for (int m = 0; m < geo_.nc; ++m) {
+        u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(geo_.ns + m)];
+        u[s_j] = y[idx_j(m)];
+        u[s_c_inner] = y[idx_c(m, nr - 2)];
+        u[s_c_outer] = y[idx_c(m, nr - 1)];
+        for (int k = s_chem; k < chem_end_; ++k) u[k] = y[idx_x(m, k - s_chem)];
+        if (pressure_slot_ >= 0) u[pressure_slot_] = y[pressure_.index(m)];
+        // The ledger currents do not read the void rate (only the trapped inventory does).
+        local_terms(u, particle_.mean_concentration(y, m), 0.0, L);
+        for (int k = 0; k < n_ledger_; ++k) q[k] += geo_.hc * L.q[k];
+    }
+    const auto& so = reactions_.get<SiteOxidation>();
+    r.intercalation = q[kinetics_.ledger()];
+    for (int s = 0; s < n_sites; ++s) {
+        r.ox_reversible[s] = q[so.ledger_reversible() + s];
+        r.ox_irreversible[s] = q[so.ledger_irreversible() + s];
+        r.reduction[s] = q[so.ledger_reduction() + s];
+    }
+    r.lattice_oxygen = q[reactions_.get<LatticeOxygen>().ledger()];
+    r.pristine_reduction = q[reactions_.get<PristineReduction>().ledger()];
+    return r;
 }
 
 }  // namespace ssbsim

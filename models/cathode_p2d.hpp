@@ -30,6 +30,7 @@
 #include "models/local_terms.hpp"
 #include "models/particle_diffusion.hpp"
 #include "models/reactions.hpp"
+#include "models/stack_pressure.hpp"
 #include "numerics/dae_model.hpp"
 
 namespace ssbsim {
@@ -56,7 +57,10 @@ struct Observables {
     double contact = 1.0;             // volume-averaged theta_c
     double film_resistance = 0.0;     // mean interphase resistance [ohm m2]
     double se_oxidised = 0.0;         // all SE oxidation so far [C/m2]
+    double stack_pressure = 0.0;      // actual (die-constrained) or set pressure [Pa]
+    double cam_volume_change = 0.0;   // CAM volume change since the start, cathode mean [relative]
     LedgerCharges ledger;
+    LedgerCharges ledger_rate;        // d(ledger)/dt [A/m2 of cell] (zero without chemistry)
 };
 
 // A spatial profile: one value per node of its grid (times components).
@@ -112,6 +116,11 @@ public:
     double charge_passed(const double* y) const { return y[layout_.index(control_.charge(), 0)]; }  // [C/m2]
     double energy_passed(const double* y) const { return y[layout_.index(control_.energy(), 0)]; }  // [J/m2]
     LedgerCharges ledger(const double* y) const;
+    // The ledger's currents d(ledger)/dt [A/m2 of cell] at state y (the local terms summed).
+    LedgerCharges ledger_rate(const double* y) const;
+    double stack_pressure(const double* y) const { return pressure_.pressure(y); }  // [Pa]
+    const StackPressure& pressure_law() const { return pressure_; }
+    int idx_pressure(int m = 0) const { return pressure_.index(m); }  // cathode cell m; -1: constant pressure
     // Lithium left the CAM by intercalation [C/m2] (all of Q without side reactions).
     double intercalation_charge(const double* y) const;
     double lithium_in_solid(const double* y) const;  // CAM, connected + isolated [mol/m2 of cell]
@@ -199,11 +208,14 @@ private:
     ParticleDiffusion particle_;
     Reactions reactions_;  // the SE side reactions and the interphase, in state order
     ContactIsolation contact_;
+    StackPressure pressure_;  // a global state in a die-constrained cell
     CounterElectrode counter_;
 
     ChemistryRows chem_rows_;
     int n_chem_ = 0, n_ledger_ = 0;  // chemistry states per cell, ledger entries
     int n_slots_ = s_chem;           // AD input slots per cell
+    int chem_end_ = s_chem;          // past the chemistry states' slots
+    int pressure_slot_ = -1;         // the stack pressure's slot (die-constrained, chemistry on)
     LocalPattern pattern_;
     BoltzmannFactors boltzmann_;
     double T_ = 298.15, f_ = 0.0;

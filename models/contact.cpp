@@ -3,7 +3,7 @@
 namespace ssbsim {
 
 ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell.chemistry) {
-    pressure_factor_ = 1.0 / (1.0 + g_.cell.stack_pressure / ch_.reference_pressure);
+    pressure_factor_ = pressure_factor(g_.cell.stack_pressure);
 }
 
 void ContactIsolation::declare(LocalRegistry& r) {
@@ -13,7 +13,7 @@ void ContactIsolation::declare(LocalRegistry& r) {
 }
 
 std::uint32_t ContactIsolation::inputs() const {
-    return slot_bit(s_c_outer) | (g_.chem ? chem_bit(void_) : 0u);
+    return slot_bit(s_c_outer) | (g_.chem ? chem_bit(void_) : 0u) | (pressure_slot_ >= 0 ? slot_bit(pressure_slot_) : 0u);
 }
 
 void ContactIsolation::tolerances(const ChemistryRows& rows, double s, double* atol) const {

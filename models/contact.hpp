@@ -24,9 +24,17 @@ public:
     };
 
     // theta_c, phi_dead, the factor on the solid conductivity and d(phi_dead)/d(void).
+    // pressure: the actual stack pressure [Pa] of a die-constrained cell (StackPressure),
+    // nullptr: the set one. It acts on theta_c; isolation and the conductivity factor keep
+    // the set pressure (the trapped-lithium rate follows d(phi_dead)/d(void) only).
     template <class T>
     void contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead, T& sigma_factor,
-                 T& dphid_dv) const;
+                 T& dphid_dv, const T* pressure = nullptr) const;
+    // The one place the stack pressure P [Pa] enters the contact: 1 / (1 + P / P_ref).
+    template <class T>
+    T pressure_factor(const T& P) const { return 1.0 / (1.0 + P / ch_.reference_pressure); }
+    // The AD input slot of the actual stack pressure (die-constrained cells; -1: the set one).
+    void bind_pressure(int slot) { pressure_slot_ = slot; }
     // Sets theta, phi_dead, dphid_dv, a_contact and sigma_factor of L (constants with the
     // chemistry off).
     template <class T>
@@ -41,13 +49,13 @@ public:
 private:
     const CathodeGeometry& g_;
     const ChemistrySpec& ch_;
-    double pressure_factor_ = 1.0;  // 1 / (1 + P / P_ref)
-    int trapped_ = -1, void_ = -1;
+    double pressure_factor_ = 1.0;  // at the set pressure
+    int trapped_ = -1, void_ = -1, pressure_slot_ = -1;
 };
 
 template <class T>
 void ContactIsolation::contact(const T& v_void, const T& c_outer, T& theta, T& phi_dead,
-                               T& sigma_factor, T& dphid_dv) const {
+                               T& sigma_factor, T& dphid_dv, const T* pressure) const {
     using std::exp;
     using std::pow;
     const ChemistrySpec& ch = ch_;
@@ -62,19 +70,26 @@ void ContactIsolation::contact(const T& v_void, const T& c_outer, T& theta, T& p
     // Voids from SE shrinkage at CAM-adjacent sites, partly closed by stack pressure.
     T ratio = exp(-v_void * (p / ch.void_scale));
     // CAM breathing: contraction opens gaps (reversible), moderated by pressure.
-    T breath(1.0);
+    T breath(1.0), contraction(0.0);
     if (g_.intercalating && !g_.cell.cam.volume_change.empty()) {
         double dv = 0.0;
         double xo = value(c_outer) / g_.c_max;
         double rel = g_.cell.cam.volume_change(std::clamp(xo, 0.0, 1.0), &dv);
         if (xo < 0.0 || xo > 1.0) dv = 0.0;
         if (rel < 0.0) {
-            T contraction = apply(c_outer, -rel, -dv / g_.c_max);
+            contraction = apply(c_outer, -rel, -dv / g_.c_max);
             breath = 1.0 - contraction * (ch.breathing_coefficient * p);
             if (value(breath) < 0.05) breath = T(0.05);
         }
     }
     theta = ratio * breath * ch.contact_initial;
+    if (pressure) {
+        // The same voids and gaps, closed by the actual pressure.
+        const T pa = pressure_factor(*pressure);
+        T breath_a = 1.0 - contraction * (ch.breathing_coefficient * pa);
+        if (value(breath_a) < 0.05) breath_a = T(0.05);
+        theta = exp(-v_void * (pa / ch.void_scale)) * breath_a * ch.contact_initial;
+    }
     // Particles start with contacts spread over theta_0 (1 -+ w); those whose contact falls
     // below the threshold are isolated for good (voids only grow). The distribution is the
     // smoothstep of the uniform one, so the dead fraction and its rate stay continuous
@@ -101,7 +116,8 @@ void ContactIsolation::contact(const T& v_void, const T& c_outer, T& theta, T& p
 template <class T>
 void ContactIsolation::evaluate(Local<T>& L) const {
     if (g_.chem) {
-        contact(L.u[s_chem + void_], L.u[s_c_outer], L.theta, L.phi_dead, L.sigma_factor, L.dphid_dv);
+        contact(L.u[s_chem + void_], L.u[s_c_outer], L.theta, L.phi_dead, L.sigma_factor, L.dphid_dv,
+                pressure_slot_ >= 0 ? &L.u[pressure_slot_] : nullptr);
     } else {
         L.theta = T(1.0);
         L.phi_dead = T(0.0);

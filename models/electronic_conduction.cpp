@@ -14,10 +14,9 @@ void ElectronicConduction::declare(StateLayout& layout) {
 
 void ElectronicConduction::set_temperature(double T) {
     const CellSpec& cell = g_.cell;
-    // The carbon network above its percolation threshold plus the CAM itself.
-    sigma_carbon_eff_ = 0.0;
-    if (cell.has_carbon && cell.eps_carbon > cell.carbon.percolation_threshold)
-        sigma_carbon_eff_ = cell.carbon.conductivity * cell.eps_carbon / cell.electronic_tortuosity;
+    // The carbon network above its percolation threshold (or the composite's measured
+    // effective electronic conductivity in its place) plus the CAM itself.
+    sigma_carbon_eff_ = carbon_network_conductivity(cell, T);
     cam_sigma_factor_ = cell.eps_cam / cell.electronic_tortuosity;
     sigma_cam_ref_ = cell.cam.conductivity.at(T);
     cam_sigma_varies_ = !cell.cam.conductivity_log10_factor.empty();

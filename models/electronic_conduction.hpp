@@ -1,6 +1,7 @@
 // Electronic conduction in the cathode (MODEL.md section 2): the solid potential phi_s [V]
 // per cathode cell, a charge balance per cell through the carbon network (above its
-// percolation threshold) and the CAM, whose conductivity may depend on its lithiation and
+// percolation threshold; or a measured effective conductivity in its place,
+// params/cell.hpp carbon_network_conductivity) and the CAM, whose conductivity may depend on its lithiation and
 // scales with the contact factor; the cell current leaves at the current collector
 // (x = L) through half a cell and the contact resistance.
 #pragma once

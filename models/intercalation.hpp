@@ -139,7 +139,7 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
         T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
         const double p = cam.relithiation.exponent;
         T i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, p, cam.relithiation.floor) * i0_scale_;
-        T Rf = T(g_.cell.film_resistance);
+        T Rf = T(g_.cell.film_resistance + g_.coating_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
         if (r_ins_ > 0.0) {

@@ -14,7 +14,8 @@ void IonicConduction::set_temperature(double T) {
     const CellSpec& cell = g_.cell;
     double k_sep = cell.separator_electrolyte.ionic_conductivity.at(T) *
                    (1.0 - cell.separator_porosity) / cell.separator_tortuosity;
-    double k_cat = cell.electrolyte.ionic_conductivity.at(T) * cell.eps_se / cell.ionic_tortuosity;
+    // Or the composite's measured effective conductivity (params/cell.hpp).
+    double k_cat = effective_ionic_conductivity(cell, T);
     auto kappa = [&](int n) { return n < g_.ns ? k_sep : k_cat; };
     auto width = [&](int n) { return n < g_.ns ? g_.hs : g_.hc; };
     G_[0] = kappa(0) / (0.5 * width(0));  // counter interface to first cell centre

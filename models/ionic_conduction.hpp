@@ -1,7 +1,9 @@
 // Ionic conduction in the single-ion solid electrolyte (MODEL.md section 2): the
 // electrolyte potential phi_e [V] in every cell (separator then cathode), a charge balance
 // per cell with face conductances kappa_eff / h in series, the counter electrode setting
-// the potential at x = 0, and the faradaic sources of the cathode cells.
+// the potential at x = 0, and the faradaic sources of the cathode cells. In the cathode
+// kappa_eff is kappa_SE eps_SE / tau or the composite's measured effective conductivity
+// (params/cell.hpp effective_ionic_conductivity).
 #pragma once
 
 #include <vector>

@@ -20,7 +20,11 @@ CathodeGeometry::CathodeGeometry(const CellSpec& c, const MeshSpec& mesh)
     a_site[site_carbon] = a_carbon * (1.0 - share);
     a_site[site_tpb] = a_carbon * share;
     a_site[site_cam] = a;
-    coating_pass = 1.0 - c.coating_blocking;
+    // The coating (MODEL.md 3): the share of SE oxidation left at the CAM and TPB, and the
+    // layer's Li-ion resistance in series with intercalation (params/cell.hpp CoatingLayer).
+    const CoatingLayer layer = coating_layer(c);
+    coating_pass = layer.pass;
+    coating_resistance = layer.resistance;
     // ~ a full charge [C/m2]; 278 mAh/g when the cell has no CAM capacity to refer to.
     const double capacity = intercalating ? c.cam.theoretical_capacity : 278.0 * 3600.0;
     q_scale = c.basis_loading() * capacity;

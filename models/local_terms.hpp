@@ -39,7 +39,8 @@ struct CathodeGeometry {
     double a;                      // CAM surface per electrode volume [1/m]
     double c_max;                  // [mol/m3]; 1 without intercalating CAM
     double a_site[n_sites];        // carbon DPB, TPB, CAM surface (before contact) [1/m]
-    double coating_pass;           // 1 - coating blocking factor
+    double coating_pass;           // share of CAM and TPB SE oxidation a coating leaves
+    double coating_resistance;     // the coating layer's Li-ion resistance [ohm m2]
     // Tolerance scales: ~ a full charge [C/m2]; product inventories [mol/m3].
     double q_scale, xi_scale;
 };

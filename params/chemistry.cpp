@@ -1,6 +1,7 @@
 #include "params/chemistry.hpp"
 
 #include <string>
+#include <vector>
 
 namespace ssbsim {
 
@@ -51,11 +52,35 @@ void read_passivation_law(const ConfigNode& p, SiteKinetics& s) {
 
 SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     if (!n.defined()) return s;
-    n.allow_only({"rate_constant", "activation_energy", "alpha", "onset_potential",
-                  "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
-                  "reduction_activation_energy", "reduction_alpha", "reduction_potential",
-                  "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
-                  "fast_irreversible_weight"});
+    n.allow_only(site_kinetics_keys());
+    return apply_site_keys(n, s, T_ref);
+}
+
+PassivatingReaction read_reaction(const ConfigNode& n, PassivatingReaction r, double T_ref) {
+    if (!n.defined()) return r;
+    n.allow_only(passivating_reaction_keys());
+    return apply_reaction_keys(n, r, T_ref);
+}
+
+}  // namespace
+
+const std::vector<std::string>& site_kinetics_keys() {
+    static const std::vector<std::string> keys = {
+        "rate_constant", "activation_energy", "alpha", "onset_potential",
+        "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
+        "reduction_activation_energy", "reduction_alpha", "reduction_potential",
+        "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
+        "fast_irreversible_weight"};
+    return keys;
+}
+
+const std::vector<std::string>& passivating_reaction_keys() {
+    static const std::vector<std::string> keys = {"rate_constant", "activation_energy", "alpha",
+                                                  "potential", "passivation_coverage"};
+    return keys;
+}
+
+SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics s, double T_ref) {
     if (n.has("passivation")) read_passivation_law(n["passivation"], s);
     s.k_ox = read_rate(n, "rate_constant", "activation_energy", s.k_ox, T_ref);
     s.alpha_ox = n.number("alpha", s.alpha_ox);
@@ -73,15 +98,15 @@ SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     return s;
 }
 
-PassivatingReaction read_reaction(const ConfigNode& n, PassivatingReaction r, double T_ref) {
-    if (!n.defined()) return r;
-    n.allow_only({"rate_constant", "activation_energy", "alpha", "potential", "passivation_coverage"});
+PassivatingReaction apply_reaction_keys(const ConfigNode& n, PassivatingReaction r, double T_ref) {
     r.k = read_rate(n, "rate_constant", "activation_energy", r.k, T_ref);
     r.alpha = n.number("alpha", r.alpha);
     r.U = n.quantity("potential", dim::voltage, r.U);
     r.passivation = n.quantity("passivation_coverage", dim::amount / dim::area, r.passivation);
     return r;
 }
+
+namespace {
 
 void read_interphase(const ConfigNode& f, ChemistrySpec& c, double T_ref) {
     f.allow_only({"molar_volume", "conductivity", "activation_energy"});
@@ -112,6 +137,8 @@ void rate_at_least_zero(const FieldChecks& check, const std::string& key, const 
                   std::string("a rate constant must be >= 0, such as \"") + example + "\"");
 }
 
+}  // namespace
+
 void validate_site(const FieldChecks& check, const std::string& p, const SiteKinetics& s) {
     rate_at_least_zero(check, p + "rate_constant", s.k_ox, "1e-9 A/m2");
     check.range(p + "alpha", s.alpha_ox, 0.01, 1.0, kAlphaRange);
@@ -136,8 +163,6 @@ void validate_reaction(const FieldChecks& check, const std::string& p, const Pas
     check.range(p + "alpha", r.alpha, 0.01, 1.0, kAlphaRange);
     check.require(r.passivation > 0, p + "passivation_coverage", "must be > 0");
 }
-
-}  // namespace
 
 void ChemistrySpec::validate(const FieldError& fail) const {
     const FieldChecks check(fail);

@@ -2,6 +2,9 @@
 // (MODEL.md sections 3-6), as parameters resolved to SI.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/config.hpp"
 #include "params/check.hpp"
 #include "params/materials.hpp"
@@ -87,6 +90,17 @@ struct ChemistrySpec {
     // Keys as in the config's `chemistry` section ("contact.heterogeneity").
     void validate(const FieldError& fail) const;
 };
+
+// The keys of one site's kinetics (`chemistry.sites.<site>`) and of a passivating reaction
+// (`chemistry.lattice_oxygen`), and their readers: each given key replaces the value in the
+// base, absent keys keep it (also used for the kinetics a material carries, params/cell.cpp).
+const std::vector<std::string>& site_kinetics_keys();
+const std::vector<std::string>& passivating_reaction_keys();
+SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics base, double T_ref);
+PassivatingReaction apply_reaction_keys(const ConfigNode& n, PassivatingReaction base, double T_ref);
+// The range checks of one site / reaction; keys are `prefix` + the key ("sites.cam.alpha").
+void validate_site(const FieldChecks& check, const std::string& prefix, const SiteKinetics& s);
+void validate_reaction(const FieldChecks& check, const std::string& prefix, const PassivatingReaction& r);
 
 // Reads the `chemistry` section (absent: the defaults, disabled) and validates it.
 ChemistrySpec parse_chemistry(const ConfigNode& node);

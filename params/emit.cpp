@@ -25,18 +25,21 @@ YAML::Node emit_composition(const CellSpec& c) {
     std::string error;
     const VolumeFractions eps = w.basis.empty() ? VolumeFractions{} : volume_fractions(c, w, error);
     if (!w.basis.empty() && error.empty() && eps.cam == c.eps_cam && eps.se == c.eps_se &&
-        eps.carbon == c.eps_carbon) {
+        eps.carbon == c.eps_carbon && eps.binder == c.eps_binder) {
         n["basis"] = w.basis;
         n["active_material"] = number_text(w.active_material);
         n["electrolyte"] = number_text(w.electrolyte);
         n["carbon"] = number_text(w.carbon);
+        if (w.binder > 0) n["binder"] = number_text(w.binder);
         return n;
     }
-    const double solid = c.eps_cam + c.eps_se + c.eps_carbon;
+    const double solid = c.eps_binder > 0 ? c.eps_cam + c.eps_se + c.eps_carbon + c.eps_binder
+                                          : c.eps_cam + c.eps_se + c.eps_carbon;
     n["basis"] = "volume";
     n["active_material"] = number_text(c.eps_cam / solid);
     n["electrolyte"] = number_text(c.eps_se / solid);
     n["carbon"] = number_text(c.eps_carbon / solid);
+    if (c.eps_binder > 0) n["binder"] = number_text(c.eps_binder / solid);
     return n;
 }
 
@@ -52,8 +55,14 @@ YAML::Node emit_cathode(const CellSpec& c) {
         cat["coating"] = "none";
     } else {
         cat["coating"]["material"] = c.coating;
+        if (c.coating_thickness > 0)
+            cat["coating"]["thickness"] = quantity_text(c.coating_thickness, "nm", dim::length);
+        else if (c.coating_mass_fraction > 0)
+            cat["coating"]["mass_fraction"] = number_text(c.coating_mass_fraction);
         cat["coating"]["blocking"] = number_text(c.coating_blocking);
     }
+    if (c.eps_binder > 0 && c.composition.basis == "mass")
+        cat["binder_density"] = quantity_text(c.binder.density, "g/cm3", dim::density);
     cat["composition"] = emit_composition(c);
     cat["porosity"] = number_text(c.porosity);
     if (c.has_cam && !c.thickness_given) cat["loading"] = quantity_text(c.loading, "mg/cm2", dim::areal_mass);
@@ -61,8 +70,22 @@ YAML::Node emit_cathode(const CellSpec& c) {
     if (c.reference_loading > 0 && (!c.has_cam || c.reference_loading != c.loading))
         cat["reference_loading"] = quantity_text(c.reference_loading, "mg/cm2", dim::areal_mass);
     cat["particle_radius"] = quantity_text(c.particle_radius, "um", dim::length);
-    cat["ionic_tortuosity"] = number_text(c.ionic_tortuosity);
+    if (c.ionic_conductivity_given.reference > 0)
+        cat["ionic_conductivity"] = quantity_text(c.ionic_conductivity_given.reference, "S/m", dim::conductivity);
+    else
+        cat["ionic_tortuosity"] = number_text(c.ionic_tortuosity);
     cat["electronic_tortuosity"] = number_text(c.electronic_tortuosity);
+    if (c.electronic_conductivity_given.reference > 0)
+        cat["electronic_conductivity"] =
+            quantity_text(c.electronic_conductivity_given.reference, "S/m", dim::conductivity);
+    if (c.ionic_conductivity_given.reference > 0 || c.electronic_conductivity_given.reference > 0)
+        cat["conductivity_temperature"] =
+            quantity_text(c.ionic_conductivity_given.reference > 0 ? c.ionic_conductivity_given.reference_temperature
+                                                                   : c.electronic_conductivity_given.reference_temperature,
+                          "degC", dim::temperature);
+    // The chemistry written with this cell holds the materials' kinetics already.
+    if (!c.material_kinetics || (c.kinetics_from_materials && c.chemistry.enabled))
+        cat["material_kinetics"] = false;
     cat["contact_resistance"] = quantity_text(c.contact_resistance, "ohm cm2", dim::area_resistance);
     cat["film_resistance"] = quantity_text(c.film_resistance, "ohm cm2", dim::area_resistance);
     if (!c.cam.inert) cat["initial_stoichiometry"] = number_text(c.initial_stoichiometry);
@@ -146,7 +169,15 @@ YAML::Node emit_cell(const CellSpec& c) {
     YAML::Node n;
     n["area"] = quantity_text(c.area, "cm2", dim::area);
     n["temperature"] = quantity_text(c.temperature, "degC", dim::temperature);
-    n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+    if (c.pressure_law.mapping) {
+        YAML::Node p;
+        p["initial"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+        p["constraint"] = c.pressure_law.constraint == StackPressureLaw::Constraint::die ? "die" : "constant";
+        p["stiffness"] = quantity_text(c.pressure_law.stiffness, "GPa", dim::pressure);
+        n["stack_pressure"] = p;
+    } else {
+        n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
+    }
     n["counter_electrode"] = emit_counter(c.counter);
     YAML::Node sep;
     sep["thickness"] = quantity_text(c.separator_thickness, "um", dim::length);
@@ -234,6 +265,12 @@ std::string emit_config_text(const SimulationConfig& c) {
         em << YAML::EndMap;
     }
     em << YAML::EndMap;
+    return em.c_str();
+}
+
+std::string emit_step_text(const Step& s) {
+    YAML::Emitter em;
+    em << YAML::Flow << emit_step(s);
     return em.c_str();
 }
 

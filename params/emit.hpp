@@ -23,5 +23,7 @@ YAML::Node emit_config(const SimulationConfig& c);
 // The same as YAML text (what `YAML::Emitter << emit_config(c)` writes), built without a
 // node tree of the whole protocol: memory O(1) per step beyond the text itself.
 std::string emit_config_text(const SimulationConfig& c);
+// One protocol step as YAML text on one line (flow style): what checkpoints compare.
+std::string emit_step_text(const Step& s);
 
 }  // namespace ssbsim

@@ -3,11 +3,14 @@
 #include <cmath>
 #include <optional>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/units.hpp"
+#include "params/materials.hpp"
 #include "params/yaml_text.hpp"
 
 namespace ssbsim {
@@ -61,7 +64,8 @@ double initial_value(const ConfigNode& p, const FitParameter& fp, const ConfigNo
             p["initial"].fail(std::string("initial value: ") + e.what());
         }
     }
-    const std::optional<std::string> v = scalar_at(base_node, fp.key);
+    const ResolvedKey r = resolve_material_key(base_node, fp.key);
+    const std::optional<std::string> v = scalar_at(r.config, r.key);
     if (!v)
         p.fail("key", "'" + fp.key + "' is not a value in the config " + config +
                           "; give an initial value or a key path that exists there");
@@ -155,6 +159,36 @@ void read_solver(const ConfigNode& so, FitSpec& s) {
 }
 
 }  // namespace
+
+ResolvedKey resolve_material_key(const ConfigNode& config, const std::string& key) {
+    const std::string prefix = "materials.";
+    if (key.rfind(prefix, 0) != 0) return {config, key};
+    const std::size_t dot = key.find('.', prefix.size());
+    const std::string name = key.substr(prefix.size(), dot == std::string::npos ? dot : dot - prefix.size());
+    if (name.empty() || name.find_first_not_of("0123456789") == std::string::npos) return {config, key};
+    const std::string rest = dot == std::string::npos ? "" : key.substr(dot);
+    std::size_t n = 0;
+    if (config.has("materials") && config["materials"].is_sequence()) {
+        const ConfigNode list = config["materials"];
+        n = list.size();
+        for (std::size_t i = 0; i < n; ++i)
+            if (list[i].is_map() && list[i].has("name") && list[i]["name"].string() == name)
+                return {config, prefix + std::to_string(i) + rest};
+    }
+    MaterialLibrary lib;
+    if (!lib.has(name)) return {config, key};
+    for (const auto& d : lib.definitions()) {
+        if (d.name != name) continue;
+        // The list in block style: nodes read from block text keep that style in flow output.
+        YAML::Node list(YAML::NodeType::Sequence);
+        for (std::size_t i = 0; i < n; ++i) list.push_back(YAML::Clone(config["materials"][i].yaml()));
+        list.push_back(YAML::Load(d.text));
+        YAML::Emitter em;
+        em << YAML::Block << list;
+        return {config.with_overrides({std::string("materials=") + em.c_str()}), prefix + std::to_string(n) + rest};
+    }
+    return {config, key};
+}
 
 FitSpec load_fit(const std::string& path, const std::function<bool(const std::string&)>& known_metric) {
     FitSpec s;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "params/import_options.hpp"
 
 namespace ssbsim {
@@ -46,6 +47,20 @@ struct FitSpec {
     double function_tolerance = 1e-6;
     std::string output, report;             // resolved paths
 };
+
+// A key "materials.NAME.rest" names the material NAME wherever it is defined, so that a fit
+// can vary a library material (configs/materials/NAME.yaml) as well as an entry of a config's
+// own `materials:` list: the entry of the config's list named NAME becomes
+// "materials.<index>.rest"; else the library's definition of NAME is copied to the end of the
+// config's list first (a config's material overrides the library entry of the same name).
+// Any other key, and a NAME that is neither, comes back unchanged with the config.
+// (Scalar entries of the list, material file paths, are kept as text: relative paths then
+// resolve against the working directory.)
+struct ResolvedKey {
+    ConfigNode config;
+    std::string key;
+};
+ResolvedKey resolve_material_key(const ConfigNode& config, const std::string& key);
 
 // Reads a fit file; errors name the file, line and key. Parameter defaults (initial value
 // from the config, bounds) are resolved and checked here. `known_metric` says whether a

@@ -83,6 +83,9 @@ SimulationConfig load_config(const ConfigNode& root, MaterialLibrary& lib) {
     }
     c.cell = parse_cell(root.at("cell"), lib);
     c.cell.chemistry = parse_chemistry(root["chemistry"]);
+    // The CAM's and carbon's own SE-oxidation kinetics over the chemistry section's, once,
+    // so the model reads final kinetics (docs/config.md, "Site kinetics of materials").
+    resolve_material_kinetics(c.cell);
     c.mesh = parse_mesh(root["mesh"]);
     if (root.has("solver")) c.solver = parse_solver(root["solver"]);
     c.protocol = parse_protocol(root.at("protocol"));
@@ -106,12 +109,13 @@ std::string format_bytes(double b) {
 OutputSizes output_sizes(const SimulationConfig& c) {
     OutputSizes z;
     const double nx = c.mesh.separator + c.mesh.cathode, nc = c.mesh.cathode, nr = c.mesh.particle;
-    z.sample = 13 * 8 + 2 * 8;                        // 13 doubles, step and cycle
+    // 15 doubles, 6 rows of 3 (per site; io/schema.cpp), step and cycle.
+    z.sample = (15 + 6 * 3) * 8 + 2 * 8;
     z.profile = 8 * (1 + nx + 5 * nc + nc * nr);      // time, phi_e, phi_s, j, x_s, x_m, c_s
     z.step = 8 * 8 + 2 * 64;                          // numbers, label and reason strings
     // Attributes (the resolved config), grids, and the last, partly filled chunk of every
     // dataset (chunks are allocated whole: about 8 kB per time series, 16 profile rows).
-    z.skeleton = 64e3 + 15 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
+    z.skeleton = 64e3 + 17 * 8192 + 6 * 3 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
     return z;
 }
 

@@ -7,6 +7,7 @@
 #include "core/constants.hpp"
 #include "core/error.hpp"
 #include "core/resources.hpp"
+#include "params/chemistry.hpp"
 #include "params/yaml_text.hpp"
 
 namespace ssbsim {
@@ -142,11 +143,11 @@ void MaterialLibrary::add(const ConfigNode& material) {
     std::string name = material.string("name");
     std::string kind = material.string("kind");
     static const std::vector<std::string> kinds = {"active", "inert", "electrolyte", "carbon",
-                                                   "counter", "coating"};
+                                                   "counter", "coating", "binder"};
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
         material.fail("kind", "unknown material kind '" + kind +
                                   "'; expected one of active, inert, electrolyte, carbon, "
-                                  "counter, coating");
+                                  "counter, coating, binder");
     pending_.erase(name);
     nodes_[name] = material;
 }
@@ -289,7 +290,42 @@ void Coating::validate(const FieldError& fail) const {
     FieldChecks check(fail);
     check.sign("density", density, dim::density, false);
     check.sign("ionic_conductivity", ionic_conductivity, dim::conductivity, true);
+    check.plausible("closure_thickness", closure_thickness, dim::length, 1e-11, 1e-6, "2.5 nm");
+    check.range("blocking", blocking, 0.0, 1.0, "a fraction in [0, 1]");
 }
+
+void Binder::validate(const FieldError& fail) const {
+    FieldChecks(fail).sign("density", density, dim::density, false);
+}
+
+namespace {
+// One site's kinetics a material carries: the keys of chemistry.sites.<site>, each replacing
+// the chemistry's value, then rate_factor (x both oxidation rate constants) and
+// onset_shift (+ onset_potential [V]). Checked here against the defaults so a bad value
+// names the material file, line and key.
+void check_site_entry(const ConfigNode& n) {
+    if (!n.is_map()) n.fail("expected a mapping of site-kinetics keys (rate_constant, alpha, ..., "
+                            "rate_factor, onset_shift), as in chemistry.sites");
+    std::vector<std::string> keys = site_kinetics_keys();
+    keys.push_back("rate_factor");
+    keys.push_back("onset_shift");
+    n.allow_only(keys);
+    const SiteKinetics s = apply_site_keys(n, SiteKinetics{}, 298.15);
+    const FieldError fail = config_fields(n);  // FieldChecks keeps a reference
+    const FieldChecks check(fail);
+    validate_site(check, "", s);
+    check.range("rate_factor", n.number("rate_factor", 1.0), 0.0, 1e6, "a factor in [0, 1e6]");
+    check.range("onset_shift", n.quantity("onset_shift", dim::voltage, 0.0), -1.0, 1.0,
+                "a shift from -1 V to 1 V");
+}
+
+void check_reaction_entry(const ConfigNode& n) {
+    if (!n.is_map()) n.fail("expected a mapping of keys as in chemistry.lattice_oxygen");
+    n.allow_only(passivating_reaction_keys());
+    const FieldError fail = config_fields(n);
+    validate_reaction(FieldChecks(fail), "", apply_reaction_keys(n, PassivatingReaction{}, 298.15));
+}
+}  // namespace
 
 namespace {
 void read_ocv(const ConfigNode& ocv, ActiveMaterial& m) {
@@ -361,7 +397,8 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     const ConfigNode& n = node(name, "active", where);
     n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
                   "stoichiometry_range", "ocv", "diffusivity", "exchange_current", "relithiation",
-                  "electronic_conductivity", "volume_change", "sources", "notes"});
+                  "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
+                  "sources", "notes"});
     ActiveMaterial m;
     m.name = name;
     m.inert = n.string("kind") == "inert";
@@ -374,6 +411,14 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
         m.conductivity_log10_factor = read_factor_table(sigma["lithiation_factor"]);
     if (!m.inert) read_intercalation(n, m);
     m.validate(config_fields(n));
+    if (n.has("se_oxidation")) {
+        m.se_oxidation = n["se_oxidation"];
+        check_site_entry(m.se_oxidation);
+    }
+    if (n.has("lattice_oxygen")) {
+        m.lattice_oxygen = n["lattice_oxygen"];
+        check_reaction_entry(m.lattice_oxygen);
+    }
     return m;
 }
 
@@ -399,7 +444,7 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
 Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where) const {
     const ConfigNode& n = node(name, "carbon", where);
     n.allow_only({"name", "kind", "density", "specific_surface_area", "conductivity",
-                  "percolation_threshold", "sources", "notes"});
+                  "percolation_threshold", "se_oxidation", "sources", "notes"});
     Carbon c;
     c.name = name;
     c.density = n.quantity("density", dim::density);
@@ -408,6 +453,13 @@ Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where)
     c.conductivity = n.quantity("conductivity", dim::conductivity);
     c.percolation_threshold = n.number("percolation_threshold", 0.0);
     c.validate(config_fields(n));
+    if (n.has("se_oxidation")) {
+        c.se_oxidation = n["se_oxidation"];
+        if (!c.se_oxidation.is_map()) c.se_oxidation.fail("expected a mapping with `carbon` and/or `tpb`");
+        c.se_oxidation.allow_only({"carbon", "tpb"});
+        for (const char* site : {"carbon", "tpb"})
+            if (c.se_oxidation.has(site)) check_site_entry(c.se_oxidation[site]);
+    }
     return c;
 }
 
@@ -434,19 +486,33 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
 
 Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& where) const {
     const ConfigNode& n = node(name, "coating", where);
-    n.allow_only({"name", "kind", "density", "ionic_conductivity", "sources", "notes"});
+    n.allow_only({"name", "kind", "density", "ionic_conductivity", "closure_thickness", "blocking",
+                  "sources", "notes"});
     Coating c;
     c.name = name;
     c.density = n.quantity("density", dim::density);
     c.ionic_conductivity = given_or(n, "ionic_conductivity", dim::conductivity, 0.0);
+    // A layer of a few nm closes (Ma et al., Study C: 0.36 wt% islands, 0.76 wt% closed).
+    c.closure_thickness = given_or(n, "closure_thickness", dim::length, 2.5e-9);
+    c.blocking = n.number("blocking", 1.0);
     c.validate(config_fields(n));
     return c;
+}
+
+Binder MaterialLibrary::binder(const std::string& name, const ConfigNode& where) const {
+    const ConfigNode& n = node(name, "binder", where);
+    n.allow_only({"name", "kind", "density", "sources", "notes"});
+    Binder b;
+    b.name = name;
+    b.density = n.quantity("density", dim::density);
+    b.validate(config_fields(n));
+    return b;
 }
 
 std::vector<MaterialLibrary::Definition> MaterialLibrary::definitions() const {
     std::vector<Definition> out;
     std::vector<std::string> seen;
-    for (const char* kind : {"active", "electrolyte", "carbon", "counter", "coating"}) {
+    for (const char* kind : {"active", "electrolyte", "carbon", "counter", "coating", "binder"}) {
         for (const auto& name : names(kind)) {
             if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
             seen.push_back(name);

@@ -71,6 +71,11 @@ struct ActiveMaterial {
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state
+    // The SE-oxidation kinetics of this CAM's surface (`se_oxidation:`, keys of
+    // chemistry.sites.cam) and its lattice-oxygen-driven SE oxidation (`lattice_oxygen:`,
+    // keys of chemistry.lattice_oxygen); undefined: the chemistry's values (params/cell.hpp
+    // resolve_material_kinetics).
+    ConfigNode se_oxidation, lattice_oxygen;
 
     // D_s(x, T) and dD/dx.
     double D(double x, double T, double* dDdx = nullptr) const;
@@ -94,6 +99,16 @@ struct Carbon {
     double specific_surface_area = 0.0;  // [m2/kg]
     double conductivity = 0.0;           // [S/m]
     double percolation_threshold = 0.0;  // volume fraction
+    // Kind-specific SE-oxidation kinetics at its surface (`se_oxidation: {carbon: ..., tpb: ...}`,
+    // keys of chemistry.sites.<site> plus rate_factor / onset_shift); undefined: the chemistry's.
+    ConfigNode se_oxidation;
+    void validate(const FieldError& fail) const;
+};
+
+// An electrochemically inert binder: it occupies volume and does nothing else.
+struct Binder {
+    std::string name;
+    double density = 0.0;  // [kg/m3]
     void validate(const FieldError& fail) const;
 };
 
@@ -106,10 +121,14 @@ struct CounterElectrodeMaterial {
     void validate(const FieldError& fail) const;
 };
 
+// A CAM coating as a layer (MODEL.md 3): its thickness follows from its mass fraction, its
+// coverage from the thickness and the closure thickness.
 struct Coating {
     std::string name;
-    double density = 0.0;
-    double ionic_conductivity = 0.0;
+    double density = 0.0;             // [kg/m3]
+    double ionic_conductivity = 0.0;  // Li+ through the layer [S/m]; 0: no resistance
+    double closure_thickness = 0.0;   // coverage = 1 - exp(-delta / closure) [m]
+    double blocking = 1.0;            // share of SE oxidation a covered surface stops
     void validate(const FieldError& fail) const;
 };
 
@@ -129,6 +148,7 @@ public:
     Carbon carbon(const std::string& name, const ConfigNode& where) const;
     CounterElectrodeMaterial counter(const std::string& name, const ConfigNode& where) const;
     Coating coating(const std::string& name, const ConfigNode& where) const;
+    Binder binder(const std::string& name, const ConfigNode& where) const;
     const ConfigNode& node(const std::string& name, const std::string& kind,
                            const ConfigNode& where) const;
     // Every material once (the first kind it is listed under), with its definition as

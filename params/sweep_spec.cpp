@@ -172,7 +172,7 @@ SweepSpec load_sweep(const std::string& path) {
                                             "optionally name, set, combine)");
     }
     ConfigNode root = ConfigNode::load_file(path);
-    root.allow_only({"name", "description", "base", "set", "combine", "parameters"});
+    root.allow_only({"name", "description", "base", "set", "combine", "parameters", "share_prefix"});
     SweepSpec s;
     s.file = path;
     s.name = root.string("name", path);
@@ -181,6 +181,11 @@ SweepSpec load_sweep(const std::string& path) {
     std::string combine = root.string("combine", "grid");
     if (combine != "grid" && combine != "zip") root.fail("combine", "expected 'grid' or 'zip'");
     s.zip = combine == "zip";
+    const std::string share = root.string("share_prefix", "auto");
+    if (share != "auto" && share != "off" && share != "readout")
+        root.fail("share_prefix", "expected 'auto', 'off' or 'readout'");
+    s.share_prefix = share != "off";
+    s.readout = share == "readout";
     ConfigNode params = root.at("parameters");
     s.parameters = read_parameters(params);
     const std::vector<std::vector<size_t>> combos = combinations(s, params);

@@ -26,6 +26,13 @@ struct SweepSpec {
     std::string base;                 // base config path (resolved)
     std::vector<std::string> fixed;   // fixed overrides
     bool zip = false;
+    // share_prefix: auto (true): cases whose resolved configs differ only in the protocol
+    // steps from some index on solve those first steps once and restart from the checkpoint;
+    // off (false): every case is solved from the start.
+    bool share_prefix = true;
+    // share_prefix: readout: cases that differ only in the duration of their last step (a
+    // timed step without limits or ramp) are one run of the longest, read out at each duration.
+    bool readout = false;
     std::vector<SweepParameter> parameters;
     std::vector<SweepCase> cases;
 };

@@ -67,10 +67,30 @@ py::array_t<double> matrix3(const std::vector<double>& v) {
     return a;
 }
 
-// Names as in the HDF5 file's groups.
-const char* kSeries[] = {"time", "potential", "cell_voltage", "current", "temperature", "capacity",
-                         "step_capacity", "mean_stoichiometry", "dead_fraction", "contact_fraction",
-                         "se_oxidised", "film_resistance"};
+// The time series as {name: array} under the HDF5 names, one entry per numeric field of
+// the result schema (io/schema.cpp) that has a member (the absolute capacity is derived in
+// Python); per-site fields are (n, 3) arrays (columns carbon, tpb, cam).
+py::dict timeseries_dict(const std::vector<Sample>& samples) {
+    py::dict ts;
+    const std::size_t n = samples.size();
+    for (const auto& f : schema::sample_fields()) {
+        if (f.type == schema::Type::string || !f.access.set) continue;
+        const std::size_t w = std::max<std::size_t>(f.columns, 1);
+        std::vector<double> v(n * w);
+        for (std::size_t i = 0; i < n; ++i) f.access.get(samples[i], 0.0, v.data() + i * w);
+        if (f.type == schema::Type::int64) {
+            std::vector<long> l(v.begin(), v.end());
+            ts[f.name] = array(l);
+        } else if (f.columns) {
+            py::array_t<double> a({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(w)});
+            std::copy(v.begin(), v.end(), a.mutable_data());
+            ts[f.name] = a;
+        } else {
+            ts[f.name] = array(v);
+        }
+    }
+    return ts;
+}
 
 py::dict steps_dict(const std::vector<StepSummary>& steps) {
     std::vector<long> index, cycle;
@@ -335,23 +355,7 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
     py::dict d = result_dict(to_string(r.status), r.message, run_title(cfg), cfg.name, emit_config_text(cfg),
                              output, cfg.cell.cam_mass(), cfg.cell.basis_mass(), cfg.cell.area,
                              cfg.cell.chemistry.enabled, r.final_time);
-    const std::size_t n = collect.samples.size();
-    std::vector<std::vector<double>> cols(std::size(kSeries), std::vector<double>(n));
-    std::vector<long> step(n), cycle(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const Sample& s = collect.samples[i];
-        const double v[] = {s.time, s.potential, s.cell_voltage, s.current, s.temperature, s.capacity,
-                            s.step_capacity, s.mean_stoichiometry, s.dead_fraction, s.contact,
-                            s.se_oxidised, s.film_resistance};
-        for (std::size_t k = 0; k < std::size(kSeries); ++k) cols[k][i] = v[k];
-        step[i] = s.step;
-        cycle[i] = s.cycle;
-    }
-    py::dict ts;
-    for (std::size_t k = 0; k < std::size(kSeries); ++k) ts[kSeries[k]] = array(cols[k]);
-    ts["step"] = array(step);
-    ts["cycle"] = array(cycle);
-    d["timeseries"] = ts;
+    d["timeseries"] = timeseries_dict(collect.samples);
     d["steps"] = steps_dict(collect.steps);
     d["cycles"] = cycles_dict(collect.cycles);
     py::dict stats;
@@ -366,8 +370,7 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
 
 py::dict load(const std::string& path) {
     ResultSummary r;
-    std::vector<std::vector<double>> cols;
-    std::vector<long> step, cycle;
+    SampleRecord samples;
     double cam_mass = 0, basis_mass = 0, area = 0;
     {
         py::gil_scoped_release nogil;
@@ -379,16 +382,8 @@ py::dict load(const std::string& path) {
                              ? h5::get_double_attribute(f, "capacity_basis_mass_kg")
                              : cam_mass;
             area = h5::get_double_attribute(f, "area_m2");
-            const auto n = static_cast<std::size_t>(r.samples);  // rows every series has
-            for (const char* s : kSeries) {
-                auto v = h5::read_vector(f, std::string("timeseries/") + s);
-                v.resize(n);
-                cols.push_back(std::move(v));
-            }
-            step = h5::read_long_vector(f, "timeseries/step");
-            cycle = h5::read_long_vector(f, "timeseries/cycle");
-            step.resize(n);
-            cycle.resize(n);
+            samples = read_samples(path);  // the schema's fields the file has
+            samples.samples.resize(static_cast<std::size_t>(r.samples));  // rows every series has
         } catch (const IoError& e) {
             const std::string msg = e.what();
             if (msg.find(path) != std::string::npos) throw;
@@ -397,11 +392,7 @@ py::dict load(const std::string& path) {
     }
     py::dict d = result_dict(r.status, r.status_message, r.title, r.name, r.config, path, cam_mass, basis_mass,
                              area, r.has_ledger, r.final_time);
-    py::dict ts;
-    for (std::size_t k = 0; k < std::size(kSeries); ++k) ts[kSeries[k]] = array(cols[k]);
-    ts["step"] = array(step);
-    ts["cycle"] = array(cycle);
-    d["timeseries"] = ts;
+    d["timeseries"] = timeseries_dict(samples.samples);
     d["steps"] = steps_dict(r.steps);
     d["cycles"] = cycles_dict(r.cycles);
     d["version"] = r.version;

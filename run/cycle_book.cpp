@@ -115,4 +115,24 @@ double CycleBook::lithium_balance_error(const double* y) const {
     return li0_ > 0 ? std::fabs(li - li0_) / li0_ : 0.0;
 }
 
+void CycleBook::save(RunCheckpoint::Book& b) const {
+    b.li0 = li0_;
+    b.open_cycle = cycle_;
+    b.seen_discharge = seen_discharge_;
+    b.any_step = any_step_;
+    b.ledger0 = ledger0_;
+    b.c_ref = c_ref_;
+    b.deficit0 = deficit0_;
+}
+
+void CycleBook::restore(const RunCheckpoint::Book& b) {
+    li0_ = b.li0;
+    cycle_ = b.open_cycle;
+    seen_discharge_ = b.seen_discharge;
+    any_step_ = b.any_step;
+    ledger0_ = b.ledger0;
+    c_ref_ = b.c_ref;
+    deficit0_ = b.deficit0;
+}
+
 }  // namespace ssbsim

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "params/protocol.hpp"
+#include "run/checkpoint.hpp"
 #include "run/readout.hpp"
 #include "run/simulation.hpp"
 
@@ -50,6 +51,11 @@ public:
     CycleSummary close_cycle(const double* y) const;
     // |Li in CAM + Q_intercalation / F - initial| / initial at state y (0 without CAM Li).
     double lithium_balance_error(const double* y) const;
+
+    // The books between two steps, for a checkpoint (run/checkpoint.hpp), and back: a run
+    // restarted from them closes its cycles as the unbroken run does.
+    void save(RunCheckpoint::Book& b) const;
+    void restore(const RunCheckpoint::Book& b);
 
 private:
     void snapshot_ledger(const double* y);

@@ -17,6 +17,19 @@ Sample StateReadout::sample(double time, const double* y, double q_step0, double
     s.contact = o.contact;
     s.se_oxidised = o.se_oxidised * to_mAh_g;
     s.film_resistance = o.film_resistance;
+    s.stack_pressure = o.stack_pressure;
+    s.cam_volume_change = o.cam_volume_change;
+    for (int k = 0; k < n_sites; ++k) {
+        s.se_current_reversible[k] = o.ledger_rate.ox_reversible[k];
+        s.se_current_irreversible[k] = o.ledger_rate.ox_irreversible[k];
+        s.se_reduction_current[k] = o.ledger_rate.reduction[k];
+        s.se_reversible[k] = o.ledger.ox_reversible[k] * to_mAh_g;
+        s.se_irreversible[k] = o.ledger.ox_irreversible[k] * to_mAh_g;
+        s.se_reduction[k] = o.ledger.reduction[k] * to_mAh_g;
+    }
+    // Lattice-oxygen-driven oxidation is irreversible and at the CAM surface (as the ledger).
+    s.se_current_irreversible[site_cam] += o.ledger_rate.lattice_oxygen;
+    s.se_irreversible[site_cam] += o.ledger.lattice_oxygen * to_mAh_g;
     return s;
 }
 

@@ -1,12 +1,14 @@
 #include "run/runner.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "numerics/ida_integrator.hpp"
+#include "run/checkpoint.hpp"
 #include "run/cycle_book.hpp"
 #include "run/readout.hpp"
 #include "run/sampler.hpp"
@@ -19,15 +21,42 @@ namespace {
 constexpr double kSecondsPerHour = 3600.0;
 constexpr int kMaxRestarts = 3;  // solver restarts per protocol step before giving up
 
+// Keeps the samples and profiles a run reports until its checkpoint is taken (steps and
+// cycles the runner keeps itself), passing everything on.
+class Recorder : public ForwardingObserver {
+public:
+    explicit Recorder(RunObserver* next) : ForwardingObserver(next) {}
+    void on_sample(const Sample& s) override {
+        if (recording) samples.push_back(s);
+        ForwardingObserver::on_sample(s);
+    }
+    void on_profile(double t, const CathodeP2D& m, const double* y) override {
+        if (recording) profiles.push_back({t, m.temperature(), std::vector<double>(y, y + m.size())});
+        ForwardingObserver::on_profile(t, m, y);
+    }
+    bool recording = true;
+    std::vector<Sample> samples;
+    std::vector<RunCheckpoint::ProfileState> profiles;
+};
+
 class ProtocolRunner {
 public:
     // y, yp: the initial state IDA was started from.
     ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
                    std::vector<double> y, std::vector<double> yp, const std::atomic<bool>& stop,
-                   RunObserver* observer);
+                   RunObserver* observer, const RunControl& control, Recorder* recorder);
     RunResult run();
 
 private:
+    // A restart: the checkpoint's records go to the observer, its books and grids are ours.
+    void resume(const RunCheckpoint& ck);
+    void take_checkpoint();
+    // The run ends where its checkpoint was taken: no final cycle, no on_finish.
+    RunResult finish_at_checkpoint();
+    // Readout in the last step: the next stop time [s], or t_end when none is left.
+    double next_stop(double t_start, double t_end) const;
+    // IDA landed at a readout time inside the last step: the readouts due there.
+    void read_out(const StepSummary& ss);
     void run_step(const Step& st);
     // Solver steps until the step ends; ss.end_reason says why.
     void integrate(const Step& st, StepSummary& ss, double horizon, double t_end);
@@ -57,11 +86,16 @@ private:
     std::vector<double> y_last_, yp_last_;  // the last good solver state, for restarts
     int step_index_ = 0;
     RunResult result_;
+    const RunControl& control_;
+    Recorder* const recorder_;  // records for the checkpoint, or nullptr
+    SolverStats stats0_;        // of the steps before a restart
+    std::size_t next_readout_ = 0;  // into control_.readout_after
+    double step_start_ = 0;         // [s] the open step's start
 };
 
 ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
                                std::vector<double> y, std::vector<double> yp, const std::atomic<bool>& stop,
-                               RunObserver* observer)
+                               RunObserver* observer, const RunControl& control, Recorder* recorder)
     : config_(config),
       model_(model),
       ida_(ida),
@@ -75,17 +109,72 @@ ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model
       y_(std::move(y)),
       yp_(std::move(yp)),
       y_last_(y_.size()),
-      yp_last_(y_.size()) {
+      yp_last_(y_.size()),
+      control_(control),
+      recorder_(recorder) {
     ida_.set_reported_components(readout_.physical_components());
     if (observer_) observer_->on_start(config_, model_);
-    book_.start_run(y_.data());
+    if (control_.restart) resume(*control_.restart);
+    else book_.start_run(y_.data());
+}
+
+void ProtocolRunner::resume(const RunCheckpoint& ck) {
+    if (observer_) {
+        for (const Sample& s : ck.samples) observer_->on_sample(s);
+        for (const auto& p : ck.profiles) {
+            model_.set_temperature(p.temperature);
+            observer_->on_profile(p.time, model_, p.y.data());
+        }
+        model_.set_temperature(ck.temperature);
+    }
+    for (const StepSummary& ss : ck.steps) report(ss);
+    for (const CycleSummary& cs : ck.cycles) report(cs);
+    if (recorder_) {  // a checkpoint taken later holds these records too
+        recorder_->samples = ck.samples;
+        recorder_->profiles = ck.profiles;
+    }
+    book_.restore(ck.book);
+    sampler_.restore(ck.sampler);
+    t_ = ck.time;
+    step_index_ = ck.next_step;
+    stats0_ = ck.stats;
+}
+
+void ProtocolRunner::take_checkpoint() {
+    RunCheckpoint ck;
+    ck.identity = checkpoint_identity(config_, step_index_);
+    ck.digest = identity_digest(ck.identity);
+    const int n = model_.size();
+    ck.variable_names.reserve(n);
+    for (int i = 0; i < n; ++i) ck.variable_names.push_back(model_.variable_name(i));
+    ck.next_step = step_index_;
+    ck.time = t_;
+    ck.temperature = model_.temperature();
+    ck.y = y_;
+    ck.yp = yp_;
+    book_.save(ck.book);
+    ck.sampler = sampler_.grid();
+    ck.stats = stats0_;
+    ck.stats += ida_.stats();
+    ck.samples = std::move(recorder_->samples);
+    ck.profiles = std::move(recorder_->profiles);
+    recorder_->recording = false;
+    ck.steps = result_.steps;
+    ck.cycles = result_.cycles;
+    control_.on_checkpoint(std::move(ck));
 }
 
 RunResult ProtocolRunner::run() {
     const auto& steps = config_.protocol.steps;
     try {
-        for (step_index_ = 0; step_index_ < static_cast<int>(steps.size()); ++step_index_)
+        for (; step_index_ < static_cast<int>(steps.size()); ++step_index_) {
+            if (recorder_ && step_index_ == control_.checkpoint_after) {
+                take_checkpoint();
+                if (control_.stop_after_checkpoint) return finish_at_checkpoint();
+            }
             run_step(steps[step_index_]);
+        }
+        if (recorder_ && step_index_ == control_.checkpoint_after) take_checkpoint();
         sampler_.finish(t_, y_.data());  // the final state, when the grid did not land on it
         result_.status = RunStatus::complete;
     } catch (const SolverError& e) {
@@ -102,9 +191,19 @@ RunResult ProtocolRunner::run() {
     }
     if (book_.has_open_cycle()) report(book_.close_cycle(y_.data()));
     result_.final_time = t_;
-    result_.stats = ida_.stats();
+    result_.stats = stats0_;
+    result_.stats += ida_.stats();
     result_.lithium_balance_error = book_.lithium_balance_error(y_.data());
     if (observer_) observer_->on_finish(result_);
+    return std::move(result_);
+}
+
+RunResult ProtocolRunner::finish_at_checkpoint() {
+    result_.status = RunStatus::complete;
+    result_.message = "stopped at the checkpoint after step " + std::to_string(step_index_);
+    result_.final_time = t_;
+    result_.stats = stats0_;
+    result_.stats += ida_.stats();
     return std::move(result_);
 }
 
@@ -129,7 +228,8 @@ void ProtocolRunner::run_step(const Step& st) {
     std::copy(ida_.yp(), ida_.yp() + n, yp_.begin());
     ida_.set_roots(events_.count(), events_.function());
     const double t_end = st.duration > 0 ? t_ + st.duration : 0.0;
-    if (st.duration > 0) ida_.set_stop_time(t_end);
+    step_start_ = t_;
+    if (st.duration > 0) ida_.set_stop_time(next_stop(t_, t_end));
     else ida_.clear_stop_time();
 
     // Limits already met at the start end the step at once.
@@ -167,10 +267,58 @@ void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, 
         const bool done = ends_step(st, r, ss);
         sampler_.after_solver_step(ida_, t_prev, done);
         if (done) return;
+        if (r == IdaIntegrator::Result::stop_time) {  // a readout time, not the step's end
+            read_out(ss);
+            sampler_.after_landing(ida_);
+            ida_.set_stop_time(next_stop(step_start_, t_end));
+        }
     }
 }
 
+double ProtocolRunner::next_stop(double t_start, double t_end) const {
+    const auto& after = control_.readout_after;
+    const bool last = step_index_ + 1 == static_cast<int>(config_.protocol.steps.size());
+    if (!last || !control_.on_readout || next_readout_ >= after.size()) return t_end;
+    return std::min(t_end, t_start + after[next_readout_]);
+}
+
+// As the run would have ended here: the step closed (with the shoulder it has passed so
+// far), its cycle closed, the final profile, on copies of the books.
+void ProtocolRunner::read_out(const StepSummary& ss) {
+    const auto& after = control_.readout_after;
+    const double t = ida_.time();
+    const double* y = ida_.y();
+    ReadoutEnd end;
+    end.time = t;
+    end.y = y;
+    end.has_last_sample = sampler_.adds_last_sample();
+    if (end.has_last_sample) end.last_sample = sampler_.sample_at(t, y);
+    CycleBook book = book_;
+    if (events_.shoulder_active()) book.add_shoulder(y);
+    end.step = ss;
+    end.step.end_reason = "duration";
+    book.close_step(end.step, t, y);
+    end.has_cycle = book.has_open_cycle();
+    if (end.has_cycle) end.cycle = book.close_cycle(y);
+    end.final_profile = sampler_.final_profile_due(t);
+    end.result.status = RunStatus::complete;
+    end.result.steps = result_.steps;
+    end.result.steps.push_back(end.step);
+    end.result.cycles = result_.cycles;
+    if (end.has_cycle) end.result.cycles.push_back(end.cycle);
+    end.result.final_time = t;
+    end.result.stats = stats0_;
+    end.result.stats += ida_.stats();
+    end.result.lithium_balance_error = book.lithium_balance_error(y);
+    // Every readout due by now (equal durations end together).
+    while (next_readout_ < after.size() && step_start_ + after[next_readout_] <= t)
+        control_.on_readout(static_cast<int>(next_readout_++), end);
+}
+
 bool ProtocolRunner::ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss) {
+    if (r == IdaIntegrator::Result::stop_time && next_stop(step_start_, step_start_ + st.duration) <= ida_.time() &&
+        ida_.time() < step_start_ + st.duration)
+        return false;  // a readout time
     if (r == IdaIntegrator::Result::stop_time) {
         ss.end_reason = "duration";
         return true;
@@ -198,7 +346,7 @@ void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, doub
     ida_.reinit(t_prev, y_last_.data(), yp_last_.data());
     ida_.calc_ic(t_prev + 1e-6 * horizon);
     ida_.set_roots(events_.count(), events_.function());
-    if (st.duration > 0) ida_.set_stop_time(t_end);
+    if (st.duration > 0) ida_.set_stop_time(next_stop(step_start_, t_end));
 }
 
 void ProtocolRunner::report(const StepSummary& ss) {
@@ -231,16 +379,33 @@ void ProtocolRunner::stop_run(RunStatus status, const std::string& message) {
 }  // namespace
 
 RunResult run_protocol(const SimulationConfig& config, CathodeP2D& model, const std::atomic<bool>& stop,
-                       RunObserver* observer) {
+                       RunObserver* observer, const RunControl& control) {
     const CellSpec& cell = config.cell;
     const int n = model.size();
     std::vector<double> y(n), yp(n);
+    double t0 = 0.0;
     model.set_temperature(cell.temperature);
     model.set_control(ControlMode::rest, 0.0);
-    model.initial_state(cell.initial_stoichiometry, y.data(), yp.data());
-    IdaIntegrator ida(model, config.solver, 0.0, y.data(), yp.data());
-    ProtocolRunner runner(config, model, ida, std::move(y), std::move(yp), stop, observer);
+    if (const RunCheckpoint* ck = control.restart) {
+        model.set_temperature(ck->temperature);
+        y = ck->y;
+        yp = ck->yp;
+        t0 = ck->time;
+    } else {
+        model.initial_state(cell.initial_stoichiometry, y.data(), yp.data());
+    }
+    IdaIntegrator ida(model, config.solver, t0, y.data(), yp.data());
+    // A checkpoint needs the samples and profiles reported before it.
+    std::unique_ptr<Recorder> recorder;
+    if (control.checkpoint_after > 0 && control.on_checkpoint) recorder = std::make_unique<Recorder>(observer);
+    ProtocolRunner runner(config, model, ida, std::move(y), std::move(yp), stop,
+                          recorder ? recorder.get() : observer, control, recorder.get());
     return runner.run();
+}
+
+RunResult run_protocol(const SimulationConfig& config, CathodeP2D& model, const std::atomic<bool>& stop,
+                       RunObserver* observer) {
+    return run_protocol(config, model, stop, observer, RunControl());
 }
 
 }  // namespace ssbsim

@@ -13,6 +13,7 @@
 #include <atomic>
 
 #include "models/cathode_p2d.hpp"
+#include "run/checkpoint.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -22,5 +23,10 @@ namespace ssbsim {
 // run with the matching status and a message; nothing already reported is lost.
 RunResult run_protocol(const SimulationConfig& config, CathodeP2D& model, const std::atomic<bool>& stop,
                        RunObserver* observer);
+// The same with a restart from a checkpoint and/or a checkpoint taken on the way
+// (run/checkpoint.hpp). A restarted run reports the checkpoint's records first, so its
+// observer sees the whole run.
+RunResult run_protocol(const SimulationConfig& config, CathodeP2D& model, const std::atomic<bool>& stop,
+                       RunObserver* observer, const RunControl& control);
 
 }  // namespace ssbsim

@@ -40,10 +40,15 @@ void Sampler::spend(bool profile) {
     throw OutputLimit{os.str()};
 }
 
-void Sampler::emit(double time, const double* y) {
+Sample Sampler::sample_at(double time, const double* y) const {
     Sample s = readout_.sample(time, y, q_step0_, to_mAh_g_);
     s.step = step_;
     s.cycle = cycle_;
+    return s;
+}
+
+void Sampler::emit(double time, const double* y) {
+    const Sample s = sample_at(time, y);
     spend(false);
     observer_->on_sample(s);
 }
@@ -80,6 +85,11 @@ void Sampler::after_solver_step(const IdaIntegrator& ida, double t_prev, bool st
         emit(tn, ida.y());
     }
     emit_profiles(ida, t_prev, tn);
+}
+
+void Sampler::after_landing(const IdaIntegrator& ida) {
+    if (!observer_ || sample_dt_ <= 0) return;
+    for (; next_sample_ <= ida.time(); next_sample_ += sample_dt_) emit(next_sample_, ida.y());
 }
 
 // Profiles on the fixed grid inside the last solver step [t_prev, t_now] (IDA's dense

@@ -11,6 +11,7 @@
 
 #include "numerics/ida_integrator.hpp"
 #include "params/protocol.hpp"
+#include "run/checkpoint.hpp"
 #include "run/readout.hpp"
 #include "run/simulation.hpp"
 
@@ -39,6 +40,20 @@ public:
     // The end of a complete run at t [s], state y: the final profile when the grid did not
     // land on it (dropped when it alone would pass an output bound).
     void finish(double t, const double* y);
+    // A readout (a sweep case ending at t inside this step, run/checkpoint.hpp): the last
+    // sample its own run would add at t (only when sampling on a grid: otherwise the sample
+    // of the solver step that landed at t is out already), and whether its final profile is due.
+    bool adds_last_sample() const { return sample_dt_ > 0; }
+    Sample sample_at(double t, const double* y) const;
+    bool final_profile_due(double t) const { return output_.profile_interval > 0 && last_profile_ < t; }
+    // After the readouts at a solver step that landed on their time: the grid sample at
+    // exactly that time, which after_solver_step leaves to the step's end (the run goes on).
+    void after_landing(const IdaIntegrator& ida);
+    // The profile grid and the output spent, between steps (a checkpoint), and back.
+    RunCheckpoint::Grid grid() const { return {bytes_out_, next_profile_, last_profile_}; }
+    void restore(const RunCheckpoint::Grid& g) {
+        bytes_out_ = g.bytes_out, next_profile_ = g.next_profile, last_profile_ = g.last_profile;
+    }
 
 private:
     // Counts one sample or profile against the bounds; throws OutputLimit past one.

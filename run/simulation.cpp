@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/resources.hpp"
+#include "run/checkpoint.hpp"
 #include "run/runner.hpp"
 
 namespace ssbsim {
@@ -97,5 +98,13 @@ Simulation::Simulation(SimulationConfig config)
 
 // The step loop and its pieces: run/runner.cpp.
 RunResult Simulation::run(RunObserver* obs) { return run_protocol(config_, model_, stop_requested_, obs); }
+
+RunResult Simulation::run(RunObserver* obs, const RunControl& control) {
+    if (control.restart && !control.restart_checked) {
+        const RunCheckpoint& ck = *control.restart;
+        check_restart(ck, config_, model_, ck.source.empty() ? std::string("checkpoint") : ck.source);
+    }
+    return run_protocol(config_, model_, stop_requested_, obs, control);
+}
 
 }  // namespace ssbsim

@@ -14,6 +14,8 @@
 
 namespace ssbsim {
 
+struct RunControl;
+
 // Simulated seconds each protocol step is expected to take (for progress and ETA): the
 // duration of a timed step; for a step ending at a limit an upper estimate from its
 // current and the capacity window (a C/50 charge: 50 h).
@@ -38,6 +40,14 @@ struct Sample {
     double contact = 1;         // mean CAM/SE contact fraction theta_c
     double se_oxidised = 0;     // cumulative SE-oxidation charge [mAh/g]
     double film_resistance = 0; // mean interphase resistance [ohm m2]
+    double stack_pressure = 0;  // actual (die-constrained) or set stack pressure [Pa]
+    double cam_volume_change = 0;  // CAM volume change since the start [relative]
+    // Per site (carbon DPB, TPB, CAM DPB; MODEL.md 9): SE-oxidation currents [A/m2 of cell]
+    // into reversible and irreversible products and the reduction of reversible products
+    // (< 0), and their cumulative charges [mAh/g] (the ledger's).
+    double se_current_reversible[3] = {0, 0, 0}, se_current_irreversible[3] = {0, 0, 0};
+    double se_reduction_current[3] = {0, 0, 0};
+    double se_reversible[3] = {0, 0, 0}, se_irreversible[3] = {0, 0, 0}, se_reduction[3] = {0, 0, 0};
     int step = 0, cycle = 0;
 };
 
@@ -136,6 +146,9 @@ public:
     // Runs the protocol. Solver failures end the run with status failed and a message
     // naming the simulated time, the step and the cause; nothing already reported is lost.
     RunResult run(RunObserver* observer = nullptr);
+    // The same with a restart and/or a checkpoint (run/checkpoint.hpp; a restart is checked
+    // against this simulation first: ConfigError naming the mismatch).
+    RunResult run(RunObserver* observer, const RunControl& control);
     // Asks a running simulation to stop at the next solver step (signal-safe).
     void request_stop() { stop_requested_ = true; }
     const SimulationConfig& config() const { return config_; }

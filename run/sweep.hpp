@@ -18,6 +18,29 @@ namespace ssbsim {
 // A case's config: the base config with the case's overrides, named after the sweep.
 SimulationConfig case_config(const SweepSpec& spec, const SweepCase& c, MaterialLibrary& lib);
 
+// While one of these lives (nested ones count once), a sweep's base config is read once per
+// process (and the workers forked meanwhile): every case, its key and the prefix plan see
+// the files as the sweep first read them; an edit made during the sweep is seen by the next
+// run of it (whose keys then differ, so the cases concerned run again). Without one, every
+// call reads the files.
+class BaseConfigCache {
+public:
+    BaseConfigCache();
+    ~BaseConfigCache();
+    BaseConfigCache(const BaseConfigCache&) = delete;
+    BaseConfigCache& operator=(const BaseConfigCache&) = delete;
+};
+// The base config as parsed (through its `extends:` chain): cached under a BaseConfigCache.
+ConfigNode base_config(const std::string& path);
+// f(base_config(path)), computed once per path while a BaseConfigCache lives (the case
+// keys' digest of the resolved base).
+std::string base_config_memo(const std::string& path, const std::function<std::string(const ConfigNode&)>& f);
+// f(), computed once per key while a BaseConfigCache lives (each call computes it without).
+std::string sweep_memo(const std::string& key, const std::function<std::string()>& f);
+// The overrides of case c that are not of single protocol steps ("protocol.steps.N=..."),
+// one a line: cases of one base with the same ones differ only in protocol steps.
+std::string non_step_overrides(const SweepCase& c);
+
 // Validates every case's config (without running), so a broken value is reported up front;
 // returns one message per broken case ("" for good ones).
 std::vector<std::string> check_cases(const SweepSpec& spec);
@@ -54,19 +77,53 @@ std::string case_error(const std::string& dir, int index);
 // stem (sweeps/holds.yaml -> sweeps/holds).
 std::string default_sweep_dir(const std::string& sweep_file);
 
+// Cases that share a protocol prefix: their resolved configs are identical except for the
+// protocol steps from `steps` on (run/checkpoint.hpp: checkpoint_identity), so the first
+// `steps` steps are solved once and every case restarts from that checkpoint.
+struct PrefixGroup {
+    int steps = 0;           // shared protocol steps (expanded), >= 1
+    std::vector<int> cases;  // 1-based case indices, >= 2
+    // share_prefix: readout, and the cases differ only in the duration of their last step
+    // (steps + 1 steps each): `cases` sorted by that duration [s] (`durations`), the last
+    // one the longest, whose run is read out at the others'.
+    bool readout = false;
+    std::vector<double> durations;
+};
+// The groups among the cases `todo` (a case whose config does not load is in none); empty
+// when the sweep's share_prefix is off.
+std::vector<PrefixGroup> plan_prefixes(const SweepSpec& spec, const std::vector<int>& todo);
+
 struct CaseOutcome {
     int index = 0;
     std::string status;   // complete, failed
     std::string message;
     double seconds = 0;
+    // What the summary needs from the case file, packed by the files' owner (io) for the
+    // process that writes the summary (SweepCaseFiles::received); empty: read the file.
+    std::string record;
 };
 
 // What a sweep does with its files (io/sweep.hpp gives case_complete and run_case).
 struct SweepCaseFiles {
     // True when case INDEX's result file is there, complete, from the current definition.
     std::function<bool(const SweepSpec&, const std::string& dir, int index)> complete;
-    // Runs one case in this process, writing its result file (never throws).
-    std::function<CaseOutcome(const SweepSpec&, const SweepCase&, const std::string& dir)> run;
+    // Runs one case in this process, writing its result file (never throws); shared_steps
+    // > 0: from the prefix checkpoint of its first shared_steps steps when there is a good
+    // one, else from the start.
+    std::function<CaseOutcome(const SweepSpec&, const SweepCase&, const std::string& dir, int shared_steps)> run;
+    // Solves the first `steps` steps of a case and writes their checkpoint into DIR
+    // (throws when the prefix fails; its cases then run from the start).
+    std::function<void(const SweepSpec&, const SweepCase&, const std::string& dir, int steps)> prefix;
+    // After the prefixes are solved, before the case workers fork (they inherit what this
+    // loads): called with the first case of each group and its shared steps. May be empty.
+    std::function<void(const SweepSpec&, const SweepCase&, const std::string& dir, int steps)> preload;
+    // Runs a readout group (PrefixGroup::readout) in this process, writing every case's
+    // file; returns their outcomes (never throws). May be empty: then such groups share
+    // their prefix only.
+    std::function<std::vector<CaseOutcome>(const SweepSpec&, const PrefixGroup&, const std::string& dir)> readout;
+    // In the calling process: the records (CaseOutcome::record, concatenated) of the
+    // cases a task completed. May be empty.
+    std::function<void(const std::string& records)> received;
 };
 
 // The local worker pool that `ssbsim sweep` and the Python package both use (through

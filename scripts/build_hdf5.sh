@@ -54,74 +54,21 @@ if already_installed; then
   exit 0
 fi
 
-LOG="$(mktemp /tmp/ssbsim-build-hdf5.XXXXXX.log)"
-WORK=""
+NAME=hdf5
+# shellcheck source=scripts/debian_source.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian_source.sh"
 INSTALLING=0
 START=$SECONDS
-
-on_exit() {
-  local rc=$?
-  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-    rm -rf "$WORK"
-  fi
-  # A half-finished install must not look like one to CMake (which tests libhdf5.a).
-  if [ "$rc" -ne 0 ] && [ "$INSTALLING" -eq 1 ]; then
-    rm -f "$PREFIX/lib/libhdf5.a"
-  fi
-  if [ "$rc" -ne 0 ]; then
-    {
-      echo "build_hdf5.sh: FAILED (exit $rc); last lines of $LOG:"
-      tail -n 40 "$LOG"
-    } >&2
-  fi
-  exit "$rc"
+# A half-finished install must not look like one to CMake (which tests libhdf5.a).
+on_failure() {
+  if [ "$INSTALLING" -eq 1 ]; then rm -f "$PREFIX/lib/libhdf5.a"; fi
 }
-trap on_exit EXIT
-
-log() { echo "== $(date '+%H:%M:%S') $*" >>"$LOG"; }
-# Run a command with all output to the log.
-run() {
-  log "\$ $*"
-  "$@" >>"$LOG" 2>&1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "build_hdf5.sh: must run as root (needs apt-get)" >"$LOG"
-  exit 1
-fi
-
-# Serialise concurrent runs (e.g. two set-up steps at once), then re-check.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>/tmp/ssbsim-build-hdf5.lock
-  flock 9
-  if already_installed; then
-    exit 0
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-APT_OPTS=(-y -q -o Dpkg::Use-Pty=0)
+source_build_begin
 
 log "building HDF5 $HDF5_VERSION into $PREFIX"
 
 # --- 1. deb-src entry (separate file, shared with build_sundials.sh) -------------------
-DEBSRC_SOURCES=/etc/apt/sources.list.d/ssbsim-deb-src.sources
-DEBSRC_LIST=/etc/apt/sources.list.d/ssbsim-deb-src.list
-if [ ! -f "$DEBSRC_SOURCES" ] && [ ! -f "$DEBSRC_LIST" ]; then
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    # deb822: same stanzas (URIs, suites, keyring), Types switched to deb-src.
-    sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-      >"$DEBSRC_SOURCES"
-    log "added $DEBSRC_SOURCES"
-  elif [ -f /etc/apt/sources.list ] && grep -qE '^deb[[:space:]]' /etc/apt/sources.list; then
-    # Old one-line format.
-    sed -nE 's/^deb([[:space:]])/deb-src\1/p' /etc/apt/sources.list >"$DEBSRC_LIST"
-    log "added $DEBSRC_LIST"
-  else
-    log "no Debian apt source found to derive a deb-src entry from"
-    exit 1
-  fi
-fi
+ensure_deb_src
 # Only when apt does not know the source package yet (build_sundials.sh usually updated).
 if ! apt-cache showsrc hdf5 2>/dev/null | grep -q '^Package: hdf5'; then
   run apt-get "${APT_OPTS[@]}" update
@@ -130,41 +77,10 @@ fi
 # --- 2. build tools and the filter libraries (only what is missing) --------------------
 # zlib1g-dev and libaec-dev give the deflate and szip filters (static libz.a, libsz.a,
 # libaec.a, all -fPIC on Debian); setup.sh installs them too.
-need=()
-for p in make gcc dpkg-dev xz-utils zlib1g-dev libaec-dev; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    need+=("$p")
-  fi
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  run apt-get "${APT_OPTS[@]}" install --no-install-recommends "${need[@]}"
-fi
+install_missing make gcc dpkg-dev xz-utils zlib1g-dev libaec-dev
 
 # --- 3. source ---------------------------------------------------------------------------
-WORK="$(mktemp -d /tmp/ssbsim-hdf5-src.XXXXXX)"
-chmod 755 "$WORK"
-# Let apt's unprivileged download user write here (avoids the "unsandboxed" warning).
-if id _apt >/dev/null 2>&1; then chown _apt "$WORK"; fi
-cd "$WORK"
-# Prefer exactly the Debian revision whose headers are installed, if any.
-deb_ver="$(dpkg-query -W -f='${Version}' libhdf5-dev 2>/dev/null || true)"
-if [ -z "$deb_ver" ] || ! run apt-get "${APT_OPTS[@]}" source "hdf5=$deb_ver"; then
-  run apt-get "${APT_OPTS[@]}" source hdf5
-fi
-SRC="$(find "$WORK" -mindepth 1 -maxdepth 1 -type d -name 'hdf5-*' | head -n 1)"
-if [ -z "$SRC" ] || [ ! -x "$SRC/configure" ]; then
-  log "apt-get source did not produce an hdf5-* source tree"
-  exit 1
-fi
-dsc_ver="$(sed -n 's/^Version: //p' "$WORK"/hdf5_*.dsc | head -n 1)"
-log "Debian source version: $dsc_ver"
-case "$dsc_ver" in
-  "$HDF5_VERSION"+*|"$HDF5_VERSION"-*) ;;
-  *)
-    log "expected upstream HDF5 $HDF5_VERSION, got '$dsc_ver'"
-    exit 1
-    ;;
-esac
+fetch_source hdf5 libhdf5-dev "$HDF5_VERSION" configure
 
 # --- 4. configure, build, install (the src/ directory only) -----------------------------
 BUILD="$WORK/build"
@@ -214,7 +130,7 @@ mkdir -p "$(dirname "$STAMP")"
 {
   echo "version=$HDF5_VERSION"
   echo "recipe=$RECIPE"
-  echo "debian_source=$dsc_ver"
+  echo "debian_source=$DSC_VERSION"
   echo "build_seconds=$((SECONDS - START))"
   echo "built=$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 } >"$STAMP"

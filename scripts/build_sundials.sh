@@ -57,106 +57,22 @@ if already_installed; then
   exit 0
 fi
 
-LOG="$(mktemp /tmp/ssbsim-build-sundials.XXXXXX.log)"
-WORK=""
-
-on_exit() {
-  local rc=$?
-  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-    rm -rf "$WORK"
-  fi
-  if [ "$rc" -ne 0 ]; then
-    {
-      echo "build_sundials.sh: FAILED (exit $rc); last lines of $LOG:"
-      tail -n 40 "$LOG"
-    } >&2
-  fi
-  exit "$rc"
-}
-trap on_exit EXIT
-
-log() { echo "== $(date '+%H:%M:%S') $*" >>"$LOG"; }
-# Run a command with all output to the log.
-run() {
-  log "\$ $*"
-  "$@" >>"$LOG" 2>&1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "build_sundials.sh: must run as root (needs apt-get)" >"$LOG"
-  exit 1
-fi
-
-# Serialise concurrent runs (e.g. two set-up steps at once), then re-check.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>/tmp/ssbsim-build-sundials.lock
-  flock 9
-  if already_installed; then
-    exit 0
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-APT_OPTS=(-y -q -o Dpkg::Use-Pty=0)
+NAME=sundials
+# shellcheck source=scripts/debian_source.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian_source.sh"
+source_build_begin
 
 log "building SUNDIALS $SUNDIALS_VERSION into $PREFIX"
 
 # --- 1. deb-src entry (separate file; the original sources are untouched) ---
-DEBSRC_SOURCES=/etc/apt/sources.list.d/ssbsim-deb-src.sources
-DEBSRC_LIST=/etc/apt/sources.list.d/ssbsim-deb-src.list
-if [ ! -f "$DEBSRC_SOURCES" ] && [ ! -f "$DEBSRC_LIST" ]; then
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    # deb822: same stanzas (URIs, suites, keyring), Types switched to deb-src.
-    sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-      >"$DEBSRC_SOURCES"
-    log "added $DEBSRC_SOURCES"
-  elif [ -f /etc/apt/sources.list ] && grep -qE '^deb[[:space:]]' /etc/apt/sources.list; then
-    # Old one-line format.
-    sed -nE 's/^deb([[:space:]])/deb-src\1/p' /etc/apt/sources.list >"$DEBSRC_LIST"
-    log "added $DEBSRC_LIST"
-  else
-    log "no Debian apt source found to derive a deb-src entry from"
-    exit 1
-  fi
-fi
+ensure_deb_src
 run apt-get "${APT_OPTS[@]}" update
 
 # --- 2. build tools (only what is missing) ---------------------------------
-need=()
-for p in cmake make gcc g++ dpkg-dev xz-utils libsuitesparse-dev; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    need+=("$p")
-  fi
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  run apt-get "${APT_OPTS[@]}" install --no-install-recommends "${need[@]}"
-fi
+install_missing cmake make gcc g++ dpkg-dev xz-utils libsuitesparse-dev
 
 # --- 3. source ---------------------------------------------------------------
-WORK="$(mktemp -d /tmp/ssbsim-sundials-src.XXXXXX)"
-chmod 755 "$WORK"
-# Let apt's unprivileged download user write here (avoids the "unsandboxed" warning).
-if id _apt >/dev/null 2>&1; then chown _apt "$WORK"; fi
-cd "$WORK"
-# Prefer exactly the Debian revision whose headers are installed, if any.
-deb_ver="$(dpkg-query -W -f='${Version}' libsundials-dev 2>/dev/null || true)"
-if [ -z "$deb_ver" ] || ! run apt-get "${APT_OPTS[@]}" source "sundials=$deb_ver"; then
-  run apt-get "${APT_OPTS[@]}" source sundials
-fi
-SRC="$(find "$WORK" -mindepth 1 -maxdepth 1 -type d -name 'sundials-*' | head -n 1)"
-if [ -z "$SRC" ] || [ ! -f "$SRC/CMakeLists.txt" ]; then
-  log "apt-get source did not produce a sundials-* source tree"
-  exit 1
-fi
-dsc_ver="$(sed -n 's/^Version: //p' "$WORK"/sundials_*.dsc | head -n 1)"
-log "Debian source version: $dsc_ver"
-case "$dsc_ver" in
-  "$SUNDIALS_VERSION"+*|"$SUNDIALS_VERSION"-*) ;;
-  *)
-    log "expected upstream SUNDIALS $SUNDIALS_VERSION, got '$dsc_ver'"
-    exit 1
-    ;;
-esac
+fetch_source sundials libsundials-dev "$SUNDIALS_VERSION" CMakeLists.txt
 
 # --- 4. configure, build, install -------------------------------------------
 BUILD="$WORK/build"
@@ -219,7 +135,7 @@ mkdir -p "$(dirname "$STAMP")"
 {
   echo "version=$SUNDIALS_VERSION"
   echo "recipe=$RECIPE"
-  echo "debian_source=$dsc_ver"
+  echo "debian_source=$DSC_VERSION"
   echo "opt_flags=$OPT_FLAGS"
   echo "built=$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 } >"$STAMP"

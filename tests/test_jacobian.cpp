@@ -155,6 +155,55 @@ TEST(Jacobian, MatchesFiniteDifferencesWithChemistry) {
     EXPECT_GT(model.dead_fraction(perturbed_state(model, 0.5, 1).data()), -1.0);
 }
 
+// Die-constrained stack pressure (models/stack_pressure.hpp): its dense row over every
+// shell and the oxidation ledger, and its column in every cell's contact.
+TEST(Jacobian, MatchesFiniteDifferencesWithDieConstrainedPressure) {
+    SimulationConfig c = test::load("configs/studies/study_a.yaml",
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "chemistry.contact.void_scale=5 nm",
+         "chemistry.lattice_oxygen.rate_constant=1e-6 A/m2",
+         "cell.stack_pressure={initial: 18 MPa, constraint: die, stiffness: 1 GPa}"});
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_GE(model.idx_pressure(), 0);
+    for (double x0 : {0.4, 0.85}) {
+        auto y = perturbed_state(model, x0, 13);
+        std::vector<double> yp(model.size(), 0.0);
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<double> u(0.5, 1.5);
+        for (int m = 0; m < model.n_cathode(); ++m) {
+            for (int k = 0; k < 6; ++k) y[model.idx_x(m, k)] = 20.0 * u(rng);
+            y[model.idx_x(m, CathodeP2D::x_void)] = 9e-9 * u(rng);
+            y[model.idx_x(m, CathodeP2D::x_trapped)] = 100.0 * u(rng);
+            yp[model.idx_x(m, CathodeP2D::x_void)] = 1e-13 * u(rng);
+        }
+        for (int k = 1; k < CathodeP2D::l_reduction; ++k) y[model.idx_ledger(k)] = 30.0 * u(rng);
+        // Above and inside the floor's smooth part.
+        for (double P : {12e6, 0.03e6}) {
+            for (int m = 0; m < model.n_cathode(); ++m) {
+                y[model.idx_pressure(m)] = P * (1.0 + 0.01 * m);
+                y[model.pressure_law().strain_index(m)] = -0.003 * (m + 1) * u(rng);
+            }
+            SCOPED_TRACE("x0 " + std::to_string(x0) + " P " + std::to_string(P));
+            model.set_control(ControlMode::current, 1.0);
+            check_jacobian(model, y, yp, 57.0);
+        }
+    }
+    // Near zero pressure the floor's exponential branch is taken: P0 + K eps_v = 0.05 MPa
+    // (voids a v = the strain that takes it there).
+    auto y = perturbed_state(model, 0.4, 3);
+    const double s0 = model.pressure_law().strain(y.data());
+    const double v = (18e6 + 1e9 * s0 - 0.05e6) / (1e9 * model.specific_area());
+    ASSERT_GT(v, 0.0);
+    for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_void)] = v;
+    double slope = 0.0;
+    const double P = model.pressure_law().law(model.pressure_law().strain(y.data()), &slope);
+    EXPECT_LT(P, 0.1e6);
+    EXPECT_LT(slope, 1e9);
+    model.pressure_law().initial_state(y.data());
+    EXPECT_NEAR(model.stack_pressure(y.data()), P, 1e-9 * 18e6);
+    std::vector<double> yp(model.size(), 0.0);
+    check_jacobian(model, y, yp, 10.0);
+}
+
 namespace {
 // A chemistry state with every product, the film, voids and trapped lithium set.
 std::vector<double> chemistry_state(const CathodeP2D& model, double x0, std::vector<double>& yp) {

@@ -48,8 +48,8 @@ void expect_same_cell(const CellSpec& a, const CellSpec& b, const std::string& w
 
 const char* const kShipped[] = {"configs/default.yaml",          "configs/pybamm_reference.yaml",
                                 "configs/studies/study_a.yaml",  "configs/studies/study_a_carbon_only.yaml",
-                                "configs/studies/study_b_mno2.yaml", "configs/studies/study_c.yaml",
-                                "configs/studies/study_d.yaml"};
+                                "configs/studies/study_b_mno2.yaml", "configs/studies/study_b.yaml",
+                                "configs/studies/study_c.yaml", "configs/studies/study_d.yaml"};
 
 }  // namespace
 

@@ -229,6 +229,13 @@ TEST(Schema, UnitsAreMachineReadable) {
     EXPECT_EQ(dim(schema::cycle_fields(), "charge_capacity"), units::dim::specific_charge);
     EXPECT_EQ(dim(schema::cycle_fields(), "charge_capacity_abs"), units::dim::charge);
     EXPECT_EQ(dim(schema::sample_fields(), "film_resistance"), units::dim::area_resistance);
+    EXPECT_EQ(dim(schema::sample_fields(), "stack_pressure"), units::dim::pressure);
+    EXPECT_EQ(dim(schema::sample_fields(), "se_current_reversible"), units::dim::current_density);
+    EXPECT_EQ(dim(schema::sample_fields(), "se_oxidised_irreversible"), units::dim::specific_charge);
+    for (const char* name : {"se_current_reversible", "se_current_irreversible", "se_reduction_current",
+                             "se_oxidised_reversible", "se_oxidised_irreversible", "se_reduced"})
+        EXPECT_EQ(schema::find(schema::sample_fields(), name)->columns, schema::kSites) << name;
+    EXPECT_EQ(schema::find(schema::sample_fields(), "cam_volume_change")->unit, std::string("1"));
     EXPECT_EQ(dim(schema::step_fields(), "end_potential"), units::dim::voltage);
     EXPECT_EQ(dim(schema::step_fields(), "end_time"), units::dim::time);
 }

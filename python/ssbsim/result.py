@@ -104,6 +104,19 @@ class Result:
             v["Dead fraction"] = ts["dead_fraction"]
             v["Film resistance [ohm.m2]"] = ts["film_resistance"]
             v["SE oxidised [mA.h/g]"] = ts["se_oxidised"]
+            # MODEL.md 9: per site and product kind (files from before lack them).
+            for key, name, unit in (("se_current_reversible", "SE oxidation current, reversible", "A.m-2"),
+                                    ("se_current_irreversible", "SE oxidation current, irreversible", "A.m-2"),
+                                    ("se_reduction_current", "SE reduction current", "A.m-2"),
+                                    ("se_oxidised_reversible", "SE oxidised, reversible", "mA.h/g"),
+                                    ("se_oxidised_irreversible", "SE oxidised, irreversible", "mA.h/g"),
+                                    ("se_reduced", "SE reduced", "mA.h/g")):
+                if key in ts:
+                    for k, site in enumerate(("carbon", "TPB", "CAM")):
+                        v[f"{name} ({site}) [{unit}]"] = np.ascontiguousarray(ts[key][:, k])
+        if "stack_pressure" in ts:
+            v["Stack pressure [MPa]"] = ts["stack_pressure"] / 1e6
+            v["CAM volume change"] = ts["cam_volume_change"]
         for a in v.values():
             a.setflags(write=False)
         self._vars = v

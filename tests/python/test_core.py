@@ -447,3 +447,23 @@ def test_a_failed_sweep_case_is_a_row_with_its_message_and_a_warning(tmp_path):
     assert "protocol.steps" in df["message"][1]
     assert df["c1_charge_mAh_g"][0] > 0 and np.isnan(df["c1_charge_mAh_g"][1])
     assert list(df["protocol.steps"]) == ["0.1", "soon"]  # not all numbers: kept as written
+
+
+def test_model_md_9_outputs_are_variables(tmp_path):
+    # The stack pressure (here die-constrained), the CAM volume change and the per-site
+    # SE-oxidation currents and extents, in a run and in the file it wrote.
+    die = 'cell.stack_pressure={initial: 18 MPa, constraint: die}'
+    r = ssbsim.run(set=[die], output=str(tmp_path / "die.h5"))
+    p = r["Stack pressure [MPa]"]
+    assert p[0] == pytest.approx(18.0) and p.min() < 17.0
+    assert r["CAM volume change"].min() < -0.01
+    for site in ("carbon", "TPB", "CAM"):
+        for name in ("SE oxidation current, reversible", "SE oxidation current, irreversible",
+                     "SE reduction current"):
+            assert f"{name} ({site}) [A.m-2]" in r.variables
+        for name in ("SE oxidised, reversible", "SE oxidised, irreversible", "SE reduced"):
+            assert f"{name} ({site}) [mA.h/g]" in r.variables
+    total = sum(r[f"SE oxidised, {k} ({s}) [mA.h/g]"][-1] for k in ("reversible", "irreversible")
+                for s in ("carbon", "TPB", "CAM"))
+    assert total == pytest.approx(r["SE oxidised [mA.h/g]"][-1], rel=1e-12)
+    assert_same(r, ssbsim.load(str(tmp_path / "die.h5")))

@@ -1,0 +1,156 @@
+// Calibration targets of Studies B, C and D (docs/DOMAIN.md; issue #10), one test per row of
+// docs/calibration.md's tables, each runnable alone (--gtest_filter). CTest labels "slow" and
+// "targets". The cells and protocols are configs/data/targets.yaml's, the measured values and
+// tolerances the data files' (configs/data/study_*/): a measured row passes when
+// |simulated - measured| <= its sigma, a relation row when the relation holds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/import.hpp"
+#include "analysis/metrics.hpp"
+#include "analysis/validation.hpp"
+#include "core/config.hpp"
+#include "test_support.hpp"
+
+namespace ssbsim {
+namespace {
+
+const std::string kData = "configs/data/";
+
+ConfigNode study_node(const std::string& study) {
+    return ConfigNode::load_file(test::source_path(kData + "targets.yaml")).at("studies").at(study);
+}
+
+// The variant a data file runs, from targets.yaml.
+std::string variant_of(const std::string& study, const std::string& file) {
+    ConfigNode data = study_node(study).at("data");
+    for (std::size_t i = 0; i < data.size(); ++i)
+        if (data[i].string("file") == file) return data[i].string("variant");
+    ADD_FAILURE() << file << " is not a data file of " << study << " in targets.yaml";
+    return "";
+}
+
+// The study's config with a variant's overrides (and no spatial profiles: not compared).
+SimulationConfig cell(const std::string& study, const std::string& variant) {
+    ConfigNode s = study_node(study);
+    ConfigNode v = s.at("variants").at(variant);
+    std::vector<std::string> set;
+    for (std::size_t i = 0; i < v.size(); ++i) set.push_back(v[i].string());
+    set.push_back("output.profile_interval=0");
+    return test::load(kData + s.string("config"), set);
+}
+
+// A measured row: the data file's value and sigma beside the simulation, as `ssbsim validate`.
+void expect_measured(const std::string& study, const std::string& file, const std::string& metric, int cycle) {
+    const MeasuredData md = load_measured(test::source_path(kData + file));
+    const SimulationConfig cfg = cell(study, variant_of(study, file));
+    AnalysisOptions o;
+    o.shoulder_potential = cfg.protocol.shoulder_potential;
+    const std::vector<ValidationCase> cases = plan_cases(md, cfg, o);
+    std::vector<CaseResult> results;
+    for (const auto& c : cases) {
+        SimulationConfig s = cfg;
+        apply_case(c, s);
+        results.push_back(run_case(s));
+        EXPECT_EQ(results.back().status, "complete") << results.back().message;
+    }
+    const Comparison cmp = compare(md, cases, results, cfg, o);
+    for (const auto& r : cmp.rows) {
+        if (r.metric != metric || r.cycle != cycle) continue;
+        ASSERT_TRUE(std::isfinite(r.simulated)) << "no simulated " << metric << " for cycle " << cycle;
+        EXPECT_LE(std::abs(r.simulated - r.measured), r.sigma * (1 + 1e-9))
+            << file << ": " << metric << " of cycle " << cycle << " simulated " << r.simulated << ", measured "
+            << r.measured << " +- " << r.sigma << " [" << r.unit << "]";
+        return;
+    }
+    FAIL() << file << " has no " << metric << " for cycle " << cycle;
+}
+
+// One simulated metric of a variant's cell.
+double simulate(const std::string& study, const std::string& variant, const std::string& metric, int cycle) {
+    const CaseResult r = run_case(cell(study, variant));
+    EXPECT_EQ(r.status, "complete") << r.message;
+    if (r.trajectory.size() < 2) return kNaN;
+    AnalysisOptions o;
+    o.mass = r.trajectory.mass;
+    return simulated_metric(metric, cycle, analyse(r.trajectory, o), r.cycles);
+}
+
+// A relation row of a relation file (columns metric, cycle, relation, than).
+void expect_relation(const std::string& study, const std::string& file, const std::string& metric, int cycle) {
+    ASSERT_TRUE(is_known_metric(metric)) << "ssbsim computes no metric '" << metric << "' (" << file << ")";
+    std::ifstream in(test::source_path(kData + file));
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        if (header) {
+            header = false;
+            continue;
+        }
+        std::vector<std::string> cell_text;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, ',');) cell_text.push_back(c);
+        ASSERT_EQ(cell_text.size(), 4u) << file << ": " << line;
+        if (cell_text[0] != metric || std::stoi(cell_text[1]) != cycle) continue;
+        const std::string variant = variant_of(study, file), rel = cell_text[2], than = cell_text[3];
+        const double v = simulate(study, variant, metric, cycle);
+        const bool other = study_node(study).at("variants").has(than);
+        const double ref = other ? simulate(study, than, metric, cycle) : std::stod(than);
+        ASSERT_TRUE(std::isfinite(v) && std::isfinite(ref)) << metric << ": " << v << " vs " << ref;
+        const std::string what = file + ": " + metric + " of cycle " + std::to_string(cycle) + ", " + variant + " " +
+                                 rel + " " + than;
+        if (rel == "<")
+            EXPECT_LT(v, ref) << what;
+        else
+            EXPECT_GT(v, ref) << what;
+        return;
+    }
+    FAIL() << file << " has no relation for " << metric << " in cycle " << cycle;
+}
+
+}  // namespace
+
+// Study B: Wang et al. (Oxford), NMC83 + CNF, 1 mA/cm2, 2 MPa, 30 degC.
+TEST(StudyBTargets, FirstCycleDischargeCapacity) {
+    expect_measured("study_b", "study_b/first_cycle.csv", "discharge_capacity", 1);
+}
+TEST(StudyBTargets, FirstCycleCoulombicEfficiency) {
+    expect_measured("study_b", "study_b/first_cycle.csv", "coulombic_efficiency", 1);
+}
+TEST(StudyBTargets, CoulombicEfficiencyAbove99p5FromCycle5) {
+    expect_measured("study_b", "study_b/stable_ce.csv", "coulombic_efficiency_min_from", 5);
+}
+TEST(StudyBTargets, RetentionAfter500Cycles) {
+    expect_measured("study_b", "study_b/retention.csv", "retention", 500);
+}
+
+// Study C: Ma et al. (KIT), 1.38 wt% LiNbO3-coated LiNiO2, pelletised, 0.2C, 45 degC.
+TEST(StudyCTargets, FirstCycleDischargeCapacity) {
+    expect_measured("study_c", "study_c/first_cycle.csv", "discharge_capacity", 1);
+}
+TEST(StudyCTargets, FirstCycleCoulombicEfficiency) {
+    expect_measured("study_c", "study_c/first_cycle.csv", "coulombic_efficiency", 1);
+}
+TEST(StudyCTargets, BareGivesLessCapacityThanCoated) {
+    expect_relation("study_c", "study_c/bare_vs_coated.csv", "discharge_capacity", 1);
+}
+TEST(StudyCTargets, BareGivesLowerCoulombicEfficiencyThanCoated) {
+    expect_relation("study_c", "study_c/bare_vs_coated.csv", "coulombic_efficiency", 1);
+}
+
+// Study D: Kim et al. (SNU/Yonsei), bare LiCoO2, no carbon, 0.1C.
+TEST(StudyDTargets, FirstCycleDischargeCapacity) {
+    expect_measured("study_d", "study_d/first_cycle.csv", "discharge_capacity", 1);
+}
+TEST(StudyDTargets, IsolatedParticlesAppearDuringCycling) {
+    expect_relation("study_d", "study_d/mechanism.csv", "dead_fraction", 2);
+}
+TEST(StudyDTargets, StackPressureFallsAtTheStartOfTheFirstCharge) {
+    expect_relation("study_d", "study_d/mechanism.csv", "stack_pressure_change_at_charge_start", 1);
+}
+
+}  // namespace ssbsim
