@@ -24,7 +24,13 @@ void IntercalationKinetics::declare(StateLayout& layout, LocalRegistry* ledger) 
 void IntercalationKinetics::set_temperature(double T) {
     f_ = constants::F / (constants::R * T);
     const double i0_ref = g_.cell.cam.exchange_current.at(T);
-    i0_scale_ = i0_ref / std::pow(0.5, g_.cell.cam.alpha_a + g_.cell.cam.alpha_c);
+    const auto& h = g_.cell.cam.relithiation;
+    // i0_ref is i0 at x = 0.5, hindrance included.
+    i0_scale_ = i0_ref / (std::pow(0.5, g_.cell.cam.alpha_a + g_.cell.cam.alpha_c) *
+                          detail::relithiation_factor(0.5, h.exponent, h.floor));
+    // A resistance rises as the temperature falls: R_h(T) = R_h exp(E_a/R (1/T - 1/T_ref)).
+    r_ins_ = h.resistance.reference *
+             std::exp(h.resistance.activation_energy / constants::R * (1.0 / T - 1.0 / h.resistance.reference_temperature));
 }
 
 void IntercalationKinetics::pattern(LocalPattern& p, const PopulationSlots& slots, SlotMask contact,

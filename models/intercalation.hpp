@@ -4,6 +4,9 @@
 // resistance in series,
 //   j = i0(x_s) [exp(alpha_a f eta) - exp(-alpha_c f eta)],  eta = dphi - U(x_s) - j R_f,
 // on the population's surface stoichiometry x_s extrapolated from its two outer shells.
+// With the CAM's hindered relithiation on (ActiveMaterial::Relithiation, docs/equations.md
+// 4.5.1), i0 carries the hindrance ((1 - x_s)^2 + x_f^2)^(p/2) more and eta loses
+// R_ins(x_s) j_- (the insertion part of j).
 // sum_p a_p j_p is the source of both charge balances and, with the chemistry on, the
 // ledger's intercalation charge; theta_p s_p j_p / F the population's surface flux.
 #pragma once
@@ -39,11 +42,15 @@ public:
 private:
     template <class T>
     void evaluate_population(Local<T>& L, int p) const;
+    // The outputs every case shares: surface flux, source, ledger of population p.
+    template <class T>
+    void finish(Local<T>& L, int p, const T& j) const;
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
-    double i0_scale_ = 0.0;  // i0_ref / 0.5^(alpha_a + alpha_c) [A/m2]
+    double i0_scale_ = 0.0;  // i0_ref / (0.5^(alpha_a + alpha_c) h(0.5)) [A/m2]
     double f_ = 0.0;         // F / R T [1/V]
+    double r_ins_ = 0.0;     // R_h(T) of the insertion resistance [ohm m2]; 0: off
 };
 
 namespace detail {
@@ -56,11 +63,75 @@ T kinetic_powers(const T& x, double ac, double aa) {
     return pow(x, ac) * pow(1.0 - x, aa);
 }
 
+// The relithiation hindrance of i0, h(x) = ((1 - x)^2 + x_f^2)^(p/2): (1 - x)^p where the
+// surface has room, floored at x_f^p as it fills, so a pristine CAM (1 - x ~ 3e-4) keeps an
+// exchange current to delithiate with. It multiplies both branches (i0), so the
+// equilibrium stays at the OCV. p = 0: 1.
+template <class T>
+T relithiation_factor(const T& x, double p, double x_f) {
+    using std::pow;
+    if (p == 0.0) return T(1.0);
+    const T y = 1.0 - x;
+    return pow(y * y + x_f * x_f, 0.5 * p);
+}
+
 template <class T>
 T clamp_value(const T& x, double lo, double hi) {
     if (value(x) < lo) return T(lo);
     if (value(x) > hi) return T(hi);
     return x;
+}
+
+// Insertion resistance times the insertion part of j [V]: R_ins(x_s) j_- with the switch
+// s(x_s) = 1 / (1 + exp(-(x_s - x_h)/w)) and
+//   j_- = -j_eps [ln(1 + exp(-j/j_eps)) - ln 2],
+// a smooth, monotone min(j, 0) with j_-(0) = 0 (no drop at rest: the open-circuit potential
+// stays the OCV) that tends to j - j_eps ln 2 on insertion and to +j_eps ln 2 on
+// delithiation (a drop of at most R_h j_eps ln 2 there). j_eps (relithiation.current_scale)
+// sets how sharply the drop engages around j = 0: Newton needs the slope R_h dj_-/dj to
+// change over more than round-off of j (a 1e-6 A/m2 scale made consistent initial states
+// at rests and charge starts unreachable). Far outside any cell state (drops of tens of
+// volts, which Newton iterates may try) the drop saturates smoothly at kMaxDrop = 10 V, so
+// eta stays finite.
+template <class T>
+T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width, double j_eps) {
+    constexpr double ln2 = 0.69314718055994531;
+    const double z = value(j) / j_eps;
+    const double jm = (z >= 0 ? -j_eps * std::log1p(std::exp(-z)) : value(j) - j_eps * std::log1p(std::exp(z))) + j_eps * ln2;
+    const double djm = z >= 0 ? std::exp(-z) / (1.0 + std::exp(-z)) : 1.0 / (1.0 + std::exp(z));
+    const double y = (value(xs) - onset) / width;
+    const double sw = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
+    // tanh saturation: 0.3 % low at a 1 V drop.
+    constexpr double kMaxDrop = 10.0;  // [V]
+    const T drop = r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width);
+    const double th = std::tanh(value(drop) / kMaxDrop);
+    return apply(drop, kMaxDrop * th, 1.0 - th * th);
+}
+
+// The kinetics residual with the insertion drop on (alpha_a = alpha_c = alpha). Where the
+// drop is engaged it reaches volts, and exp(alpha f eta) would amplify every rounding error
+// (and overflow far from any cell state), so there it is the inverse Butler-Volmer law
+// times its slope, F_V = alpha f sqrt(j^2 + 4 i0^2) (eta_bv(j) - eta), j - j_bv to first
+// order near the root; elsewhere the usual F_I = j - j_bv. Blended by the drop,
+// w = 1 / (1 + exp(-(-drop - 0.1 V) / 5 mV)) (w < 1e-8 without it or on delithiation): both increase with j
+// through the same root and have the same sign, so F = (1 - w) F_I + w F_V has that root.
+template <class T>
+T insertion_kinetics(const T& j, const T& i0, const T& eta, const T& drop, double af) {
+    using std::exp;
+    using std::sqrt;
+    const T u = eta * af;
+    // On insertion only (drop < 0): on delithiation the drop is at most R_h j_eps ln 2.
+    const double y = (-value(drop) - 0.1) / 0.005;
+    const double wv = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
+    const double sgn = -1.0;
+    const T f_i = std::fabs(value(u)) < 700.0 ? T(j - i0 * (exp(u) - exp(-u))) : T(0.0);
+    if (wv < 1e-300) return f_i;
+    const T w = apply(drop, wv, sgn * wv * (1.0 - wv) / 0.005);
+    const T z = j / (2.0 * i0);
+    const double zv = value(z);
+    const T f_v = sqrt(j * j + 4.0 * i0 * i0) * (apply(z, std::asinh(zv), 1.0 / std::sqrt(1.0 + zv * zv)) - u);
+    if (wv == 1.0) return f_v;
+    return (1.0 - w) * f_i + w * f_v;
 }
 }  // namespace detail
 
@@ -74,6 +145,7 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
 template <class T>
 void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
     using std::exp;
+    using std::sqrt;
     const T& dphi = L.u[s_dphi];
     const T j = L.u[L.pop->j(p)];
     if (g_.intercalating) {
@@ -84,18 +156,35 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         double Uv = cam.ocv(value(xs), &dU);
         T U = apply(xs, Uv, dU);
         T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
-        T i0 = detail::kinetic_powers(xi, ac, aa) * i0_scale_;
+        const double hp = cam.relithiation.exponent;
+        T i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, hp, cam.relithiation.floor) * i0_scale_;
         T Rf = T(g_.cell.film_resistance + g_.coating_resistance);
         if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
         T eta = dphi - U - j * Rf;
+        const T& s = L.connected[p];
+        if (r_ins_ > 0.0) {
+            const T drop = detail::insertion_drop(xs, j, r_ins_, cam.relithiation.onset, cam.relithiation.width,
+                                                     cam.relithiation.current_scale);
+            eta = eta - drop;
+            // The blended residual for a connected population; an isolating one takes the
+            // switched Butler-Volmer residual below (its current goes to 0 either way).
+            if (aa == ac && value(s) == 1.0) {
+                L.kin[p] = detail::insertion_kinetics(j, i0, eta, drop, aa * f_);
+                return finish(L, p, j);
+            }
+        }
         T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
         // An isolated population carries no current: j_p = s_p jbv goes to 0 with its
         // area (s_p = 1 while connected: the plain Butler-Volmer residual).
-        const T& s = L.connected[p];
         L.kin[p] = value(s) == 1.0 ? j - jbv : j - s * jbv;
     } else {
         L.kin[p] = j;
     }
+    finish(L, p, j);
+}
+
+template <class T>
+void IntercalationKinetics::finish(Local<T>& L, int p, const T& j) const {
     // Only the connected contact passes lithium: an isolated population keeps its own.
     L.surf_flux[p] = L.live[p] * j / constants::F;
     const T src = L.area[p] * j;

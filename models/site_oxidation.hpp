@@ -5,10 +5,26 @@
 // irreversible product inventories [mol/m3 electrode], and three cumulative charges.
 #pragma once
 
+#include <cmath>
+
 #include "core/constants.hpp"
 #include "models/local_terms.hpp"
+#include "numerics/dual.hpp"
 
 namespace ssbsim {
+
+// The passivation law g of theta = passivating inventory / law coverage >= 0
+// (params/chemistry.hpp PassivationLaw): g(0) = 1 for every law, falling as products grow.
+template <class T>
+T passivation_factor(PassivationLaw law, const T& theta) {
+    using std::exp;
+    switch (law) {
+        case PassivationLaw::film: return exp(-theta);
+        case PassivationLaw::coverage: return value(theta) < 1.0 ? T(1.0 - theta) : T(0.0);
+        case PassivationLaw::hyperbolic: break;
+    }
+    return 1.0 / (1.0 + theta);
+}
 
 class SiteOxidation {
 public:
@@ -55,15 +71,18 @@ public:
             if (g_.a_site[s] <= 0.0) continue;
             const T& rev = L.u[s_chem + rev_ + s];
             const T& irr = L.u[s_chem + irr_ + s];
-            // Coverage per site area; the passivation law g = 1 / (1 + Gamma / Gamma_pass).
-            T g = 1.0 / (1.0 + (rev + irr) / (area[s] * k.passivation + 1e-300));
+            T g = passivation_factor(k.law, (k.reversible_weight * rev + irr) / (area[s] * law_coverage(k) + 1e-300));
             T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
             if (k_fast_[s] > 0.0) {
                 // Exponential passivation: the fresh surface reacts fast once, then not at all.
-                T g_fast = exp(-(rev + irr) / (area[s] * k.passivation_fast + 1e-300));
+                T g_fast = exp(-(rev + k.fast_irreversible_weight * irr) / (area[s] * k.passivation_fast + 1e-300));
                 r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * L.boltzmann[bz_fast_[s]]);
             }
-            T r_red = rev * (-k_red_[s] / k.passivation) * L.boltzmann[bz_red_[s]];
+            // First order in the reversible products, or (reduction_saturation > 0) zero order
+            // while they cover the site: the rate of an interface, not of an amount.
+            T r_red = k.reduction_saturation > 0.0
+                          ? area[s] * rev / (rev + area[s] * k.reduction_saturation) * (-k_red_[s] * L.boltzmann[bz_red_[s]])
+                          : rev * (-k_red_[s] / k.passivation) * L.boltzmann[bz_red_[s]];
             L.rate[rev_ + s] = (k.reversible_fraction * r_ox + r_red) / nF;
             L.rate[irr_ + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
             L.q[l_rev_ + s] = k.reversible_fraction * r_ox;
@@ -83,7 +102,9 @@ public:
             p.src |= in;
             p.rate[rev_ + s] = p.rate[irr_ + s] = in;
             p.q[l_rev_ + s] = p.q[l_irr_ + s] = in;
-            p.q[l_red_ + s] = dphi | chem_bit(rev_ + s);
+            // A saturating reduction scales with the site area (the contact, at the CAM).
+            const bool on_area = ch_.site[s].reduction_saturation > 0.0 && s == site_cam;
+            p.q[l_red_ + s] = dphi | chem_bit(rev_ + s) | (on_area ? contact : 0u);
             if (s != site_carbon) p.cam_side_oxidation |= in;
         }
     }
@@ -97,6 +118,7 @@ public:
     }
 
 private:
+    static double law_coverage(const SiteKinetics& k) { return k.law_coverage > 0.0 ? k.law_coverage : k.passivation; }
     static StateLayout::BlockSpec per_site(const std::string& name, const std::string& label) {
         StateLayout::BlockSpec b;
         b.name = name;

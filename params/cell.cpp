@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace ssbsim {
 
@@ -453,8 +454,10 @@ namespace {
 SiteKinetics apply_material_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
     s = apply_site_keys(n, s, T_ref);
     const double f = n.number("rate_factor", 1.0);
-    s.k_ox.reference *= f;
-    s.k_fast.reference *= f;
+    // Rounded to 15 digits: 1e-5 x 1.5 is to read back as 1.5e-05 in the resolved config.
+    auto scaled = [f](double k) { return std::stod(format_number(k * f, 15)); };
+    s.k_ox.reference = scaled(s.k_ox.reference);
+    s.k_fast.reference = scaled(s.k_fast.reference);
     s.U_ox += n.quantity("onset_shift", dim::voltage, 0.0);
     return s;
 }

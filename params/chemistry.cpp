@@ -16,6 +16,15 @@ const char* site_name(int s) {
     return "?";
 }
 
+const char* passivation_law_name(PassivationLaw l) {
+    switch (l) {
+        case PassivationLaw::hyperbolic: return "hyperbolic";
+        case PassivationLaw::film: return "film";
+        case PassivationLaw::coverage: return "coverage";
+    }
+    return "?";
+}
+
 namespace {
 
 const char* const kAlphaRange = "in [0.01, 1]";
@@ -27,6 +36,18 @@ Arrhenius read_rate(const ConfigNode& n, const std::string& key, const std::stri
     a.activation_energy = n.quantity(ea_key, dim::molar_energy, fallback.activation_energy);
     a.reference_temperature = T_ref;
     return a;
+}
+
+// `passivation: {law: hyperbolic | film | coverage, coverage: Gamma_l, reversible_weight: w}`.
+void read_passivation_law(const ConfigNode& p, SiteKinetics& s) {
+    p.allow_only({"law", "coverage", "reversible_weight"});
+    const std::string law = p.string("law", passivation_law_name(s.law));
+    if (law == "hyperbolic") s.law = PassivationLaw::hyperbolic;
+    else if (law == "film") s.law = PassivationLaw::film;
+    else if (law == "coverage") s.law = PassivationLaw::coverage;
+    else p.fail("law", "unknown passivation law '" + law + "'; expected hyperbolic, film or coverage");
+    s.law_coverage = p.quantity("coverage", dim::amount / dim::area, s.law_coverage);
+    s.reversible_weight = p.number("reversible_weight", s.reversible_weight);
 }
 
 SiteKinetics read_site(const ConfigNode& n, SiteKinetics s, double T_ref) {
@@ -46,9 +67,10 @@ PassivatingReaction read_reaction(const ConfigNode& n, PassivatingReaction r, do
 const std::vector<std::string>& site_kinetics_keys() {
     static const std::vector<std::string> keys = {
         "rate_constant", "activation_energy", "alpha", "onset_potential",
-        "reversible_fraction", "passivation_coverage", "reduction_rate_constant",
+        "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
         "reduction_activation_energy", "reduction_alpha", "reduction_potential",
-        "fast_rate_constant", "fast_alpha", "fast_passivation_coverage"};
+        "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
+        "fast_irreversible_weight"};
     return keys;
 }
 
@@ -59,6 +81,7 @@ const std::vector<std::string>& passivating_reaction_keys() {
 }
 
 SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics s, double T_ref) {
+    if (n.has("passivation")) read_passivation_law(n["passivation"], s);
     s.k_ox = read_rate(n, "rate_constant", "activation_energy", s.k_ox, T_ref);
     s.alpha_ox = n.number("alpha", s.alpha_ox);
     s.U_ox = n.quantity("onset_potential", dim::voltage, s.U_ox);
@@ -67,9 +90,11 @@ SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics s, double T_ref) 
     s.k_fast = read_rate(n, "fast_rate_constant", "activation_energy", s.k_fast, T_ref);
     s.alpha_fast = n.number("fast_alpha", s.alpha_fast);
     s.passivation_fast = n.quantity("fast_passivation_coverage", dim::amount / dim::area, s.passivation_fast);
+    s.fast_irreversible_weight = n.number("fast_irreversible_weight", s.fast_irreversible_weight);
     s.k_red = read_rate(n, "reduction_rate_constant", "reduction_activation_energy", s.k_red, T_ref);
     s.alpha_red = n.number("reduction_alpha", s.alpha_red);
     s.U_red = n.quantity("reduction_potential", dim::voltage, s.U_red);
+    s.reduction_saturation = n.quantity("reduction_saturation", dim::amount / dim::area, s.reduction_saturation);
     return s;
 }
 
@@ -119,6 +144,12 @@ void validate_site(const FieldChecks& check, const std::string& p, const SiteKin
     check.range(p + "alpha", s.alpha_ox, 0.01, 1.0, kAlphaRange);
     check.range(p + "reversible_fraction", s.reversible_fraction, 0.0, 1.0, "a fraction in [0, 1]");
     check.require(s.passivation > 0, p + "passivation_coverage", "must be > 0, such as \"1e-6 mol/m2\"");
+    check.require(s.law_coverage >= 0, p + "passivation.coverage",
+                  "must be > 0, such as \"1e-7 mol/m2\" (absent: passivation_coverage)");
+    check.range(p + "passivation.reversible_weight", s.reversible_weight, 0.0, 1.0, "a fraction in [0, 1]");
+    check.range(p + "fast_irreversible_weight", s.fast_irreversible_weight, 0.0, 1.0, "a fraction in [0, 1]");
+    check.require(s.reduction_saturation >= 0, p + "reduction_saturation",
+                  "must be >= 0 (0: first order), such as \"1e-7 mol/m2\"");
     rate_at_least_zero(check, p + "fast_rate_constant", s.k_fast, "1e-9 A/m2");
     check.range(p + "fast_alpha", s.alpha_fast, 0.01, 1.0, kAlphaRange);
     check.require(s.passivation_fast > 0, p + "fast_passivation_coverage",

@@ -15,8 +15,17 @@ namespace ssbsim {
 enum Site { site_carbon = 0, site_tpb = 1, site_cam = 2, n_sites = 3 };
 const char* site_name(int s);
 
+// How a site's own products slow its oxidation (MODEL.md 4), on the passivating inventory
+// Gamma_p = w Gamma_rev + Gamma_irr per site area [mol/m2] (w = reversible_weight: reducing
+// the reversible products back to pristine SE frees the surface they covered):
+//   hyperbolic  g = 1 / (1 + Gamma_p / Gamma_l)      (the default; today's configs)
+//   film        g = exp(-Gamma_p / Gamma_l)          (tunnelling through a growing layer)
+//   coverage    g = max(0, 1 - Gamma_p / Gamma_l)    (free fraction of a monolayer)
+enum class PassivationLaw { hyperbolic, film, coverage };
+const char* passivation_law_name(PassivationLaw l);
+
 // Tafel-type SE oxidation with passivation, and reduction of its reversible products:
-//   i_ox  = k_ox(T) g exp(alpha_ox f (dphi - U_ox)),  g = 1 / (1 + Gamma / Gamma_pass)
+//   i_ox  = k_ox(T) g(Gamma_p) exp(alpha_ox f (dphi - U_ox))
 //   i_red = -k_red(T) (Gamma_rev / Gamma_pass) exp(-alpha_red f (dphi - U_red))
 // per m2 of site; Gamma = products per site area [mol/m2].
 struct SiteKinetics {
@@ -24,15 +33,26 @@ struct SiteKinetics {
     double alpha_ox = 0.3;
     double U_ox = 2.3;                  // thermodynamic onset [V vs Li/Li+]
     double reversible_fraction = 0.5;   // share of products reducible at low potential
-    double passivation = 1e-5;          // Gamma_pass [mol/m2]
+    double passivation = 1e-5;          // Gamma_pass [mol/m2]: reduction scale, default Gamma_l
+    PassivationLaw law = PassivationLaw::hyperbolic;
+    double law_coverage = 0.0;          // Gamma_l [mol/m2]; 0: Gamma_pass
+    double reversible_weight = 1.0;     // w: share of the reversible products that passivates
     // A second, fast oxidation path of the fresh surface that passivates after a little
     // product (the charging-onset shoulder); off when k_fast = 0.
     Arrhenius k_fast{0.0, 298.15, 0.0};  // [A/m2] at dphi = U_ox
     double alpha_fast = 0.5;
     double passivation_fast = 1e-7;      // [mol/m2]
+    // Share of the irreversible products that covers the fast path: it passivates as
+    // exp(-(Gamma_rev + w_f Gamma_irr) / Gamma_fast). 1: every product (as before); 0: only
+    // the reversible ones, so reducing them re-opens the fresh-surface path.
+    double fast_irreversible_weight = 1.0;
     Arrhenius k_red{0.0, 298.15, 0.0};  // [A/m2]
     double alpha_red = 0.5;
     double U_red = 2.3;                 // below this, reversible products are reduced
+    // 0: i_red first order in Gamma_rev (as above). > 0: the reduction runs at the
+    // product/conductor interface, i_red = -k_red Gamma_rev / (Gamma_rev + Gamma_s) exp(...),
+    // zero order while a product layer covers the site [mol/m2].
+    double reduction_saturation = 0.0;
 };
 
 // A single irreversible reaction with its own passivation (pristine-SE reduction below

@@ -114,6 +114,14 @@ YAML::Node emit_site(const SiteKinetics& s) {
     m["reduction_activation_energy"] = molar_energy(s.k_red.activation_energy);
     m["reduction_alpha"] = number_text(s.alpha_red);
     m["reduction_potential"] = volts(s.U_red);
+    // Only when set, so that a config without them resolves as before.
+    if (s.reduction_saturation > 0) m["reduction_saturation"] = coverage(s.reduction_saturation);
+    if (s.fast_irreversible_weight != 1.0) m["fast_irreversible_weight"] = number_text(s.fast_irreversible_weight);
+    if (s.law != PassivationLaw::hyperbolic || s.law_coverage > 0 || s.reversible_weight != 1.0) {
+        m["passivation"]["law"] = passivation_law_name(s.law);
+        if (s.law_coverage > 0) m["passivation"]["coverage"] = coverage(s.law_coverage);
+        m["passivation"]["reversible_weight"] = number_text(s.reversible_weight);
+    }
     return m;
 }
 

@@ -252,6 +252,12 @@ void ActiveMaterial::validate(const FieldError& fail) const {
     exchange_current.validate(fail, "exchange_current", dim::current_density, false);
     check.range("exchange_current.alpha_a", alpha_a, 0.0, 1.0, "0 <= alpha_a <= 1");
     check.range("exchange_current.alpha_c", alpha_c, 0.0, 1.0, "0 <= alpha_c <= 1");
+    check.range("relithiation.exponent", relithiation.exponent, 0.0, 20.0, "in [0, 20]");
+    relithiation.resistance.validate(fail, "relithiation.resistance", dim::area_resistance, true);
+    check.range("relithiation.onset", relithiation.onset, 0.5, 1.0, "a stoichiometry in [0.5, 1]");
+    check.range("relithiation.width", relithiation.width, 1e-4, 0.1, "in [1e-4, 0.1]");
+    check.range("relithiation.floor", relithiation.floor, 0.0, 0.5, "in [0, 0.5]");
+    check.range("relithiation.current_scale", relithiation.current_scale, 1e-9, 1.0, "a current density in [1e-9, 1] A/m2");
 }
 
 void SolidElectrolyte::validate(const FieldError& fail) const {
@@ -365,6 +371,17 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
     m.exchange_current = read_arrhenius(k, dim::current_density);
     m.alpha_a = k.number("alpha_a", 0.5);
     m.alpha_c = k.number("alpha_c", 0.5);
+    if (n.has("relithiation")) {
+        // Hindered relithiation (ActiveMaterial::Relithiation): absent, off.
+        ConfigNode h = n["relithiation"];
+        h.allow_only({"exponent", "resistance", "onset", "width", "floor", "current_scale"});
+        m.relithiation.exponent = h.number("exponent", 0.0);
+        if (h.has("resistance")) m.relithiation.resistance = read_arrhenius(h["resistance"], dim::area_resistance);
+        m.relithiation.onset = h.number("onset", m.relithiation.onset);
+        m.relithiation.width = h.number("width", m.relithiation.width);
+        m.relithiation.floor = h.number("floor", m.relithiation.floor);
+        if (h.has("current_scale")) m.relithiation.current_scale = h.quantity("current_scale", dim::current_density);
+    }
     if (n.has("volume_change")) {
         ConfigNode v = n["volume_change"];
         v.allow_only({"stoichiometry", "relative"});
@@ -381,7 +398,7 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
 ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode& where) const {
     const ConfigNode& n = node(name, "active", where);
     n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
-                  "stoichiometry_range", "ocv", "diffusivity", "exchange_current",
+                  "stoichiometry_range", "ocv", "diffusivity", "exchange_current", "relithiation",
                   "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
                   "sources", "notes"});
     ActiveMaterial m;

@@ -55,6 +55,20 @@ struct ActiveMaterial {
     Table1D diffusivity_log10_factor;   // log10 multiplier vs x (empty: 0)
     Arrhenius exchange_current;         // i0 at x = 0.5 [A/m2]
     double alpha_a = 0.5, alpha_c = 0.5;
+    // Hindered relithiation (MODEL.md 2; docs/equations.md): charge transfer that vanishes
+    // as the surface fills, i0 ~ x^alpha_c (1 - x)^alpha_a ((1 - x)^2 + x_f^2)^(p/2) (the floor
+    // x_f keeps a pristine, fully lithiated CAM able to delithiate), and an insertion
+    // resistance that switches on near full lithiation,
+    //   R_ins(x_s) = R_h(T) / (1 + exp(-(x_s - x_h) / w)), acting on j < 0 only.
+    // Off (p = 0, R_h = 0) unless the material's `relithiation` section gives them.
+    struct Relithiation {
+        double exponent = 0.0;                 // p
+        Arrhenius resistance{0.0, 298.15, 0.0};  // R_h [ohm m2]
+        double onset = 0.97;                   // x_h
+        double width = 0.005;                  // w
+        double floor = 0.01;                   // x_f
+        double current_scale = 1e-5;           // j_eps of the smooth min(j, 0) [A/m2]
+    } relithiation;
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state

@@ -130,28 +130,38 @@ bool StepStarter::try_ic(double t0, double t_ic, const double* y, const double* 
 std::string StepStarter::start(const Step& st, double t0, double horizon, double i_set, const double* y0,
                                const double* yp0) {
     const double t_ic = t0 + 1e-4 * horizon;
-    if (try_ic(t0, t_ic, y0, yp0)) return "";
     const bool cur = st.kind == Step::Kind::current;
     const int n = model_.size();
+    const double from = cur ? readout_.current_density(y0) : readout_.potential(y0);
+    const Transition tr{st, t0, t_ic, y0, yp0, cur, from, cur ? i_set : st.voltage};
+    if (try_ic(t0, t_ic, y0, yp0)) return cur ? passed_at_full(tr) : "";
     if (cur) {
         // The uniform electrode potential that carries the requested current.
         std::copy(y0, y0 + n, y_try_.begin());
         model_.shift_to_current(y_try_.data(), yp0, model_.control_value());
-        if (try_ic(t0, t_ic, y_try_.data(), yp0)) return "";
+        if (try_ic(t0, t_ic, y_try_.data(), yp0)) return passed_at_full(tr);
     }
     if (!cur && st.kind != Step::Kind::voltage) {
         ida_.reinit(t0, y0, yp0);
         ida_.calc_ic(t_ic);  // throws the solver's own message
         return "";
     }
-    const double from = cur ? readout_.current_density(y0) : readout_.potential(y0);
-    const Transition tr{st, t0, t_ic, y0, yp0, cur, from, cur ? i_set : st.voltage};
     std::string met;
     const double f = approach(tr, met);
     if (met.empty() && f >= 1) return "";  // consistent at the step's own control
     apply_fraction(tr, 1.0);
     ida_.reinit(t0, y0, yp0);  // the step ends where it began
     if (met.empty()) fail(tr, f);
+    return met;
+}
+
+// A current step consistent at once: a voltage limit its potential is already past ends
+// it where it began, as on the way there (approach).
+std::string StepStarter::passed_at_full(const Transition& tr) {
+    const int n = model_.size();
+    std::copy(ida_.y(), ida_.y() + n, y_try_.begin());
+    std::string met = limit_passed(tr, 1.0);
+    if (!met.empty()) ida_.reinit(tr.t0, tr.y0, tr.yp0);
     return met;
 }
 

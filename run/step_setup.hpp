@@ -87,6 +87,7 @@ private:
     void apply_fraction(const Transition& tr, double f);
     std::string limit_passed(const Transition& tr, double f) const;
     [[noreturn]] void fail(const Transition& tr, double f) const;
+    std::string passed_at_full(const Transition& tr);
     std::string describe_current(double i) const;
 
     CathodeP2D& model_;

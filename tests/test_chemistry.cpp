@@ -98,10 +98,12 @@ TEST(Chemistry, StackPressureLimitsContactLoss) {
 TEST(Chemistry, LowVoltageHoldReducesReversibleProducts) {
     RunResult h25 = run("configs/studies/study_a.yaml");
     RunResult h20 = run("configs/studies/study_a.yaml", {"protocol.steps.2=Discharge at C/50 until 2.0 V",
-                                                         "protocol.steps.3=Hold at 2.0 V for 33 hours"});
+                                                         "protocol.steps.3=Hold at 2.0 V for 66 hours"});
     const auto& a = h25.cycles[0];
     const auto& b = h20.cycles[0];
     // Same charge; the 2.0 V hold reduces most reversible products, the 2.5 V hold few.
+    // (66 h: the calibrated TPB reduction is zero order and still running at 33 h, where
+    // about a quarter is left - Kaeli et al.'s CE still rises from 33 to 66 h.)
     EXPECT_NEAR(a.charge_capacity, b.charge_capacity, 1e-6 * a.charge_capacity);
     EXPECT_GT(b.ledger.se_reduction, 3.0 * a.ledger.se_reduction);
     EXPECT_LT(b.ledger.se_oxidation_reversible, 0.2 * a.ledger.se_oxidation_reversible);

@@ -163,7 +163,9 @@ TEST(StackPressure, FallsAsTheSeOxidisesAndTheCamContracts) {
     // NMC: contraction on charge lowers the pressure (P = P0 + K eps_v with the sampled CAM
     // volume change and SE charge); it recovers on discharge.
     SimulationConfig nc = test::load("configs/studies/study_a.yaml", {kDie18});
-    PressureRun nmc = run("configs/studies/study_a.yaml", {kDie18, kFirstCycle});
+    // rtol 1e-8: the fresh-surface fast path at the charging onset makes the interpolated
+    // samples of the algebraic law drift ~5e-4 of the change at rtol 1e-6.
+    PressureRun nmc = run("configs/studies/study_a.yaml", {kDie18, kFirstCycle, "solver.rtol=1e-8"});
     const Sample top = end_of_first_charge(nmc), end = nmc.capture.samples.back();
     EXPECT_LT(top.cam_volume_change, -0.005);
     const double n_to_mAh_g = 1.0 / 3.6 / (nc.cell.basis_loading() * 1e3);
