@@ -1,5 +1,7 @@
 #include "models/intercalation.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace ssbsim {
@@ -31,6 +33,10 @@ void IntercalationKinetics::set_temperature(double T) {
     // A resistance rises as the temperature falls: R_h(T) = R_h exp(E_a/R (1/T - 1/T_ref)).
     r_ins_ = h.resistance.reference *
              std::exp(h.resistance.activation_energy / constants::R * (1.0 / T - 1.0 / h.resistance.reference_temperature));
+    // The delithiation cut of the drop (detail::insertion_drop): width R_h(T) j_eps ln 2 / 2
+    // (at least 10 mV), centred four widths above the OCV.
+    cut_width_ = std::max(0.01, 0.5 * r_ins_ * h.current_scale * std::log(2.0));
+    cut_ = 4.0 * cut_width_;
 }
 
 void IntercalationKinetics::pattern(LocalPattern& p, const PopulationSlots& slots, SlotMask contact,

@@ -51,6 +51,7 @@ private:
     double i0_scale_ = 0.0;  // i0_ref / (0.5^(alpha_a + alpha_c) h(0.5)) [A/m2]
     double f_ = 0.0;         // F / R T [1/V]
     double r_ins_ = 0.0;     // R_h(T) of the insertion resistance [ohm m2]; 0: off
+    double cut_ = 0.0, cut_width_ = 0.01;  // [V] where b(eta_0) turns the drop off on delithiation
 };
 
 namespace detail {
@@ -87,14 +88,16 @@ T clamp_value(const T& x, double lo, double hi) {
 //   j_- = -j_eps [ln(1 + exp(-j/j_eps)) - ln 2],
 // a smooth, monotone min(j, 0) with j_-(0) = 0 (no drop at rest: the open-circuit potential
 // stays the OCV) that tends to j - j_eps ln 2 on insertion and to +j_eps ln 2 on
-// delithiation (a drop of at most R_h j_eps ln 2 there). j_eps (relithiation.current_scale)
+// delithiation (a drop of at most R_h j_eps ln 2 there, and none once the electrode is
+// driven well above its OCV: b(eta_0) below). j_eps (relithiation.current_scale)
 // sets how sharply the drop engages around j = 0: Newton needs the slope R_h dj_-/dj to
 // change over more than round-off of j (a 1e-6 A/m2 scale made consistent initial states
 // at rests and charge starts unreachable). Far outside any cell state (drops of tens of
 // volts, which Newton iterates may try) the drop saturates smoothly at kMaxDrop = 10 V, so
 // eta stays finite.
 template <class T>
-T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width, double j_eps) {
+T insertion_drop(const T& xs, const T& eta0, const T& j, double r_h, double onset, double width, double j_eps,
+                 double cut, double cut_width) {
     constexpr double ln2 = 0.69314718055994531;
     const double z = value(j) / j_eps;
     const double jm = (z >= 0 ? -j_eps * std::log1p(std::exp(-z)) : value(j) - j_eps * std::log1p(std::exp(z))) + j_eps * ln2;
@@ -103,7 +106,13 @@ T insertion_drop(const T& xs, const T& j, double r_h, double onset, double width
     const double sw = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
     // tanh saturation: 0.3 % low at a 1 V drop.
     constexpr double kMaxDrop = 10.0;  // [V]
-    const T drop = r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width);
+    // b(eta_0): off where the electrode is driven well above its OCV (eta_0 = dphi - U > cut),
+    // so a delithiating full surface sees none of the R_h j_eps ln 2. cut_width >=
+    // R_h j_eps ln 2 / 2 keeps eta = eta_0 - drop rising with eta_0 (slope >= 1/2): one root.
+    const double q = (value(eta0) - cut) / cut_width;
+    const double b = q >= 0 ? std::exp(-q) / (1.0 + std::exp(-q)) : 1.0 / (1.0 + std::exp(q));
+    const T drop = r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width) *
+                   apply(eta0, b, -b * (1.0 - b) / cut_width);
     const double th = std::tanh(value(drop) / kMaxDrop);
     return apply(drop, kMaxDrop * th, 1.0 - th * th);
 }
@@ -163,8 +172,9 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         T eta = dphi - U - j * Rf;
         const T& s = L.connected[p];
         if (r_ins_ > 0.0) {
-            const T drop = detail::insertion_drop(xs, j, r_ins_, cam.relithiation.onset, cam.relithiation.width,
-                                                     cam.relithiation.current_scale);
+            const T drop = detail::insertion_drop(xs, T(dphi - U), j, r_ins_, cam.relithiation.onset,
+                                                  cam.relithiation.width, cam.relithiation.current_scale, cut_,
+                                                  cut_width_);
             eta = eta - drop;
             // The blended residual for a connected population; an isolating one takes the
             // switched Butler-Volmer residual below (its current goes to 0 either way).
