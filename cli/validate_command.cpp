@@ -79,8 +79,9 @@ int validate(const ValidateOptions& o) {
         if (!o.set.empty()) root = root.with_overrides(o.set);
         MaterialLibrary lib;
         SimulationConfig base = load_config(root, lib);
-        for (Step& s : base.protocol.steps)  // so that messages about the protocol name the config
+        base.protocol.steps.for_each_distinct([&](Step& s) {  // so that messages about the protocol name the config
             if (s.source.empty()) s.source = o.config.empty() ? "<embedded default>" : o.config;
+        });
         AnalysisOptions ao;
         ao.mass = io.mass;
         ao.shoulder_potential = base.protocol.shoulder_potential;

@@ -418,7 +418,7 @@ Step parse_step_map(const ConfigNode& n) {
     return s;
 }
 
-void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
+void parse_steps(const ConfigNode& list, StepList& out, int depth) {
     if (!list.is_sequence()) list.fail("expected a list of steps");
     if (list.size() > kMaxSteps) list.fail("a protocol has at most " + std::to_string(kMaxSteps) + " steps");
     if (depth > 8) list.fail("repeat blocks nested too deeply");
@@ -429,7 +429,7 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
                 Step s = parse_step_string(n.string());
                 s.line = n.origin_line();
                 s.source = n.origin_name();
-                out.push_back(s);
+                out.push_back(std::move(s));
             } catch (const std::invalid_argument& e) {
                 n.fail(e.what());
             }
@@ -437,7 +437,7 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
             n.allow_only({"repeat", "steps"});
             int count = n.integer("repeat", 1);
             n.in_range("repeat", count, 1, 100000, "an integer from 1 to 100000");
-            std::vector<Step> block;
+            StepList block;
             parse_steps(n.at("steps"), block, depth + 1);
             // Nested repeats multiply: check the total before expanding, not per level.
             const double total = static_cast<double>(out.size()) +
@@ -449,7 +449,7 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
                    << " steps here, " << out.size() << " before it)";
                 n.fail("repeat", os.str());
             }
-            for (int k = 0; k < count; ++k) out.insert(out.end(), block.begin(), block.end());
+            out.append_repeated(block, static_cast<std::size_t>(count));  // the block's steps stored once
         } else if (n.is_map()) {
             Step s = parse_step_map(n);
             s.line = n.origin_line();

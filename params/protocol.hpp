@@ -6,7 +6,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <iterator>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/config.hpp"
@@ -57,9 +62,91 @@ struct Step {
     void validate(const FieldError& fail) const;
 };
 
+// The expanded step sequence of a protocol, as a std::vector<Step> reads. A repeat block's
+// steps are stored once: the sequence holds an index [4 bytes] per expanded step into the
+// distinct steps (~0.5 kB each with their strings), so a 1500-cycle protocol and every copy
+// of its SimulationConfig cost kilobytes, not megabytes, and memory stays flat in the run's
+// length. Writing through a non-const accessor first gives that position its own copy
+// (so it behaves as a vector of values); the distinct steps sit in a deque, so references
+// to other positions stay valid.
+class StepList {
+public:
+    template <class List, class Ref>
+    class Iterator {
+    public:
+        using iterator_category = std::random_access_iterator_tag;
+        using value_type = Step;
+        using difference_type = std::ptrdiff_t;
+        using pointer = std::remove_reference_t<Ref>*;
+        using reference = Ref;
+        Iterator() = default;
+        Iterator(List* list, std::size_t i) : list_(list), i_(i) {}
+        Ref operator*() const { return (*list_)[i_]; }
+        pointer operator->() const { return &(*list_)[i_]; }
+        Ref operator[](difference_type k) const { return (*list_)[i_ + k]; }
+        Iterator& operator++() { ++i_; return *this; }
+        Iterator operator++(int) { Iterator o = *this; ++i_; return o; }
+        Iterator& operator--() { --i_; return *this; }
+        Iterator operator--(int) { Iterator o = *this; --i_; return o; }
+        Iterator& operator+=(difference_type k) { i_ += k; return *this; }
+        Iterator& operator-=(difference_type k) { i_ -= k; return *this; }
+        Iterator operator+(difference_type k) const { return Iterator(list_, i_ + k); }
+        Iterator operator-(difference_type k) const { return Iterator(list_, i_ - k); }
+        difference_type operator-(const Iterator& o) const { return static_cast<difference_type>(i_) - static_cast<difference_type>(o.i_); }
+        bool operator==(const Iterator& o) const { return i_ == o.i_; }
+        bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+        bool operator<(const Iterator& o) const { return i_ < o.i_; }
+        std::size_t index() const { return i_; }
+
+    private:
+        List* list_ = nullptr;
+        std::size_t i_ = 0;
+    };
+    using iterator = Iterator<StepList, Step&>;
+    using const_iterator = Iterator<const StepList, const Step&>;
+    using value_type = Step;
+
+    StepList() = default;
+    StepList(std::vector<Step> steps);  // NOLINT: implicit, as code builds protocols from vectors
+
+    std::size_t size() const { return order_.size(); }
+    bool empty() const { return order_.empty(); }
+    const Step& operator[](std::size_t i) const { return distinct_[order_[i]]; }
+    Step& operator[](std::size_t i);  // a private copy for position i first, when shared
+    const Step& front() const { return (*this)[0]; }
+    const Step& back() const { return (*this)[size() - 1]; }
+    Step& front() { return (*this)[0]; }
+    Step& back() { return (*this)[size() - 1]; }
+    const_iterator begin() const { return const_iterator(this, 0); }
+    const_iterator end() const { return const_iterator(this, size()); }
+    iterator begin() { return iterator(this, 0); }
+    iterator end() { return iterator(this, size()); }
+
+    void push_back(Step s);
+    void clear();
+    iterator erase(const_iterator pos);
+    iterator erase(iterator pos) { return erase(const_iterator(this, pos.index())); }
+    // Appends `count` repetitions of `block`, whose distinct steps are stored once.
+    void append_repeated(const StepList& block, std::size_t count);
+    // f(Step&) on each distinct step once: a change that is the same at every position
+    // (a source file, say) without copying the shared steps. A read through a non-const
+    // accessor or iterator copies a shared step: read through a const StepList&.
+    template <class F>
+    void for_each_distinct(F&& f) {
+        for (Step& s : distinct_) f(s);
+    }
+    // Distinct steps stored (for tests of the sharing).
+    std::size_t distinct() const { return distinct_.size(); }
+
+private:
+    std::deque<Step> distinct_;
+    std::vector<std::uint32_t> uses_;   // positions that read each distinct step
+    std::vector<std::uint32_t> order_;  // position -> distinct step
+};
+
 struct Protocol {
     double c_rate_basis = 0.0;  // [C/kg CAM], 0: the CAM's theoretical capacity
-    std::vector<Step> steps;    // repeat blocks expanded
+    StepList steps;             // repeat blocks expanded (their steps shared)
     double shoulder_potential = 3.6;  // [V] charging-onset shoulder threshold
 
     // c_rate_basis >= 0, a finite shoulder_potential, and every step (keys "steps[I].KEY",

@@ -91,6 +91,7 @@ private:
     SolverStats stats0_;        // of the steps before a restart
     std::size_t next_readout_ = 0;  // into control_.readout_after
     double step_start_ = 0;         // [s] the open step's start
+    const bool keep_records_;       // RunResult.steps and .cycles (RunControl::keep_records)
 };
 
 ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
@@ -111,7 +112,8 @@ ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model
       y_last_(y_.size()),
       yp_last_(y_.size()),
       control_(control),
-      recorder_(recorder) {
+      recorder_(recorder),
+      keep_records_(control.keep_records || recorder || control.on_readout) {
     ida_.set_reported_components(readout_.physical_components());
     if (observer_) observer_->on_start(config_, model_);
     if (control_.restart) resume(*control_.restart);
@@ -358,12 +360,12 @@ void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, doub
 }
 
 void ProtocolRunner::report(const StepSummary& ss) {
-    result_.steps.push_back(ss);
+    if (keep_records_) result_.steps.push_back(ss);
     if (observer_) observer_->on_step(ss);
 }
 
 void ProtocolRunner::report(const CycleSummary& cs) {
-    result_.cycles.push_back(cs);
+    if (keep_records_) result_.cycles.push_back(cs);
     if (observer_) observer_->on_cycle(cs);
 }
 
