@@ -98,11 +98,11 @@ Handle create_file(const std::string& path, bool exclusive) {
     mdc.min_size = 32 * 1024;
     mdc.max_size = 128 * 1024;
     check(H5Pset_mdc_config(fapl.id(), &mdc), "set metadata cache config");
-    // The 1.10 file format: a dataset with one unlimited dimension then indexes its chunks
-    // with an extensible array (O(1) append, a few small blocks in memory) instead of the
-    // 1.8 format's B-tree, whose splitting nodes made the writer's memory grow with the
-    // run's length. HDF5 >= 1.10 (Debian 11 and later, h5py with it) reads these files.
-    check(H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format version");
+    // The default (1.8-compatible) file format, not the 1.10 one: a 1.10 superblock keeps
+    // a "file open for writing" flag that a killed run leaves set, and HDF5 then refuses to
+    // open the file (h5py included) until h5clear is run on it. With the small metadata
+    // cache above the 1.8 format's chunk B-trees keep the memory flat as well (1 / 10 /
+    // 1500 cycles: 14.4 / 14.4 / 14.9 MiB peak RSS; 1.10: 13.5 / 14.0 / 14.4).
     hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
     if (id < 0)
         throw IoError("cannot create HDF5 file '" + path + "'" +
