@@ -66,6 +66,11 @@ struct MeasuredData {
     // e.g. "source", "mass", "hold_potential", "shoulder_potential".
     std::map<std::string, std::string> metadata;
     std::vector<std::string> warnings;     // things handled but worth telling the user
+    // A time series' potential column (normalised name: "ewe", "ecell", "potential") and what
+    // its values refer to: "cell" (a cell voltage: an Ecell / cell_voltage / U column, a
+    // "# reference: cell" header or --reference cell), "li" (vs Li/Li+), "" (undeclared).
+    std::string potential_column;
+    std::string reference;
 };
 
 const char* to_string(MeasuredData::Kind k);

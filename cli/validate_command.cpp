@@ -2,14 +2,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <utility>
 
 #include "analysis/import.hpp"
 #include "analysis/validation.hpp"
@@ -59,6 +61,24 @@ std::string plot(const std::string& json_path, const std::string& png_path) {
     return "";
 }
 
+// The potentials the config's protocol drives to [V vs Li/Li+]: its voltage limits, holds
+// and ramp ends (cell voltages shifted by the counter electrode's OCV); {0, 0} without any.
+std::pair<double, double> protocol_window(const SimulationConfig& c) {
+    double lo = 1e300, hi = -1e300;
+    auto add = [&](double v, Reference r) {
+        v += r == Reference::cell ? c.cell.counter.potential : 0.0;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    };
+    for (const Step& s : c.protocol.steps) {
+        for (const Limit& l : s.limits)
+            if (l.kind == Limit::Kind::voltage) add(l.value, l.reference);
+        if (s.kind == Step::Kind::voltage) add(s.voltage, s.reference);
+        if (s.kind == Step::Kind::voltage && s.ramp) add(s.ramp_end, s.reference);
+    }
+    return hi >= lo ? std::make_pair(lo, hi) : std::make_pair(0.0, 0.0);
+}
+
 }  // namespace
 
 int validate(const ValidateOptions& o) {
@@ -73,6 +93,7 @@ int validate(const ValidateOptions& o) {
                 throw ConfigError("--mass", 0, "", std::string(e.what()) + " (expected a mass such as \"9.03 mg\")");
             }
         }
+        io.reference = o.reference;
         MeasuredData data = load_measured(o.data, io);
         ConfigNode root = o.config.empty() ? ConfigNode::load_string(default_config_text(), "<embedded default>")
                                            : ConfigNode::load_file(o.config);
@@ -82,6 +103,8 @@ int validate(const ValidateOptions& o) {
         base.protocol.steps.for_each_distinct([&](Step& s) {  // so that messages about the protocol name the config
             if (s.source.empty()) s.source = o.config.empty() ? "<embedded default>" : o.config;
         });
+        const auto [window_lo, window_hi] = protocol_window(base);
+        refer_to_li(data, base.cell.counter.potential, base.cell.counter.name, window_lo, window_hi);
         AnalysisOptions ao;
         ao.mass = io.mass;
         ao.shoulder_potential = base.protocol.shoulder_potential;

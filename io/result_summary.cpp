@@ -148,7 +148,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     };
     os << "\nSteps:\n";
     os << "   #  cycle  " << std::left << std::setw(46) << "step" << std::right
-       << "      h    mAh/g         mAh   end V  ended by\n";
+       << "      h    mAh/g         mAh   end V  cell V  ended by\n";
     std::size_t steps_shown = 0;
     int last_cycle_shown = -1;
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
@@ -162,7 +162,8 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
            << std::setw(46) << label << std::right << std::setw(7) << std::setprecision(2)
            << (s.end_time - s.start_time) / 3600.0 << std::setw(9) << std::setprecision(2)
            << s.capacity << std::setw(12) << std::setprecision(5) << at(r.step_capacity_mAh, i)
-           << std::setw(8) << std::setprecision(3) << s.end_potential << "  " << s.end_reason << "\n";
+           << std::setw(8) << std::setprecision(3) << s.end_potential << std::setw(8) << s.end_cell_voltage
+           << "  " << s.end_reason << "\n";
     }
     omitted_line(os, steps_shown, r.steps.size(), "steps");
     os << "\n";

@@ -1,7 +1,10 @@
 // Cycling protocols: constant current (C-rate, mA/g, mA/cm2, A), constant voltage holds,
 // constant power, rests, temperature changes, repeat blocks; termination by voltage,
 // current, time or capacity. Steps come as mappings or as PyBaMM-style strings
-// ("Charge at C/50 until 4.3 V", "Hold at 4.3 V for 10 hours").
+// ("Charge at C/50 until 4.3 V", "Hold at 4.3 V for 10 hours"). Potentials are the cathode
+// vs Li/Li+ unless they say `cell` ("until 3.68 V cell", `reference: cell`): then the cell
+// voltage the cycler reads, cathode vs the counter electrode's terminal. A follow step drives
+// the cell along a recorded profile ("Follow potential from run.h5").
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -10,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -30,26 +34,62 @@ struct CurrentSpec {
     std::string text;
 };
 
+// What a potential refers to: the cathode vs Li/Li+ (MODEL.md section 1), or the cell voltage
+// (cathode minus the counter electrode's terminal, as the model's cell_voltage defines it).
+enum class Reference { li, cell };
+const char* to_string(Reference r);
+
 struct Limit {
     enum class Kind { voltage, current, capacity };
     Kind kind = Kind::voltage;
+    Reference reference = Reference::li;  // Kind::voltage
     double value = 0.0;         // V; |current| spec; capacity [C/kg CAM] or [C] absolute
     CurrentSpec current;        // for Kind::current
     bool capacity_absolute = false;
     std::string text;
 };
 
+// A recorded profile read once at load (params/profile_file.*): time [s] non-decreasing
+// (equal times: a jump, the later row holds from then on) and the values in SI of `unit`.
+struct RecordedProfile {
+    enum class Unit { voltage, current, current_density, specific_current };  // V, A, A/m2, A/kg
+    Unit unit = Unit::voltage;
+    Reference reference = Reference::li;  // of a potential: as the file declares it
+    bool reference_declared = false;      // the column name or a header said so
+    std::vector<double> time, value;
+    // Rows where the solver should land (a jump or a corner the linear interpolation would
+    // otherwise let a solver step pass over): indices into time.
+    std::vector<std::size_t> breaks;
+    std::string file, column;  // the file read and the column taken
+};
+
+// `Follow potential|current from FILE`: the control reads the profile at the solver's time,
+// file time tau = tau_first + offset + (t - t_step_start) / time_scale, linear between rows.
+struct FollowSpec {
+    enum class Quantity { potential, current };
+    Quantity quantity = Quantity::potential;
+    std::string file;                 // as written; resolved against the config's directory
+    std::string column;               // "" : found by name
+    double time_scale = 1.0;          // > 0: 2 runs the profile half as fast
+    double offset = 0.0;              // [s] of file time skipped at the start, >= 0
+    Reference reference = Reference::li;
+    bool reference_given = false;     // written in the step (else the file's, else li)
+    std::shared_ptr<const RecordedProfile> profile;  // shared by repeated copies of the step
+};
+
 struct Step {
-    enum class Kind { current, voltage, power, rest, temperature };
+    enum class Kind { current, voltage, power, rest, temperature, follow };
     Kind kind = Kind::rest;
     int direction = 0;          // +1 charge, -1 discharge, 0 otherwise (sign of the current)
     CurrentSpec current;        // Kind::current
-    double voltage = 0.0;       // Kind::voltage [V vs Li/Li+]; the start of a ramp
+    double voltage = 0.0;       // Kind::voltage [V in `reference`]; the start of a ramp
+    Reference reference = Reference::li;  // Kind::voltage (hold, ramp)
     bool ramp = false;          // Kind::voltage: linear from `voltage` to `ramp_end` over `duration`
     double ramp_end = 0.0;      // [V]
     double power = 0.0;         // Kind::power, magnitude [W]
     double temperature = 0.0;   // Kind::temperature [K]
-    double duration = 0.0;      // [s], 0: until a limit
+    FollowSpec follow;          // Kind::follow
+    double duration = 0.0;      // [s], 0: until a limit (a follow step: the profile's length)
     double period = 0.0;        // [s] sampling period of this step, 0: output.sample_interval
     std::vector<Limit> limits;
     std::string label;          // the step as the user wrote it (or a generated description)
@@ -159,7 +199,8 @@ struct Protocol {
 inline constexpr std::size_t kMaxSteps = 100000;
 
 Protocol parse_protocol(const ConfigNode& protocol);
-// Parses one PyBaMM-style step string; throws std::invalid_argument on bad input.
+// Parses one PyBaMM-style step string; throws std::invalid_argument on bad input. A follow
+// step comes back without its profile (parse_protocol reads the file).
 Step parse_step_string(const std::string& text);
 // with_steps false: an empty steps sequence (emit_config_text streams them).
 YAML::Node emit_protocol(const Protocol& p, bool with_steps = true);

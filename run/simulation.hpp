@@ -58,6 +58,7 @@ struct StepSummary {
     double capacity = 0;                      // net [mAh/g], > 0 charge
     double energy = 0;                        // net [Wh/kg = mWh/g], > 0 charge
     double end_potential = 0, end_current = 0;
+    double end_cell_voltage = 0;              // [V] cathode vs the counter electrode
 };
 
 struct CycleSummary {
