@@ -30,15 +30,6 @@ LinearisedDae::LinearisedDae(DaeModel& model, double t, const double* y, const d
     J.end(n_);
     b_ = J.values();
     for (std::size_t k = 0; k < b_.size(); ++k) b_[k] -= a_[k];
-    // The complex matrix has the same pattern; its values are refilled per frequency.
-    std::vector<Eigen::Triplet<Complex>> trip;
-    trip.reserve(a_.size());
-    for (int c = 0; c < n_; ++c)
-        for (auto k = col_ptr_[c]; k < col_ptr_[c + 1]; ++k)
-            trip.emplace_back(static_cast<int>(row_index_[k]), c, Complex(1.0, 0.0));
-    lu_->M.resize(n_, n_);
-    lu_->M.setFromTriplets(trip.begin(), trip.end());
-    lu_->M.makeCompressed();
 }
 
 LinearisedDae::~LinearisedDae() = default;
@@ -46,28 +37,56 @@ LinearisedDae::LinearisedDae(LinearisedDae&&) noexcept = default;
 LinearisedDae& LinearisedDae::operator=(LinearisedDae&&) noexcept = default;
 
 int LinearisedDae::find(int row, int col) const {
-    if (col < 0 || col >= n_) return -1;
+    if (col < 0 || col >= n_ || row < 0 || row >= n_) return -1;
     const auto first = row_index_.begin() + col_ptr_[col], last = row_index_.begin() + col_ptr_[col + 1];
     const auto it = std::lower_bound(first, last, static_cast<std::int64_t>(row));
     return it != last && *it == row ? static_cast<int>(it - row_index_.begin()) : -1;
 }
 
+std::pair<double, double>& LinearisedDae::extra(int row, int col) {
+    if (row < 0 || col < 0 || row >= size() || col >= size() || (row < n_ && col < n_))
+        throw std::logic_error("linearisation: entry (" + std::to_string(row) + ", " + std::to_string(col) +
+                               ") is not in the Jacobian pattern");
+    for (auto& e : extras_)
+        if (e.first.first == row && e.first.second == col) return e.second;
+    extras_.push_back({{row, col}, {0.0, 0.0}});
+    lu_->analysed = false;  // a new entry: the ordering is analysed again
+    return extras_.back().second;
+}
+
 double LinearisedDae::a(int row, int col) const {
     const int k = find(row, col);
-    return k < 0 ? 0.0 : a_[k];
+    if (k >= 0) return a_[k];
+    for (const auto& e : extras_)
+        if (e.first.first == row && e.first.second == col) return e.second.first;
+    return 0.0;
 }
 
 double LinearisedDae::b(int row, int col) const {
     const int k = find(row, col);
-    return k < 0 ? 0.0 : b_[k];
+    if (k >= 0) return b_[k];
+    for (const auto& e : extras_)
+        if (e.first.first == row && e.first.second == col) return e.second.second;
+    return 0.0;
+}
+
+int LinearisedDae::add_unknowns(int count) {
+    const int first = size();
+    n_extra_ += count;
+    lu_->analysed = false;
+    return first;
+}
+
+void LinearisedDae::add_a(int row, int col, double v) {
+    const int k = find(row, col);
+    if (k >= 0) a_[k] += v;
+    else extra(row, col).first += v;
 }
 
 void LinearisedDae::add_b(int row, int col, double v) {
     const int k = find(row, col);
-    if (k < 0)
-        throw std::logic_error("linearisation: entry (" + std::to_string(row) + ", " + std::to_string(col) +
-                               ") is not in the Jacobian pattern");
-    b_[k] += v;
+    if (k >= 0) b_[k] += v;
+    else extra(row, col).second += v;
 }
 
 std::vector<std::pair<int, double>> LinearisedDae::row_of_a(int row) const {
@@ -76,15 +95,26 @@ std::vector<std::pair<int, double>> LinearisedDae::row_of_a(int row) const {
         const int k = find(row, c);
         if (k >= 0) out.emplace_back(c, a_[k]);
     }
+    for (const auto& e : extras_)
+        if (e.first.first == row) out.emplace_back(e.first.second, e.second.first);
     return out;
 }
 
 void LinearisedDae::solve(double omega, const std::vector<Complex>& rhs, std::vector<Complex>& x) {
     Factor& f = *lu_;
-    // Eigen's compressed storage of M has the entries of the CSC pattern in the same order
-    // (both sorted by column, then row).
-    Complex* v = f.M.valuePtr();
-    for (std::size_t k = 0; k < a_.size(); ++k) v[k] = Complex(a_[k], omega * b_[k]);
+    const int n = size();
+    // The same triplets in the same order at every frequency: the same structure, so the
+    // ordering analysed once holds (added entries are few: a rebuild costs O(nnz)).
+    std::vector<Eigen::Triplet<Complex>> trip;
+    trip.reserve(a_.size() + extras_.size());
+    for (int c = 0; c < n_; ++c)
+        for (auto k = col_ptr_[c]; k < col_ptr_[c + 1]; ++k)
+            trip.emplace_back(static_cast<int>(row_index_[k]), c, Complex(a_[k], omega * b_[k]));
+    for (const auto& e : extras_)
+        trip.emplace_back(e.first.first, e.first.second, Complex(e.second.first, omega * e.second.second));
+    f.M.resize(n, n);
+    f.M.setFromTriplets(trip.begin(), trip.end());
+    f.M.makeCompressed();
     if (!f.analysed) {
         f.lu.analyzePattern(f.M);
         f.analysed = true;
@@ -93,11 +123,11 @@ void LinearisedDae::solve(double omega, const std::vector<Complex>& rhs, std::ve
     if (f.lu.info() != Eigen::Success)
         throw std::runtime_error("linearisation: the matrix A + j w B is singular at w = " + std::to_string(omega) +
                                  " rad/s (" + f.lu.lastErrorMessage() + ")");
-    f.rhs.resize(n_);
-    for (int i = 0; i < n_; ++i) f.rhs[i] = rhs[i];
+    f.rhs.resize(n);
+    for (int i = 0; i < n; ++i) f.rhs[i] = rhs[i];
     f.x = f.lu.solve(f.rhs);
-    x.resize(n_);
-    for (int i = 0; i < n_; ++i) x[i] = f.x[i];
+    x.resize(n);
+    for (int i = 0; i < n; ++i) x[i] = f.x[i];
 }
 
 std::vector<double> log_frequencies(double f_max, double f_min, int per_decade) {

@@ -10,6 +10,7 @@
 #include <complex>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "numerics/dae_model.hpp"
@@ -25,13 +26,20 @@ public:
     LinearisedDae(LinearisedDae&&) noexcept;
     LinearisedDae& operator=(LinearisedDae&&) noexcept;
 
-    int size() const { return n_; }
+    // The model's unknowns, then those added by add_unknowns.
+    int size() const { return n_ + n_extra_; }
+    int model_size() const { return n_; }
     // Entries of A = dF/dy and B = dF/dy' (0 outside the pattern).
     double a(int row, int col) const;
     double b(int row, int col) const;
-    // Adds v to B(row, col): terms in dF/dy' the time-domain residual leaves out (the double
-    // layer). The entry must be in the pattern (std::logic_error otherwise); the pattern is
-    // the model's, which emits every structurally possible entry.
+    // Unknowns of the linear system the time-domain DAE does not have (a film potential):
+    // their rows and columns are filled with add_a / add_b; returns the first one's index.
+    int add_unknowns(int count);
+    // Adds v to A(row, col) or B(row, col): terms the time-domain residual leaves out (the
+    // double layer, a film capacitance). Inside the model's block the entry must be in its
+    // pattern (std::logic_error otherwise: the model emits every structurally possible
+    // entry); entries in added rows or columns may be new.
+    void add_a(int row, int col, double v);
     void add_b(int row, int col, double v);
     // The entries of row `row` of A as (column, value) pairs.
     std::vector<std::pair<int, double>> row_of_a(int row) const;
@@ -42,7 +50,10 @@ public:
 
 private:
     int find(int row, int col) const;  // position in the CSC arrays, or -1
-    int n_ = 0;
+    // The (A, B) values of an entry outside the model's pattern, created on first use.
+    std::pair<double, double>& extra(int row, int col);
+    int n_ = 0, n_extra_ = 0;
+    std::vector<std::pair<std::pair<int, int>, std::pair<double, double>>> extras_;
     std::vector<std::int64_t> col_ptr_, row_index_;
     std::vector<double> a_, b_;
     struct Factor;

@@ -60,7 +60,7 @@ Spectrum impedance_spectrum(CathodeP2D& model, const EisSpec& eis, double t, con
             lin = linearise(model, ControlMode::current, i_app, t, y, yp);
         }
         // Either control row reads u - u_set: dF/du = -1, so the right-hand side is e_ri.
-        std::vector<Complex> rhs(model.size(), 0.0), x;
+        std::vector<Complex> rhs(lin.size(), 0.0), x;
         rhs[ri] = 1.0;
         for (double f : z.frequency) {
             const double omega = 2.0 * constants::pi * f;

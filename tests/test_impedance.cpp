@@ -96,12 +96,14 @@ Complex circuit_impedance(const SimulationConfig& c, double w) {
     // i0 = i0_ref x^0.5 (1 - x)^0.5 / 0.5 (models/intercalation.hpp); dj/deta = i0 f.
     const double i0 = cell.cam.exchange_current.at(T) * std::sqrt(x * (1 - x)) / 0.5;
     const double ah = 3.0 * cell.eps_cam / cell.particle_radius * h;  // CAM area per cell area, one cell
-    const double r_ct = 1.0 / (i0 * f) / ah, c_dl = cell.cam.double_layer_capacitance * ah;
     double dUdx = 0;
     cell.cam.ocv(x, &dUdx);
-    const double c_chem = constants::F * cell.eps_cam * h * cell.cam.c_max / (-dUdx);
+    // Per CAM area: film R_f || C_f, then C_dl || (R_ct + 1/(j w C_chem)).
+    const double r_ct = 1.0 / (i0 * f), c_chem = constants::F * cell.cam.c_max * cell.particle_radius / 3.0 / (-dUdx);
+    const double r_f = cell.film_resistance, c_f = cell.film_capacitance, c_dl = cell.cam.double_layer_capacitance;
     const Complex j(0.0, 1.0);
-    const Complex y_cell = j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem));  // one rung [S/m2]
+    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + 1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
+    const Complex y_cell = ah / z_int;  // one rung [S/m2 of cell]
     // Ions: separator and half a cathode cell to the first centre, a whole cell between them.
     const double k_sep = cell.separator_electrolyte.ionic_conductivity.at(T) * (1 - cell.separator_porosity) /
                          cell.separator_tortuosity;
@@ -113,8 +115,9 @@ Complex circuit_impedance(const SimulationConfig& c, double w) {
     return z_ce + r_a + 1.0 / (y_cell + 1.0 / (r_b + 1.0 / y_cell));
 }
 
-TEST(Impedance, EquivalentCircuitLimitMatchesClosedForm) {
-    const SimulationConfig c = load_text(kCircuitCell);
+// The linearised spectra of config text `text` against circuit_impedance.
+void expect_circuit(const std::string& text) {
+    const SimulationConfig c = load_text(text);
     Simulation sim(c);
     const RunResult r = sim.run();
     ASSERT_EQ(r.status, RunStatus::complete) << r.message;
@@ -136,6 +139,16 @@ TEST(Impedance, EquivalentCircuitLimitMatchesClosedForm) {
     EXPECT_EQ(r.steps.size(), 2u);
     EXPECT_EQ(r.steps[0].end_reason, "impedance spectrum");
     EXPECT_EQ(r.final_time, 0.0);  // an EIS step takes no simulated time
+}
+
+TEST(Impedance, EquivalentCircuitLimitMatchesClosedForm) { expect_circuit(kCircuitCell); }
+
+TEST(Impedance, EquivalentCircuitWithAFilmMatchesClosedForm) {
+    // The film R_f || C_f in series with the interface: a second arc.
+    std::string text = kCircuitCell;
+    const std::string at = "    initial_stoichiometry: 0.6\n";
+    text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
+    expect_circuit(text);
 }
 
 // The potentiostatic model with a sine on its voltage target: V_set = V0 + dV sin(w t)
