@@ -195,6 +195,18 @@ bool exists(const Handle& loc, const std::string& path) {
     }
 }
 
+std::vector<std::string> children(const Handle& loc) {
+    std::vector<std::string> out;
+    auto add = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+    };
+    hsize_t idx = 0;
+    if (H5Literate(loc.id(), H5_INDEX_NAME, H5_ITER_INC, &idx, add, &out) < 0)
+        throw IoError("cannot list the members of an HDF5 group");
+    return out;
+}
+
 void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
     if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
     Handle type(H5Tcopy(H5T_C_S1));

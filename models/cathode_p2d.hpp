@@ -168,6 +168,7 @@ public:
     bool chemistry() const { return geo_.chem; }
     bool intercalating() const { return geo_.intercalating; }
     const CellSpec& cell() const { return cell_; }
+    const CounterElectrode& counter() const { return counter_; }  // at the present temperature
     double specific_area() const { return geo_.a; }  // a_CAM [1/m]
     double site_area(int s) const { return geo_.a_site[s]; }  // before contact/coating [1/m]
 

@@ -88,6 +88,8 @@ YAML::Node emit_cathode(const CellSpec& c) {
         cat["material_kinetics"] = false;
     cat["contact_resistance"] = quantity_text(c.contact_resistance, "ohm cm2", dim::area_resistance);
     cat["film_resistance"] = quantity_text(c.film_resistance, "ohm cm2", dim::area_resistance);
+    if (c.film_capacitance != kFilmCapacitance)
+        cat["film_capacitance"] = quantity_text(c.film_capacitance, "F/m2", dim::area_capacitance);
     if (!c.cam.inert) cat["initial_stoichiometry"] = number_text(c.initial_stoichiometry);
     else if (c.initial_potential_inert > 0)
         cat["initial_potential"] = quantity_text(c.initial_potential_inert, "V", dim::voltage);

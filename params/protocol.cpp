@@ -229,10 +229,92 @@ void check_step(const Step& s) {
             if (!(s.temperature >= kMinTemperature && s.temperature <= kMaxTemperature))
                 throw std::invalid_argument(temperature_range_message(s.temperature));
             break;
+        case Step::Kind::eis:
+            if (has_limit || s.duration > 0)
+                throw std::invalid_argument("an EIS step takes no simulated time: no duration or limit (add a rest before it)");
+            break;
     }
 }
 
+// The expected forms of an EIS step, for every error about one.
+constexpr const char* kEisForms =
+    "expected \"EIS from 10 kHz to 10 mHz\" (optionally \", 10 points per decade\", \", amplitude 5 mV\", "
+    "\", galvanostatic\") or {eis: {from: 10 kHz, to: 10 mHz, points_per_decade: 10, amplitude: 5 mV, "
+    "mode: potentiostatic}}";
+
+// A frequency of an EIS step [Hz].
+double parse_frequency(const std::string& text) {
+    double f = 0;
+    try {
+        f = parse_as(trim(text), dim::frequency);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("'" + trim(text) + "' is not a frequency (" + e.what() + "); " + kEisForms);
+    }
+    if (!(f > 0) || !std::isfinite(f))
+        throw std::invalid_argument("a frequency must be positive and finite: '" + trim(text) + "'; " + kEisForms);
+    return f;
+}
+
+// The range and the count of an EIS sweep.
+void check_eis(const EisSpec& e) {
+    if (!(e.f_max > e.f_min))
+        throw std::invalid_argument("an EIS sweep runs from a higher to a lower frequency (got from " +
+                                    std::to_string(e.f_max) + " Hz to " + std::to_string(e.f_min) + " Hz); " +
+                                    kEisForms);
+    if (e.points_per_decade < 1 || e.points_per_decade > 1000)
+        throw std::invalid_argument("points per decade must be an integer from 1 to 1000; " + std::string(kEisForms));
+    if (e.frequency_count() > kMaxEisFrequencies)
+        throw std::invalid_argument("an EIS sweep lists at most " + std::to_string(kMaxEisFrequencies) +
+                                    " frequencies; this one has " + std::to_string(e.frequency_count()));
+}
+
+// The amplitude of an EIS step: a potential (potentiostatic) or a current density.
+void parse_eis_amplitude(const std::string& text, EisSpec& e) {
+    e.amplitude_text = trim(text);
+    const Quantity q = parse(e.amplitude_text);
+    const bool ok = e.galvanostatic ? q.dimension == dim::current_density : q.dimension == dim::voltage;
+    if (!ok || !(q.value > 0) || !std::isfinite(q.value))
+        throw std::invalid_argument("an EIS amplitude is a positive " +
+                                    std::string(e.galvanostatic ? "current density (\"0.1 mA/cm2\")"
+                                                                : "potential (\"5 mV\")") +
+                                    ": '" + e.amplitude_text + "'");
+    e.amplitude = q.value;
+}
+
+// "EIS from 10 kHz to 10 mHz, 10 points per decade, amplitude 5 mV, galvanostatic"; the
+// match of the leading "EIS from A to B" is m, the comma-separated options follow.
+void parse_eis_string(const std::string& from, const std::string& rest, Step& s) {
+    s.kind = Step::Kind::eis;
+    std::vector<std::string> parts;
+    std::stringstream ss(rest);
+    for (std::string item; std::getline(ss, item, ',');) parts.push_back(trim(item));
+    if (parts.empty() || parts[0].empty()) throw std::invalid_argument(std::string("an EIS step needs a range; ") + kEisForms);
+    s.eis.f_max = parse_frequency(from);
+    s.eis.f_min = parse_frequency(parts[0]);
+    static const std::regex ppd = compile(R"(^(\d+)\s*points?\s+per\s+decade$)", std::regex::icase);
+    static const std::regex amp = compile(R"(^amplitude\s+(.+)$)", std::regex::icase);
+    std::string amplitude;
+    for (std::size_t k = 1; k < parts.size(); ++k) {
+        std::smatch m;
+        const std::string w = lower(parts[k]);
+        if (std::regex_match(parts[k], m, ppd)) s.eis.points_per_decade = static_cast<int>(std::min(1e6, finite_number(m[1])));
+        else if (std::regex_match(parts[k], m, amp)) amplitude = m[1];
+        else if (w == "galvanostatic") s.eis.galvanostatic = true;
+        else if (w == "potentiostatic") s.eis.galvanostatic = false;
+        else throw std::invalid_argument("cannot read '" + parts[k] + "' in an EIS step; " + kEisForms);
+    }
+    if (s.eis.galvanostatic && amplitude.empty()) amplitude = "0.01 mA/cm2";
+    if (!amplitude.empty()) parse_eis_amplitude(amplitude, s.eis);
+    check_eis(s.eis);
+}
+
 }  // namespace
+
+int EisSpec::frequency_count() const {
+    if (!(f_max > 0 && f_min > 0) || !std::isfinite(f_max / f_min)) return 0;
+    const double n = std::round(std::log10(f_max / f_min) * points_per_decade);
+    return n > 1e9 ? kMaxEisFrequencies + 1 : std::max(1, static_cast<int>(n)) + 1;
+}
 
 double CurrentSpec::density_for(double loading, double area, double c_basis) const {
     switch (unit) {
@@ -269,6 +351,15 @@ void Step::validate(const FieldError& fail) const {
         case Kind::temperature:
             check.require(temperature >= kMinTemperature && temperature <= kMaxTemperature, "temperature",
                           temperature_range_message(temperature));
+            break;
+        case Kind::eis:
+            check.require(std::isfinite(eis.f_max) && std::isfinite(eis.f_min) && eis.f_min > 0 &&
+                              eis.f_max > eis.f_min,
+                          "eis", "an EIS sweep runs from a higher to a lower positive frequency [Hz]");
+            check.require(eis.points_per_decade >= 1 && eis.points_per_decade <= 1000, "eis.points_per_decade",
+                          "an integer from 1 to 1000");
+            check.require(eis.frequency_count() <= kMaxEisFrequencies, "eis",
+                          "at most " + std::to_string(kMaxEisFrequencies) + " frequencies");
             break;
         case Kind::rest: break;
         case Kind::follow:
@@ -323,7 +414,10 @@ Step parse_step_string(const std::string& text) {
     static const std::regex temp = compile(R"(^set\s+temperature\s+to\s+(.+)$)", std::regex::icase);
     static const std::regex ramp = compile(R"(^ramp\s+from\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+to\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+over\s+(.+)$)", std::regex::icase);
     static const std::regex follow = compile(R"(^follow\s+(potential|current|cell\s+voltage)\s+from\s+(.+?)(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
-    if (std::regex_match(t, m, cc)) {
+    static const std::regex eis = compile(R"(^eis\s+from\s+(.+?)\s+to\s+(.+)$)", std::regex::icase);
+    if (std::regex_match(t, m, eis)) {
+        parse_eis_string(m[1], m[2], s);
+    } else if (std::regex_match(t, m, cc)) {
         s.direction = lower(m[1]) == "charge" ? 1 : -1;
         parse_drive(trim(m[2]), s);
         if (m[3].matched) s.duration = parse_duration(m[3]);
@@ -370,7 +464,7 @@ Step parse_step_string(const std::string& text) {
             "'; expected forms like \"Charge at C/50 until 4.3 V\", \"Discharge at 5.5 mA/g until "
             "2.0 V\", \"Hold at 4.3 V for 10 hours\", \"Rest for 1 h\", \"Set temperature to 30 degC\", "
             "\"Ramp from 2.5 V to 4.3 V over 34 hours\", \"Charge at C/50 until 3.68 V cell\" (a cell voltage), "
-            "\"Follow potential from run.h5\", \"Follow current from drive.csv\"");
+            "\"Follow potential from run.h5\", \"Follow current from drive.csv\", \"EIS from 10 kHz to 10 mHz\"");
     }
     check_step(s);
     return s;
@@ -464,6 +558,8 @@ void read_step_kind(const ConfigNode& n, Step& s) {
             }
         }
         s.label = "Rest";
+    } else if (n.has("eis")) {
+        read_eis_map(n["eis"], s);
     } else {
         s.kind = Step::Kind::temperature;
         s.temperature = n.quantity("temperature", dim::temperature);
@@ -512,14 +608,14 @@ void apply_reference(const ConfigNode& n, Step& s) {
 }
 
 Step parse_step_map(const ConfigNode& n) {
-    n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow", "duration", "until",
-                  "period", "label", "reference"});
+    n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow", "eis", "duration",
+                  "until", "period", "label", "reference"});
     Step s;
     int kinds = 0;
-    for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow"})
+    for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow", "eis"})
         kinds += n.has(k) ? 1 : 0;
     if (kinds != 1)
-        n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature, follow");
+        n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature, follow, eis");
     try {
         read_step_kind(n, s);
         if (n.has("duration")) {
@@ -668,6 +764,13 @@ YAML::Node emit_step(const Step& s) {
         }
         case Step::Kind::rest: n["rest"] = true; break;
         case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K", dim::temperature); break;
+        case Step::Kind::eis:
+            n["eis"]["from"] = number_text(s.eis.f_max) + " Hz";
+            n["eis"]["to"] = number_text(s.eis.f_min) + " Hz";
+            n["eis"]["points_per_decade"] = s.eis.points_per_decade;
+            n["eis"]["amplitude"] = s.eis.amplitude_text;
+            n["eis"]["mode"] = s.eis.galvanostatic ? "galvanostatic" : "potentiostatic";
+            break;
     }
     if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s", dim::time);
     if (s.period > 0) n["period"] = quantity_text(s.period, "s", dim::time);

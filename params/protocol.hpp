@@ -79,6 +79,24 @@ struct FollowSpec {
 
 struct Step {
     enum class Kind { current, voltage, power, rest, temperature, follow };
+
+// An impedance sweep (Kind::eis): the small-signal impedance at the present state, from
+// f_max down to f_min; it takes no simulated time.
+struct EisSpec {
+    double f_max = 0.0, f_min = 0.0;  // [Hz]
+    int points_per_decade = 10;
+    double amplitude = 0.005;         // potentiostatic [V], galvanostatic [A/m2]; recorded only:
+                                      // the spectrum is the linear (small-amplitude) limit
+    std::string amplitude_text = "5 mV";
+    bool galvanostatic = false;       // else potentiostatic
+    int frequency_count() const;      // points of the sweep, both ends included
+};
+
+// The most frequencies one EIS step may list.
+inline constexpr int kMaxEisFrequencies = 10000;
+
+struct Step {
+    enum class Kind { current, voltage, power, rest, temperature, eis };
     Kind kind = Kind::rest;
     int direction = 0;          // +1 charge, -1 discharge, 0 otherwise (sign of the current)
     CurrentSpec current;        // Kind::current
@@ -89,6 +107,7 @@ struct Step {
     double power = 0.0;         // Kind::power, magnitude [W]
     double temperature = 0.0;   // Kind::temperature [K]
     FollowSpec follow;          // Kind::follow
+    EisSpec eis;                // Kind::eis
     double duration = 0.0;      // [s], 0: until a limit (a follow step: the profile's length)
     double period = 0.0;        // [s] sampling period of this step, 0: output.sample_interval
     std::vector<Limit> limits;

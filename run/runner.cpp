@@ -10,6 +10,7 @@
 #include "numerics/ida_integrator.hpp"
 #include "run/checkpoint.hpp"
 #include "run/cycle_book.hpp"
+#include "run/impedance.hpp"
 #include "run/readout.hpp"
 #include "run/sampler.hpp"
 #include "run/step_setup.hpp"
@@ -58,6 +59,8 @@ private:
     // IDA landed at a readout time inside the last step: the readouts due there.
     void read_out(const StepSummary& ss);
     void run_step(const Step& st);
+    // An EIS step: the spectrum at the present state, no simulated time.
+    void run_eis(const Step& st, StepSummary& ss);
     // Solver steps until the step ends; ss.end_reason says why.
     void integrate(const Step& st, StepSummary& ss, double horizon, double t_end);
     // Whether solver step result r ends protocol step st (a duration or a limit); books
@@ -227,6 +230,10 @@ void ProtocolRunner::run_step(const Step& st) {
         report(ss);
         return;
     }
+    if (st.kind == Step::Kind::eis) {
+        run_eis(st, ss);
+        return;
+    }
     const double i_set = apply_step_control(model_, config_, st, t_);
     const double q0 = book_.step_start_charge();
     events_.arm(config_, st, q0);
@@ -255,6 +262,19 @@ void ProtocolRunner::run_step(const Step& st) {
     if (events_.shoulder_active()) book_.add_shoulder(y_.data());  // ended below the shoulder
     book_.close_step(ss, t_, y_.data());
     sampler_.end_step();
+    report(ss);
+}
+
+void ProtocolRunner::run_eis(const Step& st, StepSummary& ss) {
+    Spectrum z = impedance_spectrum(model_, st.eis, t_, y_.data(), yp_.data());
+    z.step = step_index_;
+    z.cycle = book_.cycle();
+    z.label = st.label;
+    ss.end_time = t_;
+    ss.end_reason = "impedance spectrum";
+    ss.end_potential = z.potential;
+    if (observer_) observer_->on_spectrum(z);
+    result_.spectra.push_back(std::move(z));
     report(ss);
 }
 
