@@ -100,7 +100,8 @@ TEST(FitRuns, SharedRunsGiveTheResidualsOfCasesSolvedAlone) {
     const int cases = alone.simulations_per_point();
     // Study A: the first-cycle curve and the 2.5 V / 33 h row are one run, the three 2.0 V
     // holds one run read out at 33 and 66 h, and the charge and top hold are shared.
-    EXPECT_LT(shared.simulations_per_point(), cases);
+    EXPECT_EQ(cases, 7);
+    EXPECT_EQ(shared.simulations_per_point(), 4);
     std::vector<double> values;
     for (const auto& p : spec.parameters) values.push_back(p.initial);
     const std::vector<double> u = shared.to_variables(values);
@@ -110,7 +111,7 @@ TEST(FitRuns, SharedRunsGiveTheResidualsOfCasesSolvedAlone) {
     ASSERT_EQ(a.residuals.size(), b.residuals.size());
     // Residuals are (simulated - measured) / sigma: a readout moves the long hold's steps
     // (~1e-6 relative in the CE, sigma 1-2 %), a restart from the prefix is exact.
-    constexpr double kReadoutTolerance = 1e-3;
+    constexpr double kReadoutTolerance = 1e-3;  // measured: 8e-5 (66 h), 4e-5 (132 h), others 0
     for (std::size_t i = 0; i < a.residuals.size(); ++i)
         EXPECT_NEAR(a.residuals[i], b.residuals[i], kReadoutTolerance) << "residual " << i;
 }
