@@ -401,7 +401,10 @@ std::vector<CaseResult> simulate(const SimulationConfig& cfg, const std::vector<
                                  int checkpoint_after, std::optional<RunCheckpoint>* take,
                                  const RunCheckpoint* from) {
     std::vector<CaseResult> ends(readout_after.size() + 1);
-    for (auto& e : ends) e.status = "failed";
+    for (auto& e : ends) {
+        e.status = "failed";
+        e.message = "the run ended before this case's last step did";  // a readout never reached
+    }
     CaseCollector col;
     RunControl control;
     control.readout_after = readout_after;
@@ -454,10 +457,8 @@ std::vector<double> FitProblem::run_tree(const std::vector<double>& point, int t
             const Dataset& cd = *datasets_[c.dataset];
             const ValidationCase& vc = cd.cases[c.c];
             const CaseResult& res = c.readout < 0 ? ends.back() : ends[c.readout];
-            if (res.status != "complete") {
-                const CaseResult& why = res.message.empty() ? ends.back() : res;
-                throw SolverError("simulation '" + vc.label + "' " + why.status + ": " + why.message);
-            }
+            if (res.status != "complete")
+                throw SolverError("simulation '" + vc.label + "' " + res.status + ": " + res.message);
             Comparison cmp = compare(cd.data, {vc}, {res}, cd.base_config, cd.options);
             std::vector<double> rc = residuals_of(cmp, cd.spec, false);
             payload.insert(payload.end(), rc.begin(), rc.end());
