@@ -24,7 +24,6 @@ void SolverSettings::validate() const {
     if (!(atol > 0 && atol < 1)) throw Error("solver.atol must be in (0, 1)");
     if (max_step < 0) throw Error("solver.max_step must be >= 0");
     if (max_order < 1 || max_order > 5) throw Error("solver.max_order must be 1..5");
-    if (klu_ordering < 0 || klu_ordering > 2) throw Error("the KLU ordering must be 0, 1 or 2");
 }
 
 SolverStats& SolverStats::operator+=(const SolverStats& o) {
@@ -174,7 +173,7 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
         std::copy(m.jac.row_index().begin(), m.jac.row_index().end(), SUNSparseMatrix_IndexValues(m.A));
         m.A->ops->zero = keep_pattern;
     }
-    m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots, s.klu_ordering);
+    m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots);
     if (!m.A || !m.LS) throw SolverError("cannot create the KLU linear solver");
 
     m.mem = IDACreate(m.ctx);

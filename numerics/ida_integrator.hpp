@@ -25,11 +25,6 @@ struct SolverSettings {
     // Fused N_Vector operations and our own WRMS norms (numerics/vector_ops.hpp); false
     // restores SUNDIALS' serial operations, for comparison.
     bool fast_vector_ops = true;
-    // KLU's fill-reducing ordering (numerics/klu_solver.hpp): AMD, not SUNDIALS' COLAMD. On
-    // these symmetric-pattern-like Jacobians it gives factors that are cheaper to solve with:
-    // callgrind -1.9 % (intercalation analogue), -2.2 % (chemistry-on first cycle), -2.1 % (20
-    // C/2 cycles), at the same steps to +-1 %.
-    int klu_ordering = 0;
     void validate() const;
 };
 

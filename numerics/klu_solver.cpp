@@ -96,13 +96,9 @@ int free_solver(SUNLinearSolver S) {
 
 }  // namespace
 
-SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots, int ordering) {
+SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots) {
     SUNLinearSolver klu = SUNLinSol_KLU(y, A, ctx);
     if (!klu) return nullptr;
-    if (SUNLinSol_KLUSetOrdering(klu, ordering) != SUNLS_SUCCESS) {
-        SUNLinSolFree(klu);
-        return nullptr;
-    }
     SUNLinearSolver S = SUNLinSolNewEmpty(ctx);
     if (!S) {
         SUNLinSolFree(klu);

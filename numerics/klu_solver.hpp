@@ -30,10 +30,8 @@ struct KluCounters {
 };
 
 // A SUNLinearSolver for a CSC SUNSparseMatrix; free with SUNLinSolFree. keep_pivots = false
-// gives SUNDIALS' own setup (rcond, condest, fresh pivoting), for comparison. ordering: KLU's
-// fill-reducing ordering, 0 AMD, 1 COLAMD (SUNDIALS' default), 2 the natural order.
-SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots = true,
-                                int ordering = 0);
+// gives SUNDIALS' own setup (rcond, condest, fresh pivoting), for comparison.
+SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots = true);
 KluCounters klu_counters(SUNLinearSolver S);
 
 }  // namespace ssbsim
