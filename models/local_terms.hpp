@@ -43,6 +43,7 @@ struct CathodeGeometry {
     double c_max;                  // [mol/m3]; 1 without intercalating CAM
     double a_site[n_sites];        // carbon DPB, TPB, CAM surface (before contact) [1/m]
     double coating_pass;           // share of CAM and TPB SE oxidation a coating leaves
+    double tpb_cam_side = 1.0;     // share of TPB oxidation that grows the CAM film and voids
     double coating_resistance;     // the coating layer's Li-ion resistance [ohm m2]
     // Tolerance scales: ~ a full charge [C/m2]; product inventories [mol/m3].
     double q_scale, xi_scale;
