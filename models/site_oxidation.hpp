@@ -70,8 +70,9 @@ public:
             L.q[l_irr_ + s] = (1.0 - k.reversible_fraction) * r_ox;
             L.q[l_red_ + s] = r_red;
             L.src = L.src + r_ox + r_red;
-            if (s == site_cam) L.cam_side_oxidation = L.cam_side_oxidation + r_ox;
-            if (s == site_tpb) L.cam_side_oxidation = L.cam_side_oxidation + r_ox * g_.tpb_cam_side;
+            if (s != site_carbon) L.cam_side_oxidation = L.cam_side_oxidation + r_ox;
+            // The TPB share outside the CAM's footprint grows no film (models/interphase.hpp).
+            if (s == site_tpb && g_.tpb_cam_side < 1.0) L.tpb_off_cam = r_ox * (1.0 - g_.tpb_cam_side);
         }
     }
 
