@@ -23,6 +23,7 @@ struct Trajectory {
     std::vector<double> current;     // [A], > 0 on charge
     std::vector<int> cycle;          // optional (empty: detected), 1-based
     std::vector<int> step;           // optional (empty: detected), 1-based
+    std::vector<double> stack_pressure;  // optional (empty: not recorded) [Pa]
     double mass = 0.0;               // active-material mass [kg]; 0: unknown
     std::size_t size() const { return time.size(); }
 };

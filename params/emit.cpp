@@ -204,6 +204,7 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "mL/mol", dim::molar_volume);
     n["interphase"]["conductivity"] = quantity_text(c.film_conductivity.reference, "S/m", dim::conductivity);
     n["interphase"]["activation_energy"] = molar_energy(c.film_conductivity.activation_energy);
+    if (c.tpb_footprint > 0) n["interphase"]["tpb_footprint"] = number_text(c.tpb_footprint);
     n["contact"] = emit_contact(c);
     return n;
 }
