@@ -517,6 +517,43 @@ void read_follow(const ConfigNode& f, Step& s) {
 
 // What the step does (its one kind key) and its generated label; a ramp also needs a
 // duration (read with the other common keys by parse_step_map).
+// {eis: {from: 10 kHz, to: 10 mHz, points_per_decade: 10, amplitude: 5 mV, mode: potentiostatic}}
+void read_eis_map(const ConfigNode& e, Step& s) {
+    if (!e.is_map()) e.fail(kEisForms);
+    e.allow_only({"from", "to", "points_per_decade", "amplitude", "mode"});
+    s.kind = Step::Kind::eis;
+    auto frequency = [&](const char* key) {
+        try {
+            return parse_frequency(e.string(key));
+        } catch (const std::invalid_argument& x) {
+            e.fail(key, x.what());
+        }
+    };
+    s.eis.f_max = frequency("from");
+    s.eis.f_min = frequency("to");
+    if (e.has("points_per_decade")) {
+        const int k = e.integer("points_per_decade", 10);
+        e.in_range("points_per_decade", k, 1, 1000, std::string("an integer from 1 to 1000; ") + kEisForms);
+        s.eis.points_per_decade = k;
+    }
+    const std::string mode = e.has("mode") ? lower(e.string("mode")) : "potentiostatic";
+    if (mode != "potentiostatic" && mode != "galvanostatic")
+        e.fail("mode", "expected potentiostatic or galvanostatic");
+    s.eis.galvanostatic = mode == "galvanostatic";
+    try {
+        if (e.has("amplitude")) parse_eis_amplitude(e.string("amplitude"), s.eis);
+        else if (s.eis.galvanostatic) parse_eis_amplitude("0.01 mA/cm2", s.eis);
+    } catch (const std::invalid_argument& x) {
+        e.fail("amplitude", x.what());
+    }
+    try {
+        check_eis(s.eis);
+    } catch (const std::invalid_argument& x) {
+        e.fail(s.eis.f_max > s.eis.f_min ? "points_per_decade" : "to", x.what());
+    }
+    s.label = "EIS from " + e.string("from") + " to " + e.string("to");
+}
+
 void read_step_kind(const ConfigNode& n, Step& s) {
     if (n.has("charge") || n.has("discharge")) {
         bool ch = n.has("charge");

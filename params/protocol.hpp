@@ -77,9 +77,6 @@ struct FollowSpec {
     std::shared_ptr<const RecordedProfile> profile;  // shared by repeated copies of the step
 };
 
-struct Step {
-    enum class Kind { current, voltage, power, rest, temperature, follow };
-
 // An impedance sweep (Kind::eis): the small-signal impedance at the present state, from
 // f_max down to f_min; it takes no simulated time.
 struct EisSpec {
@@ -96,7 +93,7 @@ struct EisSpec {
 inline constexpr int kMaxEisFrequencies = 10000;
 
 struct Step {
-    enum class Kind { current, voltage, power, rest, temperature, eis };
+    enum class Kind { current, voltage, power, rest, temperature, follow, eis };
     Kind kind = Kind::rest;
     int direction = 0;          // +1 charge, -1 discharge, 0 otherwise (sign of the current)
     CurrentSpec current;        // Kind::current
