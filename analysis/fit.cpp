@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -20,7 +21,9 @@
 #include "core/json.hpp"
 #include "core/process_pool.hpp"
 #include "core/units.hpp"
+#include "params/emit.hpp"
 #include "params/yaml_text.hpp"
+#include "run/checkpoint.hpp"
 
 namespace ssbsim {
 
@@ -90,7 +93,7 @@ std::vector<double> residuals_of(const Comparison& c, const FitDataset& d, bool 
 
 }  // namespace
 
-FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
+FitProblem::FitProblem(FitSpec spec, bool share_runs) : spec_(std::move(spec)) {
     for (const auto& fd : spec_.datasets) {
         auto d = std::make_shared<Dataset>();
         d->spec = fd;
@@ -134,6 +137,7 @@ FitProblem::FitProblem(FitSpec spec) : spec_(std::move(spec)) {
     }
     if (residual_count_ == 0)
         throw ConfigError(spec_.file, 0, "fit.datasets", "the datasets give nothing to compare (no rows, no curves)");
+    plan_runs(share_runs);
 }
 
 std::vector<double> FitProblem::to_variables(const std::vector<double>& values) const {
@@ -160,70 +164,369 @@ std::vector<std::string> FitProblem::overrides_for(const std::vector<double>& va
     return out;
 }
 
+// ---- shared runs -------------------------------------------------------------------------------
+
+// Which simulations one evaluation runs. The datasets' cases often overlap: a first-cycle
+// curve and the first row of a CE-vs-hold table are the same run; the hold rows at one
+// potential differ only in the duration of the last step (one run of the longest hold,
+// read out at the others' durations: RunControl::readout_after); and cases that agree up
+// to a protocol step (the charge and the top hold of Study A, the carbon-only cells'
+// charge) solve that prefix once and restart from its checkpoint (run/checkpoint.hpp). A
+// restart at a step boundary is exact; a readout moves the long run's steps to land on
+// the shorter durations, which changes its results at the solver tolerance (~1e-6
+// relative in the cycle metrics, docs/sweeps.md).
+//
+// The plan is made once from the resolved configs at the initial values and at a probe
+// point with every parameter moved: cases share only where their configs agree at both
+// (so a parameter that acts on one case and not on the other keeps them apart).
+namespace {
+struct PlanCase {
+    int dataset = 0, c = 0;
+    int readout = -1;  // index into its run's readout_after; -1: the run's own end
+};
+struct PlanRun {
+    std::vector<PlanCase> cases;        // cases[0]: the case whose config is run
+    std::vector<double> readout_after;  // [s] ascending, shorter than the run's last step
+    int steps = 0;                      // protocol steps of the run
+};
+struct PlanTree {
+    std::vector<PlanRun> runs;  // runs[0] takes the checkpoint the others restart from
+    int shared_steps = 0;       // 0: no shared prefix
+    std::vector<PlanCase> cases;  // every case of the tree, in payload order
+    std::size_t residuals = 0;
+};
+}  // namespace
+
+struct FitProblem::RunPlan {
+    std::vector<PlanTree> trees;
+    int simulations = 0;
+};
+
+int FitProblem::simulations_per_point() const { return plan_->simulations; }
+
+namespace {
+
+// A last step that can be read out of a longer one: timed, no limits, no ramp.
+bool readout_step(const Step& s) {
+    return s.duration > 0 && s.limits.empty() && !s.ramp && s.kind != Step::Kind::temperature;
+}
+
+// What a case's config is, as far as sharing goes, at one point.
+struct CaseShape {
+    std::vector<std::string> prefix;  // identity after 1..n steps (run/checkpoint.hpp)
+    std::string readout_key;          // identity without the last step + its shape ("": no readout)
+    double last_duration = 0;         // [s]
+};
+
+CaseShape shape_of(const SimulationConfig& cfg) {
+    CaseShape s;
+    const std::string rest = identity_rest(cfg);
+    const auto& steps = cfg.protocol.steps;
+    for (std::size_t j = 1; j <= steps.size(); ++j)
+        s.prefix.push_back(checkpoint_identity(rest, cfg, static_cast<int>(j)));
+    if (!steps.empty() && readout_step(steps.back())) {
+        Step last = steps.back();
+        s.last_duration = last.duration;
+        last.duration = 1;
+        last.label.clear();
+        s.readout_key = (steps.size() > 1 ? s.prefix[steps.size() - 2] : rest) + "\nlast: " + emit_step_text(last);
+    }
+    return s;
+}
+
+struct PlanEntry {
+    PlanCase c;
+    CaseShape at0, at1;     // at the initial values and at the probe point
+    std::string signature;  // the parameters' keys as this case's dataset applies them
+};
+
+// Cases with the same config at both points, or the same but for the duration of a
+// readout last step, become one run (the longest last step is run).
+std::vector<std::pair<PlanRun, const PlanEntry*>> group_runs(const std::vector<PlanEntry>& entries) {
+    std::map<std::string, std::vector<const PlanEntry*>> by_key;
+    std::vector<std::string> order;
+    for (const PlanEntry& e : entries) {
+        std::string key;
+        if (e.at0.prefix.empty() || e.at1.prefix.empty())
+            key = "alone " + std::to_string(e.c.dataset) + " " + std::to_string(e.c.c);
+        else if (!e.at0.readout_key.empty() && !e.at1.readout_key.empty() && e.at0.last_duration == e.at1.last_duration)
+            key = e.signature + "readout\n" + e.at0.readout_key + "\n" + e.at1.readout_key;
+        else
+            key = e.signature + "run\n" + e.at0.prefix.back() + "\n" + e.at1.prefix.back();
+        if (!by_key.count(key)) order.push_back(key);
+        by_key[key].push_back(&e);
+    }
+    std::vector<std::pair<PlanRun, const PlanEntry*>> runs;
+    for (const std::string& key : order) {
+        std::vector<const PlanEntry*> m = by_key[key];
+        std::stable_sort(m.begin(), m.end(), [](const PlanEntry* a, const PlanEntry* b) {
+            return a->at0.last_duration > b->at0.last_duration;
+        });
+        PlanRun run;
+        const double longest = m.front()->at0.last_duration;
+        for (const PlanEntry* e : m)
+            if (e->at0.last_duration < longest &&
+                std::find(run.readout_after.begin(), run.readout_after.end(), e->at0.last_duration) == run.readout_after.end())
+                run.readout_after.push_back(e->at0.last_duration);
+        std::sort(run.readout_after.begin(), run.readout_after.end());
+        for (const PlanEntry* e : m) {
+            PlanCase c = e->c;
+            auto it = std::find(run.readout_after.begin(), run.readout_after.end(), e->at0.last_duration);
+            c.readout = e->at0.last_duration < longest ? static_cast<int>(it - run.readout_after.begin()) : -1;
+            run.cases.push_back(c);
+        }
+        run.steps = static_cast<int>(m.front()->at0.prefix.size());
+        runs.push_back({run, m.front()});
+    }
+    return runs;
+}
+
+// Steps two cases have in common from the first on, at both points.
+int common_steps(const PlanEntry& a, const PlanEntry& b) {
+    if (a.signature != b.signature) return 0;
+    auto lcp = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
+        std::size_t k = 0;
+        while (k < x.size() && k < y.size() && x[k] == y[k]) ++k;
+        return static_cast<int>(k);
+    };
+    return std::min(lcp(a.at0.prefix, b.at0.prefix), lcp(a.at1.prefix, b.at1.prefix));
+}
+
+// Runs that share their first steps with a tree's first run join it (the shared prefix:
+// the steps all of them have in common, short of each one's last step).
+std::vector<PlanTree> plan_trees(const std::vector<PlanEntry>& entries) {
+    std::vector<PlanTree> trees;
+    std::vector<const PlanEntry*> first;  // per tree: its first run's case
+    for (auto& [run, rep] : group_runs(entries)) {
+        bool placed = false;
+        for (std::size_t t = 0; t < trees.size() && !placed; ++t) {
+            PlanTree& tree = trees[t];
+            int k = std::min(common_steps(*first[t], *rep), run.steps - 1);
+            for (const PlanRun& r : tree.runs) k = std::min(k, r.steps - 1);
+            if (tree.runs.size() > 1) k = std::min(k, tree.shared_steps);
+            if (k < 1) continue;
+            tree.shared_steps = k;
+            tree.runs.push_back(run);
+            placed = true;
+        }
+        if (!placed) {
+            trees.push_back(PlanTree{{run}, 0, {}, 0});
+            first.push_back(rep);
+        }
+    }
+    return trees;
+}
+
+}  // namespace
+
+void FitProblem::plan_runs(bool share) {
+    // The probe point: every fit variable a tenth of its range away from the initial value.
+    std::vector<double> u0, u1;
+    for (const auto& p : spec_.parameters) u0.push_back(p.initial);
+    u0 = to_variables(u0);
+    u1 = u0;
+    for (std::size_t j = 0; j < u1.size(); ++j) {
+        const FitParameter& fp = spec_.parameters[j];
+        const double lo = fp.log ? std::log10(fp.lower) : fp.lower, hi = fp.log ? std::log10(fp.upper) : fp.upper;
+        const double step = 0.1 * (hi - lo);
+        u1[j] = u0[j] + step <= hi ? u0[j] + step : u0[j] - step;
+    }
+    std::vector<PlanEntry> entries;
+    for (int di = 0; di < static_cast<int>(datasets_.size()); ++di) {
+        const Dataset& d = *datasets_[di];
+        std::string signature;
+        for (std::size_t j = 0; j < d.keys.size(); ++j) signature += (d.applies[j] ? d.keys[j] : "-") + "\n";
+        for (int c = 0; c < static_cast<int>(d.cases.size()); ++c) {
+            PlanEntry e{{di, c, -1}, {}, {}, signature};
+            try {
+                for (int k = 0; k < 2 && share; ++k) {
+                    MaterialLibrary lib;
+                    SimulationConfig cfg = load_config(
+                        d.base.with_overrides(overrides_for(to_values(k ? u1 : u0), d.applies, d.keys)), lib);
+                    apply_case(d.cases[c], cfg);
+                    (k ? e.at1 : e.at0) = shape_of(cfg);
+                }
+            } catch (const std::exception&) {
+                e.at0 = e.at1 = CaseShape{};  // runs alone and fails there with its own message
+            }
+            entries.push_back(std::move(e));
+        }
+    }
+    auto plan = std::make_shared<RunPlan>();
+    plan->trees = plan_trees(entries);
+    for (PlanTree& tree : plan->trees)
+        for (const PlanRun& run : tree.runs) {
+            ++plan->simulations;
+            for (const PlanCase& c : run.cases) {
+                tree.cases.push_back(c);
+                tree.residuals += datasets_[c.dataset]->residuals_per_case[c.c];
+            }
+        }
+    plan_ = plan;
+}
+
+namespace {
+
+// Keeps what the comparison needs (as run_case's recorder does), and the case results of a
+// run's readouts.
+class CaseCollector : public RunObserver {
+public:
+    CaseResult result;
+    void on_start(const SimulationConfig& c, const CathodeP2D&) override {
+        result.trajectory.mass = c.cell.basis_mass();
+    }
+    void on_sample(const Sample& s) override { add(result.trajectory, s); }
+    void on_cycle(const CycleSummary& c) override { result.cycles.push_back(c); }
+    // The run as it would have ended at a readout (run/checkpoint.hpp: ReadoutEnd).
+    CaseResult at(const ReadoutEnd& end) const {
+        CaseResult r = result;
+        if (end.has_last_sample) add(r.trajectory, end.last_sample);
+        if (end.has_cycle) r.cycles.push_back(end.cycle);
+        return r;
+    }
+
+private:
+    static void add(Trajectory& t, const Sample& s) {
+        t.time.push_back(s.time);
+        t.potential.push_back(s.potential);
+        t.current.push_back(s.current);
+        t.step.push_back(s.step + 1);
+        t.cycle.push_back(s.cycle);
+    }
+};
+
+// One run of `cfg`: its end (last) and each readout (in readout_after order). Takes the
+// checkpoint after `checkpoint_after` steps into *take, or restarts from `from`.
+std::vector<CaseResult> simulate(const SimulationConfig& cfg, const std::vector<double>& readout_after,
+                                 int checkpoint_after, std::optional<RunCheckpoint>* take,
+                                 const RunCheckpoint* from) {
+    std::vector<CaseResult> ends(readout_after.size() + 1);
+    for (auto& e : ends) {
+        e.status = "failed";
+        e.message = "the run ended before this case's last step did";  // a readout never reached
+    }
+    CaseCollector col;
+    RunControl control;
+    control.readout_after = readout_after;
+    if (!readout_after.empty())
+        control.on_readout = [&](int k, const ReadoutEnd& end) { ends[k] = col.at(end); };
+    if (checkpoint_after > 0 && take) {
+        control.checkpoint_after = checkpoint_after;
+        control.on_checkpoint = [take](RunCheckpoint&& ck) { *take = std::move(ck); };
+    }
+    try {
+        Simulation sim(cfg);
+        if (from) {
+            try {
+                check_restart(*from, cfg, sim.model(), "the fit's shared prefix");
+                control.restart = from;
+                control.restart_checked = true;
+            } catch (const Error&) {
+                // Not the same prefix after all: this run starts from the beginning.
+            }
+        }
+        RunResult r = sim.run(&col, control);
+        col.result.status = to_string(r.status);
+        col.result.message = r.message;
+    } catch (const Error& e) {
+        col.result.status = "failed";
+        col.result.message = e.what();
+    }
+    ends.back() = std::move(col.result);
+    return ends;
+}
+
+}  // namespace
+
+std::vector<double> FitProblem::run_tree(const std::vector<double>& point, int t,
+                                         std::vector<std::vector<Comparison>>* comparisons) const {
+    const PlanTree& tree = plan_->trees[t];
+    std::vector<double> payload;
+    std::optional<RunCheckpoint> ck;
+    const std::vector<double> values = to_values(point);
+    for (std::size_t r = 0; r < tree.runs.size(); ++r) {
+        const PlanRun& run = tree.runs[r];
+        const Dataset& d = *datasets_[run.cases[0].dataset];
+        MaterialLibrary lib;
+        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(values, d.applies, d.keys)), lib);
+        apply_case(d.cases[run.cases[0].c], cfg);
+        const bool first = r == 0 && tree.shared_steps > 0;
+        std::vector<CaseResult> ends = simulate(cfg, run.readout_after, first ? tree.shared_steps : -1, first ? &ck : nullptr,
+                                                r > 0 && ck ? &*ck : nullptr);
+        for (const PlanCase& c : run.cases) {
+            const Dataset& cd = *datasets_[c.dataset];
+            const ValidationCase& vc = cd.cases[c.c];
+            const CaseResult& res = c.readout < 0 ? ends.back() : ends[c.readout];
+            if (res.status != "complete")
+                throw SolverError("simulation '" + vc.label + "' " + res.status + ": " + res.message);
+            Comparison cmp = compare(cd.data, {vc}, {res}, cd.base_config, cd.options);
+            std::vector<double> rc = residuals_of(cmp, cd.spec, false);
+            payload.insert(payload.end(), rc.begin(), rc.end());
+            if (comparisons) (*comparisons)[c.dataset][c.c] = std::move(cmp);
+        }
+    }
+    return payload;
+}
+
 std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<double>>& points, int jobs,
                                                 bool keep_comparisons) const {
-    // Tasks: every (point, dataset, case).
-    struct Task {
-        int point, dataset, c;
-    };
-    std::vector<Task> tasks;
-    for (int p = 0; p < static_cast<int>(points.size()); ++p)
-        for (int d = 0; d < static_cast<int>(datasets_.size()); ++d)
-            for (int c = 0; c < static_cast<int>(datasets_[d]->cases.size()); ++c) tasks.push_back({p, d, c});
-    std::vector<Comparison> kept(keep_comparisons ? tasks.size() : 0);
+    // Tasks: every (point, run tree); a task's payload is the residuals of the tree's cases
+    // in plan order.
+    const RunPlan& plan = *plan_;
+    const int trees = static_cast<int>(plan.trees.size());
+    const int n_tasks = static_cast<int>(points.size()) * trees;
+    // Comparisons per (point, dataset, case), filled in this process (keep_comparisons).
+    std::vector<std::vector<std::vector<Comparison>>> kept;
+    if (keep_comparisons) {
+        kept.resize(points.size());
+        for (auto& k : kept)
+            for (const auto& d : datasets_) k.emplace_back(d->cases.size());
+    }
     auto run = [&](int i) {
-        const Task& t = tasks[i];
-        const Dataset& d = *datasets_[t.dataset];
-        MaterialLibrary lib;
-        SimulationConfig cfg = load_config(d.base.with_overrides(overrides_for(to_values(points[t.point]), d.applies, d.keys)), lib);
-        const ValidationCase& vc = d.cases[t.c];
-        apply_case(vc, cfg);
-        CaseResult r = run_case(cfg);
-        if (r.status != "complete") throw SolverError("simulation '" + vc.label + "' " + r.status + ": " + r.message);
-        Comparison cmp = compare(d.data, {vc}, {r}, d.base_config, d.options);
-        std::vector<double> res = residuals_of(cmp, d.spec, false);
-        if (keep_comparisons) kept[i] = std::move(cmp);
-        return res;
+        const int p = i / trees;
+        return run_tree(points[p], i % trees, keep_comparisons ? &kept[p] : nullptr);
     };
     PoolOptions po;
     po.jobs = keep_comparisons ? 1 : jobs;  // kept[] is filled in this process
     po.serial_in_process = true;
     const std::vector<TaskResult> results =
-        run_in_processes(static_cast<int>(tasks.size()), [&](int i) { return pack_doubles(run(i)); }, po).results;
-    simulations_ += static_cast<int>(tasks.size());
+        run_in_processes(n_tasks, [&](int i) { return pack_doubles(run(i)); }, po).results;
+    simulations_ += static_cast<int>(points.size()) * simulations_per_point();
 
     std::vector<FitEvaluation> out(points.size());
     for (auto& e : out) e.residuals.assign(residual_count_, 0.0);
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        const Task& t = tasks[i];
-        FitEvaluation& e = out[t.point];
-        const Dataset& d = *datasets_[t.dataset];
+    for (int i = 0; i < n_tasks; ++i) {
+        FitEvaluation& e = out[i / trees];
         if (!results[i].ok) {
             if (e.ok) e.error = results[i].error;
             e.ok = false;
             continue;
         }
-        int off = d.offset;
-        for (int c = 0; c < t.c; ++c) off += d.residuals_per_case[c];
         const std::vector<double> values = unpack_doubles(results[i].payload);
-        if (static_cast<int>(values.size()) != d.residuals_per_case[t.c]) {
+        const PlanTree& tree = plan.trees[i % trees];
+        if (values.size() != tree.residuals) {
             e.ok = false;
-            e.error = "residual layout changed for " + d.cases[t.c].label;
+            e.error = "residual layout changed";
             continue;
         }
-        std::copy(values.begin(), values.end(), e.residuals.begin() + off);
+        std::size_t at = 0;
+        for (const auto& m : tree.cases) {
+            const Dataset& d = *datasets_[m.dataset];
+            int off = d.offset;
+            for (int c = 0; c < m.c; ++c) off += d.residuals_per_case[c];
+            std::copy(values.begin() + at, values.begin() + at + d.residuals_per_case[m.c], e.residuals.begin() + off);
+            at += d.residuals_per_case[m.c];
+        }
     }
     if (keep_comparisons) {
         // One comparison per dataset: the per-case comparisons merged.
-        for (std::size_t p = 0; p < points.size(); ++p) {
-            std::size_t i = 0;
-            for (const auto& d : datasets_) {
+        for (std::size_t p = 0; p < points.size(); ++p)
+            for (std::size_t di = 0; di < datasets_.size(); ++di) {
+                const Dataset& d = *datasets_[di];
                 Comparison merged;
-                merged.dataset = d->data.path;
-                merged.kind = d->data.kind;
-                for (std::size_t k = 0; k < tasks.size(); ++k) {
-                    if (tasks[k].point != static_cast<int>(p) || datasets_[tasks[k].dataset] != d) continue;
-                    const Comparison& c = kept[k];
+                merged.dataset = d.data.path;
+                merged.kind = d.data.kind;
+                for (const Comparison& c : kept[p][di]) {
                     merged.rows.insert(merged.rows.end(), c.rows.begin(), c.rows.end());
                     merged.curves.insert(merged.curves.end(), c.curves.begin(), c.curves.end());
                     for (const auto& w : c.warnings)
@@ -232,9 +535,7 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
                     merged.curve_rmse = c.curve_rmse;
                 }
                 out[p].comparisons.push_back(std::move(merged));
-                ++i;
             }
-        }
     }
     return out;
 }
@@ -247,6 +548,10 @@ struct JacobianCache {
     std::vector<double> at;
     Eigen::MatrixXd jacobian;
     std::string last_error;
+    // The last evaluated point and its residuals: Ceres evaluates a candidate point's cost
+    // and, when it accepts the step, asks there again for residuals and Jacobian; the
+    // simulations are deterministic, so the base point of that Jacobian is not run twice.
+    std::vector<double> last_at, last_residuals;
 };
 
 class SimulationCost : public ceres::CostFunction {
@@ -259,7 +564,9 @@ public:
     bool Evaluate(double const* const* x, double* residuals, double** jacobians) const override {
         const int n = p_.parameter_count(), m = p_.residual_count();
         std::vector<double> u(x[0], x[0] + n);
-        std::vector<std::vector<double>> points{u};
+        const bool known = cache_.last_at == u && static_cast<int>(cache_.last_residuals.size()) == m;
+        std::vector<std::vector<double>> points;
+        if (!known) points.push_back(u);
         std::vector<double> h(n, 0.0);
         const bool want_j = jacobians && jacobians[0];
         if (want_j)
@@ -279,11 +586,17 @@ public:
                 cache_.last_error = e.error;
                 return false;  // Ceres treats the point as infeasible and shortens the step
             }
-        std::copy(ev[0].residuals.begin(), ev[0].residuals.end(), residuals);
+        if (!known) {
+            cache_.last_at = u;
+            cache_.last_residuals = ev[0].residuals;
+        }
+        const std::vector<double>& base = cache_.last_residuals;
+        const int first = known ? 0 : 1;  // ev[first + j]: parameter j perturbed
+        std::copy(base.begin(), base.end(), residuals);
         if (want_j) {
             Eigen::MatrixXd J(m, n);
             for (int j = 0; j < n; ++j)
-                for (int i = 0; i < m; ++i) J(i, j) = (ev[j + 1].residuals[i] - ev[0].residuals[i]) / h[j];
+                for (int i = 0; i < m; ++i) J(i, j) = (ev[first + j].residuals[i] - base[i]) / h[j];
             for (int i = 0; i < m; ++i)
                 for (int j = 0; j < n; ++j) jacobians[0][i * n + j] = J(i, j);
             cache_.at = u;

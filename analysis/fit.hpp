@@ -3,7 +3,9 @@
 // for every compared metric of every dataset (analysis/validation.hpp), plus potential
 // differences along the compared curves of time series. The Jacobian is taken by forward
 // differences in the fit variables (log10 of the value for log-scaled parameters), with
-// all perturbed simulations of one Jacobian run in parallel on worker processes.
+// all perturbed simulations of one Jacobian run in parallel on worker processes. Cases that
+// are the same simulation (or the same but for the duration of their last step, a hold, or
+// the same up to a protocol step) share one run at each point (RunPlan in fit.cpp).
 //
 // A fit file (docs/validation.md):
 //
@@ -70,10 +72,14 @@ struct FitResult {
 
 class FitProblem {
 public:
-    explicit FitProblem(FitSpec spec);
+    // share_runs = false: every case is its own simulation (for comparison; see RunPlan).
+    explicit FitProblem(FitSpec spec, bool share_runs = true);
     const FitSpec& spec() const { return spec_; }
     int parameter_count() const { return static_cast<int>(spec_.parameters.size()); }
     int residual_count() const { return residual_count_; }
+    // Simulations one evaluation at one point runs: fewer than the datasets' cases when
+    // cases share a run (see RunPlan in fit.cpp).
+    int simulations_per_point() const;
 
     // Fit variables (log10 or linear) <-> values in the parameter units.
     std::vector<double> to_variables(const std::vector<double>& values) const;
@@ -94,6 +100,10 @@ public:
 
 private:
     struct Dataset;
+    struct RunPlan;
+    void plan_runs(bool share);
+    std::vector<double> run_tree(const std::vector<double>& point, int tree,
+                                 std::vector<std::vector<Comparison>>* comparisons) const;
     // --set assignments for parameter values (only those that apply, when given).
     // `keys`: each parameter's key in the dataset's config (empty: the fit file's keys).
     std::vector<std::string> overrides_for(const std::vector<double>& values, const std::vector<bool>& applies = {},
@@ -101,6 +111,7 @@ private:
 
     FitSpec spec_;
     std::vector<std::shared_ptr<Dataset>> datasets_;
+    std::shared_ptr<const RunPlan> plan_;
     int residual_count_ = 0;
     mutable int simulations_ = 0;
 };

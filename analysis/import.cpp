@@ -8,7 +8,9 @@
 
 #include "analysis/import.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -61,6 +63,41 @@ std::string lower_extension(const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// The potentials' reference as the file declares it (a "reference" header key, else the
+// column's name), overridden by ImportOptions::reference.
+void declare_reference(const ImportOptions& options, MeasuredData& md) {
+    if (md.kind != MeasuredData::Kind::time_series) return;
+    const auto key = md.metadata.find("reference");
+    std::string declared;
+    if (key != md.metadata.end()) {
+        std::string v = key->second;
+        for (char& c : v) c = ascii_lower(c);
+        if (v == "cell" || v == "cell voltage" || v == "cell_voltage") declared = "cell";
+        else if (v == "li" || v == "li/li+" || v == "vs li/li+") declared = "li";
+        else throw DataError(md.path, 0, "reference", "the header key 'reference' is " + quote(key->second) +
+                                                          "; expected cell (cell voltages) or li (vs Li/Li+)");
+    }
+    const std::string& col = md.potential_column;
+    const bool cell_column = col == "ecell" || col == "cell_voltage" || col == "cell_potential" || col == "u";
+    if (declared.empty() && cell_column) declared = "cell";
+    if (declared == "li" && cell_column)
+        md.warnings.push_back("the header says 'reference: li' but the potential column " + quote(col) +
+                              " is named as a cell voltage; read as vs Li/Li+");
+    md.reference = declared;
+    if (options.reference == "auto") return;
+    if (options.reference != "cell" && options.reference != "li")
+        throw DataError(md.path, 0, "", "unknown reference " + quote(options.reference) + "; expected auto, cell or li");
+    if (!declared.empty() && declared != options.reference)
+        md.warnings.push_back("the file declares its potentials " + std::string(declared == "cell" ? "cell voltages" : "vs Li/Li+") +
+                              " (column " + quote(col) + "); read as " +
+                              (options.reference == "cell" ? "cell voltages" : "vs Li/Li+") + " as --reference says");
+    md.reference = options.reference;
+}
+
+}  // namespace
+
 MeasuredData parse_measured(const std::string& text, const std::string& name, const ImportOptions& options) {
     if (options.current_sign != 1 && options.current_sign != -1)
         throw std::invalid_argument("ImportOptions::current_sign must be +1 or -1");
@@ -81,6 +118,7 @@ MeasuredData parse_measured(const std::string& text, const std::string& name, co
         import_detail::parse_mpt(doc, options, md);
     else
         import_detail::parse_csv(doc, options, md);
+    declare_reference(options, md);
     return md;
 }
 
@@ -111,6 +149,34 @@ MeasuredData load_measured(const std::string& path, const ImportOptions& options
         if (in.bad()) throw DataError(path, 0, "", "cannot read the file");
     }
     return parse_measured(text, path, options);
+}
+
+void refer_to_li(MeasuredData& data, double counter_ocv, const std::string& counter, double window_lo,
+                 double window_hi) {
+    if (data.kind != MeasuredData::Kind::time_series || data.trajectory.potential.empty()) return;
+    std::vector<double>& v = data.trajectory.potential;
+    const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
+    const double lo = *lo_it, hi = *hi_it;
+    const auto volts = [](double x) { return format_number(x, 4) + " V"; };
+    if (data.reference == "cell") {
+        for (double& x : v) x += counter_ocv;
+        data.warnings.push_back("potentials read as cell voltages against " + counter + ": " + volts(lo) + " to " +
+                                volts(hi) + " cell, " + volts(lo + counter_ocv) + " to " + volts(hi + counter_ocv) +
+                                " vs Li/Li+ (+" + volts(counter_ocv) + ")");
+        return;
+    }
+    if (!data.reference.empty() || !(window_hi > window_lo) || std::fabs(counter_ocv) < 0.05) return;
+    // Undeclared: which reading fits the simulated window, by the distance of the ends.
+    const double as_li = std::fabs(lo - window_lo) + std::fabs(hi - window_hi);
+    const double as_cell = std::fabs(lo + counter_ocv - window_lo) + std::fabs(hi + counter_ocv - window_hi);
+    if (as_cell + 0.5 * std::fabs(counter_ocv) < as_li)
+        data.warnings.push_back("the recorded potential (column " + quote(data.potential_column) + ") spans " +
+                                volts(lo) + " to " + volts(hi) + ", read as vs Li/Li+; the simulated window is " +
+                                volts(window_lo) + " to " + volts(window_hi) + " vs Li/Li+. As cell voltages against " +
+                                counter + " the record would span " + volts(lo + counter_ocv) + " to " +
+                                volts(hi + counter_ocv) + " vs Li/Li+ (" + volts(counter_ocv) +
+                                " higher): if it is a cell voltage, say so (--reference cell, a '# reference: cell' "
+                                "header or an Ecell/V column); --reference li keeps this reading");
 }
 
 }  // namespace ssbsim

@@ -36,4 +36,12 @@ MeasuredData load_measured(const std::string& path, const ImportOptions& options
 MeasuredData parse_measured(const std::string& text, const std::string& name,
                             const ImportOptions& options = {});
 
+// Refers a time series' potentials to Li/Li+ against a cell's counter electrode (potential
+// counter_ocv [V vs Li/Li+], named counter): cell voltages (data.reference "cell") get
+// counter_ocv added, as the model's cell voltage is its potential minus that OCV. An
+// undeclared record whose range [V] fits the simulated window [window_lo, window_hi]
+// (vs Li/Li+) better once shifted by counter_ocv gets a warning with both readings.
+void refer_to_li(MeasuredData& data, double counter_ocv, const std::string& counter, double window_lo,
+                 double window_hi);
+
 }  // namespace ssbsim

@@ -53,6 +53,10 @@
 //    listed by cycle number; retention = discharge / discharge of the first listed cycle
 //    with discharge > 0 (NaN for the cycles before it), fade = discharge of the previous
 //    listed cycle - discharge of this one (NaN for the first).
+//
+//  * With a recorded stack pressure: stack_pressure_change_at_charge_start = P where the
+//    cycle's first charge step has passed kChargeStartFraction of its charge (linear in time
+//    between the samples, as the current) minus P at the step's first sample [MPa].
 #include "analysis/metrics.hpp"
 
 #include <algorithm>
@@ -113,6 +117,25 @@ double charge_below(const Trajectory& t, std::size_t r, double vs) {
     const double f = (vs - v0) / (v1 - v0);  // crossing, in (0, 1]; v1 != v0 here
     const double ic = i0 + f * (i1 - i0);
     return b0 ? 0.5 * (i0 + ic) * f * dt : 0.5 * (ic + i1) * (1.0 - f) * dt;
+}
+
+// P where the intervals [lo, hi) have passed `fraction` of their charge q [C] minus P at
+// sample lo - 1 [MPa]; NaN when no charge passes.
+double pressure_change_at_start(const Trajectory& t, std::size_t lo, std::size_t hi, double q, double fraction) {
+    if (!(q > 0) || lo < 1 || hi <= lo) return kNaN;
+    const double target = fraction * q;
+    const double p0 = t.stack_pressure[lo - 1];
+    double acc = 0.0;
+    for (std::size_t r = lo; r < hi; ++r) {
+        const double dq = 0.5 * (t.current[r - 1] + t.current[r]) * (t.time[r] - t.time[r - 1]);
+        if (acc + dq >= target && dq > 0) {
+            const double w = (target - acc) / dq;  // in [0, 1]
+            const double p = t.stack_pressure[r - 1] + w * (t.stack_pressure[r] - t.stack_pressure[r - 1]);
+            return (p - p0) * 1e-6;
+        }
+        acc += dq;
+    }
+    return (t.stack_pressure[hi - 1] - p0) * 1e-6;
 }
 
 StepSegment make_step(const Trajectory& t, Kind kind, std::size_t b, std::size_t e) {
@@ -249,6 +272,7 @@ Analysis analyse(const Trajectory& t, const AnalysisOptions& options) {
 
     // Integrals per step, accumulated into the cycles.
     const double f = per_gram_factor(mass);
+    const bool with_pressure = t.stack_pressure.size() == n;
     std::map<int, std::size_t> cycle_pos;
     for (std::size_t s = 0; s < a.steps.size(); ++s) {
         StepSegment& st = a.steps[s];
@@ -294,6 +318,8 @@ Analysis analyse(const Trajectory& t, const AnalysisOptions& options) {
         if (st.energy > 0) c.charge_energy += st.energy;
         if (st.energy < 0) c.discharge_energy -= st.energy;
         c.shoulder_capacity += shoulder * f;
+        if (charge && with_pressure && std::isnan(c.stack_pressure_change_at_charge_start))
+            c.stack_pressure_change_at_charge_start = pressure_change_at_start(t, lo, hi, q, kChargeStartFraction);
         c.start_time = std::min(c.start_time, st.start_time);
         c.end_time = std::max(c.end_time, st.end_time);
     }

@@ -50,8 +50,16 @@ struct CycleMetrics {
     double shoulder_capacity = 0;      // charge passed while potential < shoulder_potential [mAh/g]
     double retention = kNaN;           // discharge / discharge of the first cycle with one
     double fade = kNaN;                // discharge(previous cycle) - discharge(this) [mAh/g]
+    // Stack-pressure change over the first kChargeStartFraction of the cycle's first charge
+    // step [MPa] (< 0: the pressure falls); NaN without a recorded stack pressure.
+    double stack_pressure_change_at_charge_start = kNaN;
     double start_time = 0, end_time = 0;
 };
+
+// The "start of charge" of CycleMetrics::stack_pressure_change_at_charge_start: this share
+// of the step's charge. Early enough that the CAM's own breathing is still small, late enough
+// that the fresh-surface SE oxidation at the charging onset has happened.
+inline constexpr double kChargeStartFraction = 0.1;
 
 struct Analysis {
     double mass = 0;                   // [kg] used

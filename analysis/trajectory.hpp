@@ -23,6 +23,7 @@ struct Trajectory {
     std::vector<double> current;     // [A], > 0 on charge
     std::vector<int> cycle;          // optional (empty: detected), 1-based
     std::vector<int> step;           // optional (empty: detected), 1-based
+    std::vector<double> stack_pressure;  // optional (empty: not recorded) [Pa]
     double mass = 0.0;               // active-material mass [kg]; 0: unknown
     std::size_t size() const { return time.size(); }
 };
@@ -66,6 +67,11 @@ struct MeasuredData {
     // e.g. "source", "mass", "hold_potential", "shoulder_potential".
     std::map<std::string, std::string> metadata;
     std::vector<std::string> warnings;     // things handled but worth telling the user
+    // A time series' potential column (normalised name: "ewe", "ecell", "potential") and what
+    // its values refer to: "cell" (a cell voltage: an Ecell / cell_voltage / U column, a
+    // "# reference: cell" header or --reference cell), "li" (vs Li/Li+), "" (undeclared).
+    std::string potential_column;
+    std::string reference;
 };
 
 const char* to_string(MeasuredData::Kind k);

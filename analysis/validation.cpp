@@ -158,6 +158,8 @@ const CyclerMetric kCyclerMetrics[] = {
     {"fade", "mAh/g", [](const CycleMetrics& c) { return c.fade; }},
     {"charge_energy", "mWh/g", [](const CycleMetrics& c) { return c.charge_energy; }},
     {"discharge_energy", "mWh/g", [](const CycleMetrics& c) { return c.discharge_energy; }},
+    {"stack_pressure_change_at_charge_start", "MPa",
+     [](const CycleMetrics& c) { return c.stack_pressure_change_at_charge_start; }},
     {"capacity_loss", "mAh/g", [](const CycleMetrics& c) { return c.charge_capacity - c.discharge_capacity; }},
 };
 
@@ -394,6 +396,7 @@ public:
         t.current.push_back(s.current);
         t.step.push_back(s.step + 1);
         t.cycle.push_back(s.cycle);
+        t.stack_pressure.push_back(s.stack_pressure);
         ForwardingObserver::on_sample(s);
     }
     void on_cycle(const CycleSummary& c) override {
@@ -823,6 +826,14 @@ Trajectory read_trajectory(const std::string& path) {
         t.current.push_back(s.current);
         t.step.push_back(s.step + 1);
         t.cycle.push_back(s.cycle);
+    }
+    // The stack pressure where the file has it (files written before the pressure state
+    // do not): the metric stack_pressure_change_at_charge_start reads it.
+    try {
+        SampleRecord p = read_samples(path, {"stack_pressure"});
+        if (p.samples.size() == n)
+            for (const Sample& s : p.samples) t.stack_pressure.push_back(s.stack_pressure);
+    } catch (const Error&) {
     }
     return t;
 }

@@ -17,6 +17,9 @@
 // output. Options: --studies-repeat K (Study A solves, default 3; Study B runs once),
 // --study-b-cycles N (default 500), --studies-set key=value (both, repeatable),
 // --no-studies / --studies-only.
+//
+// Between the two: N C/2 cycles of the embedded default, chemistry on (issue #12's 500-cycle
+// figure): --cycles N (default 500, 0: none), --cycling-only (just these, with --set).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +99,32 @@ bool time_study(const std::string& config, const std::vector<std::string>& set, 
     return true;
 }
 
+// N cycles of a C/2 Study A-type cycling protocol on the embedded default's cell, chemistry
+// on, no output (issue #12: 500 cycles in <= 2 s): one run, with the solver's work per
+// cycle and per step.
+bool time_cycling(int cycles, const std::vector<std::string>& set) {
+    const std::string steps = "protocol.steps=[\"Charge at C/2 until 4.3 V\", {\"repeat\": " + std::to_string(cycles) +
+                              ", \"steps\": [\"Discharge at C/2 until 2.5 V\", \"Charge at C/2 until 4.3 V\"]}]";
+    std::vector<std::string> all = {steps, "output.profile_interval=0"};
+    all.insert(all.end(), set.begin(), set.end());
+    MaterialLibrary lib;
+    SimulationConfig c = load_config(
+        ConfigNode::load_string(default_config_text(), "<embedded default>").with_overrides(all), lib);
+    auto t0 = Clock::now();
+    Simulation sim(c);
+    RunResult res = sim.run(nullptr);
+    const double t = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto& s = res.stats;
+    const double n = std::max<std::size_t>(1, res.cycles.size());
+    std::printf("%d C/2 cycles, embedded default, chemistry on, no output\n", cycles);
+    std::printf("  status / cycles completed  %s / %zu\n", to_string(res.status), res.cycles.size());
+    std::printf("  solver steps               %ld (%.1f per cycle)\n", s.steps, s.steps / n);
+    std::printf("  residuals / Jacobians      %ld / %ld (%.1f Jacobians per cycle)\n", s.residual_evaluations,
+                s.jacobian_evaluations, s.jacobian_evaluations / n);
+    std::printf("  wall time                  %.3f s (%.1f us per step)\n", t, 1e6 * t / std::max(1L, s.steps));
+    return res.status == RunStatus::complete;
+}
+
 // The studies with everything on: Study A's first cycle and Study B's 500 cycles.
 bool time_studies(const std::vector<std::string>& set, int repeat, int b_cycles) {
     bool ok = time_study("configs/studies/study_a.yaml", set, repeat, "Study A first cycle, everything on");
@@ -106,7 +135,8 @@ bool time_studies(const std::vector<std::string>& set, int repeat, int b_cycles)
 }
 
 struct Options {
-    int repeat = 20, processes = 10, studies_repeat = 3, b_cycles = 500;
+    int repeat = 20, processes = 10, studies_repeat = 3, b_cycles = 500, cycles = 500;
+    bool cycling_only = false;
     bool studies = true, only_studies = false;
     std::vector<std::string> set, studies_set;
 };
@@ -121,6 +151,8 @@ Options parse(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--studies-repeat") && more) o.studies_repeat = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--study-b-cycles") && more) o.b_cycles = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--studies-set") && more) o.studies_set.push_back(argv[++i]);
+        else if (!std::strcmp(argv[i], "--cycles") && more) o.cycles = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--cycling-only")) o.cycling_only = true;
         else if (!std::strcmp(argv[i], "--no-studies")) o.studies = false;
         else if (!std::strcmp(argv[i], "--studies-only")) o.only_studies = true;
     }
@@ -134,6 +166,7 @@ int main(int argc, char** argv) {
     const int repeat = opt.repeat, processes = opt.processes;
     const std::vector<std::string>& set = opt.set;
     if (opt.only_studies) return time_studies(opt.studies_set, opt.studies_repeat, opt.b_cycles) ? 0 : 1;
+    if (opt.cycling_only) return time_cycling(opt.cycles, opt.set) ? 0 : 1;
     // The intercalation-only analogue of the brief's PyBaMM figure.
     const std::string analogue = std::string(SSBSIM_SOURCE_DIR) + "/benchmarks/study_a_intercalation.yaml";
     ConfigNode root = ConfigNode::load_file(analogue);
@@ -211,6 +244,7 @@ int main(int argc, char** argv) {
                 cs.jacobian_evaluations, ps.residual_evaluations, ps.jacobian_evaluations);
     std::printf("  per solve (no output)      median %.2f ms / %.2f ms\n", 1e3 * t_chem, 1e3 * t_plain);
     std::printf("  chemistry on / off         %.2f\n", t_chem / t_plain);
+    if (opt.cycles > 0 && !time_cycling(opt.cycles, {})) return 1;
     if (opt.studies && !time_studies(opt.studies_set, opt.studies_repeat, opt.b_cycles)) return 1;
     return 0;
 }

@@ -141,7 +141,8 @@ int run(const RunOptions& o) {
         const bool to_file = cfg.output.writes_file();
         RunCheckpoint from;
         bool written = false;
-        const RunControl control = checkpoint_control(o, from, written);
+        RunControl control = checkpoint_control(o, from, written);
+        control.keep_records = !to_file;  // the summary is read back from the file
         Simulation sim(cfg);
         std::unique_ptr<ResultWriter> writer;
         if (to_file) writer = std::make_unique<ResultWriter>(cfg.output.file);

@@ -37,6 +37,7 @@ struct ValidateOptions {
     std::string mass;              // active mass with unit, when the data lack it
     std::string format = "auto";   // auto, csv, mpt
     int current_sign = 1;          // -1: the file's current is positive on discharge
+    std::string reference = "auto";  // auto (as the file declares), cell or li: what its potentials are
     double shoulder = 0;           // [V] shoulder threshold; 0: data metadata, else config
     int jobs = 0;                  // parallel simulations; 0: all cores
     bool plot = true;

@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
     val->add_option("--current-sign", vo.current_sign, "-1 if the file's current is positive on discharge")
         ->check(CLI::IsMember({-1, 1}));
     val->add_option("--shoulder", vo.shoulder, "Shoulder threshold potential [V]");
+    val->add_option("--reference", vo.reference,
+                    "What the data's potentials are: auto (as the file declares: an Ecell/V or cell_voltage "
+                    "column, a '# reference: cell' header), cell (cell voltages) or li (vs Li/Li+)")
+        ->check(CLI::IsMember({"auto", "cell", "li"}));
     val->add_flag("--no-plot", no_plot, "Do not render overlay.png");
     val->add_option("-j,--jobs", vo.jobs, "Parallel simulations (default: all cores)");
     val->add_flag("-q,--quiet", vo.quiet, "Print only errors");

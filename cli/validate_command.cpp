@@ -2,16 +2,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <utility>
 
 #include "analysis/import.hpp"
+#include "analysis/spectrum_import.hpp"
 #include "analysis/validation.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -59,10 +62,77 @@ std::string plot(const std::string& json_path, const std::string& png_path) {
     return "";
 }
 
+// The potentials the config's protocol drives to [V vs Li/Li+]: its voltage limits, holds
+// and ramp ends (cell voltages shifted by the counter electrode's OCV); {0, 0} without any.
+std::pair<double, double> protocol_window(const SimulationConfig& c) {
+    double lo = 1e300, hi = -1e300;
+    auto add = [&](double v, Reference r) {
+        v += r == Reference::cell ? c.cell.counter.potential : 0.0;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    };
+    for (const Step& s : c.protocol.steps) {
+        for (const Limit& l : s.limits)
+            if (l.kind == Limit::Kind::voltage) add(l.value, l.reference);
+        if (s.kind == Step::Kind::voltage) add(s.voltage, s.reference);
+        if (s.kind == Step::Kind::voltage && s.ramp) add(s.ramp_end, s.reference);
+    }
+    return hi >= lo ? std::make_pair(lo, hi) : std::make_pair(0.0, 0.0);
+}
+
+// A measured impedance spectrum: the config's protocol (with an EIS step over the measured
+// range appended when it has none), its last spectrum against the data.
+int validate_spectrum(const ValidateOptions& o) {
+    const MeasuredSpectrum m = load_spectrum(o.data);
+    ConfigNode root = o.config.empty() ? ConfigNode::load_string(default_config_text(), "<embedded default>")
+                                       : ConfigNode::load_file(o.config);
+    if (!o.set.empty()) root = root.with_overrides(o.set);
+    MaterialLibrary lib;
+    SimulationConfig cfg = load_config(root, lib);
+    const bool has_eis = std::any_of(cfg.protocol.steps.begin(), cfg.protocol.steps.end(),
+                                     [](const Step& s) { return s.kind == Step::Kind::eis; });
+    if (!has_eis) {
+        Step eis;
+        eis.kind = Step::Kind::eis;
+        eis.eis.f_max = *std::max_element(m.frequency.begin(), m.frequency.end());
+        eis.eis.f_min = *std::min_element(m.frequency.begin(), m.frequency.end());
+        if (!(eis.eis.f_max > eis.eis.f_min)) throw DataError(o.data, 0, "frequency", "the spectrum spans no range");
+        eis.label = "EIS over the measured range";
+        cfg.protocol.steps.push_back(eis);
+    }
+    const std::string dir = o.output.empty() ? file_stem(o.data) + "_validation" : o.output;
+    make_directories(dir, "output directory");
+    const std::string file = dir + "/simulation_1.h5";
+    std::remove(file.c_str());
+    if (!o.quiet) std::cerr << "simulating the spectrum -> " << file << "\n";
+    const CaseResult run = run_case(cfg, file);
+    const ResultSummary rs = read_result(file);
+    if (rs.spectra.empty()) {
+        report_error(SolverError("no spectrum was computed: " + run.message));
+        return 3;
+    }
+    const Spectrum& z = rs.spectra.back();
+    const SpectrumComparison c = compare_spectra(z, cfg.cell.area, m);
+    write_text_atomically(dir + "/comparison.json", spectrum_comparison_json(c, o.data, z));
+    if (!o.quiet) {
+        std::cout << "impedance spectrum " << o.data << " vs step " << z.step + 1 << " (cycle " << z.cycle << "): "
+                  << c.points << " points, RMSE log10|Z| " << std::setprecision(4) << c.rmse_log_modulus
+                  << " decades, RMSE phase " << c.rmse_phase << " deg, arc width simulated "
+                  << c.arc_width_simulated << " ohm, measured " << c.arc_width_measured << " ohm\n"
+                  << "written: " << dir << "/comparison.json, " << file << "\n";
+    }
+    if (c.points == 0) {
+        report_error(DataError(o.data, 0, "frequency", "no measured frequency lies inside the simulated range"));
+        return 2;
+    }
+    return rs.status == "complete" ? 0 : 3;
+}
+
 }  // namespace
 
 int validate(const ValidateOptions& o) {
     try {
+        if (is_spectrum_file(o.data)) return validate_spectrum(o);
         ImportOptions io;
         io.format = o.format;
         io.current_sign = o.current_sign;
@@ -73,14 +143,18 @@ int validate(const ValidateOptions& o) {
                 throw ConfigError("--mass", 0, "", std::string(e.what()) + " (expected a mass such as \"9.03 mg\")");
             }
         }
+        io.reference = o.reference;
         MeasuredData data = load_measured(o.data, io);
         ConfigNode root = o.config.empty() ? ConfigNode::load_string(default_config_text(), "<embedded default>")
                                            : ConfigNode::load_file(o.config);
         if (!o.set.empty()) root = root.with_overrides(o.set);
         MaterialLibrary lib;
         SimulationConfig base = load_config(root, lib);
-        for (Step& s : base.protocol.steps)  // so that messages about the protocol name the config
+        base.protocol.steps.for_each_distinct([&](Step& s) {  // so that messages about the protocol name the config
             if (s.source.empty()) s.source = o.config.empty() ? "<embedded default>" : o.config;
+        });
+        const auto [window_lo, window_hi] = protocol_window(base);
+        refer_to_li(data, base.cell.counter.potential, base.cell.counter.name, window_lo, window_hi);
         AnalysisOptions ao;
         ao.mass = io.mass;
         ao.shoulder_potential = base.protocol.shoulder_potential;

@@ -39,6 +39,8 @@ void flush(const Handle& file);
 Handle create_group(const Handle& loc, const std::string& name);
 Handle open_group(const Handle& loc, const std::string& name);
 bool exists(const Handle& loc, const std::string& path);
+// The names of a group's members, in name order.
+std::vector<std::string> children(const Handle& loc);
 
 void set_attribute(const Handle& obj, const std::string& name, const std::string& value);
 void set_attribute(const Handle& obj, const std::string& name, double value);

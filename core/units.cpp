@@ -109,6 +109,8 @@ const std::vector<UnitDef>& unit_table() {
         {"atm", 101325.0, pressure},
         {"L", 1e-3, length.pow(3)},
         {"N", 1.0, pressure * area},
+        {"F", 1.0, charge / voltage},  // farad (double-layer capacitances)
+        {"Hz", 1.0, rate_constant},    // impedance frequencies
     };
     return table;
 }

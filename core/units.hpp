@@ -53,6 +53,8 @@ inline constexpr Dimension area_resistance{4, 1, -3, -2, 0, 0};      // ohm m2
 inline constexpr Dimension molar_volume{3, 0, 0, 0, 0, -1};          // m3/mol
 inline constexpr Dimension power{2, 1, -3, 0, 0, 0};                 // W
 inline constexpr Dimension rate_constant{0, 0, -1, 0, 0, 0};         // 1/s
+inline constexpr Dimension frequency{0, 0, -1, 0, 0, 0};             // Hz
+inline constexpr Dimension area_capacitance{-4, -1, 4, 2, 0, 0};     // F/m2
 }  // namespace dim
 
 // A parsed quantity in SI.

@@ -8,6 +8,7 @@
 #include "core/hdf5_file.hpp"
 #include "core/version.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 
 namespace ssbsim {
 
@@ -296,6 +297,7 @@ ResultSummary read_result_checked(const std::string& path) {
     const auto sf = fields_in_file(f, schema::kStepGroup, schema::step_fields(), false);
     read_rows(rd, schema::kStepGroup, sf, count_rows(rd, schema::kStepGroup, sf, finished), r.steps, &r);
     derive_absolute(schema::step_fields(), sf, r.steps, r, basis_g);
+    r.spectra = read_spectra(f);
     return r;
 }
 

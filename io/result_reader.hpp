@@ -38,6 +38,7 @@ struct ResultSummary {
     std::vector<double> cycle_charge_mAh, cycle_discharge_mAh, step_capacity_mAh;
     // The derived_attributes() the file has (older files: none), in that order.
     std::vector<std::pair<std::string, double>> derived;
+    std::vector<Spectrum> spectra;  // of the EIS steps (io/spectra.hpp), z per area [ohm m2]
 };
 
 // How much of a result the text summary shows: `condensed` (the default) prints every

@@ -11,6 +11,7 @@
 #include "core/format.hpp"
 #include "core/hdf5_file.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 #include "models/local_terms.hpp"
 
 namespace ssbsim {
@@ -99,6 +100,54 @@ void derived_lines(std::ostream& os, const ResultSummary& r) {
 }
 }  // namespace
 
+namespace {
+// The EIS spectra (io/spectra.hpp): their state, arc width and points, per area and in ohm.
+json::Value spectra_json(const ResultSummary& r) {
+    constexpr double kCm2PerM2 = 1e4;
+    json::Value out = json::Value::array();
+    for (const Spectrum& z : r.spectra) {
+        json::Value s = json::Value::object();
+        s["step"] = z.step;
+        s["cycle"] = z.cycle;
+        s["label"] = z.label;
+        s["mode"] = z.galvanostatic ? "galvanostatic" : "potentiostatic";
+        s["time_s"] = json::number(z.time);
+        s["potential_V"] = json::number(z.potential);
+        s["mean_stoichiometry"] = json::number(z.mean_stoichiometry);
+        s["contact"] = json::number(z.contact);
+        s["film_resistance_ohm_cm2"] = json::number(z.film_resistance * kCm2PerM2);
+        s["arc_width_ohm_cm2"] = json::number(arc_width(z) * kCm2PerM2);
+        json::Value f = json::Value::array(), re = json::Value::array(), im = json::Value::array();
+        json::Value re_ohm = json::Value::array(), im_ohm = json::Value::array();
+        for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+            f.push_back(json::number(z.frequency[k]));
+            re.push_back(json::number(z.z_real[k] * kCm2PerM2));
+            im.push_back(json::number(z.z_imag[k] * kCm2PerM2));
+            re_ohm.push_back(json::number(r.area_m2 > 0 ? z.z_real[k] / r.area_m2 : 0.0));
+            im_ohm.push_back(json::number(r.area_m2 > 0 ? z.z_imag[k] / r.area_m2 : 0.0));
+        }
+        s["frequency_Hz"] = std::move(f);
+        s["z_real_ohm_cm2"] = std::move(re);
+        s["z_imag_ohm_cm2"] = std::move(im);
+        s["z_real_ohm"] = std::move(re_ohm);
+        s["z_imag_ohm"] = std::move(im_ohm);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// One line per spectrum: where it was taken and its interfacial arc.
+void spectra_lines(std::ostringstream& os, const ResultSummary& r) {
+    if (r.spectra.empty()) return;
+    os << "impedance spectra (" << r.spectra.size() << "):\n";
+    for (const Spectrum& z : r.spectra) {
+        os << "  step " << z.step + 1 << ", cycle " << z.cycle << ": " << z.frequency.size() << " points, "
+           << format_number(z.frequency.front(), 4) << " to " << format_number(z.frequency.back(), 4) << " Hz at "
+           << format_number(z.potential, 4) << " V, arc width " << format_number(arc_width(z) * 1e4, 4) << " ohm cm2\n";
+    }
+}
+}  // namespace
+
 std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     std::ostringstream os;
     os << std::fixed;
@@ -129,6 +178,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
         os << "\n";
     }
     derived_lines(os, r);
+    spectra_lines(os, r);
     // Steps: all of them, or (condensed) those of the first and the last cycle.
     std::vector<bool> shown_cycle;
     if (mode == SummaryMode::condensed && rows.size() < r.cycles.size()) {
@@ -148,7 +198,7 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
     };
     os << "\nSteps:\n";
     os << "   #  cycle  " << std::left << std::setw(46) << "step" << std::right
-       << "      h    mAh/g         mAh   end V  ended by\n";
+       << "      h    mAh/g         mAh   end V  cell V  ended by\n";
     std::size_t steps_shown = 0;
     int last_cycle_shown = -1;
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
@@ -162,7 +212,8 @@ std::string format_summary(const ResultSummary& r, SummaryMode mode) {
            << std::setw(46) << label << std::right << std::setw(7) << std::setprecision(2)
            << (s.end_time - s.start_time) / 3600.0 << std::setw(9) << std::setprecision(2)
            << s.capacity << std::setw(12) << std::setprecision(5) << at(r.step_capacity_mAh, i)
-           << std::setw(8) << std::setprecision(3) << s.end_potential << "  " << s.end_reason << "\n";
+           << std::setw(8) << std::setprecision(3) << s.end_potential << std::setw(8) << s.end_cell_voltage
+           << "  " << s.end_reason << "\n";
     }
     omitted_line(os, steps_shown, r.steps.size(), "steps");
     os << "\n";
@@ -270,6 +321,7 @@ std::string summary_json(const ResultSummary& r) {
     }
     j["cycles"] = std::move(cycles);
     j["steps"] = std::move(steps);
+    if (!r.spectra.empty()) j["spectra"] = spectra_json(r);
     return json::dump(j);
 }
 
@@ -331,6 +383,7 @@ ResultSummary summarize_run(const SimulationConfig& config, const RunResult& run
         r.cycle_discharge_mAh.push_back(c.discharge_capacity * basis_g);
     }
     for (const auto& st : run.steps) r.step_capacity_mAh.push_back(st.capacity * basis_g);
+    r.spectra = run.spectra;
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 
 namespace ssbsim {
 
@@ -122,6 +123,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "capacity_basis_mass_kg", config.cell.basis_mass());
     h5::set_attribute(file_, "capacity_basis", capacity_basis_text(config));
     basis_g_ = config.cell.basis_mass() * 1e3;  // [g]: mAh/g x g = mAh
+    area_ = config.cell.area;
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
@@ -179,6 +181,11 @@ void ResultWriter::on_step(const StepSummary& s) {
 
 void ResultWriter::on_cycle(const CycleSummary& c) {
     append_record(t_->cycles, schema::cycle_fields(), c, basis_g_);
+    flush_all();
+}
+
+void ResultWriter::on_spectrum(const Spectrum& z) {
+    write_spectrum(file_, z, area_);
     flush_all();
 }
 

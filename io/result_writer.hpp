@@ -25,6 +25,7 @@ public:
     void on_profile(double t, const CathodeP2D& model, const double* y) override;
     void on_step(const StepSummary& s) override;
     void on_cycle(const CycleSummary& c) override;
+    void on_spectrum(const Spectrum& z) override;  // io/spectra.hpp
     void on_finish(const RunResult& r) override;
     const std::string& path() const { return path_; }
 
@@ -38,6 +39,7 @@ private:
     std::unique_ptr<Tables> t_;
     std::vector<Profile> profiles_;  // the model's profiles, refilled for each row
     bool exclusive_ = false;
+    double area_ = 0;     // cell area [m2], for spectra in ohm
     double basis_g_ = 0;  // capacity basis mass [g]: absolute = specific x basis
     double flush_interval_ = 2.0;
     std::chrono::steady_clock::time_point last_flush_;

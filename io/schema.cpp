@@ -92,6 +92,8 @@ const std::vector<Field<StepSummary>>& step_fields() {
          number<&R::end_potential>(), "end_potential_V", rec, nullptr, nullptr},
         {"end_current", F, 0, "A", "current at the step end, positive on charge", always, number<&R::end_current>(),
          "end_current_A", rec, nullptr, nullptr},
+        {"end_cell_voltage", F, 0, "V", "cell voltage (cathode vs counter electrode) at the step end", added,
+         number<&R::end_cell_voltage>(), "end_cell_voltage_V", rec, nullptr, nullptr},
         {"end_reason", S, 0, "", "", always, text<&R::end_reason>(), "end_reason", rec, nullptr, nullptr},
     };
     return f;

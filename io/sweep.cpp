@@ -26,6 +26,7 @@
 #include "io/result_writer.hpp"
 #include "params/yaml_text.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 #include "run/checkpoint.hpp"
 #include "run/simulation.hpp"
 
@@ -337,6 +338,7 @@ public:
     }
     void on_step(const StepSummary& x) override { each([&](Case& k) { k.writer->on_step(x); }); }
     void on_cycle(const CycleSummary& x) override { each([&](Case& k) { k.writer->on_cycle(x); }); }
+    void on_spectrum(const Spectrum& x) override { each([&](Case& k) { k.writer->on_spectrum(x); }); }
     void on_finish(const RunResult& r) override {
         if (r.status != RunStatus::complete) return;  // the open cases run alone
         each([&](Case& k) {
@@ -500,6 +502,17 @@ double metric_value(const schema::Field<CycleSummary>& f, const CycleSummary& c)
     return v[0];
 }
 
+// The arc widths of a case file's spectra [ohm cm2]; none for a file without (or unreadable).
+std::vector<double> spectrum_arc_widths(const std::string& path) {
+    std::vector<double> out;
+    try {
+        for (const Spectrum& z : read_spectra(path)) out.push_back(arc_width(z) * 1e4);
+    } catch (const std::exception&) {
+        out.clear();  // the status and message of the case already say what is wrong
+    }
+    return out;
+}
+
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string out = "\"";
@@ -515,9 +528,10 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
     struct Row {
         std::string status, message;
         std::vector<CycleSummary> cycles;
+        std::vector<double> arc_widths;  // of the case's EIS spectra, in step order [ohm cm2]
     };
     std::vector<Row> rows;
-    size_t max_cycles = 0;
+    size_t max_cycles = 0, max_spectra = 0;
     for (const auto& c : spec.cases) {
         Row row;
         const std::string f = case_file(dir, c.index);
@@ -546,6 +560,8 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
             row.message = msg;
         }
         max_cycles = std::max(max_cycles, row.cycles.size());
+        if (test && row.status != "failed") row.arc_widths = spectrum_arc_widths(f);
+        max_spectra = std::max(max_spectra, row.arc_widths.size());
         rows.push_back(row);
     }
     // CSV.
@@ -556,6 +572,7 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
         for (const auto& p : spec.parameters) csv << "," << csv_field(p.key);
         for (size_t n = 1; n <= max_cycles; ++n)
             for (const auto* m : sweep_metrics()) csv << ",c" << n << "_" << m->sweep;
+        for (size_t n = 1; n <= max_spectra; ++n) csv << ",eis" << n << "_arc_width";
         csv << "\n" << std::setprecision(10);
         for (size_t k = 0; k < rows.size(); ++k) {
             const Row& r = rows[k];
@@ -571,6 +588,10 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
                 } else {
                     for (std::size_t j = 0; j < sweep_metrics().size(); ++j) csv << ",";
                 }
+            }
+            for (size_t n = 0; n < max_spectra; ++n) {
+                csv << ",";
+                if (n < r.arc_widths.size()) csv << r.arc_widths[n];
             }
             csv << "\n";
         }
@@ -600,6 +621,16 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
             h5::set_attribute(met.back().handle(), "description",
                               std::string("per case and cycle; NaN where absent"));
         }
+        // The spectra's arc widths (io/spectra.hpp), only when a case has spectra.
+        h5::Series arcs;
+        if (max_spectra > 0) {
+            h5::Handle ig = h5::create_group(f, "impedance");
+            arcs = h5::Series(ig, "arc_width", T::float64, std::vector<std::uint64_t>{max_spectra}, "ohm*cm^2", 64);
+            h5::set_attribute(arcs.handle(), "description",
+                              std::string("high-to-mid-frequency arc width of each EIS spectrum of a case, in step "
+                                          "order; NaN where absent"));
+        }
+        std::vector<double> arc_row(std::max<size_t>(1, max_spectra));
         std::vector<double> row(std::max<size_t>(1, max_cycles));
         for (size_t k = 0; k < rows.size(); ++k) {
             idx.append(static_cast<long>(spec.cases[k].index));
@@ -610,6 +641,11 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
                 std::fill(row.begin(), row.end(), std::numeric_limits<double>::quiet_NaN());
                 for (size_t n = 0; n < rows[k].cycles.size(); ++n) row[n] = metric_value(*sweep_metrics()[m], rows[k].cycles[n]);
                 met[m].append_row(row.data());
+            }
+            if (max_spectra > 0) {
+                std::fill(arc_row.begin(), arc_row.end(), std::numeric_limits<double>::quiet_NaN());
+                std::copy(rows[k].arc_widths.begin(), rows[k].arc_widths.end(), arc_row.begin());
+                arcs.append_row(arc_row.data());
             }
         }
     }

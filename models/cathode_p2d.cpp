@@ -123,6 +123,7 @@ SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
         for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
         for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
         L.cam_side_oxidation = T(0.0);
+        L.tpb_off_cam = T(0.0);
     }
     contact_.evaluate(L);
     kinetics_.evaluate(L);
@@ -181,7 +182,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     ionic_.residual(y, phi_b, src_.data(), Fr);
     electronic_.residual(y, i_app, src_.data(), Fr);
     const double V = potential_vs_li(y);
-    control_.residual(t, y, yp, V, V - counter_.ocv(), Fr);
+    control_.residual(t, y, yp, V, V - counter_.ocv(), Fr);  // = cell_voltage(y)
     pressure_.residual(y, Fr);
     for (int k = 0; k < n_ledger_; ++k) Fr[idx_ledger(k)] = yp[idx_ledger(k)] - ledger[k];
     for (int k = 0; k < size(); ++k)
@@ -257,7 +258,9 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(cj, y, yp, J);  // + pressure
     else if (n_slots_ <= kSlotsPopulations) jacobian_cells<kSlotsPopulations>(cj, y, yp, J);
     else jacobian_cells<kMaxSlots>(cj, y, yp, J);
-    const double Vcell = potential_vs_li(y) - counter_.ocv();
+    // The cell voltage differs from V by the counter electrode's OCV, which is flat (MODEL.md
+    // section 1: its overpotential is already in phi_e(0)), so dVcell/dy = dV/dy.
+    const double Vcell = cell_voltage(y);
     control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
                       geo_.chem ? idx_x(last, interphase().voids()) : -1, J);
     for (int k = 0; k < n_ledger_; ++k) J.add(idx_ledger(k), idx_ledger(k), cj);

@@ -97,9 +97,17 @@ public:
     // Current control: value is i_app [A/m2] (> 0 charge); voltage: V vs Li/Li+;
     // power: W per cell area [W/m2] (> 0 charge).
     // Voltage control may ramp: target = value + rate (t - t0) [V, V/s, s].
-    void set_control(ControlMode mode, double value, double rate = 0.0, double t0 = 0.0) {
-        control_.set(mode, value, rate, t0);
+    // cell: a voltage target is the cell voltage (cell_voltage below) instead.
+    void set_control(ControlMode mode, double value, double rate = 0.0, double t0 = 0.0, bool cell = false) {
+        control_.set(mode, value, rate, t0, cell);
     }
+    // Current [A/m2] or voltage [V] along a recorded profile (the target at IDA's time t).
+    void follow_control(ControlMode mode, const FollowedProfile& p, bool cell = false) {
+        control_.follow(mode, p, cell);
+    }
+    const FollowedProfile* followed_profile() const { return control_.followed(); }
+    // The profile's jump at solver time t [s] takes effect (its later value from t on).
+    void follow_jump_at(double t) { control_.follow_jump_at(t); }
     ControlMode control_mode() const { return control_.mode(); }
     double control_value() const { return control_.value(); }
     // Moves the solid potential of every cathode cell (uniformly, electrolyte at rest) to
@@ -160,6 +168,7 @@ public:
     bool chemistry() const { return geo_.chem; }
     bool intercalating() const { return geo_.intercalating; }
     const CellSpec& cell() const { return cell_; }
+    const CounterElectrode& counter() const { return counter_; }  // at the present temperature
     double specific_area() const { return geo_.a; }  // a_CAM [1/m]
     double site_area(int s) const { return geo_.a_site[s]; }  // before contact/coating [1/m]
 

@@ -18,9 +18,13 @@ void ControlRow::declare(StateLayout& layout) {
 void ControlRow::residual(double t, const double* y, const double* yp, double V, double Vcell, double* F) const {
     const int ri = layout_->index(current_, 0), rq = layout_->index(charge_, 0), re = layout_->index(energy_, 0);
     const double i_app = y[ri];
+    // The cell voltage as the model defines its terminal (Vcell), not V shifted here: a
+    // cell-voltage hold holds exactly what a cycler would read.
+    const double v = cell_ ? Vcell : V;
+    const bool follows = follow_.profile != nullptr;
     switch (mode_) {
-        case ControlMode::current: F[ri] = i_app - value_; break;
-        case ControlMode::voltage: F[ri] = V - (value_ + rate_ * (t - t0_)); break;
+        case ControlMode::current: F[ri] = i_app - (follows ? follow_.at(t) : value_); break;
+        case ControlMode::voltage: F[ri] = v - (follows ? follow_.at(t) : value_ + rate_ * (t - t0_)); break;
         case ControlMode::power: F[ri] = i_app * Vcell - value_; break;
         case ControlMode::rest: F[ri] = i_app; break;
     }

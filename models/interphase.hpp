@@ -42,8 +42,12 @@ public:
     void evaluate(Local<T>& L) const {
         if (!(g_.a > 0.0)) return;
         const double nF = ch_.electrons_per_product * constants::F;
-        L.rate[film_] = L.cam_side_oxidation * (ch_.film_molar_volume / nF / g_.a);
-        L.rate[void_] = L.cam_side_oxidation * (se_shrink_ / g_.a);
+        // Film and voids at the CAM: without the TPB oxidation outside the CAM's footprint
+        // (its products stay in the carbon's pores; the stack pressure reads its SE loss from
+        // the TPB product states, models/stack_pressure.hpp).
+        const T at_cam = g_.tpb_cam_side < 1.0 ? L.cam_side_oxidation - L.tpb_off_cam : L.cam_side_oxidation;
+        L.rate[film_] = at_cam * (ch_.film_molar_volume / nF / g_.a);
+        L.rate[void_] = at_cam * (se_shrink_ / g_.a);
     }
 
     void pattern(LocalPattern& p, SlotMask /*contact*/) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }

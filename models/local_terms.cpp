@@ -20,6 +20,10 @@ CathodeGeometry::CathodeGeometry(const CellSpec& c, const MeshSpec& mesh)
     a_site[site_carbon] = a_carbon * (1.0 - share);
     a_site[site_tpb] = a_carbon * share;
     a_site[site_cam] = a;
+    // The TPB's products cover at most tpb_footprint x the CAM surface (params/chemistry.hpp):
+    // only that share of its oxidation thickens the CAM film and opens voids at the CAM.
+    const double fp = c.chemistry.tpb_footprint;
+    if (fp > 0 && a_site[site_tpb] > 0) tpb_cam_side = std::min(1.0, fp * a / a_site[site_tpb]);
     // The coating (MODEL.md 3): the share of SE oxidation left at the CAM and TPB, and the
     // layer's Li-ion resistance in series with intercalation (params/cell.hpp CoatingLayer).
     const CoatingLayer layer = coating_layer(c);

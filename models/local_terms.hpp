@@ -43,6 +43,7 @@ struct CathodeGeometry {
     double c_max;                  // [mol/m3]; 1 without intercalating CAM
     double a_site[n_sites];        // carbon DPB, TPB, CAM surface (before contact) [1/m]
     double coating_pass;           // share of CAM and TPB SE oxidation a coating leaves
+    double tpb_cam_side = 1.0;     // share of TPB oxidation that grows the CAM film and voids
     double coating_resistance;     // the coating layer's Li-ion resistance [ohm m2]
     // Tolerance scales: ~ a full charge [C/m2]; product inventories [mol/m3].
     double q_scale, xi_scale;
@@ -98,6 +99,7 @@ struct Local {
     T surf_flux[kMaxPopulations];  // Li flux out of population p's surface [mol/m2/s]
     T sigma_factor;          // contact factor on the solid conductivity
     T cam_side_oxidation;    // SE oxidation next to CAM (TPB, CAM site, lattice O) [A/m3]
+    T tpb_off_cam;           // its TPB part outside the CAM's footprint (no film, voids) [A/m3]
     T rate[kMaxChemStates];  // d(state)/dt per chemistry state of the cell
     T q[kMaxLedger];         // volumetric current per ledger entry [A/m3]
 };

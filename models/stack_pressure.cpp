@@ -20,6 +20,7 @@ StackPressure::StackPressure(const CathodeGeometry& g, const ParticleDiffusion& 
     if (g_.chem && se.molar_volume > 0 && se.decomposed_molar_volume > 0)
         se_shrink_ = (se.molar_volume - se.decomposed_molar_volume) / (c.chemistry.se_electrons * constants::F);
     carbon_shrink_ = se_shrink_ * c.chemistry.electrons_per_product * constants::F;
+    tpb_shrink_ = carbon_shrink_ * (1.0 - g_.tpb_cam_side);
 }
 
 void StackPressure::declare(StateLayout& layout) {
@@ -42,6 +43,9 @@ void StackPressure::bind(const StateLayout& layout, const ChemistryRows* rows, i
     void_ = void_k;
     carbon_rev_ = carbon_rev_k;
     carbon_irr_ = carbon_irr_k;
+    // The per-site product blocks hold carbon, TPB, CAM in that order.
+    tpb_rev_ = carbon_rev_k + (site_tpb - site_carbon);
+    tpb_irr_ = carbon_irr_k + (site_tpb - site_carbon);
 }
 
 double StackPressure::cam_relative(double c, double* d_dc) const {
@@ -63,9 +67,11 @@ double StackPressure::cell_strain(const double* y, int m, double* d_dc) const {
     *d_dc = 0.0;
     double e = breathing_ ? g_.cell.eps_cam * cam_relative(particle_.mean_concentration(y, m), d_dc) : 0.0;
     *d_dc *= g_.cell.eps_cam;
-    if (rows_)
+    if (rows_) {
         e -= g_.a * y[rows_->row(m, void_)] +
              carbon_shrink_ * (y[rows_->row(m, carbon_rev_)] + y[rows_->row(m, carbon_irr_)]);
+        if (tpb_shrink_ > 0.0) e -= tpb_shrink_ * (y[rows_->row(m, tpb_rev_)] + y[rows_->row(m, tpb_irr_)]);
+    }
     return e;
 }
 
@@ -116,6 +122,10 @@ void StackPressure::jacobian(const double* y, JacobianAssembler& J) const {
             J.add(rs, rows_->row(m, void_), g_.a / nc);
             J.add(rs, rows_->row(m, carbon_rev_), carbon_shrink_ / nc);
             J.add(rs, rows_->row(m, carbon_irr_), carbon_shrink_ / nc);
+            if (tpb_shrink_ > 0.0) {
+                J.add(rs, rows_->row(m, tpb_rev_), tpb_shrink_ / nc);
+                J.add(rs, rows_->row(m, tpb_irr_), tpb_shrink_ / nc);
+            }
         }
         J.add(rp, rp, 1.0);
         if (m < last) J.add(rp, index(m + 1), -1.0);

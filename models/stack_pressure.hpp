@@ -7,6 +7,9 @@
 // oxidation (TPB, CAM surface, lattice oxygen) has removed per electrode volume (the void
 // state, models/interphase.hpp), X_*,C the carbon-site products [mol/m3] (net: their
 // reduction gives the volume back) and s_SE = (V_m,LPSC - V_m,products) / (n_SE F) [m3/C].
+// With chemistry.interphase.tpb_footprint the TPB oxidation outside the CAM's footprint opens
+// no voids at the CAM; its SE loss enters here through the TPB products, as the carbon site's:
+// e_m -= s_SE n F (1 - w_TPB) (X_rev,TPB + X_irr,TPB)_m.
 // floor() is the identity above a width w and w exp((u - w) / w) below: no tension, and C1
 // for the solver. constraint: constant has no state; P is the set pressure (today's model).
 //
@@ -63,8 +66,9 @@ private:
     const StateLayout* layout_ = nullptr;
     int p_block_ = -1, s_block_ = -1;
     const ChemistryRows* rows_ = nullptr;
-    int void_ = -1, carbon_rev_ = -1, carbon_irr_ = -1;
+    int void_ = -1, carbon_rev_ = -1, carbon_irr_ = -1, tpb_rev_ = -1, tpb_irr_ = -1;
     double carbon_shrink_ = 0.0;  // s_SE n F [m3/mol of products]
+    double tpb_shrink_ = 0.0;     // s_SE n F (1 - w_TPB): the TPB products off the CAM [m3/mol]
 };
 
 }  // namespace ssbsim

@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "numerics/klu_solver.hpp"
+#include "numerics/vector_ops.hpp"
 
 namespace ssbsim {
 
@@ -103,14 +104,16 @@ int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vect
         asmb.begin();
         impl->model->jacobian(t, cj, N_VGetArrayPointer(y), N_VGetArrayPointer(yp), asmb);
         asmb.end(impl->model->size());
-        // KLU may have permuted the index arrays: restore them with the values.
-        std::copy(asmb.col_ptr().begin(), asmb.col_ptr().end(), SUNSparseMatrix_IndexPointers(J));
-        std::copy(asmb.row_index().begin(), asmb.row_index().end(), SUNSparseMatrix_IndexValues(J));
+        // Only the values: the index arrays were set once (the matrix's zero operation,
+        // which IDA calls before every Jacobian, is a no-op here: see keep_pattern).
         const auto& v = asmb.values();
-        std::copy(v.begin(), v.end(), SUNSparseMatrix_Data(J));
-        for (double x : v)
-            if (!std::isfinite(x)) return 1;
-        return 0;
+        double* out = SUNSparseMatrix_Data(J);
+        bool finite = true;
+        for (std::size_t k = 0; k < v.size(); ++k) {
+            out[k] = v[k];
+            finite = finite && std::isfinite(v[k]);
+        }
+        return finite ? 0 : 1;
     } catch (const std::exception& e) {
         impl->callback_error = e.what();
         return -1;
@@ -127,6 +130,12 @@ int root_trampoline(realtype t, N_Vector y, N_Vector yp, realtype* g, void* data
         return -1;
     }
 }
+
+// IDA zeroes the Jacobian matrix before each evaluation (SUNMatZero_Sparse clears the
+// values and the index arrays), and the callback would then copy the whole pattern back in:
+// ~2 % of a chemistry-on step. Every evaluation emits the same pattern and overwrites every
+// value, so the matrix keeps its pattern and zeroing is left out.
+int keep_pattern(SUNMatrix) { return 0; }
 
 void error_handler(int /*code*/, const char* /*module*/, const char* function, char* msg,
                    void* data) {
@@ -145,6 +154,7 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
     const int n = model.size();
     if (SUNContext_Create(nullptr, &m.ctx) != 0) throw SolverError("SUNContext_Create failed");
     m.y = N_VNew_Serial(n, m.ctx);
+    if (s.fast_vector_ops) enable_fast_vector_ops(m.y);  // IDA clones its work vectors from y
     m.yp = N_VNew_Serial(n, m.ctx);
     m.atol = N_VNew_Serial(n, m.ctx);
     m.id = N_VNew_Serial(n, m.ctx);
@@ -158,6 +168,11 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
     model.jacobian(t0, 1.0, y0, yp0, m.jac);
     m.jac.end(n);
     m.A = SUNSparseMatrix(n, n, m.jac.nnz(), CSC_MAT, m.ctx);
+    if (m.A) {
+        std::copy(m.jac.col_ptr().begin(), m.jac.col_ptr().end(), SUNSparseMatrix_IndexPointers(m.A));
+        std::copy(m.jac.row_index().begin(), m.jac.row_index().end(), SUNSparseMatrix_IndexValues(m.A));
+        m.A->ops->zero = keep_pattern;
+    }
     m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots);
     if (!m.A || !m.LS) throw SolverError("cannot create the KLU linear solver");
 

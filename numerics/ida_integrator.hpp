@@ -22,6 +22,9 @@ struct SolverSettings {
     // KLU keeps its pivot order between Jacobians while it fits (numerics/klu_solver.hpp);
     // false restores SUNDIALS' own setup, which re-pivots whenever the condition is large.
     bool keep_pivots = true;
+    // Fused N_Vector operations and our own WRMS norms (numerics/vector_ops.hpp); false
+    // restores SUNDIALS' serial operations, for comparison.
+    bool fast_vector_ops = true;
     void validate() const;
 };
 

@@ -255,7 +255,7 @@ void read_cathode(const ConfigNode& cat, const MaterialLibrary& lib, CellSpec& c
     cat.allow_only({"active_material", "electrolyte", "carbon", "coating", "composition",
                     "porosity", "loading", "thickness", "particle_radius", "ionic_tortuosity",
                     "electronic_tortuosity", "contact_resistance", "film_resistance",
-                    "initial_stoichiometry", "initial_potential", "reference_loading",
+                    "film_capacitance", "initial_stoichiometry", "initial_potential", "reference_loading",
                     "carbon_specific_surface_area", "binder_material", "binder_density",
                     "ionic_conductivity", "electronic_conductivity", "conductivity_temperature",
                     "material_kinetics"});
@@ -273,6 +273,7 @@ void read_cathode(const ConfigNode& cat, const MaterialLibrary& lib, CellSpec& c
                                               c.eps_carbon + c.eps_cam, 1.0);
     c.contact_resistance = quantity_if(cat, "contact_resistance", dim::area_resistance, 0.0);
     c.film_resistance = quantity_if(cat, "film_resistance", dim::area_resistance, 0.0);
+    c.film_capacitance = quantity_if(cat, "film_capacitance", dim::area_capacitance, kFilmCapacitance);
     read_initial_state(cat, c);
 }
 
@@ -390,6 +391,8 @@ void validate_cathode(const CellSpec& c, const FieldChecks& check, const FieldEr
                     "5 ohm cm2");
     check.plausible("cathode.film_resistance", c.film_resistance, dim::area_resistance, 0.0, 1.0,
                     "5 ohm cm2");
+    check.require(std::isfinite(c.film_capacitance) && c.film_capacitance >= 0, "cathode.film_capacitance",
+                  "must be >= 0 [F/m2 of CAM surface], such as \"2 uF/cm2\"");
     if (!c.cam.inert)
         check.range("cathode.initial_stoichiometry", c.initial_stoichiometry, 0.0, 1.0,
                     "a stoichiometry in [0, 1] (1 = fully lithiated)");

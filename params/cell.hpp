@@ -45,6 +45,10 @@ struct StackPressureLaw {
     bool mapping = false;  // given as {initial, constraint, stiffness} (emitted back so)
 };
 
+// Default film capacitance [F/m2 of CAM]: estimate, eps0 eps_r / delta for eps_r ~ 10 over a
+// ~5 nm interphase (Li3PO4 / Li2S / LiCl-type products).
+inline constexpr double kFilmCapacitance = 0.02;
+
 struct CellSpec {
     double area = 0.785e-4;             // [m2]
     double temperature = 318.15;        // [K]
@@ -96,6 +100,9 @@ struct CellSpec {
     bool kinetics_from_materials = false;  // resolve_material_kinetics changed the chemistry
     double contact_resistance = 0.0;    // cathode/current-collector [ohm m2]
     double film_resistance = 0.0;       // R_film,0 in series with intercalation [ohm m2]
+    // The interphase film's capacitance per CAM surface [F/m2], parallel to its resistance:
+    // impedance spectra only (docs/equations.md 14).
+    double film_capacitance = kFilmCapacitance;
     double initial_stoichiometry = 0.99;
     double initial_potential_inert = 0.0;  // cells without intercalation: starting potential [V]
 

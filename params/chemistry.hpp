@@ -75,6 +75,12 @@ struct ChemistrySpec {
     // Interphase film at the CAM surface: d delta/dt = V_m / (n F) * i_CAM-side.
     double film_molar_volume = 1e-4;         // [m3/mol]
     Arrhenius film_conductivity{1e-6, 298.15, 0.0};  // [S/m]
+    // The CAM surface the TPB's products (the film) cover, at most this multiple of the CAM
+    // surface: the TPB's share of the film growth is weighted min(1, f a_CAM / a_TPB). A
+    // carbon whose TPB exceeds the CAM surface (Ketjen black: ~50x) lays its extra products
+    // in its own pores, not on the CAM. The voids and the stack pressure still see all the
+    // SE the TPB consumes. 0: off (every TPB product on the CAM film, the former model).
+    double tpb_footprint = 0.0;
     // Contact: theta_c = theta_0 exp(-v_eff / v_scale) (1 - b max(0, -dV/V) p),
     // v_eff = v_void p, p = 1 / (1 + P / P_ref).
     double contact_initial = 1.0;

@@ -88,6 +88,8 @@ YAML::Node emit_cathode(const CellSpec& c) {
         cat["material_kinetics"] = false;
     cat["contact_resistance"] = quantity_text(c.contact_resistance, "ohm cm2", dim::area_resistance);
     cat["film_resistance"] = quantity_text(c.film_resistance, "ohm cm2", dim::area_resistance);
+    if (c.film_capacitance != kFilmCapacitance)
+        cat["film_capacitance"] = quantity_text(c.film_capacitance, "F/m2", dim::area_capacitance);
     if (!c.cam.inert) cat["initial_stoichiometry"] = number_text(c.initial_stoichiometry);
     else if (c.initial_potential_inert > 0)
         cat["initial_potential"] = quantity_text(c.initial_potential_inert, "V", dim::voltage);
@@ -210,6 +212,7 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "mL/mol", dim::molar_volume);
     n["interphase"]["conductivity"] = quantity_text(c.film_conductivity.reference, "S/m", dim::conductivity);
     n["interphase"]["activation_energy"] = molar_energy(c.film_conductivity.activation_energy);
+    if (c.tpb_footprint > 0) n["interphase"]["tpb_footprint"] = number_text(c.tpb_footprint);
     n["contact"] = emit_contact(c);
     return n;
 }

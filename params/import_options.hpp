@@ -12,6 +12,9 @@ struct ImportOptions {
     // Current sign: +1 when the file's current is positive on charge (EC-Lab and the
     // ssbsim CSV layout), -1 when positive on discharge.
     int current_sign = +1;
+    // What a time series' potentials refer to: "auto" (as the file declares, see
+    // MeasuredData::reference), "cell" (cell voltages) or "li" (vs Li/Li+).
+    std::string reference = "auto";
 };
 
 }  // namespace ssbsim

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -57,13 +58,13 @@ void check_protocol_for_cell(const ConfigNode& root, SimulationConfig& c) {
     // Without an intercalating CAM the model has no equilibrium at zero current (there is no
     // double layer), so a rest is ill-posed; holds, ramps and currents are fine.
     if (!c.cell.has_cam || c.cell.cam.inert)
-        for (const auto& st : c.protocol.steps)
+        for (const auto& st : std::as_const(c.protocol.steps))  // const: no copies of shared steps
             if (st.kind == Step::Kind::rest)
                 throw ConfigError(st.source, st.line, "protocol.steps",
                                   "'" + st.label + "': a cell without an intercalating CAM cannot rest "
                                   "(no equilibrium at zero current); hold a potential instead");
     if (c.protocol.c_rate_basis <= 0) c.protocol.c_rate_basis = c.cell.cam.theoretical_capacity;
-    for (const auto& s : c.protocol.steps)
+    for (const auto& s : std::as_const(c.protocol.steps))
         if (s.kind == Step::Kind::current && s.current.unit == CurrentSpec::Unit::c_rate &&
             !(c.protocol.c_rate_basis > 0))
             root.fail("protocol", "C-rates need protocol.c_rate_basis or a CAM theoretical_capacity");

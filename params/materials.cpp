@@ -400,11 +400,14 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
                   "stoichiometry_range", "ocv", "diffusivity", "exchange_current", "relithiation",
                   "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
-                  "sources", "notes"});
+                  "double_layer_capacitance", "sources", "notes"});
     ActiveMaterial m;
     m.name = name;
     m.inert = n.string("kind") == "inert";
     m.density = n.quantity("density", dim::density);
+    m.double_layer_capacitance = n.quantity("double_layer_capacitance", dim::area_capacitance, 0.2);
+    if (!(m.double_layer_capacitance >= 0))
+        n.fail("double_layer_capacitance", "must be >= 0 [F/m2], such as \"20 uF/cm2\"");
     ConfigNode sigma = n["electronic_conductivity"];
     if (sigma.is_map())
         sigma.allow_only({"reference", "reference_temperature", "activation_energy", "lithiation_factor"});
@@ -470,7 +473,7 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
     const ConfigNode& n = node(name, "counter", where);
     n.allow_only({"name", "kind", "potential", "exchange_current_density",
                   "exchange_current_activation_energy", "exchange_current_reference_temperature",
-                  "area_specific_resistance",
+                  "area_specific_resistance", "double_layer_capacitance",
                   "specific_capacity", "sources", "notes"});
     CounterElectrodeMaterial c;
     c.name = name;
@@ -482,6 +485,9 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
         n.quantity("exchange_current_reference_temperature", dim::temperature, 298.15);
     c.area_resistance = given_or(n, "area_specific_resistance", dim::area_resistance, 0.0);
     c.specific_capacity = given_or(n, "specific_capacity", dim::specific_charge, 0.0);
+    c.double_layer_capacitance = n.quantity("double_layer_capacitance", dim::area_capacitance, 0.2);
+    if (!(c.double_layer_capacitance >= 0))
+        n.fail("double_layer_capacitance", "must be >= 0 [F/m2], such as \"20 uF/cm2\"");
     c.validate(config_fields(n));
     return c;
 }

@@ -72,6 +72,12 @@ struct ActiveMaterial {
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state
+    // Double-layer capacitance of the CAM/SE interface per CAM surface [F/m2]: impedance
+    // spectra only (docs/equations.md section 14). Estimate: 0.2 F/m2 (20 uF/cm2), inside
+    // the 0.1-0.3 F/m2 reported for oxide/sulfide interfaces and the usual 0.1-0.4 F/m2 of
+    // an electrode/electrolyte double layer (Bard & Faulkner, Electrochemical Methods, 2nd
+    // ed., section 13.3).
+    double double_layer_capacitance = 0.2;
     // The SE-oxidation kinetics of this CAM's surface (`se_oxidation:`, keys of
     // chemistry.sites.cam) and its lattice-oxygen-driven SE oxidation (`lattice_oxygen:`,
     // keys of chemistry.lattice_oxygen); undefined: the chemistry's values (params/cell.hpp
@@ -119,6 +125,9 @@ struct CounterElectrodeMaterial {
     Arrhenius exchange_current;      // [A/m2]
     double area_resistance = 0.0;    // [ohm m2]
     double specific_capacity = 0.0;  // [C/kg], 0: unlimited
+    // Double-layer capacitance of its interface with the SE per cell area [F/m2]: impedance
+    // spectra only. Estimate 0.2 F/m2, the CAM's value (a metal/SE interface is as wide).
+    double double_layer_capacitance = 0.2;
     void validate(const FieldError& fail) const;
 };
 

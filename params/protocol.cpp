@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "core/files.hpp"
+#include "params/profile_file.hpp"
 #include "params/quantity_text.hpp"
 
 namespace ssbsim {
@@ -108,9 +111,30 @@ CurrentSpec parse_current(const std::string& raw) {
     return c;
 }
 
+// A potential's reference suffix: "3.68 V cell" (the cell voltage), "4.3 V vs Li/Li+" or
+// "4.3 V vs Li" (the default). Returns the text without it; `said` tells whether one was there.
+std::string strip_reference(const std::string& raw, Reference& r, bool* said = nullptr) {
+    std::string t = trim(raw);
+    static const std::regex suffix = compile(R"(^(.*?V)\s*(cell|vs\s*Li/Li\+|vs\s*Li)$)", std::regex::icase);
+    std::smatch m;
+    if (said) *said = false;
+    if (!std::regex_match(t, m, suffix)) return t;
+    r = lower(m[2]) == "cell" ? Reference::cell : Reference::li;
+    if (said) *said = true;
+    return trim(m[1]);
+}
+
 Limit parse_limit(const std::string& raw) {
     Limit l;
     l.text = trim(raw);
+    bool said = false;
+    const std::string bare = strip_reference(l.text, l.reference, &said);
+    if (said) {
+        l.kind = Limit::Kind::voltage;
+        l.value = parse_as(bare, dim::voltage);
+        if (!(l.value > 0)) throw std::invalid_argument("a limit must be positive: '" + l.text + "'");
+        return l;
+    }
     // Current limits may be C-rates.
     try {
         l.current = parse_current(l.text);
@@ -189,16 +213,108 @@ void check_step(const Step& s) {
         case Step::Kind::rest:
             if (s.duration <= 0 && !has_limit) throw std::invalid_argument("a rest needs a duration");
             break;
+        case Step::Kind::follow:  // the profile gives the duration; limits are safety cut-offs
+            if (s.follow.quantity == FollowSpec::Quantity::current)
+                for (const auto& l : s.limits)
+                    if (l.kind == Limit::Kind::current)
+                        throw std::invalid_argument("a current limit ('" + l.text + "') cannot end a current follow");
+            if (!(s.follow.time_scale > 0) || !std::isfinite(s.follow.time_scale))
+                throw std::invalid_argument("time_scale must be a positive finite factor (2: the profile runs half as fast)");
+            if (!(s.follow.offset >= 0) || !std::isfinite(s.follow.offset))
+                throw std::invalid_argument("offset must be a duration >= 0 (the file time skipped at the start)");
+            break;
         case Step::Kind::temperature:
             if (has_limit || s.duration > 0)
                 throw std::invalid_argument("a temperature step is instantaneous: no duration or limit (add a rest)");
             if (!(s.temperature >= kMinTemperature && s.temperature <= kMaxTemperature))
                 throw std::invalid_argument(temperature_range_message(s.temperature));
             break;
+        case Step::Kind::eis:
+            if (has_limit || s.duration > 0)
+                throw std::invalid_argument("an EIS step takes no simulated time: no duration or limit (add a rest before it)");
+            break;
     }
 }
 
+// The expected forms of an EIS step, for every error about one.
+constexpr const char* kEisForms =
+    "expected \"EIS from 10 kHz to 10 mHz\" (optionally \", 10 points per decade\", \", amplitude 5 mV\", "
+    "\", galvanostatic\") or {eis: {from: 10 kHz, to: 10 mHz, points_per_decade: 10, amplitude: 5 mV, "
+    "mode: potentiostatic}}";
+
+// A frequency of an EIS step [Hz].
+double parse_frequency(const std::string& text) {
+    double f = 0;
+    try {
+        f = parse_as(trim(text), dim::frequency);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("'" + trim(text) + "' is not a frequency (" + e.what() + "); " + kEisForms);
+    }
+    if (!(f > 0) || !std::isfinite(f))
+        throw std::invalid_argument("a frequency must be positive and finite: '" + trim(text) + "'; " + kEisForms);
+    return f;
+}
+
+// The range and the count of an EIS sweep.
+void check_eis(const EisSpec& e) {
+    if (!(e.f_max > e.f_min))
+        throw std::invalid_argument("an EIS sweep runs from a higher to a lower frequency (got from " +
+                                    std::to_string(e.f_max) + " Hz to " + std::to_string(e.f_min) + " Hz); " +
+                                    kEisForms);
+    if (e.points_per_decade < 1 || e.points_per_decade > 1000)
+        throw std::invalid_argument("points per decade must be an integer from 1 to 1000; " + std::string(kEisForms));
+    if (e.frequency_count() > kMaxEisFrequencies)
+        throw std::invalid_argument("an EIS sweep lists at most " + std::to_string(kMaxEisFrequencies) +
+                                    " frequencies; this one has " + std::to_string(e.frequency_count()));
+}
+
+// The amplitude of an EIS step: a potential (potentiostatic) or a current density.
+void parse_eis_amplitude(const std::string& text, EisSpec& e) {
+    e.amplitude_text = trim(text);
+    const Quantity q = parse(e.amplitude_text);
+    const bool ok = e.galvanostatic ? q.dimension == dim::current_density : q.dimension == dim::voltage;
+    if (!ok || !(q.value > 0) || !std::isfinite(q.value))
+        throw std::invalid_argument("an EIS amplitude is a positive " +
+                                    std::string(e.galvanostatic ? "current density (\"0.1 mA/cm2\")"
+                                                                : "potential (\"5 mV\")") +
+                                    ": '" + e.amplitude_text + "'");
+    e.amplitude = q.value;
+}
+
+// "EIS from 10 kHz to 10 mHz, 10 points per decade, amplitude 5 mV, galvanostatic"; the
+// match of the leading "EIS from A to B" is m, the comma-separated options follow.
+void parse_eis_string(const std::string& from, const std::string& rest, Step& s) {
+    s.kind = Step::Kind::eis;
+    std::vector<std::string> parts;
+    std::stringstream ss(rest);
+    for (std::string item; std::getline(ss, item, ',');) parts.push_back(trim(item));
+    if (parts.empty() || parts[0].empty()) throw std::invalid_argument(std::string("an EIS step needs a range; ") + kEisForms);
+    s.eis.f_max = parse_frequency(from);
+    s.eis.f_min = parse_frequency(parts[0]);
+    static const std::regex ppd = compile(R"(^(\d+)\s*points?\s+per\s+decade$)", std::regex::icase);
+    static const std::regex amp = compile(R"(^amplitude\s+(.+)$)", std::regex::icase);
+    std::string amplitude;
+    for (std::size_t k = 1; k < parts.size(); ++k) {
+        std::smatch m;
+        const std::string w = lower(parts[k]);
+        if (std::regex_match(parts[k], m, ppd)) s.eis.points_per_decade = static_cast<int>(std::min(1e6, finite_number(m[1])));
+        else if (std::regex_match(parts[k], m, amp)) amplitude = m[1];
+        else if (w == "galvanostatic") s.eis.galvanostatic = true;
+        else if (w == "potentiostatic") s.eis.galvanostatic = false;
+        else throw std::invalid_argument("cannot read '" + parts[k] + "' in an EIS step; " + kEisForms);
+    }
+    if (s.eis.galvanostatic && amplitude.empty()) amplitude = "0.01 mA/cm2";
+    if (!amplitude.empty()) parse_eis_amplitude(amplitude, s.eis);
+    check_eis(s.eis);
+}
+
 }  // namespace
+
+int EisSpec::frequency_count() const {
+    if (!(f_max > 0 && f_min > 0) || !std::isfinite(f_max / f_min)) return 0;
+    const double n = std::round(std::log10(f_max / f_min) * points_per_decade);
+    return n > 1e9 ? kMaxEisFrequencies + 1 : std::max(1, static_cast<int>(n)) + 1;
+}
 
 double CurrentSpec::density_for(double loading, double area, double c_basis) const {
     switch (unit) {
@@ -236,7 +352,24 @@ void Step::validate(const FieldError& fail) const {
             check.require(temperature >= kMinTemperature && temperature <= kMaxTemperature, "temperature",
                           temperature_range_message(temperature));
             break;
+        case Kind::eis:
+            check.require(std::isfinite(eis.f_max) && std::isfinite(eis.f_min) && eis.f_min > 0 &&
+                              eis.f_max > eis.f_min,
+                          "eis", "an EIS sweep runs from a higher to a lower positive frequency [Hz]");
+            check.require(eis.points_per_decade >= 1 && eis.points_per_decade <= 1000, "eis.points_per_decade",
+                          "an integer from 1 to 1000");
+            check.require(eis.frequency_count() <= kMaxEisFrequencies, "eis",
+                          "at most " + std::to_string(kMaxEisFrequencies) + " frequencies");
+            break;
         case Kind::rest: break;
+        case Kind::follow:
+            check.require(std::isfinite(follow.time_scale) && follow.time_scale > 0, "follow.time_scale",
+                          "must be a positive finite factor (2: the profile runs half as fast)");
+            check.require(std::isfinite(follow.offset) && follow.offset >= 0, "follow.offset",
+                          "must be a duration >= 0 [s] (the file time skipped at the start)");
+            check.require(follow.profile && follow.profile->time.size() >= 2, "follow.file",
+                          "needs a profile of at least two rows (read with read_recorded_profile)");
+            break;
     }
     for (const Limit& l : limits) {
         const double v = l.kind == Limit::Kind::current ? l.current.value : l.value;
@@ -276,11 +409,15 @@ Step parse_step_string(const std::string& text) {
     }
     std::smatch m;
     static const std::regex cc = compile(R"(^(charge|discharge)\s+at\s+(.+?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
-    static const std::regex hold = compile(R"(^hold\s+at\s+(.+?\s*V)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
+    static const std::regex hold = compile(R"(^hold\s+at\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
     static const std::regex rest = compile(R"(^rest\s+for\s+(.+)$)", std::regex::icase);
     static const std::regex temp = compile(R"(^set\s+temperature\s+to\s+(.+)$)", std::regex::icase);
-    static const std::regex ramp = compile(R"(^ramp\s+from\s+(.+?\s*V)\s+to\s+(.+?\s*V)\s+over\s+(.+)$)", std::regex::icase);
-    if (std::regex_match(t, m, cc)) {
+    static const std::regex ramp = compile(R"(^ramp\s+from\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+to\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+over\s+(.+)$)", std::regex::icase);
+    static const std::regex follow = compile(R"(^follow\s+(potential|current|cell\s+voltage)\s+from\s+(.+?)(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
+    static const std::regex eis = compile(R"(^eis\s+from\s+(.+?)\s+to\s+(.+)$)", std::regex::icase);
+    if (std::regex_match(t, m, eis)) {
+        parse_eis_string(m[1], m[2], s);
+    } else if (std::regex_match(t, m, cc)) {
         s.direction = lower(m[1]) == "charge" ? 1 : -1;
         parse_drive(trim(m[2]), s);
         if (m[3].matched) s.duration = parse_duration(m[3]);
@@ -288,7 +425,7 @@ Step parse_step_string(const std::string& text) {
             for (const auto& l : split_or(m[4])) s.limits.push_back(parse_limit(l));
     } else if (std::regex_match(t, m, hold)) {
         s.kind = Step::Kind::voltage;
-        s.voltage = parse_as(trim(m[1]), dim::voltage);
+        s.voltage = parse_as(strip_reference(m[1], s.reference), dim::voltage);
         if (m[2].matched) s.duration = parse_duration(m[2]);
         if (m[3].matched)
             for (const auto& l : split_or(m[3])) s.limits.push_back(parse_limit(l));
@@ -298,11 +435,26 @@ Step parse_step_string(const std::string& text) {
     } else if (std::regex_match(t, m, ramp)) {
         s.kind = Step::Kind::voltage;
         s.ramp = true;
-        s.voltage = parse_as(trim(m[1]), dim::voltage);
-        s.ramp_end = parse_as(trim(m[2]), dim::voltage);
+        Reference r0 = Reference::li, r1 = Reference::li;
+        bool said0 = false, said1 = false;
+        s.voltage = parse_as(strip_reference(m[1], r0, &said0), dim::voltage);
+        s.ramp_end = parse_as(strip_reference(m[2], r1, &said1), dim::voltage);
+        if (said0 && said1 && r0 != r1) throw std::invalid_argument("a ramp's ends must refer to the same potential (both cell or both vs Li/Li+)");
+        s.reference = said0 ? r0 : r1;
         s.duration = parse_duration(m[3]);
         if (s.ramp_end == s.voltage) throw std::invalid_argument("a ramp needs different start and end potentials (use a hold)");
         s.direction = s.ramp_end > s.voltage ? 1 : -1;
+    } else if (std::regex_match(t, m, follow)) {
+        s.kind = Step::Kind::follow;
+        const std::string what = lower(m[1]);
+        s.follow.quantity = what == "current" ? FollowSpec::Quantity::current : FollowSpec::Quantity::potential;
+        if (what != "current" && what != "potential") {
+            s.follow.reference = Reference::cell;
+            s.follow.reference_given = true;
+        }
+        s.follow.file = trim(m[2]);
+        if (m[3].matched)
+            for (const auto& l : split_or(m[3])) s.limits.push_back(parse_limit(l));
     } else if (std::regex_match(t, m, temp)) {
         s.kind = Step::Kind::temperature;
         s.temperature = parse_as(trim(m[1]), dim::temperature);
@@ -311,7 +463,8 @@ Step parse_step_string(const std::string& text) {
             "cannot read step '" + s.label +
             "'; expected forms like \"Charge at C/50 until 4.3 V\", \"Discharge at 5.5 mA/g until "
             "2.0 V\", \"Hold at 4.3 V for 10 hours\", \"Rest for 1 h\", \"Set temperature to 30 degC\", "
-            "\"Ramp from 2.5 V to 4.3 V over 34 hours\"");
+            "\"Ramp from 2.5 V to 4.3 V over 34 hours\", \"Charge at C/50 until 3.68 V cell\" (a cell voltage), "
+            "\"Follow potential from run.h5\", \"Follow current from drive.csv\", \"EIS from 10 kHz to 10 mHz\"");
     }
     check_step(s);
     return s;
@@ -319,8 +472,88 @@ Step parse_step_string(const std::string& text) {
 
 namespace {
 
+// A potential as a mapping writes it: "1.38 V", "1.38 V cell" (then r = cell).
+double potential_of(const ConfigNode& v, Reference& r) {
+    try {
+        return parse_as(strip_reference(v.string(), r), dim::voltage);
+    } catch (const std::invalid_argument& e) {
+        v.fail(std::string(e.what()) + " (expected a potential such as \"4.3 V\" or \"3.68 V cell\")");
+    }
+}
+
+Reference reference_of(const ConfigNode& n, const std::string& key) {
+    const std::string r = lower(n.string(key));
+    if (r == "cell") return Reference::cell;
+    if (r == "li" || r == "li/li+") return Reference::li;
+    n.fail(key, "expected cell (the cell voltage, cathode vs the counter electrode) or li (vs Li/Li+)");
+}
+
+// `follow: {quantity: potential|current, file: F, time_scale: 1, offset: 0 s, reference:
+// li|cell, column: NAME}` (file and quantity required).
+void read_follow(const ConfigNode& f, Step& s) {
+    if (!f.is_map())
+        f.fail("expected a mapping such as {quantity: potential, file: run.h5} (or the string step "
+               "\"Follow potential from run.h5\")");
+    f.allow_only({"quantity", "file", "time_scale", "offset", "reference", "column"});
+    s.kind = Step::Kind::follow;
+    const std::string q = lower(f.string("quantity"));
+    if (q == "current") s.follow.quantity = FollowSpec::Quantity::current;
+    else if (q != "potential") f.fail("quantity", "expected potential or current");
+    s.follow.file = f.string("file");
+    if (s.follow.file.empty()) f.fail("file", "expected the path of a CSV, EC-Lab .mpt or ssbsim result .h5 file");
+    s.follow.time_scale = f.number("time_scale", 1.0);
+    if (!(s.follow.time_scale > 0) || !std::isfinite(s.follow.time_scale))
+        f.fail("time_scale", "must be a positive finite factor (2: the profile runs half as fast)");
+    s.follow.offset = f.quantity("offset", dim::time, 0.0);
+    if (!(s.follow.offset >= 0) || !std::isfinite(s.follow.offset))
+        f.fail("offset", "must be a duration >= 0, such as \"2 h\" (the file time skipped at the start)");
+    if (f.has("reference")) {
+        s.follow.reference = reference_of(f, "reference");
+        s.follow.reference_given = true;
+    }
+    s.follow.column = f.string("column", "");
+    s.label = "Follow " + q + " from " + s.follow.file;
+}
+
 // What the step does (its one kind key) and its generated label; a ramp also needs a
 // duration (read with the other common keys by parse_step_map).
+// {eis: {from: 10 kHz, to: 10 mHz, points_per_decade: 10, amplitude: 5 mV, mode: potentiostatic}}
+void read_eis_map(const ConfigNode& e, Step& s) {
+    if (!e.is_map()) e.fail(kEisForms);
+    e.allow_only({"from", "to", "points_per_decade", "amplitude", "mode"});
+    s.kind = Step::Kind::eis;
+    auto frequency = [&](const char* key) {
+        try {
+            return parse_frequency(e.string(key));
+        } catch (const std::invalid_argument& x) {
+            e.fail(key, x.what());
+        }
+    };
+    s.eis.f_max = frequency("from");
+    s.eis.f_min = frequency("to");
+    if (e.has("points_per_decade")) {
+        const int k = e.integer("points_per_decade", 10);
+        e.in_range("points_per_decade", k, 1, 1000, std::string("an integer from 1 to 1000; ") + kEisForms);
+        s.eis.points_per_decade = k;
+    }
+    const std::string mode = e.has("mode") ? lower(e.string("mode")) : "potentiostatic";
+    if (mode != "potentiostatic" && mode != "galvanostatic")
+        e.fail("mode", "expected potentiostatic or galvanostatic");
+    s.eis.galvanostatic = mode == "galvanostatic";
+    try {
+        if (e.has("amplitude")) parse_eis_amplitude(e.string("amplitude"), s.eis);
+        else if (s.eis.galvanostatic) parse_eis_amplitude("0.01 mA/cm2", s.eis);
+    } catch (const std::invalid_argument& x) {
+        e.fail("amplitude", x.what());
+    }
+    try {
+        check_eis(s.eis);
+    } catch (const std::invalid_argument& x) {
+        e.fail(s.eis.f_max > s.eis.f_min ? "points_per_decade" : "to", x.what());
+    }
+    s.label = "EIS from " + e.string("from") + " to " + e.string("to");
+}
+
 void read_step_kind(const ConfigNode& n, Step& s) {
     if (n.has("charge") || n.has("discharge")) {
         bool ch = n.has("charge");
@@ -334,19 +567,24 @@ void read_step_kind(const ConfigNode& n, Step& s) {
         s.label = std::string(ch ? "Charge at " : "Discharge at ") + what;
     } else if (n.has("hold")) {
         s.kind = Step::Kind::voltage;
-        s.voltage = n.quantity("hold", dim::voltage);
+        s.voltage = potential_of(n["hold"], s.reference);
         s.label = "Hold at " + n.string("hold");
     } else if (n.has("ramp")) {
         ConfigNode r = n["ramp"];
         if (!r.is_sequence() || r.size() != 2) n.fail("ramp", "expected [start, end], such as [\"2.5 V\", \"4.3 V\"]");
         s.kind = Step::Kind::voltage;
         s.ramp = true;
-        s.voltage = r[0].quantity(dim::voltage);
-        s.ramp_end = r[1].quantity(dim::voltage);
+        Reference r0 = Reference::li, r1 = Reference::li;
+        s.voltage = potential_of(r[0], r0);
+        s.ramp_end = potential_of(r[1], r1);
+        if (r0 != r1) n.fail("ramp", "a ramp's ends must refer to the same potential (both cell or both vs Li/Li+)");
+        s.reference = r0;
         if (s.ramp_end == s.voltage) n.fail("ramp", "a ramp needs different start and end potentials (use a hold)");
         s.direction = s.ramp_end > s.voltage ? 1 : -1;
         if (!n.has("duration")) n.fail("a ramp needs a duration");
         s.label = "Ramp from " + r[0].string() + " to " + r[1].string();
+    } else if (n.has("follow")) {
+        read_follow(n["follow"], s);
     } else if (n.has("rest")) {
         s.kind = Step::Kind::rest;
         if (n["rest"].is_scalar() && n.string("rest") != "true") {
@@ -357,6 +595,8 @@ void read_step_kind(const ConfigNode& n, Step& s) {
             }
         }
         s.label = "Rest";
+    } else if (n.has("eis")) {
+        read_eis_map(n["eis"], s);
     } else {
         s.kind = Step::Kind::temperature;
         s.temperature = n.quantity("temperature", dim::temperature);
@@ -382,15 +622,37 @@ void read_step_limits(const ConfigNode& n, Step& s) {
     }
 }
 
+// A step mapping's `reference: cell | li`: for its hold or ramp, a follow step without its
+// own, and the voltage limits that do not say theirs ("3.68 V cell").
+void apply_reference(const ConfigNode& n, Step& s) {
+    const Reference r = reference_of(n, "reference");
+    Reference said_r = Reference::li;
+    bool said = false;
+    if (s.kind == Step::Kind::voltage) {
+        const std::string text = s.ramp ? n["ramp"][0].string() : n.string("hold");
+        strip_reference(text, said_r, &said);
+        if (said && said_r != r) n.fail("reference", "contradicts the potential '" + text + "'");
+        s.reference = r;
+    } else if (s.kind == Step::Kind::follow && !s.follow.reference_given) {
+        s.follow.reference = r;
+        s.follow.reference_given = true;
+    }
+    for (Limit& l : s.limits) {
+        if (l.kind != Limit::Kind::voltage) continue;
+        strip_reference(l.text, said_r, &said);
+        if (!said) l.reference = r;
+    }
+}
+
 Step parse_step_map(const ConfigNode& n) {
-    n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "duration", "until",
-                  "period", "label"});
+    n.allow_only({"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow", "eis", "duration",
+                  "until", "period", "label", "reference"});
     Step s;
     int kinds = 0;
-    for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature"})
+    for (const char* k : {"charge", "discharge", "hold", "ramp", "rest", "temperature", "follow", "eis"})
         kinds += n.has(k) ? 1 : 0;
     if (kinds != 1)
-        n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature");
+        n.fail("a step needs exactly one of charge, discharge, hold, ramp, rest, temperature, follow, eis");
     try {
         read_step_kind(n, s);
         if (n.has("duration")) {
@@ -408,6 +670,7 @@ Step parse_step_map(const ConfigNode& n) {
             }
         }
         read_step_limits(n, s);
+        if (n.has("reference")) apply_reference(n, s);
         if (s.duration > 0) s.label += " for " + std::to_string(s.duration / 3600.0) + " h";
         for (const auto& l : s.limits) s.label += " until " + l.text;
         if (n.has("label")) s.label = n.string("label");
@@ -418,7 +681,27 @@ Step parse_step_map(const ConfigNode& n) {
     return s;
 }
 
-void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
+// A follow step's profile, read once (repeat copies share it); errors at the step's node.
+void load_follow(const ConfigNode& n, Step& s) {
+    const ConfigNode at = n.is_map() ? n["follow"] : n;
+    const std::string path = resolve_beside(at.file_name(), s.follow.file);
+    try {
+        s.follow.profile = read_recorded_profile(path, s.follow);
+    } catch (const std::invalid_argument& e) {
+        if (at.is_map()) at.fail("file", e.what());
+        at.fail(e.what());
+    }
+    s.follow.file = std::filesystem::absolute(path).lexically_normal().string();
+    const RecordedProfile& p = *s.follow.profile;
+    if (!s.follow.reference_given && p.reference_declared) s.follow.reference = p.reference;
+    const double span = (p.time.back() - p.time.front() - s.follow.offset) * s.follow.time_scale;
+    if (!(span > 0))
+        (at.is_map() ? at["offset"] : at).fail("the offset skips the whole profile (it spans " +
+                                               std::to_string((p.time.back() - p.time.front()) / 3600.0) + " h)");
+    if (s.duration <= 0) s.duration = span;
+}
+
+void parse_steps(const ConfigNode& list, StepList& out, int depth) {
     if (!list.is_sequence()) list.fail("expected a list of steps");
     if (list.size() > kMaxSteps) list.fail("a protocol has at most " + std::to_string(kMaxSteps) + " steps");
     if (depth > 8) list.fail("repeat blocks nested too deeply");
@@ -429,7 +712,8 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
                 Step s = parse_step_string(n.string());
                 s.line = n.origin_line();
                 s.source = n.origin_name();
-                out.push_back(s);
+                if (s.kind == Step::Kind::follow) load_follow(n, s);
+                out.push_back(std::move(s));
             } catch (const std::invalid_argument& e) {
                 n.fail(e.what());
             }
@@ -437,7 +721,7 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
             n.allow_only({"repeat", "steps"});
             int count = n.integer("repeat", 1);
             n.in_range("repeat", count, 1, 100000, "an integer from 1 to 100000");
-            std::vector<Step> block;
+            StepList block;
             parse_steps(n.at("steps"), block, depth + 1);
             // Nested repeats multiply: check the total before expanding, not per level.
             const double total = static_cast<double>(out.size()) +
@@ -449,11 +733,12 @@ void parse_steps(const ConfigNode& list, std::vector<Step>& out, int depth) {
                    << " steps here, " << out.size() << " before it)";
                 n.fail("repeat", os.str());
             }
-            for (int k = 0; k < count; ++k) out.insert(out.end(), block.begin(), block.end());
+            out.append_repeated(block, static_cast<std::size_t>(count));  // the block's steps stored once
         } else if (n.is_map()) {
             Step s = parse_step_map(n);
             s.line = n.origin_line();
             s.source = n.origin_name();
+            if (s.kind == Step::Kind::follow) load_follow(n, s);
             out.push_back(s);
         } else {
             n.fail("a step is a string or a mapping");
@@ -481,6 +766,8 @@ Protocol parse_protocol(const ConfigNode& p) {
 
 std::string describe(const Step& s) { return s.label; }
 
+const char* to_string(Reference r) { return r == Reference::cell ? "cell" : "li"; }
+
 // A step as a mapping that parse_step_map reads back to the same step.
 YAML::Node emit_step(const Step& s) {
     YAML::Node n;
@@ -498,15 +785,42 @@ YAML::Node emit_step(const Step& s) {
             } else {
                 n["hold"] = quantity_text(s.voltage, "V", dim::voltage);
             }
+            if (s.reference == Reference::cell) n["reference"] = "cell";
             break;
+        case Step::Kind::follow: {
+            YAML::Node f;
+            f["quantity"] = s.follow.quantity == FollowSpec::Quantity::current ? "current" : "potential";
+            f["file"] = s.follow.file;
+            if (s.follow.time_scale != 1.0) f["time_scale"] = s.follow.time_scale;
+            if (s.follow.offset > 0) f["offset"] = quantity_text(s.follow.offset, "s", dim::time);
+            if (s.follow.reference_given || s.follow.reference == Reference::cell)
+                f["reference"] = to_string(s.follow.reference);
+            if (!s.follow.column.empty()) f["column"] = s.follow.column;
+            n["follow"] = f;
+            break;
+        }
         case Step::Kind::rest: n["rest"] = true; break;
         case Step::Kind::temperature: n["temperature"] = quantity_text(s.temperature, "K", dim::temperature); break;
+        case Step::Kind::eis:
+            n["eis"]["from"] = number_text(s.eis.f_max) + " Hz";
+            n["eis"]["to"] = number_text(s.eis.f_min) + " Hz";
+            n["eis"]["points_per_decade"] = s.eis.points_per_decade;
+            n["eis"]["amplitude"] = s.eis.amplitude_text;
+            n["eis"]["mode"] = s.eis.galvanostatic ? "galvanostatic" : "potentiostatic";
+            break;
     }
     if (s.duration > 0) n["duration"] = quantity_text(s.duration, "s", dim::time);
     if (s.period > 0) n["period"] = quantity_text(s.period, "s", dim::time);
     if (!s.limits.empty()) {
         YAML::Node u(YAML::NodeType::Sequence);
-        for (const auto& l : s.limits) u.push_back(l.text);
+        for (const auto& l : s.limits) {
+            // A limit the step's `reference: cell` placed says so in its own text.
+            Reference r = Reference::li;
+            bool said = false;
+            strip_reference(l.text, r, &said);
+            u.push_back(l.kind == Limit::Kind::voltage && l.reference == Reference::cell && !said ? l.text + " cell"
+                                                                                                  : l.text);
+        }
         n["until"] = u;
     }
     n["label"] = s.label;

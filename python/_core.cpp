@@ -31,6 +31,7 @@
 #include "models/materials.hpp"
 #include "io/result_writer.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 #include "run/simulation.hpp"
 #include "io/sweep.hpp"
 
@@ -170,6 +171,37 @@ py::dict cycles_dict(const std::vector<CycleSummary>& cycles) {
     return d;
 }
 
+// The EIS spectra: one dict each, frequency [Hz] and Z per area [ohm cm2] and in ohm.
+py::list spectra_list(const std::vector<Spectrum>& spectra, double area) {
+    py::list out;
+    for (const Spectrum& z : spectra) {
+        py::dict d;
+        d["step"] = z.step;
+        d["cycle"] = z.cycle;
+        d["label"] = z.label;
+        d["mode"] = z.galvanostatic ? "galvanostatic" : "potentiostatic";
+        d["time_s"] = z.time;
+        d["potential_V"] = z.potential;
+        d["mean_stoichiometry"] = z.mean_stoichiometry;
+        d["film_resistance_ohm_cm2"] = z.film_resistance * 1e4;
+        d["arc_width_ohm_cm2"] = arc_width(z) * 1e4;
+        std::vector<double> re_a, im_a, re, im;
+        for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+            re_a.push_back(z.z_real[k] * 1e4);
+            im_a.push_back(z.z_imag[k] * 1e4);
+            re.push_back(z.z_real[k] / area);
+            im.push_back(z.z_imag[k] / area);
+        }
+        d["frequency_Hz"] = z.frequency;
+        d["z_real_ohm_cm2"] = re_a;
+        d["z_imag_ohm_cm2"] = im_a;
+        d["z_real_ohm"] = re;
+        d["z_imag_ohm"] = im;
+        out.append(d);
+    }
+    return out;
+}
+
 // Keeps a whole run in memory: the samples, steps and cycles exactly as the observer
 // receives them (the same numbers the ResultWriter stores), and forwards to a writer.
 class Collector : public RunObserver {
@@ -192,6 +224,9 @@ public:
     void on_cycle(const CycleSummary& c) override {
         if (inner_) inner_->on_cycle(c);
         cycles.push_back(c);
+    }
+    void on_spectrum(const Spectrum& z) override {
+        if (inner_) inner_->on_spectrum(z);
     }
     void on_finish(const RunResult& r) override {
         if (inner_) inner_->on_finish(r);
@@ -244,6 +279,7 @@ public:
     void on_profile(double t, const CathodeP2D& m, const double* y) override { inner_.on_profile(t, m, y); }
     void on_step(const StepSummary& s) override { inner_.on_step(s); }
     void on_cycle(const CycleSummary& c) override { inner_.on_cycle(c); }
+    void on_spectrum(const Spectrum& z) override { inner_.on_spectrum(z); }
     void on_finish(const RunResult& r) override {
         inner_.on_finish(r);
         if (drawn_) {
@@ -358,6 +394,7 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
     d["timeseries"] = timeseries_dict(collect.samples);
     d["steps"] = steps_dict(collect.steps);
     d["cycles"] = cycles_dict(collect.cycles);
+    d["spectra"] = spectra_list(r.spectra, cfg.cell.area);
     py::dict stats;
     stats["solver_steps"] = r.stats.steps;
     stats["residual_evaluations"] = r.stats.residual_evaluations;
@@ -395,6 +432,7 @@ py::dict load(const std::string& path) {
     d["timeseries"] = timeseries_dict(samples.samples);
     d["steps"] = steps_dict(r.steps);
     d["cycles"] = cycles_dict(r.cycles);
+    d["spectra"] = spectra_list(r.spectra, area);
     d["version"] = r.version;
     d["git_commit"] = r.git_commit;
     d["created"] = r.created;

@@ -109,6 +109,10 @@ struct RunControl {
     // readout_after). IDA lands at each of those times (stop times).
     std::vector<double> readout_after;
     std::function<void(int, const ReadoutEnd&)> on_readout;
+    // false: RunResult.steps and .cycles stay empty (the observer, a result file, has them),
+    // so a long run's memory does not grow with its steps. A checkpoint or a readout needs
+    // them and keeps them anyway.
+    bool keep_records = true;
 };
 
 }  // namespace ssbsim

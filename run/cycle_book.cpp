@@ -51,6 +51,7 @@ void CycleBook::close_step(StepSummary& ss, double t, const double* y) {
     ss.capacity = (readout_.charge(y) - q_step0_) * to_mAh_g_;
     ss.energy = (readout_.energy(y) - e_step0_) * to_mWh_g_;
     ss.end_potential = readout_.potential(y);
+    ss.end_cell_voltage = readout_.cell_voltage(y);
     ss.end_current = readout_.current(y);
     any_step_ = true;
     if (ss.capacity > 0) cycle_.charge_capacity += ss.capacity; else cycle_.discharge_capacity -= ss.capacity;
@@ -61,6 +62,7 @@ void CycleBook::close_temperature_step(StepSummary& ss, double t, const double* 
     ss.end_time = t;
     ss.end_reason = "temperature set";
     ss.end_potential = readout_.potential(y);
+    ss.end_cell_voltage = readout_.cell_voltage(y);
 }
 
 CycleSummary CycleBook::close_cycle(const double* y) const {

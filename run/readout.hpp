@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/cathode_p2d.hpp"
+#include "params/protocol.hpp"
 #include "run/simulation.hpp"
 
 namespace ssbsim {
@@ -20,6 +21,10 @@ public:
     bool chemistry() const { return model_.chemistry(); }
 
     double potential(const double* y) const { return model_.potential_vs_li(y); }  // vs Li/Li+ [V]
+    double cell_voltage(const double* y) const { return model_.cell_voltage(y); }  // vs the counter [V]
+    double potential(const double* y, Reference r) const {  // in reference r [V]
+        return r == Reference::cell ? cell_voltage(y) : potential(y);
+    }
     double current_density(const double* y) const { return model_.current_density(y); }  // [A/m2]
     double current(const double* y) const { return model_.current_density(y) * model_.cell().area; }  // [A]
     double charge(const double* y) const { return model_.charge_passed(y); }  // Q passed [C/m2]

@@ -10,6 +10,7 @@
 #include "numerics/ida_integrator.hpp"
 #include "run/checkpoint.hpp"
 #include "run/cycle_book.hpp"
+#include "run/impedance.hpp"
 #include "run/readout.hpp"
 #include "run/sampler.hpp"
 #include "run/step_setup.hpp"
@@ -58,12 +59,19 @@ private:
     // IDA landed at a readout time inside the last step: the readouts due there.
     void read_out(const StepSummary& ss);
     void run_step(const Step& st);
+    // An EIS step: the spectrum at the present state, no simulated time.
+    void run_eis(const Step& st, StepSummary& ss);
     // Solver steps until the step ends; ss.end_reason says why.
     void integrate(const Step& st, StepSummary& ss, double horizon, double t_end);
     // Whether solver step result r ends protocol step st (a duration or a limit); books
     // the shoulder crossing.
     bool ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss);
     void restart(const Step& st, double t_prev, double horizon, double t_end);
+    // A follow step's breaks (jumps and corners of its profile) as solver times in the step.
+    void arm_breaks(const Step& st, double t_end);
+    // IDA landed inside the step at a stop time: readouts due, a break passed (a jump
+    // re-initialises at the profile's later value), and the next stop time.
+    void landed(StepSummary& ss, double t_end);
     void report(const StepSummary& ss);
     void report(const CycleSummary& cs);
     // "at t = ... s (... h), step N 'label', cycle C: "
@@ -91,6 +99,10 @@ private:
     SolverStats stats0_;        // of the steps before a restart
     std::size_t next_readout_ = 0;  // into control_.readout_after
     double step_start_ = 0;         // [s] the open step's start
+    const bool keep_records_;       // RunResult.steps and .cycles (RunControl::keep_records)
+    std::vector<double> breaks_;    // [s] a follow step's break times, ascending
+    std::vector<char> jumps_;       // per break: the profile jumps there
+    std::size_t next_break_ = 0;
 };
 
 ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model, IdaIntegrator& ida,
@@ -111,7 +123,8 @@ ProtocolRunner::ProtocolRunner(const SimulationConfig& config, CathodeP2D& model
       y_last_(y_.size()),
       yp_last_(y_.size()),
       control_(control),
-      recorder_(recorder) {
+      recorder_(recorder),
+      keep_records_(control.keep_records || recorder || control.on_readout) {
     ida_.set_reported_components(readout_.physical_components());
     if (observer_) observer_->on_start(config_, model_);
     if (control_.restart) resume(*control_.restart);
@@ -217,6 +230,10 @@ void ProtocolRunner::run_step(const Step& st) {
         report(ss);
         return;
     }
+    if (st.kind == Step::Kind::eis) {
+        run_eis(st, ss);
+        return;
+    }
     const double i_set = apply_step_control(model_, config_, st, t_);
     const double q0 = book_.step_start_charge();
     events_.arm(config_, st, q0);
@@ -229,6 +246,7 @@ void ProtocolRunner::run_step(const Step& st) {
     ida_.set_roots(events_.count(), events_.function());
     const double t_end = st.duration > 0 ? t_ + st.duration : 0.0;
     step_start_ = t_;
+    arm_breaks(st, t_end);
     if (st.duration > 0) ida_.set_stop_time(next_stop(t_, t_end));
     else ida_.clear_stop_time();
 
@@ -244,6 +262,19 @@ void ProtocolRunner::run_step(const Step& st) {
     if (events_.shoulder_active()) book_.add_shoulder(y_.data());  // ended below the shoulder
     book_.close_step(ss, t_, y_.data());
     sampler_.end_step();
+    report(ss);
+}
+
+void ProtocolRunner::run_eis(const Step& st, StepSummary& ss) {
+    Spectrum z = impedance_spectrum(model_, st.eis, t_, y_.data(), yp_.data());
+    z.step = step_index_;
+    z.cycle = book_.cycle();
+    z.label = st.label;
+    ss.end_time = t_;
+    ss.end_reason = "impedance spectrum";
+    ss.end_potential = z.potential;
+    if (observer_) observer_->on_spectrum(z);
+    result_.spectra.push_back(std::move(z));
     report(ss);
 }
 
@@ -275,19 +306,59 @@ void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, 
         const bool done = ends_step(st, r, ss);
         sampler_.after_solver_step(ida_, t_prev, done);
         if (done) return;
-        if (r == IdaIntegrator::Result::stop_time) {  // a readout time, not the step's end
-            read_out(ss);
-            sampler_.after_landing(ida_);
-            ida_.set_stop_time(next_stop(step_start_, t_end));
-        }
+        if (r == IdaIntegrator::Result::stop_time) landed(ss, t_end);  // not the step's end
     }
+}
+
+void ProtocolRunner::arm_breaks(const Step& st, double t_end) {
+    breaks_.clear();
+    jumps_.clear();
+    next_break_ = 0;
+    const FollowedProfile* f = model_.followed_profile();
+    if (st.kind != Step::Kind::follow || !f) return;
+    const RecordedProfile& p = *f->profile;
+    for (std::size_t k : p.breaks) {
+        const double t = f->solver_time(p.time[k]);
+        if (!(t > t_ && t < t_end) || (!breaks_.empty() && t <= breaks_.back())) continue;
+        breaks_.push_back(t);
+        jumps_.push_back(k + 1 < p.time.size() && p.time[k + 1] == p.time[k] ? 1 : 0);
+    }
+}
+
+void ProtocolRunner::landed(StepSummary& ss, double t_end) {
+    const double t = ida_.time();
+    bool jump = false, at_break = false;
+    for (; next_break_ < breaks_.size() && breaks_[next_break_] <= t; ++next_break_) {
+        at_break = true;
+        jump = jump || jumps_[next_break_];
+    }
+    const auto& after = control_.readout_after;
+    const bool readout_due = control_.on_readout && next_readout_ < after.size() &&
+                             step_start_ + after[next_readout_] <= t;
+    if (!at_break || readout_due) read_out(ss);  // as before follow steps: every readout stop
+    sampler_.after_landing(ida_);
+    // At a break IDA starts afresh: the target jumps (a consistent state at its later value)
+    // or bends, and an interpolant through history from before a corner would miss the
+    // profile between the next solver steps (the potentials are algebraic: IDA's error
+    // test does not watch them).
+    if (at_break) {
+        if (jump) model_.follow_jump_at(t);
+        const int n = model_.size();
+        std::copy(ida_.y(), ida_.y() + n, y_last_.begin());
+        std::copy(ida_.yp(), ida_.yp() + n, yp_last_.begin());
+        ida_.reinit(t, y_last_.data(), yp_last_.data());
+        ida_.calc_ic(t + 1e-6 * (t_end - step_start_));
+        ida_.set_roots(events_.count(), events_.function());
+    }
+    ida_.set_stop_time(next_stop(step_start_, t_end));
 }
 
 double ProtocolRunner::next_stop(double t_start, double t_end) const {
     const auto& after = control_.readout_after;
     const bool last = step_index_ + 1 == static_cast<int>(config_.protocol.steps.size());
-    if (!last || !control_.on_readout || next_readout_ >= after.size()) return t_end;
-    return std::min(t_end, t_start + after[next_readout_]);
+    const double at_break = next_break_ < breaks_.size() ? std::min(t_end, breaks_[next_break_]) : t_end;
+    if (!last || !control_.on_readout || next_readout_ >= after.size()) return at_break;
+    return std::min(at_break, t_start + after[next_readout_]);
 }
 
 // As the run would have ended here: the step closed (with the shoulder it has passed so
@@ -324,9 +395,8 @@ void ProtocolRunner::read_out(const StepSummary& ss) {
 }
 
 bool ProtocolRunner::ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss) {
-    if (r == IdaIntegrator::Result::stop_time && next_stop(step_start_, step_start_ + st.duration) <= ida_.time() &&
-        ida_.time() < step_start_ + st.duration)
-        return false;  // a readout time
+    // IDA stops short of the step's end only at a readout time or a follow step's break.
+    if (r == IdaIntegrator::Result::stop_time && ida_.time() < step_start_ + st.duration) return false;
     if (r == IdaIntegrator::Result::stop_time) {
         ss.end_reason = "duration";
         return true;
@@ -358,12 +428,12 @@ void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, doub
 }
 
 void ProtocolRunner::report(const StepSummary& ss) {
-    result_.steps.push_back(ss);
+    if (keep_records_) result_.steps.push_back(ss);
     if (observer_) observer_->on_step(ss);
 }
 
 void ProtocolRunner::report(const CycleSummary& cs) {
-    result_.cycles.push_back(cs);
+    if (keep_records_) result_.cycles.push_back(cs);
     if (observer_) observer_->on_cycle(cs);
 }
 

@@ -43,7 +43,7 @@ std::vector<double> estimate_step_durations(const SimulationConfig& c) {
     est.reserve(c.protocol.steps.size());
     for (const Step& st : c.protocol.steps) {
         double t = 0;
-        if (st.kind == Step::Kind::temperature) {
+        if (st.kind == Step::Kind::temperature || st.kind == Step::Kind::eis) {
             t = 0;
         } else if (st.duration > 0) {
             t = st.duration;

@@ -58,6 +58,7 @@ struct StepSummary {
     double capacity = 0;                      // net [mAh/g], > 0 charge
     double energy = 0;                        // net [Wh/kg = mWh/g], > 0 charge
     double end_potential = 0, end_current = 0;
+    double end_cell_voltage = 0;              // [V] cathode vs the counter electrode
 };
 
 struct CycleSummary {
@@ -87,6 +88,24 @@ struct CycleSummary {
     double dead_fraction = 0;   // isolated CAM fraction at cycle end
 };
 
+// A small-signal impedance spectrum taken by an EIS step (run/impedance.hpp) at the state
+// the protocol had reached: Z = dV/dI of the cathode terminal against the counter electrode.
+struct Spectrum {
+    int step = 0, cycle = 0;    // protocol step index (from 0) and cycle
+    std::string label;
+    bool galvanostatic = false;
+    double amplitude = 0;       // as the step asked: [V] or [A/m2] (the spectrum is its linear limit)
+    double time = 0;            // [s]
+    // The state it belongs to.
+    double potential = 0, cell_voltage = 0;  // [V]
+    double current_density = 0;              // [A/m2]
+    double temperature = 0;                  // [K]
+    double mean_stoichiometry = 0, contact = 1, dead_fraction = 0;
+    double film_resistance = 0;              // [ohm m2]
+    std::vector<double> frequency;           // [Hz], descending
+    std::vector<double> z_real, z_imag;      // per cell area [ohm m2] (z_imag < 0: capacitive)
+};
+
 // output_limit: the run stopped cleanly because it reached an output.max_* bound.
 enum class RunStatus { complete, failed, interrupted, output_limit };
 const char* to_string(RunStatus s);
@@ -96,6 +115,7 @@ struct RunResult {
     std::string message;
     std::vector<CycleSummary> cycles;
     std::vector<StepSummary> steps;
+    std::vector<Spectrum> spectra;  // one per EIS step, in protocol order
     SolverStats stats;
     double final_time = 0;
     double lithium_balance_error = 0;  // relative, |Li_CAM + Q_intercalation/F - initial| / initial
@@ -109,6 +129,7 @@ public:
     virtual void on_profile(double /*t*/, const CathodeP2D&, const double* /*y*/) {}
     virtual void on_step(const StepSummary&) {}
     virtual void on_cycle(const CycleSummary&) {}
+    virtual void on_spectrum(const Spectrum&) {}
     virtual void on_finish(const RunResult&) {}
 };
 
@@ -131,6 +152,9 @@ public:
     }
     void on_cycle(const CycleSummary& c) override {
         if (next_) next_->on_cycle(c);
+    }
+    void on_spectrum(const Spectrum& z) override {
+        if (next_) next_->on_spectrum(z);
     }
     void on_finish(const RunResult& r) override {
         if (next_) next_->on_finish(r);

@@ -13,6 +13,30 @@ namespace {
 constexpr double kSecondsPerHour = 3600.0;
 }  // namespace
 
+// A follow step's control from its start time t [s]: file time tau0 = the first row +
+// offset; currents from the file's unit to i_app [A/m2]. Returns the current at t (0 for a
+// potential).
+double apply_follow(CathodeP2D& model, const SimulationConfig& config, const Step& st, double t) {
+    const FollowSpec& f = st.follow;
+    FollowedProfile p;
+    p.profile = f.profile.get();
+    p.t0 = p.right_at = t;
+    p.tau0 = f.profile->time.front() + f.offset;
+    p.dtau_dt = 1.0 / f.time_scale;
+    if (f.quantity == FollowSpec::Quantity::potential) {
+        model.follow_control(ControlMode::voltage, p, f.reference == Reference::cell);
+        return 0.0;
+    }
+    const CellSpec& cell = config.cell;
+    switch (f.profile->unit) {
+        case RecordedProfile::Unit::current: p.scale = 1.0 / cell.area; break;
+        case RecordedProfile::Unit::specific_current: p.scale = cell.basis_loading(); break;
+        default: p.scale = 1.0; break;  // A/m2
+    }
+    model.follow_control(ControlMode::current, p);
+    return p.at(t);
+}
+
 double apply_step_control(CathodeP2D& model, const SimulationConfig& config, const Step& st, double t) {
     const CellSpec& cell = config.cell;
     double i_set = 0.0;
@@ -24,8 +48,10 @@ double apply_step_control(CathodeP2D& model, const SimulationConfig& config, con
             break;
         case Step::Kind::voltage:
             model.set_control(ControlMode::voltage, st.voltage,
-                              st.ramp ? (st.ramp_end - st.voltage) / st.duration : 0.0, t);
+                              st.ramp ? (st.ramp_end - st.voltage) / st.duration : 0.0, t,
+                              st.reference == Reference::cell);
             break;
+        case Step::Kind::follow: i_set = apply_follow(model, config, st, t); break;
         case Step::Kind::power:
             model.set_control(ControlMode::power, st.direction * st.power / cell.area);
             break;
@@ -41,10 +67,11 @@ void StepEvents::arm(const SimulationConfig& config, const Step& st, double q_st
     const double loading = cell.basis_loading();
     events_.clear();
     for (const auto& l : st.limits) {
-        Event ev{l.kind, 1.0, l.value};
+        Event ev{l.kind, 1.0, l.value, l.reference};
         if (l.kind == Limit::Kind::voltage) {
-            // Charge stops rising through the limit, discharge falling through it.
-            ev.sign = st.direction >= 0 ? 1.0 : -1.0;
+            // Charge stops rising through the limit, discharge falling through it; a follow
+            // step through it from where it starts (set by met_at_start).
+            ev.sign = st.kind == Step::Kind::follow ? 0.0 : st.direction >= 0 ? 1.0 : -1.0;
         } else if (l.kind == Limit::Kind::current) {
             ev.value = l.current.density_for(loading, cell.area, config.protocol.c_rate_basis);
         } else {
@@ -64,7 +91,7 @@ void StepEvents::evaluate(const double* y, double* g) const {
         const Event& ev = events_[k];
         switch (ev.kind) {
             case Limit::Kind::voltage:
-                g[k] = ev.sign * (readout_.potential(y) - ev.value);
+                g[k] = ev.sign * (readout_.potential(y, ev.reference) - ev.value);
                 break;
             case Limit::Kind::current:
                 g[k] = ev.value - std::fabs(readout_.current_density(y));
@@ -79,6 +106,9 @@ void StepEvents::evaluate(const double* y, double* g) const {
 
 std::string StepEvents::met_at_start(const Step& st, const double* y) {
     const int n_term = n_limits();
+    for (Event& ev : events_)
+        if (ev.kind == Limit::Kind::voltage && ev.sign == 0.0)
+            ev.sign = ev.value >= readout_.potential(y, ev.reference) ? 1.0 : -1.0;
     g0_.assign(n_term + 1, 0.0);
     evaluate(y, g0_.data());
     shoulder_active_ = track_shoulder_ && g0_[n_term] < 0;
@@ -105,6 +135,7 @@ struct StepStarter::Transition {
     double t0, t_ic;             // start and IC time [s]
     const double *y0, *yp0;      // the previous state
     bool cur;                    // a current step (else a voltage step)
+    bool cell;                   // a voltage step in cell voltage
     double from, to;             // control values [A/m2] or [V]
 };
 
@@ -113,6 +144,7 @@ StepStarter::StepStarter(CathodeP2D& model, const StateReadout& readout, IdaInte
     : model_(model),
       readout_(readout),
       ida_(ida),
+      config_(config),
       one_c_(config.protocol.c_rate_basis * config.cell.basis_loading() / kSecondsPerHour),
       y_try_(model.size()),
       yp_try_(model.size()) {}
@@ -130,10 +162,14 @@ bool StepStarter::try_ic(double t0, double t_ic, const double* y, const double* 
 std::string StepStarter::start(const Step& st, double t0, double horizon, double i_set, const double* y0,
                                const double* yp0) {
     const double t_ic = t0 + 1e-4 * horizon;
-    const bool cur = st.kind == Step::Kind::current;
+    const bool follow = st.kind == Step::Kind::follow;
+    const bool cur = st.kind == Step::Kind::current || (follow && st.follow.quantity == FollowSpec::Quantity::current);
+    const bool volt = st.kind == Step::Kind::voltage || (follow && !cur);
+    const Reference ref = follow ? st.follow.reference : st.reference;
     const int n = model_.size();
-    const double from = cur ? readout_.current_density(y0) : readout_.potential(y0);
-    const Transition tr{st, t0, t_ic, y0, yp0, cur, from, cur ? i_set : st.voltage};
+    const double from = cur ? readout_.current_density(y0) : readout_.potential(y0, ref);
+    const double to = cur ? i_set : follow ? model_.control_value() : st.voltage;
+    const Transition tr{st, t0, t_ic, y0, yp0, cur, ref == Reference::cell, from, to};
     if (try_ic(t0, t_ic, y0, yp0)) return cur ? passed_at_full(tr) : "";
     if (cur) {
         // The uniform electrode potential that carries the requested current.
@@ -141,7 +177,7 @@ std::string StepStarter::start(const Step& st, double t0, double horizon, double
         model_.shift_to_current(y_try_.data(), yp0, model_.control_value());
         if (try_ic(t0, t_ic, y_try_.data(), yp0)) return passed_at_full(tr);
     }
-    if (!cur && st.kind != Step::Kind::voltage) {
+    if (!cur && !volt) {
         ida_.reinit(t0, y0, yp0);
         ida_.calc_ic(t_ic);  // throws the solver's own message
         return "";
@@ -168,11 +204,13 @@ std::string StepStarter::passed_at_full(const Transition& tr) {
 void StepStarter::apply_fraction(const Transition& tr, double f) {
     const Step& st = tr.st;
     const double value = tr.from + f * (tr.to - tr.from);
-    if (tr.cur) {
+    if (st.kind == Step::Kind::follow && f >= 1) {
+        apply_step_control(model_, config_, st, tr.t0);
+    } else if (tr.cur) {
         model_.set_control(ControlMode::current, value);
     } else {
         const double rate = st.ramp && st.duration > 0 ? (st.ramp_end - st.voltage) / st.duration : 0.0;
-        model_.set_control(ControlMode::voltage, value, f >= 1 ? rate : 0.0, tr.t0);
+        model_.set_control(ControlMode::voltage, value, f >= 1 ? rate : 0.0, tr.t0, tr.cell);
     }
 }
 
@@ -210,16 +248,21 @@ double StepStarter::approach(const Transition& tr, std::string& met) {
 // full current it would pass the limit at once.
 std::string StepStarter::limit_passed(const Transition& tr, double f) const {
     const Step& st = tr.st;
-    const double v = readout_.potential(y_try_.data());
-    for (const Limit& l : st.limits)
-        if (l.kind == Limit::Kind::voltage && (st.direction >= 0 ? v >= l.value : v <= l.value)) {
+    if (st.kind == Step::Kind::follow) return "";  // its limits face both ways: met_at_start
+    for (const Limit& l : st.limits) {
+        if (l.kind != Limit::Kind::voltage) continue;
+        const double v = readout_.potential(y_try_.data(), l.reference);
+        if (!(st.direction >= 0 ? v >= l.value : v <= l.value)) continue;
+        {
             std::ostringstream os;
             os << std::setprecision(3) << "limit " << l.text << " met at start: the cathode cannot carry "
                << describe_current(tr.to) << " at t = " << tr.t0 / kSecondsPerHour
                << " h, its potential would pass " << l.value << " V at once (" << v
-               << " V vs Li/Li+ already at " << describe_current(tr.from + f * (tr.to - tr.from)) << ")";
+               << (l.reference == Reference::cell ? " V cell" : " V vs Li/Li+") << " already at "
+               << describe_current(tr.from + f * (tr.to - tr.from)) << ")";
             return os.str();
         }
+    }
     return "";
 }
 
@@ -234,7 +277,8 @@ void StepStarter::fail(const Transition& tr, double f) const {
            << ", where its potential is " << readout_.potential(y_last)
            << " V vs Li/Li+ (lower the current, or reach it in smaller steps)";
     } else {
-        os << "the cathode cannot be brought from " << tr.from << " V to " << tr.to << " V vs Li/Li+ at t = "
+        os << "the cathode cannot be brought from " << tr.from << " V to " << tr.to
+           << (tr.cell ? " V cell voltage" : " V vs Li/Li+") << " at t = "
            << tr.t0 / kSecondsPerHour << " h: no consistent state of the electrode was found beyond "
            << reached << " V, where the current is already "
            << describe_current(readout_.current_density(y_last))

@@ -52,7 +52,8 @@ public:
 private:
     struct Event {
         Limit::Kind kind;
-        double sign, value;  // value in SI: [V], [A/m2], [C/m2]
+        double sign, value;  // value in SI: [V], [A/m2], [C/m2]; sign 0: set at the start
+        Reference reference;
     };
     const StateReadout& readout_;
     std::vector<Event> events_;
@@ -93,6 +94,7 @@ private:
     CathodeP2D& model_;
     const StateReadout& readout_;
     IdaIntegrator& ida_;
+    const SimulationConfig& config_;
     double one_c_;  // current density of 1C [A/m2]
     // Scratch states (sized once): the shifted start and the continuation's last good one.
     std::vector<double> y_try_, yp_try_;

@@ -127,7 +127,9 @@ void readout_plan(PrefixGroup& g, std::map<int, std::vector<std::string>>& steps
     for (int m : g.cases) {
         if (steps_of[m].size() != static_cast<std::size_t>(g.steps) + 1) return;
         Step s = last_of[m];
-        if (s.duration <= 0 || !s.limits.empty() || s.ramp || s.kind == Step::Kind::temperature) return;
+        if (s.duration <= 0 || !s.limits.empty() || s.ramp || s.kind == Step::Kind::temperature ||
+            s.kind == Step::Kind::eis)
+            return;
         by_duration.push_back({s.duration, m});
         s.duration = 1;
         s.label.clear();

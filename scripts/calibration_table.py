@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "configs", "data")
 
 # How a metric is shown: (unit text, factor from the comparison's value).
-DISPLAY = {"1": ("%", 100.0), "mAh/g": ("mAh/g", 1.0), "mWh/g": ("mWh/g", 1.0)}
+DISPLAY = {"1": ("%", 100.0), "mAh/g": ("mAh/g", 1.0), "mWh/g": ("mWh/g", 1.0), "MPa": ("MPa", 1.0)}
 LABELS = {
     "discharge_capacity": "discharge capacity",
     "charge_capacity": "charge capacity",
@@ -84,7 +84,7 @@ def shown(value, unit, digits=None):
     if value is None:
         return "not computed"
     u, k = DISPLAY.get(unit, (unit, 1.0))
-    digits = (2 if u == "%" else 1) if digits is None else digits
+    digits = (2 if u in ("%", "MPa") else 1) if digits is None else digits
     return f"{k * value:.{digits}f} {u}".strip()
 
 

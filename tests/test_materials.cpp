@@ -299,6 +299,37 @@ TEST(MaterialKinetics, TheResolvedConfigDoesNotApplyThemTwice) {
     }
 }
 
+TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
+    // Ketjen black's TPB is ~50x the CAM surface. With every TPB product on the CAM
+    // (tpb_footprint 0, the shipped chemistry) the film reaches ~4 ohm m2 in one charge and
+    // the cell stops; when the TPB's products cover at most the CAM surface (1) it keeps
+    // cycling, with no particle isolated by the TPB's voids.
+    auto run = [](const char* footprint) {
+        SimulationConfig c = study("study_b", {"cell.cathode.carbon=KetjenBlack", "protocol.steps.0.repeat=12",
+                                               "output.profile_interval=0",
+                                               std::string("chemistry.interphase.tpb_footprint=") + footprint});
+        Simulation sim(c);
+        test::Capture cap;
+        RunResult r = sim.run(&cap);
+        EXPECT_EQ(r.status, RunStatus::complete) << r.message;
+        return std::make_pair(r, cap.samples.empty() ? 0.0 : cap.samples.back().film_resistance);
+    };
+    EXPECT_EQ(study("study_b").cell.chemistry.tpb_footprint, 0.0);  // off in the shipped chemistry
+    const auto [on, film_on] = run("1");
+    const auto [off, film_off] = run("0");
+    ASSERT_EQ(on.cycles.size(), 12u);
+    ASSERT_EQ(off.cycles.size(), 12u);
+    EXPECT_GT(film_off, 1.0);  // [ohm m2]
+    EXPECT_LT(film_on, 0.2 * film_off);
+    EXPECT_LT(off.cycles[2].discharge_capacity, 10.0);  // [mAh/g]: dead
+    EXPECT_GT(on.cycles[11].discharge_capacity, 150.0);
+    EXPECT_EQ(on.cycles[11].dead_fraction, 0.0);
+    EXPECT_GT(on.cycles[11].coulombic_efficiency, on.cycles[1].coulombic_efficiency);  // settling
+    EXPECT_GT(on.cycles[11].coulombic_efficiency, 0.96);
+    // The SE-oxidation charge is the TPB's own: the footprint weights only the CAM side.
+    EXPECT_GT(on.cycles[0].ledger.se_oxidation_charge, 50.0);
+}
+
 TEST(MaterialKinetics, HigherSurfaceAndFasterCarbonOxidiseMoreSe) {
     const std::vector<std::string> set = {
         "protocol.steps=[Charge at 1 mA/cm2 until 4.3 V, Discharge at 1 mA/cm2 for 10 minutes]", "output.profile_interval=0"};
@@ -450,6 +481,25 @@ TEST(Coating, AShellKeepsMoreContactThroughLessCamSideOxidation) {
     const auto shell = last_contact({"cell.cathode.coating={material: Li2SnO3, mass_fraction: 0.03}"});
     EXPECT_LT(shell.second, 0.5 * bare.second);  // less SE oxidation at the CAM
     EXPECT_GT(shell.first, bare.first);           // more contact kept
+}
+
+TEST(Coating, TheStudyDPressureFallsAtTheChargingOnsetFromTheFreshLiCoO2Surface) {
+    // Study D is die-constrained: the SE that the fresh LiCoO2 surface oxidises at the
+    // charging onset shrinks faster than the CAM expands, so the pressure falls below its
+    // set 50 MPa early in the first charge; later the CAM's expansion on delithiation wins.
+    Simulation sim(study("study_d", {"protocol.steps.0.repeat=1", "output.profile_interval=0"}));
+    test::Capture cap;
+    RunResult r = sim.run(&cap);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    double p_min_early = 1e300, p_end_charge = 0.0;
+    for (const Sample& s : cap.samples) {
+        if (s.step != 0) continue;
+        if (s.step_capacity < 30.0) p_min_early = std::min(p_min_early, s.stack_pressure);
+        p_end_charge = s.stack_pressure;
+    }
+    EXPECT_LT(p_min_early, 50e6 - 0.1e6);   // [Pa]
+    EXPECT_GT(p_end_charge, p_min_early + 0.2e6);
+    EXPECT_GT(r.cycles[0].ledger.se_oxidation_charge, 5.0);  // [mAh/g], at the CAM surface only
 }
 
 TEST(Coating, TheLayerResistanceRaisesTheChargePotential) {

@@ -828,3 +828,23 @@ TEST(MetricsTotals, MillionSamplesLinearTime) {
     }
     RecordProperty("analyse_seconds", std::to_string(seconds));
 }
+
+TEST(MetricsCycles, StackPressureChangeAtTheStartOfTheFirstCharge) {
+    // Rest 600 s, CC charge 1 mA for 10 h, CC discharge 1 mA for 9 h (samples every 400 s);
+    // the pressure falls by 1 MPa per hour for the first 2 h of the charge, then rises. At
+    // kChargeStartFraction (10 %) of the charge, 1 h in, it has fallen by 1 MPa.
+    Builder b(kMass);
+    b.rest(600, 60, 3.4);
+    b.cc(36000, 400, 1e-3, 3.4, 4.2);
+    b.cc(32400, 400, -1e-3, 3.9, 3.0);
+    EXPECT_TRUE(std::isnan(analyse(b.t).cycles.front().stack_pressure_change_at_charge_start));  // none recorded
+    const double t0 = 600;  // the charge starts here
+    for (double time : b.t.time) {
+        const double h = std::max(0.0, time - t0) / 3600.0;
+        b.t.stack_pressure.push_back(50e6 - 1e6 * std::min(h, 2.0) + 0.5e6 * std::max(0.0, h - 2.0));
+    }
+    const Analysis a = analyse(b.t);
+    ASSERT_EQ(a.cycles.size(), 1u);
+    EXPECT_NEAR(kChargeStartFraction, 0.1, 1e-12);
+    EXPECT_NEAR(a.cycles[0].stack_pressure_change_at_charge_start, -1.0, 1e-6);  // [MPa]
+}

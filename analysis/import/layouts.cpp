@@ -148,6 +148,7 @@ void read_csv_series(const Doc& doc, const Header& h, const Roles& r, const Impo
     warn_duplicates(h, r, {Field::time, Field::potential, Field::current, Field::cycle, Field::step}, md.warnings);
     md.kind = MeasuredData::Kind::time_series;
     md.trajectory = read_series(doc, h, sc, Numbering::csv, mass_kg, options.current_sign, md.warnings);
+    md.potential_column = h.columns[sc.potential].name;
     std::string ignored;
     for (std::size_t c = 0; c < h.columns.size(); ++c) {
         const int ci = static_cast<int>(c);

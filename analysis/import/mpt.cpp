@@ -124,6 +124,7 @@ void parse_mpt(const Doc& doc, const ImportOptions& options, MeasuredData& md) {
 
     const double mass = choose_mass(mpt_mass(doc, md, ml), options, md.warnings);
     md.trajectory = read_series(doc, h, sc, Numbering::eclab, mass, options.current_sign, md.warnings);
+    md.potential_column = h.columns[sc.potential].name;
 }
 
 }  // namespace ssbsim::import_detail

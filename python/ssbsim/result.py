@@ -79,6 +79,12 @@ class Result:
         self.area = raw["area_m2"]  # [m2]
         self.final_time = raw["final_time"]  # [s]
         self.stats = raw.get("stats", {})
+        # Impedance spectra of the EIS steps: one dict each (frequency_Hz, z_real_ohm_cm2,
+        # z_imag_ohm_cm2, z_real_ohm, z_imag_ohm as numpy arrays; step, cycle, label, mode,
+        # time_s, potential_V, mean_stoichiometry, film_resistance_ohm_cm2, arc_width_ohm_cm2).
+        self.spectra = [
+            {k: (np.asarray(v) if isinstance(v, list) else v) for k, v in z.items()} for z in raw.get("spectra", [])
+        ]
         self._config = None
         ts = raw["timeseries"]
         grams = self.basis_mass * 1e3

@@ -467,3 +467,18 @@ def test_model_md_9_outputs_are_variables(tmp_path):
                 for s in ("carbon", "TPB", "CAM"))
     assert total == pytest.approx(r["SE oxidised [mA.h/g]"][-1], rel=1e-12)
     assert_same(r, ssbsim.load(str(tmp_path / "die.h5")))
+
+
+def test_eis_spectra_in_run_and_load(tmp_path):
+    # An EIS step after a partial charge: the same spectrum from the run and from its file.
+    steps = ["Charge at C/20 until 3.9 V", "Rest for 1 hour", "EIS from 10 kHz to 10 mHz, 5 points per decade"]
+    out = str(tmp_path / "eis.h5")
+    r = ssbsim.run(set={"protocol.steps": steps}, output=out)
+    assert r.status == "complete" and len(r.spectra) == 1
+    z = r.spectra[0]
+    assert z["step"] == 2 and z["mode"] == "potentiostatic" and len(z["frequency_Hz"]) == 31
+    assert np.all(z["z_imag_ohm_cm2"] < 0) and z["arc_width_ohm_cm2"] > 0
+    assert np.allclose(z["z_real_ohm"], z["z_real_ohm_cm2"] * 1e-4 / r.area)
+    back = ssbsim.load(out).spectra[0]
+    assert np.array_equal(back["frequency_Hz"], z["frequency_Hz"])
+    assert np.allclose(back["z_real_ohm_cm2"], z["z_real_ohm_cm2"], rtol=1e-14)

@@ -1,0 +1,525 @@
+// Impedance spectra (issue #14 part 1): the linearised DAE against an equivalent circuit,
+// against a time-domain sine, Kramers-Kronig consistency, ageing, the EIS step, the files.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/constants.hpp"
+#include "analysis/spectrum_import.hpp"
+#include "core/error.hpp"
+#include "io/result_writer.hpp"
+#include "io/spectra.hpp"
+#include "models/double_layer.hpp"
+#include "numerics/ida_integrator.hpp"
+#include "numerics/impedance.hpp"
+#include "params/protocol.hpp"
+#include "run/impedance.hpp"
+#include "test_support.hpp"
+
+namespace ssbsim {
+namespace {
+
+using Complex = std::complex<double>;
+using test::load_text;
+
+// The equivalent-circuit limit asks for agreement to 1e-6 relative (issue #14).
+constexpr double kCircuitTolerance = 1e-6;
+// A time-domain sine against the linearised impedance (issue #14: within 1 %).
+constexpr double kSineTolerance = 0.01;
+// Linear Kramers-Kronig test (Schoenleber et al. 2014): residuals below 1 % of |Z|.
+constexpr double kKramersKronigTolerance = 0.01;
+
+// Two cathode cells, diffusion and electrons fast: the cell is the separator, the counter
+// electrode (R_asr + R_ct,ce || C_ce) and a two-rung ladder: per cathode cell one interface
+// C_dl || (R_ct + 1/(j w C_chem)) to an ideal solid rail, the cells joined by the
+// electrolyte between their centres.
+const char* kCircuitCell = R"(
+name: "equivalent-circuit limit"
+materials:
+  - name: FastNMC
+    kind: active
+    density: "4179.78 kg/m3"
+    c_max: "35380 mol/m3"
+    theoretical_capacity: "278 mAh/g"
+    ocv: {type: nmc532_mohtat2020}
+    diffusivity: {reference: "1e-6 m2/s"}
+    exchange_current: {reference: "2.7 A/m2"}
+    electronic_conductivity: {reference: "100 S/m"}
+    double_layer_capacitance: "20 uF/cm2"
+  - name: Wire
+    kind: carbon
+    density: "1800 kg/m3"
+    specific_surface_area: "0 m2/g"
+    conductivity: "1e7 S/m"
+  - name: FastSE
+    kind: electrolyte
+    density: "1600 kg/m3"
+    ionic_conductivity: {reference: "1e5 S/m"}
+  - name: FastLi
+    kind: counter
+    potential: "0 V"
+    exchange_current_density: "1e3 A/m2"
+    area_specific_resistance: "1 ohm cm2"
+    double_layer_capacitance: "50 uF/cm2"
+cell:
+  area: "1 cm2"
+  temperature: "298.15 K"
+  counter_electrode: FastLi
+  separator: {thickness: "10 um", electrolyte: FastSE, porosity: 0.5, tortuosity: 1.0}
+  cathode:
+    active_material: FastNMC
+    electrolyte: FastSE
+    carbon: Wire
+    composition: {basis: volume, active_material: 0.5, electrolyte: 0.3, carbon: 0.2}
+    porosity: 0.0
+    loading: "10 mg/cm2"
+    particle_radius: "3 um"
+    initial_stoichiometry: 0.6
+mesh: {separator: 2, cathode: 2, particle: 5}
+solver: {rtol: 1.0e-8, atol: 1.0e-10}
+protocol:
+  steps:
+    - EIS from 100 kHz to 10 mHz, 5 points per decade
+    - {eis: {from: 100 kHz, to: 10 mHz, points_per_decade: 5, amplitude: 0.01 mA/cm2, mode: galvanostatic}}
+)";
+
+// The closed form of kCircuitCell's impedance [ohm m2] at angular frequency w.
+Complex circuit_impedance(const SimulationConfig& c, double w) {
+    const CellSpec& cell = c.cell;
+    const double T = cell.temperature, f = constants::F / (constants::R * T);
+    const double x = cell.initial_stoichiometry, h = cell.thickness / c.mesh.cathode;
+    // i0 = i0_ref x^0.5 (1 - x)^0.5 / 0.5 (models/intercalation.hpp); dj/deta = i0 f.
+    const double i0 = cell.cam.exchange_current.at(T) * std::sqrt(x * (1 - x)) / 0.5;
+    const double ah = 3.0 * cell.eps_cam / cell.particle_radius * h;  // CAM area per cell area, one cell
+    double dUdx = 0;
+    cell.cam.ocv(x, &dUdx);
+    // Per CAM area: film R_f || C_f, then C_dl || (R_ct + 1/(j w C_chem)).
+    const double r_ct = 1.0 / (i0 * f), c_chem = constants::F * cell.cam.c_max * cell.particle_radius / 3.0 / (-dUdx);
+    const double r_f = cell.film_resistance, c_f = cell.film_capacitance, c_dl = cell.cam.double_layer_capacitance;
+    const Complex j(0.0, 1.0);
+    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + 1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
+    const Complex y_cell = ah / z_int;  // one rung [S/m2 of cell]
+    // Ions: separator and half a cathode cell to the first centre, a whole cell between them.
+    const double k_sep = cell.separator_electrolyte.ionic_conductivity.at(T) * (1 - cell.separator_porosity) /
+                         cell.separator_tortuosity;
+    const double k_cat = effective_ionic_conductivity(cell, T);
+    const double r_a = cell.separator_thickness / k_sep + 0.5 * h / k_cat, r_b = h / k_cat;
+    // Counter electrode: d/di of (2/f) asinh(i / 2 i0) at i = 0.
+    const double r_ce = 1.0 / (f * cell.counter.exchange_current.at(T));
+    const Complex z_ce = cell.counter.area_resistance + r_ce / Complex(1.0, w * r_ce * cell.counter.double_layer_capacitance);
+    return z_ce + r_a + 1.0 / (y_cell + 1.0 / (r_b + 1.0 / y_cell));
+}
+
+// The linearised spectra of config text `text` against circuit_impedance.
+void expect_circuit(const std::string& text) {
+    const SimulationConfig c = load_text(text);
+    Simulation sim(c);
+    const RunResult r = sim.run();
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    ASSERT_EQ(r.spectra.size(), 2u);
+    for (const Spectrum& z : r.spectra) {
+        ASSERT_EQ(z.frequency.size(), 36u);  // 7 decades x 5 + 1
+        EXPECT_DOUBLE_EQ(z.frequency.front(), 1e5);
+        EXPECT_NEAR(z.frequency.back(), 1e-2, 1e-15);
+        for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+            const Complex expected = circuit_impedance(c, 2 * constants::pi * z.frequency[k]);
+            const Complex got(z.z_real[k], z.z_imag[k]);
+            EXPECT_LT(std::abs(got - expected) / std::abs(expected), kCircuitTolerance)
+                << (z.galvanostatic ? "galvanostatic" : "potentiostatic") << " at " << z.frequency[k]
+                << " Hz: " << got << " vs " << expected;
+        }
+    }
+    EXPECT_FALSE(r.spectra[0].galvanostatic);
+    EXPECT_TRUE(r.spectra[1].galvanostatic);
+    EXPECT_EQ(r.steps.size(), 2u);
+    EXPECT_EQ(r.steps[0].end_reason, "impedance spectrum");
+    EXPECT_EQ(r.final_time, 0.0);  // an EIS step takes no simulated time
+}
+
+TEST(Impedance, EquivalentCircuitLimitMatchesClosedForm) { expect_circuit(kCircuitCell); }
+
+TEST(Impedance, EquivalentCircuitWithAFilmMatchesClosedForm) {
+    // The film R_f || C_f in series with the interface: a second arc.
+    std::string text = kCircuitCell;
+    const std::string at = "    initial_stoichiometry: 0.6\n";
+    text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
+    expect_circuit(text);
+}
+
+// The potentiostatic model with a sine on its voltage target: V_set = V0 + dV sin(w t)
+// (a test-only control function; the protocol has no sine step).
+class SineDriven : public DaeModel {
+public:
+    SineDriven(CathodeP2D& m, double dV, double w) : m_(m), dV_(dV), w_(w) {}
+    int size() const override { return m_.size(); }
+    bool residual(double t, const double* y, const double* yp, double* F) override {
+        const bool ok = m_.residual(t, y, yp, F);
+        F[m_.idx_current()] -= dV_ * std::sin(w_ * t);
+        return ok;
+    }
+    void jacobian(double t, double cj, const double* y, const double* yp, JacobianAssembler& J) override {
+        m_.jacobian(t, cj, y, yp, J);
+    }
+    void differential_ids(double* id) const override { m_.differential_ids(id); }
+    void absolute_tolerances(double s, double* atol) const override { m_.absolute_tolerances(s, atol); }
+    std::string variable_name(int i) const override { return m_.variable_name(i); }
+
+private:
+    CathodeP2D& m_;
+    double dV_, w_;
+};
+
+// The impedance a time-domain run with a 1 mV sine at frequency f [Hz] shows: i_app fitted
+// by a sin + b cos + c + d t over the last two of four periods (at least 600 s first, for the
+// diffusion transients), Z = dV / (a + j b).
+Complex time_domain_impedance(const SimulationConfig& c, double f) {
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    const int n = model.size();
+    std::vector<double> y(n), yp(n);
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    model.set_control(ControlMode::voltage, model.potential_vs_li(y.data()));
+    const double dV = 1e-3, w = 2 * constants::pi * f, period = 1.0 / f;
+    SineDriven driven(model, dV, w);
+    SolverSettings settings = c.solver;
+    settings.max_step = period / 60;
+    IdaIntegrator ida(driven, settings, 0.0, y.data(), yp.data());
+    const double t_end = std::max(4 * period, 600.0 + 2 * period), t_fit = t_end - 2 * period;
+    const int samples = 400;
+    Eigen::MatrixXd A(samples, 4);
+    Eigen::VectorXd b(samples);
+    std::vector<double> ys(n);
+    int k = 0;
+    ida.set_stop_time(t_end);
+    while (k < samples) {
+        const double t_prev = ida.time();
+        ida.step(t_end);
+        for (; k < samples; ++k) {
+            const double t = t_fit + 2 * period * k / (samples - 1);
+            if (t > ida.time()) break;
+            if (t < t_prev) continue;
+            ida.interpolate(t, ys.data());
+            A(k, 0) = std::sin(w * t), A(k, 1) = std::cos(w * t), A(k, 2) = 1.0, A(k, 3) = (t - t_fit) / period;
+            b(k) = ys[model.idx_current()];
+        }
+    }
+    const Eigen::VectorXd p = A.colPivHouseholderQr().solve(b);
+    return dV / Complex(p(0), p(1));
+}
+
+TEST(Impedance, TimeDomainSineMatchesTheLinearisation) {
+    // kCircuitCell with slow diffusion, several cathode cells and no double layer (the
+    // time-domain residual has none): R_s, the composite, charge transfer and diffusion.
+    std::string text = kCircuitCell;
+    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
+    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
+    replace("double_layer_capacitance: \"20 uF/cm2\"", "double_layer_capacitance: \"0 F/m2\"");
+    replace("double_layer_capacitance: \"50 uF/cm2\"", "double_layer_capacitance: \"0 F/m2\"");
+    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
+    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 4, particle: 8}");
+    const SimulationConfig c = load_text(text);
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    EisSpec eis;
+    eis.f_max = 0.2, eis.f_min = 0.002, eis.points_per_decade = 1;
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    ASSERT_EQ(z.frequency.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const Complex lin(z.z_real[i], z.z_imag[i]);
+        const Complex td = time_domain_impedance(c, z.frequency[i]);
+        EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
+            << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
+        EXPECT_LT(lin.imag(), 0.0);
+    }
+    // Diffusion makes the spectrum frequency-dependent here: not a pure resistance.
+    EXPECT_GT(std::abs(z.z_imag[2]), 0.1 * std::abs(z.z_real[2]));
+}
+
+// The linear Kramers-Kronig test: Z fitted by R_0 + sum_k R_k / (1 + j w tau_k) + 1/(j w C)
+// with tau_k log-spaced over the measured range, linear least squares on real and imaginary
+// parts together; returns the largest residual relative to |Z|.
+double kramers_kronig_residual(const Spectrum& z) {
+    const int n = static_cast<int>(z.frequency.size());
+    const double tau_min = 1.0 / (2 * constants::pi * z.frequency.front());
+    const double tau_max = 1.0 / (2 * constants::pi * z.frequency.back());
+    const int m = std::max(3, n / 2);
+    std::vector<double> tau(m);
+    for (int k = 0; k < m; ++k) tau[k] = tau_min * std::pow(tau_max / tau_min, double(k) / (m - 1));
+    const int cols = m + 2;  // R_0, R_k, 1/C
+    Eigen::MatrixXd A(2 * n, cols);
+    Eigen::VectorXd b(2 * n), wts(2 * n);
+    for (int i = 0; i < n; ++i) {
+        const double w = 2 * constants::pi * z.frequency[i];
+        const double mag = std::hypot(z.z_real[i], z.z_imag[i]);
+        A(i, 0) = 1.0, A(n + i, 0) = 0.0;
+        for (int k = 0; k < m; ++k) {
+            const Complex e = 1.0 / Complex(1.0, w * tau[k]);
+            A(i, 1 + k) = e.real(), A(n + i, 1 + k) = e.imag();
+        }
+        A(i, m + 1) = 0.0, A(n + i, m + 1) = -1.0 / w;  // 1/(j w C) = -j/(w C)
+        b(i) = z.z_real[i], b(n + i) = z.z_imag[i];
+        wts(i) = wts(n + i) = 1.0 / mag;  // relative residuals
+    }
+    const Eigen::MatrixXd Aw = wts.asDiagonal() * A;
+    const Eigen::VectorXd p = Aw.colPivHouseholderQr().solve(wts.asDiagonal() * b);
+    const Eigen::VectorXd res = (A * p - b).cwiseProduct(wts);
+    double worst = 0;
+    for (int i = 0; i < n; ++i) worst = std::max(worst, std::hypot(res(i), res(n + i)));
+    return worst;
+}
+
+// The Study A cell (the embedded default: all chemistry on) with a spectrum at 3.9 V on
+// the first charge and one at 3.9 V on the second, after the whole first cycle: the same
+// potential, so the difference is what cycle 1 did (the long holds shortened to keep the
+// test fast).
+SimulationConfig study_a_with_spectra() {
+    const std::string eis = "\"Rest for 1 hour\", \"EIS from 10 kHz to 10 mHz, 6 points per decade\"";
+    return test::load("", {"protocol.steps=[\"Charge at C/20 until 3.9 V\", " + eis +
+                               ", \"Charge at C/20 until 4.3 V\", \"Hold at 4.3 V for 1 hour\", "
+                               "\"Discharge at C/20 until 2.5 V\", \"Rest for 1 hour\", "
+                               "\"Charge at C/20 until 3.9 V\", " + eis + "]"});
+}
+
+TEST(Impedance, StudyACellSpectrumIsKramersKronigConsistentAndItsArcGrowsInCycleOne) {
+    const SimulationConfig c = study_a_with_spectra();
+    Simulation sim(c);
+    const RunResult r = sim.run();
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    ASSERT_EQ(r.spectra.size(), 2u);
+    const Spectrum &before = r.spectra[0], &after = r.spectra[1];
+    EXPECT_EQ(before.step, 2);
+    EXPECT_EQ(after.step, 9);
+    EXPECT_EQ(before.cycle, 1);
+    EXPECT_EQ(after.cycle, 2);
+    for (const Spectrum* z : {&before, &after}) {
+        EXPECT_LT(kramers_kronig_residual(*z), kKramersKronigTolerance) << "spectrum of step " << z->step;
+        for (double im : z->z_imag) EXPECT_LT(im, 0.0);  // capacitive everywhere
+    }
+    const double w0 = arc_width(before), w1 = arc_width(after);
+    EXPECT_GT(w0, 0.0);
+    // Film growth and contact loss during the first cycle widen the interfacial arc.
+    EXPECT_GT(w1, w0) << "arc width before " << w0 * 1e4 << " ohm cm2, after " << w1 * 1e4 << " ohm cm2";
+    EXPECT_GT(after.film_resistance, before.film_resistance);
+    EXPECT_LT(after.contact, before.contact);
+}
+
+TEST(Impedance, LinearisedSolveMatchesDenseSolve) {
+    // A 2-state DAE: x' = -x + y, 0 = y - 2 x  => (A + j w B) with B = diag(1, 0).
+    struct Tiny : DaeModel {
+        int size() const override { return 2; }
+        bool residual(double, const double* y, const double* yp, double* F) override {
+            F[0] = yp[0] + y[0] - y[1];
+            F[1] = y[1] - 2 * y[0];
+            return true;
+        }
+        void jacobian(double, double cj, const double*, const double*, JacobianAssembler& J) override {
+            J.add(0, 0, cj + 1.0);
+            J.add(0, 1, -1.0);
+            J.add(1, 0, -2.0);
+            J.add(1, 1, 1.0);
+        }
+        void differential_ids(double* id) const override { id[0] = 1, id[1] = 0; }
+        void absolute_tolerances(double, double* atol) const override { atol[0] = atol[1] = 1; }
+        std::string variable_name(int i) const override { return std::to_string(i); }
+    } tiny;
+    const double y[2] = {1, 2}, yp[2] = {0, 0};
+    LinearisedDae lin(tiny, 0.0, y, yp);
+    EXPECT_DOUBLE_EQ(lin.a(0, 0), 1.0);
+    EXPECT_DOUBLE_EQ(lin.b(0, 0), 1.0);
+    EXPECT_DOUBLE_EQ(lin.b(1, 1), 0.0);
+    EXPECT_THROW(lin.add_b(5, 0, 1.0), std::logic_error);
+    std::vector<Complex> rhs = {1.0, 0.0}, x;
+    lin.solve(3.0, rhs, x);
+    // (1 + 3j) x0 - x1 = 1, x1 = 2 x0  =>  x0 = 1 / (-1 + 3j).
+    const Complex x0 = 1.0 / Complex(-1.0, 3.0);
+    EXPECT_NEAR(std::abs(x[0] - x0), 0.0, 1e-14);
+    EXPECT_NEAR(std::abs(x[1] - 2.0 * x0), 0.0, 1e-14);
+}
+
+TEST(Impedance, LogFrequenciesIncludeBothEnds) {
+    const std::vector<double> f = log_frequencies(1e4, 1e-2, 10);
+    ASSERT_EQ(f.size(), 61u);
+    EXPECT_DOUBLE_EQ(f.front(), 1e4);
+    EXPECT_NEAR(f[10], 1e3, 1e-9);
+    EXPECT_NEAR(f.back(), 1e-2, 1e-15);
+}
+
+TEST(Impedance, ArcWidthOfAnRcArcIsItsResistance) {
+    // R_s = 1, R = 2, C = 1e-3 F/m2 over 6 decades around 1/(2 pi R C) = 80 Hz, then a
+    // capacitive tail 1/(j w C2) that rises at low frequency.
+    Spectrum z;
+    z.frequency = log_frequencies(1e5, 1e-2, 20);
+    for (double f : z.frequency) {
+        const double w = 2 * constants::pi * f;
+        const Complex Z = 1.0 + 2.0 / Complex(1.0, w * 2.0 * 1e-3) + 1.0 / Complex(0.0, w * 100.0);
+        z.z_real.push_back(Z.real());
+        z.z_imag.push_back(Z.imag());
+    }
+    EXPECT_NEAR(arc_width(z), 2.0, 0.05);
+    Spectrum none;
+    none.frequency = {2, 1};
+    none.z_real = {1, 1};
+    none.z_imag = {0, 0};
+    EXPECT_EQ(arc_width(none), 0.0);
+}
+
+TEST(Impedance, SpectraGoToTheResultFileAndBack) {
+    const SimulationConfig c = load_text(kCircuitCell);
+    const std::string path = ::testing::TempDir() + "impedance_result.h5";
+    std::remove(path.c_str());
+    Simulation sim(c);
+    RunResult run;
+    {
+        ResultWriter w(path);
+        run = sim.run(&w);
+    }
+    const ResultSummary r = read_result(path);
+    ASSERT_EQ(r.spectra.size(), 2u);
+    for (std::size_t s = 0; s < 2; ++s) {
+        const Spectrum &a = run.spectra[s], &b = r.spectra[s];
+        EXPECT_EQ(b.step, a.step);
+        EXPECT_EQ(b.galvanostatic, a.galvanostatic);
+        ASSERT_EQ(b.frequency.size(), a.frequency.size());
+        for (std::size_t k = 0; k < a.frequency.size(); ++k) {
+            EXPECT_DOUBLE_EQ(b.frequency[k], a.frequency[k]);
+            EXPECT_NEAR(b.z_real[k], a.z_real[k], 1e-15 * std::abs(a.z_real[k]));
+            EXPECT_NEAR(b.z_imag[k], a.z_imag[k], 1e-15 * std::abs(a.z_real[k]));
+        }
+    }
+    // In ohm too: per area / area.
+    h5::Handle f = h5::open_file(path);
+    const std::vector<double> z_ohm = h5::read_vector(f, "impedance/step_00000/z_real");
+    EXPECT_NEAR(z_ohm[0], run.spectra[0].z_real[0] / c.cell.area, 1e-12 * z_ohm[0]);
+    EXPECT_EQ(h5::get_long_attribute(h5::open_group(f, "impedance/step_00001"), "step"), 1);
+    const std::string json = summary_json(r);
+    EXPECT_NE(json.find("\"spectra\""), std::string::npos);
+    EXPECT_NE(json.find("arc_width_ohm_cm2"), std::string::npos);
+    EXPECT_NE(format_summary(r).find("impedance spectra (2)"), std::string::npos);
+    std::remove(path.c_str());
+}
+
+TEST(Impedance, EisStepStrings) {
+    Step s = parse_step_string("EIS from 10 kHz to 10 mHz");
+    EXPECT_EQ(s.kind, Step::Kind::eis);
+    EXPECT_DOUBLE_EQ(s.eis.f_max, 1e4);
+    EXPECT_DOUBLE_EQ(s.eis.f_min, 1e-2);
+    EXPECT_EQ(s.eis.points_per_decade, 10);
+    EXPECT_EQ(s.eis.frequency_count(), 61);
+    EXPECT_DOUBLE_EQ(s.eis.amplitude, 5e-3);
+    EXPECT_FALSE(s.eis.galvanostatic);
+    s = parse_step_string("eis from 1 MHz to 1 Hz, 4 points per decade, amplitude 10 mV");
+    EXPECT_DOUBLE_EQ(s.eis.f_max, 1e6);
+    EXPECT_EQ(s.eis.points_per_decade, 4);
+    EXPECT_DOUBLE_EQ(s.eis.amplitude, 0.01);
+    s = parse_step_string("EIS from 10 kHz to 10 mHz, galvanostatic, amplitude 0.1 mA/cm2");
+    EXPECT_TRUE(s.eis.galvanostatic);
+    EXPECT_DOUBLE_EQ(s.eis.amplitude, 1.0);  // [A/m2]
+    for (const char* bad : {"EIS from 10 mHz to 10 kHz", "EIS from 10 kHz to 10 kHz", "EIS from -1 Hz to 1 mHz",
+                            "EIS from 10 kHz to 0 Hz", "EIS from 10 kHz to 10 mHz, 0 points per decade",
+                            "EIS from 1 MHz to 1 nHz, 1000 points per decade", "EIS from 10 V to 1 V",
+                            "EIS from 10 kHz to 10 mHz, amplitude 5 mA/cm2", "EIS from 10 kHz to 10 mHz, twice"}) {
+        EXPECT_THROW(parse_step_string(bad), std::invalid_argument) << bad;
+    }
+    try {
+        parse_step_string("EIS from 10 mHz to 10 kHz");
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("EIS from 10 kHz to 10 mHz"), std::string::npos) << e.what();
+    }
+}
+
+// A config whose protocol is `steps` (YAML flow text).
+std::string with_protocol(const std::string& steps) {
+    std::string text = kCircuitCell;
+    return text.substr(0, text.find("protocol:")) + "protocol:\n  steps:\n" + steps;
+}
+
+TEST(Impedance, EisStepMappingsAndTheirErrors) {
+    const SimulationConfig c = load_text(with_protocol(
+        "    - {eis: {from: 1 kHz, to: 1 Hz, points_per_decade: 3, amplitude: 2 mV}}\n"));
+    ASSERT_EQ(c.protocol.steps.size(), 1u);
+    const Step& s = c.protocol.steps[0];
+    EXPECT_EQ(s.kind, Step::Kind::eis);
+    EXPECT_EQ(s.eis.frequency_count(), 10);
+    EXPECT_DOUBLE_EQ(s.eis.amplitude, 2e-3);
+    // Emitted and read back: the same step.
+    const Step back = parse_protocol(ConfigNode::load_string(YAML::Dump(emit_protocol(c.protocol)), "emit"))
+                          .steps[0];
+    EXPECT_EQ(back.kind, Step::Kind::eis);
+    EXPECT_DOUBLE_EQ(back.eis.f_max, 1e3);
+    EXPECT_DOUBLE_EQ(back.eis.f_min, 1.0);
+    EXPECT_EQ(back.eis.points_per_decade, 3);
+    struct Bad {
+        const char* step;
+        const char* key;
+    };
+    for (const Bad& b : {Bad{"    - {eis: {from: 1 Hz, to: 1 kHz}}\n", "to"},
+                         Bad{"    - {eis: {from: 1 kHz, to: -1 Hz}}\n", "to"},
+                         Bad{"    - {eis: {from: 1 kHz, to: 1 Hz, points_per_decade: 0}}\n", "points_per_decade"},
+                         Bad{"    - {eis: {from: 1 MHz, to: 1 nHz, points_per_decade: 1000}}\n", "points_per_decade"},
+                         Bad{"    - {eis: {from: 1 kHz, to: 1 Hz, mode: sideways}}\n", "mode"},
+                         Bad{"    - {eis: {from: 1 kHz, to: 1 Hz, colour: red}}\n", "colour"},
+                         Bad{"    - {eis: {from: 1 kHz, to: 1 Hz}, duration: 1 h}\n", ""},
+                         Bad{"    - EIS from 1 Hz to 1 kHz\n", ""}}) {
+        try {
+            load_text(with_protocol(b.step));
+            ADD_FAILURE() << "accepted " << b.step;
+        } catch (const ConfigError& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find("test.yaml:"), std::string::npos) << what;
+            EXPECT_NE(what.find(b.key), std::string::npos) << what;
+        }
+    }
+}
+
+// The fixtures: R_s = 10 ohm + (50 ohm || 10 uF), 4 points per decade from 100 kHz to 0.1 Hz.
+Complex fixture_circuit(double f) { return 10.0 + 50.0 / Complex(1.0, 2 * constants::pi * f * 50.0 * 1e-5); }
+
+TEST(Impedance, MeasuredSpectraFromEcLabAndCsv) {
+    for (const char* name : {"tests/data/spectra/rc_peis.mpt", "tests/data/spectra/rc_spectrum.csv"}) {
+        const std::string path = test::source_path(name);
+        EXPECT_TRUE(is_spectrum_file(path)) << name;
+        const MeasuredSpectrum m = load_spectrum(path);
+        ASSERT_EQ(m.frequency.size(), 25u) << name;
+        EXPECT_DOUBLE_EQ(m.frequency.front(), 1e5);
+        for (std::size_t k = 0; k < m.frequency.size(); ++k) {
+            const Complex z = fixture_circuit(m.frequency[k]);
+            EXPECT_NEAR(m.z_real[k], z.real(), 1e-5 * std::abs(z)) << name;
+            EXPECT_NEAR(m.z_imag[k], z.imag(), 1e-5 * std::abs(z)) << name;  // -Im(Z) column negated back
+        }
+        // A simulated spectrum of the same circuit, per area 2 cm2: nothing to tell apart.
+        const double area = 2e-4;
+        Spectrum sim;
+        sim.frequency = log_frequencies(1e6, 0.1, 10);
+        for (double f : sim.frequency) {
+            sim.z_real.push_back(fixture_circuit(f).real() * area);
+            sim.z_imag.push_back(fixture_circuit(f).imag() * area);
+        }
+        const SpectrumComparison c = compare_spectra(sim, area, m);
+        EXPECT_EQ(c.points, 25);
+        EXPECT_LT(c.rmse_log_modulus, 2e-3);  // linear interpolation in log f between 10 points per decade
+        EXPECT_LT(c.rmse_phase, 1.0);
+        EXPECT_NEAR(c.arc_width_measured, 50.0, 3.0);
+        EXPECT_NEAR(c.arc_width_simulated, 50.0, 1.0);
+        EXPECT_NE(spectrum_comparison_json(c, name, sim).find("rmse_phase_deg"), std::string::npos);
+    }
+    EXPECT_FALSE(is_spectrum_file(test::source_path("tests/data/measured/eclab_gcpl_point.mpt")));
+    try {
+        load_spectrum(test::source_path("tests/data/spectra/missing_column.csv"));
+        ADD_FAILURE() << "a spectrum without Z'' was read";
+    } catch (const DataError& e) {
+        EXPECT_EQ(e.line(), 1);
+        EXPECT_EQ(e.column(), "Z''");
+    }
+    EXPECT_THROW(parse_spectrum("frequency,Z',Z''\n1000,1,-1\n-5,1,-1\n", "neg.csv"), DataError);
+    EXPECT_THROW(parse_spectrum("frequency,Z',Z''\n1000,1,x\n100,1,-1\n", "nan.csv"), DataError);
+}
+
+}  // namespace
+}  // namespace ssbsim
