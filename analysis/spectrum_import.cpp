@@ -1,4 +1,5 @@
 #include "analysis/spectrum_import.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,11 +20,7 @@ namespace {
 // The most lines a spectrum file may have (EC-Lab sweeps list ~100 points).
 constexpr std::size_t kMaxSpectrumLines = 1000000;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
+// Leading: blanks, quotes and a UTF-8 byte-order mark; trailing: blanks and quotes.
 std::string trim(const std::string& s) {
     const auto a = s.find_first_not_of(" \t\r\n\"\xEF\xBB\xBF"), b = s.find_last_not_of(" \t\r\n\"");
     return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);

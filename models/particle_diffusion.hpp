@@ -47,7 +47,8 @@ public:
         const int n = static_cast<int>(t.size()) - 1;
         double u = x * n;
         bool inside = u > 0.0 && u < n;
-        u = u < 0.0 ? 0.0 : (u > n ? n : u);
+        // !(u > 0) also catches NaN (a Newton iterate's), which would index out of the table.
+        u = !(u > 0.0) ? 0.0 : (u > n ? n : u);
         int k = static_cast<int>(u);
         if (k == n) k = n - 1;
         double slope = t[k + 1] - t[k];

@@ -1,4 +1,5 @@
 #include "params/profile_file.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -25,26 +26,10 @@ constexpr std::size_t kMaxLine = 1 << 16;
     throw std::invalid_argument(path + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + message);
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
+constexpr const char* kBlank = " \t\r\"";  // trimmed off fields and headings
+std::string trim(const std::string& s) { return trim_chars(s, kBlank); }
 
-std::string trim(const std::string& s) {
-    const auto a = s.find_first_not_of(" \t\r\""), b = s.find_last_not_of(" \t\r\"");
-    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-}
-
-std::vector<std::string> split(const std::string& line, char sep) {
-    std::vector<std::string> out;
-    std::size_t a = 0;
-    for (;;) {
-        const std::size_t b = line.find(sep, a);
-        out.push_back(trim(line.substr(a, b == std::string::npos ? std::string::npos : b - a)));
-        if (b == std::string::npos) return out;
-        a = b + 1;
-    }
-}
+std::vector<std::string> split(const std::string& line, char sep) { return split_fields(line, sep, kBlank); }
 
 // A column heading: "time/s", "t [h]", "I (mA)", "<I>/mA", "Ecell/V" -> name and unit.
 struct Heading {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/units.hpp"
 #include "core/files.hpp"
 #include "params/profile_file.hpp"
@@ -23,10 +24,7 @@ namespace {
 // The longest step string read.
 constexpr std::size_t kMaxStepText = 1000;
 
-std::string trim(const std::string& s) {
-    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
-    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-}
+std::string trim(const std::string& s) { return trim_chars(s, " \t"); }
 
 // std::regex builds a 256-entry lookup table, with a locale look-up per entry, for every
 // character class it compiles (\s, \d, [0-9]): ~0.3 M instructions each, 18 M (~4 ms) for
@@ -50,11 +48,6 @@ std::regex compile(const char* pattern, std::regex::flag_type flags = std::regex
         }
     }
     return std::regex(p, flags);
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
 }
 
 // "10 hours" -> "10 h"; words for time units as PyBaMM writes them.

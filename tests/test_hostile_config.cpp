@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "models/particle_diffusion.hpp"
 #include "numerics/interpolation.hpp"
 #include "params/protocol.hpp"
 #include "test_support.hpp"
@@ -249,6 +250,19 @@ TEST(HostileConfig, TableLookupOfNaNDoesNotReadPastTheTable) {
     EXPECT_THROW(Table1D({0.0, 1.0}, {1.0, std::numeric_limits<double>::infinity()},
                          Table1D::Kind::linear),
                  std::invalid_argument);
+}
+
+// The uniform property tables (D_s, sigma_CAM vs x) under a Newton iterate's NaN: a value
+// from the table, never an index past it (a 100-cycle Study B run with EIS steps crashed so).
+TEST(HostileConfig, UniformTableLookupOfNaNStaysInsideTheTable) {
+    const std::vector<double> t{1.0, 2.0, 4.0};
+    double d = 1.0;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_EQ(ParticleDiffusion::interpolate_uniform(t, nan, &d), 1.0);
+    EXPECT_EQ(d, 0.0);
+    EXPECT_EQ(ParticleDiffusion::interpolate_uniform(t, 2.0, &d), 4.0);
+    EXPECT_EQ(ParticleDiffusion::interpolate_uniform(t, 0.75, &d), 3.0);
+    EXPECT_DOUBLE_EQ(d, 4.0);
 }
 
 TEST(HostileConfig, MaterialsEntryNamingAnyFileQuotesNoneOfIt) {
