@@ -267,30 +267,46 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
     pressure_.jacobian(y, J);
 }
 
+// The uniform electrode potential (phi_e = 0) that carries i_app, with each population's
+// current solved from its own kinetics residual there: kin_p rises with j_p at fixed
+// concentrations, so nested bisections find both (a step-start guess, not a hot path).
 void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app) const {
     Local<double> L;
     double u[kMaxSlots];
-    auto total = [&](double phi_s) {
+    const int np = geo_.np;
+    // Cell m at potential difference phi: u holds its currents on return; L.src their source.
+    auto solve_cell = [&](int m, double phi) {
+        local_inputs(y, m, u);
+        u[s_dphi] = phi;
+        double lo[kMaxPopulations], hi[kMaxPopulations];
+        for (int p = 0; p < np; ++p) lo[p] = -1e4, hi[p] = 1e4;  // [A/m2], far beyond any cell
+        for (int it = 0; it < 100; ++it) {
+            for (int p = 0; p < np; ++p) u[slots_.j(p)] = 0.5 * (lo[p] + hi[p]);
+            local_terms(u, L);
+            for (int p = 0; p < np; ++p) (L.kin[p] > 0 ? hi[p] : lo[p]) = u[slots_.j(p)];
+        }
+        for (int p = 0; p < np; ++p) u[slots_.j(p)] = 0.5 * (lo[p] + hi[p]);
+        local_terms(u, L);
+    };
+    auto total = [&](double phi) {
         double sum = 0.0;
         for (int m = 0; m < geo_.nc; ++m) {
-            local_inputs(y, m, u);
-            u[s_dphi] = phi_s;  // phi_e = 0
-            for (int p = 0; p < geo_.np; ++p) u[slots_.j(p)] = 0.0;
-            local_terms(u, L);
+            solve_cell(m, phi);
             sum += geo_.hc * L.src;
         }
         return sum;
     };
-    double lo = -1.0, hi = 7.0;
-    for (int it = 0; it < 200 && hi - lo > 1e-9; ++it) {
+    double lo = -10.0, hi = 30.0;  // [V]: beyond any cell, as far as ohmic drops reach
+    for (int it = 0; it < 60 && hi - lo > 1e-9; ++it) {
         double mid = 0.5 * (lo + hi);
         if (total(mid) > i_app) hi = mid; else lo = mid;
     }
     const double phi = 0.5 * (lo + hi);
     for (int n = 0; n < geo_.ns + geo_.nc; ++n) y[idx_phi_e(n)] = 0.0;
     for (int m = 0; m < geo_.nc; ++m) {
+        solve_cell(m, phi);
         y[idx_phi_s(m)] = phi;
-        for (int p = 0; p < geo_.np; ++p) y[idx_j(m, p)] = 0.0;
+        for (int p = 0; p < np; ++p) y[idx_j(m, p)] = u[slots_.j(p)];
     }
     y[idx_current()] = i_app;
 }

@@ -117,30 +117,19 @@ T insertion_drop(const T& xs, const T& eta0, const T& j, double r_h, double onse
     return apply(drop, kMaxDrop * th, 1.0 - th * th);
 }
 
-// The kinetics residual with the insertion drop on (alpha_a = alpha_c = alpha). Where the
-// drop is engaged it reaches volts, and exp(alpha f eta) would amplify every rounding error
-// (and overflow far from any cell state), so there it is the inverse Butler-Volmer law
-// times its slope, F_V = alpha f sqrt(j^2 + 4 i0^2) (eta_bv(j) - eta), j - j_bv to first
-// order near the root; elsewhere the usual F_I = j - j_bv. Blended by the drop,
-// w = 1 / (1 + exp(-(-drop - 0.1 V) / 5 mV)) (w < 1e-8 without it or on delithiation): both increase with j
-// through the same root and have the same sign, so F = (1 - w) F_I + w F_V has that root.
+// The kinetics residual with the insertion drop on (alpha_a = alpha_c = alpha): the inverse
+// Butler-Volmer law times its slope, F = sqrt(j^2 + 4 i0^2) (asinh(j / 2 i0) - alpha f eta),
+// which is j - j_bv to first order near the root and rises with j everywhere (eta falls with
+// j). Where the drop is engaged it reaches volts, and exp(alpha f eta) would amplify every
+// rounding error (and overflow far from any cell state). (A blend of this with j - j_bv,
+// weighted by the drop, had a weight that switched over ~4e-6 A/m2 of j: Newton failed on
+// it where a cell's current crossed the insertion scale, e.g. mid-charge at x_s ~ 0.94.)
 template <class T>
-T insertion_kinetics(const T& j, const T& i0, const T& eta, const T& drop, double af) {
-    using std::exp;
+T insertion_kinetics(const T& j, const T& i0, const T& eta, double af) {
     using std::sqrt;
-    const T u = eta * af;
-    // On insertion only (drop < 0): on delithiation the drop is at most R_h j_eps ln 2.
-    const double y = (-value(drop) - 0.1) / 0.005;
-    const double wv = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
-    const double sgn = -1.0;
-    const T f_i = std::fabs(value(u)) < 700.0 ? T(j - i0 * (exp(u) - exp(-u))) : T(0.0);
-    if (wv < 1e-300) return f_i;
-    const T w = apply(drop, wv, sgn * wv * (1.0 - wv) / 0.005);
     const T z = j / (2.0 * i0);
     const double zv = value(z);
-    const T f_v = sqrt(j * j + 4.0 * i0 * i0) * (apply(z, std::asinh(zv), 1.0 / std::sqrt(1.0 + zv * zv)) - u);
-    if (wv == 1.0) return f_v;
-    return (1.0 - w) * f_i + w * f_v;
+    return sqrt(j * j + 4.0 * i0 * i0) * (apply(z, std::asinh(zv), 1.0 / std::sqrt(1.0 + zv * zv)) - eta * af);
 }
 }  // namespace detail
 
@@ -176,10 +165,10 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
                                                   cam.relithiation.width, cam.relithiation.current_scale, cut_,
                                                   cut_width_);
             eta = eta - drop;
-            // The blended residual for a connected population; an isolating one takes the
+            // The inverse form for a connected population; an isolating one takes the
             // switched Butler-Volmer residual below (its current goes to 0 either way).
             if (aa == ac && value(s) == 1.0) {
-                L.kin[p] = detail::insertion_kinetics(j, i0, eta, drop, aa * f_);
+                L.kin[p] = detail::insertion_kinetics(j, i0, eta, aa * f_);
                 return finish(L, p, j);
             }
         }

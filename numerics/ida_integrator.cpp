@@ -230,6 +230,10 @@ void IdaIntegrator::set_stop_time(double t_stop) {
     impl_->check(IDASetStopTime(impl_->mem, t_stop), "IDASetStopTime");
 }
 
+void IdaIntegrator::set_max_newton_iterations(int n) {
+    impl_->check(IDASetMaxNonlinIters(impl_->mem, n), "IDASetMaxNonlinIters");
+}
+
 void IdaIntegrator::clear_stop_time() {
     // IDAClearStopTime arrived in SUNDIALS 6.5; a stop time beyond any protocol is the same.
     impl_->check(IDASetStopTime(impl_->mem, 1e300), "IDASetStopTime");

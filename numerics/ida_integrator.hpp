@@ -53,6 +53,9 @@ public:
     void set_roots(int count, RootFunction fn);
     void set_stop_time(double t_stop);
     void clear_stop_time();
+    // Newton iterations per corrector solve (IDA's default 4): more after a convergence
+    // failure lets the corrector through a sharp, smooth kink of the kinetics.
+    void set_max_newton_iterations(int n);
 
     enum class Result { step, stop_time, root };
     // Advances one internal step toward t_out. Throws SolverError on failure.

@@ -21,6 +21,8 @@ namespace {
 
 constexpr double kSecondsPerHour = 3600.0;
 constexpr int kMaxRestarts = 3;  // solver restarts per protocol step before giving up
+constexpr int kNewtonIterations = 4;  // per corrector solve: IDA's default
+constexpr int kNewtonIterationsAfterFailure = 10;
 
 // Keeps the samples and profiles a run reports until its checkpoint is taken (steps and
 // cycles the runner keeps itself), passing everything on.
@@ -281,18 +283,25 @@ void ProtocolRunner::run_eis(const Step& st, StepSummary& ss) {
 void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, double t_end) {
     const double t_out = st.duration > 0 ? t_end : t_ + 1e10;
     int restarts = 0;
+    ida_.set_max_newton_iterations(kNewtonIterations);  // a restart of the last step raised it
     for (;;) {
         if (stop_) throw Error("interrupted");
         const double t_prev = ida_.time();
         IdaIntegrator::Result r;
         try {
             r = ida_.step(t_out);
-        } catch (const SolverError&) {
+        } catch (const SolverError& step_failure) {
             // A convergence failure at a kink of the material functions often passes after
             // a restart at order 1 with a fresh Jacobian from the last good state; give up
             // after a few.
             if (++restarts > kMaxRestarts) throw;
-            restart(st, t_prev, horizon, t_end);
+            try {
+                restart(st, t_prev, horizon, t_end);
+            } catch (const SolverError& restart_failure) {
+                // The step's own failure is the cause; the restart's says why it did not pass.
+                throw SolverError(std::string(step_failure.what()) + "; restarting from the last good state failed: " +
+                                  restart_failure.what());
+            }
             // The restarted state may already be past a limit (the failure was at the
             // kink where it is crossed); IDA would then never see the crossing.
             const std::string passed = events_.limit_passed(st, ida_.y());
@@ -422,7 +431,14 @@ void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, doub
     std::copy(ida_.y(), ida_.y() + n, y_last_.begin());
     std::copy(ida_.yp(), ida_.yp() + n, yp_last_.begin());
     ida_.reinit(t_prev, y_last_.data(), yp_last_.data());
-    ida_.calc_ic(t_prev + 1e-6 * horizon);
+    ida_.set_max_newton_iterations(kNewtonIterationsAfterFailure);  // for the rest of this protocol step
+    try {
+        ida_.calc_ic(t_prev + 1e-6 * horizon);
+    } catch (const SolverError&) {
+        // The last accepted step's state is consistent to the solver's tolerance already:
+        // start afresh (order 1, new Jacobian) from it as it is.
+        ida_.reinit(t_prev, y_last_.data(), yp_last_.data());
+    }
     ida_.set_roots(events_.count(), events_.function());
     if (st.duration > 0) ida_.set_stop_time(next_stop(step_start_, t_end));
 }

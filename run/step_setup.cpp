@@ -147,7 +147,8 @@ StepStarter::StepStarter(CathodeP2D& model, const StateReadout& readout, IdaInte
       config_(config),
       one_c_(config.protocol.c_rate_basis * config.cell.basis_loading() / kSecondsPerHour),
       y_try_(model.size()),
-      yp_try_(model.size()) {}
+      yp_try_(model.size()),
+      y_guess_(model.size()) {}
 
 bool StepStarter::try_ic(double t0, double t_ic, const double* y, const double* yp) {
     ida_.reinit(t0, y, yp);
@@ -224,10 +225,15 @@ double StepStarter::approach(const Transition& tr, std::string& met) {
     while (f < 1) {
         const double ft = std::min(1.0, f + df);
         apply_fraction(tr, ft);
-        ida_.reinit(tr.t0, y_try_.data(), yp_try_.data());
-        try {
-            ida_.calc_ic(tr.t_ic);
-        } catch (const SolverError&) {
+        // From the last consistent state; for a current, else from the uniform potential
+        // that carries it (far from the last state at a large current).
+        bool ok = try_ic(tr.t0, tr.t_ic, y_try_.data(), yp_try_.data());
+        if (!ok && tr.cur) {
+            std::copy(y_try_.begin(), y_try_.end(), y_guess_.begin());
+            model_.shift_to_current(y_guess_.data(), yp_try_.data(), model_.control_value());
+            ok = try_ic(tr.t0, tr.t_ic, y_guess_.data(), yp_try_.data());
+        }
+        if (!ok) {
             df *= 0.25;
             if (df < 1e-4) break;
             continue;

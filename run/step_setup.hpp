@@ -98,6 +98,7 @@ private:
     double one_c_;  // current density of 1C [A/m2]
     // Scratch states (sized once): the shifted start and the continuation's last good one.
     std::vector<double> y_try_, yp_try_;
+    std::vector<double> y_guess_;  // a start guess at the current tried (approach)
 };
 
 }  // namespace ssbsim
