@@ -1,6 +1,7 @@
 #include "run/runner.hpp"
 
 #include <algorithm>
+#include <iomanip>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -21,6 +22,7 @@ namespace {
 
 constexpr double kSecondsPerHour = 3600.0;
 constexpr int kMaxRestarts = 3;  // solver restarts per protocol step before giving up
+constexpr double kPotentialWindow[2] = {0.0, 6.5};  // [V vs Li/Li+]: check_window
 constexpr int kNewtonIterations = 4;  // per corrector solve: IDA's default
 constexpr int kNewtonIterationsAfterFailure = 10;
 
@@ -69,6 +71,7 @@ private:
     // the shoulder crossing.
     bool ends_step(const Step& st, IdaIntegrator::Result r, StepSummary& ss);
     void restart(const Step& st, double t_prev, double horizon, double t_end);
+    void check_window(const Step& st) const;
     // A follow step's breaks (jumps and corners of its profile) as solver times in the step.
     void arm_breaks(const Step& st, double t_end);
     // IDA landed inside the step at a stop time: readouts due, a break passed (a jump
@@ -314,6 +317,7 @@ void ProtocolRunner::integrate(const Step& st, StepSummary& ss, double horizon, 
         }
         const bool done = ends_step(st, r, ss);
         sampler_.after_solver_step(ida_, t_prev, done);
+        check_window(st);
         if (done) return;
         if (r == IdaIntegrator::Result::stop_time) landed(ss, t_end);  // not the step's end
     }
@@ -424,6 +428,21 @@ bool ProtocolRunner::ends_step(const Step& st, IdaIntegrator::Result r, StepSumm
         events_.shoulder_crossed();
     }
     return done;
+}
+
+// No cathode runs outside 0-6.5 V vs Li/Li+ (lithium plates below 0 V; above 6.5 V no
+// material or electrolyte of the model has a meaning): a current the cathode cannot carry
+// drives the potential there and the solver would crawl on without end. The file keeps
+// every sample up to here.
+void ProtocolRunner::check_window(const Step& st) const {
+    const double v = readout_.potential(ida_.y());
+    if (v >= kPotentialWindow[0] && v <= kPotentialWindow[1]) return;
+    std::ostringstream os;
+    os << std::setprecision(3) << "the cathode potential left the physical window (" << kPotentialWindow[0]
+       << "-" << kPotentialWindow[1] << " V vs Li/Li+): " << v << " V"
+       << (st.kind == Step::Kind::current ? "; the cathode cannot carry this current (lower it, or add a voltage limit)"
+                                          : "");
+    throw SolverError(os.str());
 }
 
 void ProtocolRunner::restart(const Step& st, double t_prev, double horizon, double t_end) {
