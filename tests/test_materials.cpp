@@ -301,9 +301,9 @@ TEST(MaterialKinetics, TheResolvedConfigDoesNotApplyThemTwice) {
 
 TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
     // Ketjen black's TPB is ~50x the CAM surface. With every TPB product on the CAM
-    // (tpb_footprint 0, the shipped chemistry) the film reaches ~4 ohm m2 in one charge and
-    // the cell stops; when the TPB's products cover at most the CAM surface (1) it keeps
-    // cycling, with no particle isolated by the TPB's voids.
+    // (tpb_footprint 0, the former model) the film reaches ~4 ohm m2 in one charge and the
+    // cell stops; when the TPB's products cover at most the CAM surface (1, the shipped
+    // chemistry) it keeps cycling, with no particle isolated by the TPB's voids.
     auto run = [](const char* footprint) {
         SimulationConfig c = study("study_b", {"cell.cathode.carbon=KetjenBlack", "protocol.steps.0.repeat=12",
                                                "output.profile_interval=0",
@@ -314,7 +314,7 @@ TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
         EXPECT_EQ(r.status, RunStatus::complete) << r.message;
         return std::make_pair(r, cap.samples.empty() ? 0.0 : cap.samples.back().film_resistance);
     };
-    EXPECT_EQ(study("study_b").cell.chemistry.tpb_footprint, 0.0);  // off in the shipped chemistry
+    EXPECT_EQ(study("study_b").cell.chemistry.tpb_footprint, 1.0);  // on in the shipped chemistry
     const auto [on, film_on] = run("1");
     const auto [off, film_off] = run("0");
     ASSERT_EQ(on.cycles.size(), 12u);
