@@ -77,9 +77,10 @@ TEST(Chemistry, CoatingSuppressesCamSideOxidation) {
 }
 
 TEST(Chemistry, StackPressureLimitsContactLoss) {
-    // Small void scale so SE shrinkage isolates particles within the first charge.
+    // Small void scale so SE shrinkage isolates particles within the first charge, with every
+    // TPB product at the CAM (tpb_footprint 0: the most void per charge).
     // (Complete isolation of every particle stalls the integrator; this case stays below it.)
-    std::vector<std::string> base = {"chemistry.contact.void_scale=5 nm",
+    std::vector<std::string> base = {"chemistry.contact.void_scale=5 nm", "chemistry.interphase.tpb_footprint=0",
                                      "protocol.steps=[\"Charge at C/50 until 4.3 V\", \"Discharge at C/50 until 3.0 V\"]"};
     auto low = base, high = base;
     low.push_back("cell.stack_pressure=2 MPa");

@@ -301,9 +301,9 @@ TEST(MaterialKinetics, TheResolvedConfigDoesNotApplyThemTwice) {
 
 TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
     // Ketjen black's TPB is ~50x the CAM surface. With every TPB product on the CAM
-    // (tpb_footprint 0, the shipped chemistry) the film reaches ~4 ohm m2 in one charge and
-    // the cell stops; when the TPB's products cover at most the CAM surface (1) it keeps
-    // cycling, with no particle isolated by the TPB's voids.
+    // (tpb_footprint 0, the former model) the film reaches ~4 ohm m2 in one charge and the
+    // cell stops; when the TPB's products cover at most the CAM surface (1, the shipped
+    // chemistry) it keeps cycling, with no particle isolated by the TPB's voids.
     auto run = [](const char* footprint) {
         SimulationConfig c = study("study_b", {"cell.cathode.carbon=KetjenBlack", "protocol.steps.0.repeat=12",
                                                "output.profile_interval=0",
@@ -314,7 +314,7 @@ TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
         EXPECT_EQ(r.status, RunStatus::complete) << r.message;
         return std::make_pair(r, cap.samples.empty() ? 0.0 : cap.samples.back().film_resistance);
     };
-    EXPECT_EQ(study("study_b").cell.chemistry.tpb_footprint, 0.0);  // off in the shipped chemistry
+    EXPECT_EQ(study("study_b").cell.chemistry.tpb_footprint, 1.0);  // on in the shipped chemistry
     const auto [on, film_on] = run("1");
     const auto [off, film_off] = run("0");
     ASSERT_EQ(on.cycles.size(), 12u);
@@ -322,12 +322,33 @@ TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
     EXPECT_GT(film_off, 1.0);  // [ohm m2]
     EXPECT_LT(film_on, 0.2 * film_off);
     EXPECT_LT(off.cycles[2].discharge_capacity, 10.0);  // [mAh/g]: dead
-    EXPECT_GT(on.cycles[11].discharge_capacity, 150.0);
+    // [mAh/g]; 140, not 150: NMC83's hindered relithiation takes ~10 mAh/g from every cycle.
+    EXPECT_GT(on.cycles[11].discharge_capacity, 140.0);
+    EXPECT_GT(on.cycles[11].discharge_capacity, 0.9 * on.cycles[0].discharge_capacity);  // it keeps cycling
     EXPECT_EQ(on.cycles[11].dead_fraction, 0.0);
     EXPECT_GT(on.cycles[11].coulombic_efficiency, on.cycles[1].coulombic_efficiency);  // settling
     EXPECT_GT(on.cycles[11].coulombic_efficiency, 0.96);
     // The SE-oxidation charge is the TPB's own: the footprint weights only the CAM side.
     EXPECT_GT(on.cycles[0].ledger.se_oxidation_charge, 50.0);
+}
+
+TEST(MaterialKinetics, Nmc83LosesItsFirstCycleMostlyToHinderedRelithiationThatAHoldRecovers) {
+    // Study B's NMC83 (hindered relithiation, single-crystal D_s; configs/materials/NMC83.yaml):
+    // at 1 mA/cm2 the discharge stops with lithium missing from the connected CAM, more than
+    // the SE oxidation takes; a constant-voltage hold at the cut-off gives most of it back
+    // (Kasnatscheew et al. 2016: the first-cycle loss of NCM is mostly this kinetic part).
+    const std::string steps = "protocol.steps=[Charge at 1 mA/cm2 until 4.3 V, Discharge at 1 mA/cm2 until 2.5 V";
+    RunResult plain = run_config(study("study_b", {steps + "]", "output.profile_interval=0"}));
+    RunResult held = run_config(study("study_b", {steps + ", Hold at 2.5 V for 20 hours]", "output.profile_interval=0"}));
+    ASSERT_EQ(plain.cycles.size(), 1u);
+    ASSERT_EQ(held.cycles.size(), 1u);
+    const auto& a = plain.cycles[0];
+    const auto& b = held.cycles[0];
+    EXPECT_GT(a.ledger.cam_kinetic, a.ledger.se_oxidation_charge);
+    EXPECT_GT(a.ledger.cam_kinetic, 10.0);  // [mAh/g]
+    EXPECT_NEAR(b.charge_capacity, a.charge_capacity, 1e-6 * a.charge_capacity);  // same charge
+    EXPECT_GT(b.discharge_capacity - a.discharge_capacity, 0.5 * a.ledger.cam_kinetic);
+    EXPECT_LT(b.ledger.cam_kinetic, 0.5 * a.ledger.cam_kinetic);
 }
 
 TEST(MaterialKinetics, HigherSurfaceAndFasterCarbonOxidiseMoreSe) {
@@ -366,7 +387,7 @@ TEST(Materials, EveryActiveMaterialLoadsWithAMonotoneOcvInItsWindow) {
         EXPECT_GT(lib.active(name, where).ocv(lib.active(name, where).x_min), 4.2) << name;
     EXPECT_GE(n, 4);  // NMC532, NMC83, LiNiO2, LiCoO2
     const ActiveMaterial nmc = lib.active("NMC83", where);
-    EXPECT_NEAR(nmc.ocv(0.26), 4.30, 0.01);
+    EXPECT_NEAR(nmc.ocv(0.20), 4.30, 0.01);  // ~0.8 Li out at 4.3 V: the OCV on the lattice stoichiometry (was 0.26)
     EXPECT_NEAR(nmc.volume_change(0.2), -0.05, 0.005);                         // ~ -5 % near full delithiation
     EXPECT_LT(nmc.D(0.99, 298.15), 0.1 * nmc.D(0.5, 298.15));                   // slow near full lithiation
     const ActiveMaterial lno = lib.active("LiNiO2", where);

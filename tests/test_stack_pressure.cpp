@@ -3,6 +3,7 @@
 // volume change, stack pressure).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -108,20 +109,27 @@ TEST(StackPressure, DieLawMatchesTheClosedFormForAUniformCell) {
     model.initial_state(x0, y.data(), yp.data());
     EXPECT_DOUBLE_EQ(model.stack_pressure(y.data()), 18e6);  // no strain at the start
     const double x1 = 0.3, v_void = 2e-9, x_carbon = 30.0;  // [m], [mol/m3] (reversible + irreversible)
+    // TPB products: the share w on the CAM (tpb_footprint) has no volume of its own (it is in
+    // the voids); the rest, off the CAM, shrinks the SE as the carbon's products do.
+    const double x_tpb = 77.0;
+    const double f_tpb = c.cell.chemistry.tpb_footprint;
+    ASSERT_GT(f_tpb, 0.0);  // the shipped chemistry caps the TPB's CAM footprint
+    const double w_tpb = std::min(1.0, f_tpb * model.specific_area() / model.site_area(site_tpb));
+    ASSERT_LT(w_tpb, 1.0);  // Study A: a_TPB ~ 6 a_CAM
     const double cmax = c.cell.cam.c_max;
     for (int m = 0; m < model.n_cathode(); ++m) {
         for (int i = 0; i < model.n_shells(); ++i) y[model.idx_c(m, i)] = x1 * cmax;
         y[model.idx_x(m, CathodeP2D::x_void)] = v_void;
         y[model.idx_x(m, CathodeP2D::x_rev + site_carbon)] = 0.4 * x_carbon;
         y[model.idx_x(m, CathodeP2D::x_irr + site_carbon)] = 0.6 * x_carbon;
-        y[model.idx_x(m, CathodeP2D::x_rev + site_tpb)] = 77.0;  // no volume of its own: in the voids
+        y[model.idx_x(m, CathodeP2D::x_rev + site_tpb)] = x_tpb;
     }
     const auto& se = c.cell.electrolyte;
     const double shrink = (se.molar_volume - se.decomposed_molar_volume) / (c.cell.chemistry.se_electrons * 96485.33212);
     const double cam = c.cell.cam.volume_change(x1) - c.cell.cam.volume_change(x0);
     ASSERT_LT(cam, 0.0);  // NMC contracts on delithiation
     const double strain = c.cell.eps_cam * cam - model.specific_area() * v_void -
-                          shrink * c.cell.chemistry.electrons_per_product * 96485.33212 * x_carbon;
+                          shrink * c.cell.chemistry.electrons_per_product * 96485.33212 * (x_carbon + (1 - w_tpb) * x_tpb);
     const double want = 18e6 + kK * strain;
     ASSERT_GT(want, 1e6);
     EXPECT_NEAR(model.pressure_law().strain(y.data()), strain, 1e-12 * std::fabs(strain));
