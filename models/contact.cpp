@@ -12,6 +12,22 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
         u_[p] = np == 1 ? 1.0 : 1.0 + w - w * (2.0 * p + 1.0) / np;
         theta0_[p] = ch_.contact_initial * u_[p];
     }
+    // Without a carbon network (and no measured composite conductivity in its place) the
+    // particles are wired only through one another: the poorest-embedded populations beyond
+    // the percolating share stay lithiated, as isolated ones (isolation on, tau_iso > 0).
+    n_wired_ = np;
+    const CellSpec& c = g_.cell;
+    const double solid = c.eps_cam + c.eps_se + c.eps_carbon + c.eps_binder;
+    if (g_.intercalating && ch_.isolation_threshold > 0.0 && carbon_network_conductivity(c, c.temperature) <= 0.0 &&
+        solid > 0.0)
+        n_wired_ = static_cast<int>(std::lround(cam_network_share(c.eps_cam / solid) * np));
+}
+
+double ContactIsolation::cam_network_share(double psi) {
+    const double z = 6.0 * psi;  // CAM-CAM contacts per particle
+    if (z <= 1.764) return 0.0;
+    if (z >= 4.236) return 1.0;
+    return std::pow(1.0 - std::pow((4.236 - z) / 2.472, 3.7), 0.4);
 }
 
 ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int p, const double* pressure) const {

@@ -50,9 +50,19 @@ public:
     // Population p's isolation switch at void factor rho: 1 while its void-reduced contact
     // u_p rho is above tau (1 + band), 0 once it is below tau, a smoothstep between (steep,
     // but without the kink that stalls the integrator). rho only falls (voids only grow),
-    // so isolation is irreversible; breathing does not isolate.
+    // so isolation is irreversible; breathing does not isolate. Populations outside the
+    // CAM's own electronic network (a carbon-free cell, cam_network_share) are 0 from t = 0.
     template <class T>
     T connected(const T& rho, int p) const;
+    // The share of the CAM wired to the collector through CAM-CAM contacts alone: the
+    // percolation probability of a binary random packing of equal spheres (Bouvard & Lange
+    // 1991, as in Costamagna et al. 1998), P = [1 - ((4.236 - Z psi)/2.472)^3.7]^0.4 with
+    // coordination Z = 6 and psi the CAM's share of the solid volume; 0 below Z psi = 1.764
+    // (psi ~ 0.29), 1 above 4.236.
+    static double cam_network_share(double psi);
+    // Populations wired electronically: all with a carbon network (or a measured composite
+    // conductivity) or with isolation off; else the best round(P np) (docs/equations.md 11.5).
+    int wired_populations() const { return n_wired_; }
     // The factor on the solid conductivity, (rho beta)^m.
     template <class T>
     T conductivity_factor(const T& rho, const T& beta) const {
@@ -85,6 +95,7 @@ private:
     double u_[kMaxPopulations] = {};       // initial contact of population p over theta_0
     double theta0_[kMaxPopulations] = {};  // theta_0 u_p
     int void_ = -1, pressure_slot_ = -1;
+    int n_wired_ = 0;  // populations 0..n_wired_-1 reach the collector electronically
 };
 
 template <class T, class F>
@@ -107,6 +118,7 @@ template <class T>
 T ContactIsolation::connected(const T& rho, int p) const {
     const double thr = ch_.isolation_threshold;
     if (!(thr > 0.0)) return T(1.0);
+    if (p >= n_wired_) return T(0.0);  // no electronic path: dead from the start
     T z = (rho * (u_[p] / thr) - 1.0) * (1.0 / kIsolationBand);
     if (value(z) >= 1.0) return T(1.0);
     if (value(z) <= 0.0) return T(0.0);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/contact.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;
@@ -132,6 +133,45 @@ TEST(Populations, PoorlyContactedPopulationsRelithiateLast) {
     ASSERT_EQ(last.x.size(), 3u);
     EXPECT_GT(last.x[0], last.x[1]);
     EXPECT_GT(last.x[1], last.x[2]);
+}
+
+TEST(Populations, WithoutCarbonOnlyTheCamNetworkShareIsWired) {
+    // The percolation probability of the CAM network (Bouvard & Lange 1991): 0 at and
+    // below Z psi = 1.764, 1 from 4.236, rising in between; Study D's 0.376 gives ~0.79.
+    EXPECT_EQ(ContactIsolation::cam_network_share(0.25), 0.0);
+    EXPECT_EQ(ContactIsolation::cam_network_share(0.8), 1.0);
+    EXPECT_NEAR(ContactIsolation::cam_network_share(0.3386 / 0.9), 0.794, 0.002);
+    EXPECT_LT(ContactIsolation::cam_network_share(0.35), ContactIsolation::cam_network_share(0.45));
+    // Study D (no carbon), 5 populations, one charge: the unwired population never
+    // delithiates (its lithium stays: x stays at the start value), the others do.
+    struct Last : test::Capture {
+        std::vector<double> x;
+        void on_profile(double, const CathodeP2D& m, const double* y) override {
+            x.assign(m.n_populations(), 0.0);
+            for (int p = 0; p < m.n_populations(); ++p)
+                for (int c = 0; c < m.n_cathode(); ++c) x[p] += m.mean_stoichiometry(y, c, p) / m.n_cathode();
+        }
+    };
+    auto charge = [](const std::vector<std::string>& extra, Last* last) {
+        std::vector<std::string> set = {"mesh.populations=5", "output.profile_interval=1 h",
+                                        "protocol.steps=[\"Charge at 0.12 mA/cm2 until 4.3 V\"]"};
+        set.insert(set.end(), extra.begin(), extra.end());
+        return Simulation(test::load("configs/studies/study_d.yaml", set)).run(last);
+    };
+    Last wired, off;
+    RunResult r = charge({}, &wired);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    ASSERT_EQ(wired.x.size(), 5u);
+    EXPECT_NEAR(r.cycles[0].dead_fraction, 0.2, 1e-12);  // round(0.794 x 5) = 4 wired
+    EXPECT_LT(r.lithium_balance_error, kConservationTol);
+    EXPECT_GT(wired.x[4], 0.99);   // unwired: as made
+    EXPECT_LT(wired.x[3], 0.7);    // wired: charged
+    // Isolation off (tau_iso = 0) wires every population; a carbon network does too.
+    RunResult o = charge({"chemistry.contact.isolation_threshold=0"}, &off);
+    ASSERT_EQ(o.status, RunStatus::complete) << o.message;
+    EXPECT_EQ(o.cycles[0].dead_fraction, 0.0);
+    EXPECT_LT(off.x[4], 0.9);
+    EXPECT_GT(o.cycles[0].charge_capacity, 1.15 * r.cycles[0].charge_capacity);
 }
 
 TEST(Populations, MeshKeyIsValidated) {
