@@ -15,9 +15,13 @@ namespace ssbsim {
 
 // The passivation law g of theta = passivating inventory / law coverage >= 0
 // (params/chemistry.hpp PassivationLaw): g(0) = 1 for every law, falling as products grow.
+// Below 0 (a slightly negative inventory: integration error over a very long hold, or a
+// Newton iterate) each law continues along its tangent at 0, 1 - theta, so no iterate
+// overflows (exp(-theta) of a large negative theta did, in a 1e9 h hold).
 template <class T>
 T passivation_factor(PassivationLaw law, const T& theta) {
     using std::exp;
+    if (value(theta) < 0.0) return 1.0 - theta;
     switch (law) {
         case PassivationLaw::film: return exp(-theta);
         case PassivationLaw::coverage: return value(theta) < 1.0 ? T(1.0 - theta) : T(0.0);
@@ -75,14 +79,22 @@ public:
             T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
             if (k_fast_[s] > 0.0) {
                 // Exponential passivation: the fresh surface reacts fast once, then not at all.
-                T g_fast = exp(-(rev + k.fast_irreversible_weight * irr) / (area[s] * k.passivation_fast + 1e-300));
+                T g_fast = passivation_factor(PassivationLaw::film, (rev + k.fast_irreversible_weight * irr) /
+                                                                        (area[s] * k.passivation_fast + 1e-300));
                 r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * L.boltzmann[bz_fast_[s]]);
             }
             // First order in the reversible products, or (reduction_saturation > 0) zero order
-            // while they cover the site: the rate of an interface, not of an amount.
-            T r_red = k.reduction_saturation > 0.0
-                          ? area[s] * rev / (rev + area[s] * k.reduction_saturation) * (-k_red_[s] * L.boltzmann[bz_red_[s]])
-                          : rev * (-k_red_[s] / k.passivation) * L.boltzmann[bz_red_[s]];
+            // while they cover the site: the rate of an interface, not of an amount. Below 0
+            // products (integration error) the saturating form continues along its tangent
+            // at 0, rev / (a c_sat), instead of crossing its pole at rev = -a c_sat.
+            T r_red;
+            if (k.reduction_saturation > 0.0) {
+                const T a_sat = area[s] * k.reduction_saturation;
+                const T cover = value(rev) >= 0.0 ? T(rev / (rev + a_sat)) : T(rev / a_sat);
+                r_red = area[s] * cover * (-k_red_[s] * L.boltzmann[bz_red_[s]]);
+            } else {
+                r_red = rev * (-k_red_[s] / k.passivation) * L.boltzmann[bz_red_[s]];
+            }
             L.rate[rev_ + s] = (k.reversible_fraction * r_ox + r_red) / nF;
             L.rate[irr_ + s] = (1.0 - k.reversible_fraction) * r_ox / nF;
             L.q[l_rev_ + s] = k.reversible_fraction * r_ox;
