@@ -4,7 +4,9 @@
 #      chemistry-on embedded default (20 x 20 mesh), in process: ssbsim_bench --no-studies;
 #   2. 500 cycles of a C/2 Study A-type cycling protocol, chemistry on (the embedded
 #      default's cell), no output: wall and CPU time, steps, Jacobians;
-#   3. `ssbsim fit configs/data/study_a/fit_study_a.yaml` wall time (on a copy of configs/,
+#   3. the same 500 cycles in process without an observer (issue #12's figure: `ssbsim_bench
+#      --cycling-only --cycles 500`), wall and CPU time;
+#   4. `ssbsim fit configs/data/study_a/fit_study_a.yaml` wall time (on a copy of configs/,
 #      so the fitted config and report land in a temporary directory).
 # OLD and NEW are build directories (or directories holding ssbsim, ssbsim-fit and
 # ssbsim_bench); the two alternate run by run.
@@ -36,6 +38,15 @@ for r in $(seq "$reps"); do
       --set "protocol.steps=$cycles" > "$work/out" 2>&1 || true
     read -r wall user sys < <(tail -n 1 "$work/time")
     echo "== $which, repetition $r: 500 C/2 cycles: wall $wall s, CPU $(echo "$user + $sys" | bc) s; $(grep -o '[0-9]* solver steps.*evaluations' "$work/out")"
+  done
+done
+for r in $(seq "$reps"); do
+  for which in old new; do
+    dir=${!which}
+    /usr/bin/time -f "%e %U %S" -o "$work/time" "$(bench "$dir")" --cycling-only --cycles 500 > "$work/out" 2>&1 || true
+    read -r wall user sys < <(tail -n 1 "$work/time")
+    echo "== $which, repetition $r: 500 C/2 cycles in process (ssbsim_bench --cycling-only): wall $wall s, CPU $(echo "$user + $sys" | bc) s"
+    grep -E "solver steps|residuals|wall time" "$work/out" | sed 's/^/   /'
   done
 done
 if [ "$fit" = 1 ]; then

@@ -71,24 +71,45 @@ void ParticleDiffusion::set_temperature(double T) {
     fill_log_table(g_.intercalating ? g_.cell.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
 }
 
+namespace {
+// D_s of ParticleDiffusion::Ds on plain pointers: the residual's stores into F may alias
+// any double the compiler would otherwise re-read per shell (c_max, the table's bounds, the
+// shell geometry). The same arithmetic as interpolate_uniform, so the same bits.
+struct DsView {
+    const double* t;  // nullptr: constant D
+    int n;            // table intervals
+    double D_ref;
+    double operator()(double x) const {
+        if (!t) return D_ref;
+        double u = x * n;
+        u = !(u > 0.0) ? 0.0 : (u > n ? n : u);  // NaN too: see interpolate_uniform
+        int k = static_cast<int>(u);
+        if (k == n) k = n - 1;
+        const double slope = t[k + 1] - t[k];
+        return t[k] + slope * (u - k);
+    }
+};
+}  // namespace
+
 void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp, double surf_flux,
                                  double* F) const {
     const int first = index(m, p, 0), nr = g_.nr;
     const double* c = y + first;
     const double* cp = yp + first;
     double* Fc = F + first;
+    const double c_max = g_.c_max, dr = dr_;
+    const double* rf2 = rf2_.data();
+    const double* vol = vol_.data();
+    const DsView Ds{D_table_.empty() ? nullptr : D_table_.data(), static_cast<int>(D_table_.size()) - 1, D_ref_};
     double q_in = 0.0;
-    for (int i = 0; i < nr; ++i) {
-        double q_out;
-        if (i + 1 < nr) {
-            double D = Ds(0.5 * (c[i] + c[i + 1]) / g_.c_max);
-            q_out = rf2_[i] * D * (c[i + 1] - c[i]) / dr_;
-        } else {
-            q_out = -rf2_[i] * surf_flux;  // the outer face carries the interfacial flux
-        }
-        Fc[i] = cp[i] - (q_out - q_in) / vol_[i];
+    for (int i = 0; i + 1 < nr; ++i) {
+        const double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max);
+        const double q_out = rf2[i] * D * (c[i + 1] - c[i]) / dr;
+        Fc[i] = cp[i] - (q_out - q_in) / vol[i];
         q_in = q_out;
     }
+    const double q_out = -rf2[nr - 1] * surf_flux;  // the outer face carries the interfacial flux
+    Fc[nr - 1] = cp[nr - 1] - (q_out - q_in) / vol[nr - 1];
 }
 
 void ParticleDiffusion::jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const {

@@ -156,6 +156,7 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
     m.y = N_VNew_Serial(n, m.ctx);
     if (s.fast_vector_ops) enable_fast_vector_ops(m.y);  // IDA clones its work vectors from y
     m.yp = N_VNew_Serial(n, m.ctx);
+    if (s.fast_vector_ops) enable_fast_vector_ops(m.yp);  // IDA's sums into y' go by its ops
     m.atol = N_VNew_Serial(n, m.ctx);
     m.id = N_VNew_Serial(n, m.ctx);
     std::copy(y0, y0 + n, N_VGetArrayPointer(m.y));

@@ -18,6 +18,13 @@
 
 namespace ssbsim {
 
+// On x86-64 processors with AVX2 the linear sums, scalings, combinations and norms run in
+// loops compiled for AVX2 (without FMA: the same operations in the same order, so the same
+// results to the bit as the serial code above; ~25 % of a step's instructions were these
+// loops). set_avx2_vector_ops(false) keeps them on SSE2 for vectors enabled afterwards (and
+// the norms and combinations at once); returns whether AVX2 is in use.
+bool set_avx2_vector_ops(bool on);
+
 // v must be a serial N_Vector; vectors cloned from it afterwards inherit the operations.
 void enable_fast_vector_ops(N_Vector v);
 

@@ -70,6 +70,86 @@ TEST(VectorOps, NormsAgreeWithSundialsSerialOnes) {
     SUNContext_Free(&ctx);
 }
 
+// The AVX2 loops do what SUNDIALS' serial operations do, case by case (which operand is
+// multiplied, in place or not), to the bit; the AVX2 norms are the SSE2 ones to the bit.
+TEST(VectorOps, Avx2OperationsAreTheSerialOnesToTheBit) {
+    if (!set_avx2_vector_ops(true)) GTEST_SKIP() << "no AVX2 on this processor";
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    const int n = 469;  // not a multiple of four
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    auto random_vector = [&] {
+        N_Vector v = N_VNew_Serial(n, ctx);
+        for (int i = 0; i < n; ++i) NV_Ith_S(v, i) = u(rng) * std::pow(10.0, 3 * u(rng));
+        return v;
+    };
+    N_Vector x = random_vector(), y = random_vector(), w = random_vector();
+    enable_fast_vector_ops(x);
+    N_Vector fx = N_VClone(x), fy = N_VClone(x), fz = N_VClone(x), ref = N_VClone(x), rx = N_VClone(x),
+             ry = N_VClone(x);
+    ASSERT_NE(fx->ops->nvlinearsum, static_cast<void (*)(realtype, N_Vector, realtype, N_Vector, N_Vector)>(
+                                        N_VLinearSum_Serial));
+    auto same = [&](N_Vector a, N_Vector b, const char* what, double ca, double cb) {
+        for (int i = 0; i < n; ++i)
+            ASSERT_EQ(NV_Ith_S(a, i), NV_Ith_S(b, i)) << what << " a = " << ca << " b = " << cb << " i = " << i;
+    };
+    const double special[] = {1.0, -1.0, 0.37, -2.9, 0.0};
+    for (double a : special)
+        for (double b : {1.0, -1.0, 0.37, -0.37, -2.9, 1.7}) {
+            // z separate, z == x, z == y.
+            for (int alias = 0; alias < 3; ++alias) {
+                N_VScale_Serial(1.0, x, fx), N_VScale_Serial(1.0, y, fy);
+                N_VScale_Serial(1.0, x, rx), N_VScale_Serial(1.0, y, ry);
+                N_Vector z = alias == 0 ? fz : alias == 1 ? fx : fy;
+                N_Vector r = alias == 0 ? ref : alias == 1 ? rx : ry;
+                N_VLinearSum(a, fx, b, fy, z);
+                N_VLinearSum_Serial(a, rx, b, ry, r);
+                same(z, r, "linear sum", a, b);
+            }
+        }
+    for (double c : special) {
+        N_VScale(c, x, fz);
+        N_VScale_Serial(c, x, ref);
+        same(fz, ref, "scale", c, 0);
+        N_VScale_Serial(1.0, x, fx), N_VScale_Serial(1.0, x, rx);
+        N_VScale(c, fx, fx);
+        N_VScale_Serial(c, rx, rx);
+        same(fx, rx, "scale in place", c, 0);
+    }
+    // Vector arrays of two: y += a x (IDA's use), x += b y, and a general case (SUNDIALS').
+    N_Vector x2 = random_vector(), y2 = random_vector();
+    N_Vector f[4], r[4], fz2 = N_VClone(x), rz2 = N_VClone(x);
+    for (int k = 0; k < 4; ++k) f[k] = N_VClone(x), r[k] = N_VClone(x);
+    for (double a : {1.0, -1.0, 0.37})
+        for (int kind = 0; kind < 3; ++kind) {
+            N_Vector src[4] = {x, x2, y, y2};
+            for (int k = 0; k < 4; ++k) N_VScale_Serial(1.0, src[k], f[k]), N_VScale_Serial(1.0, src[k], r[k]);
+            N_Vector X[2] = {f[0], f[1]}, Y[2] = {f[2], f[3]}, RX[2] = {r[0], r[1]}, RY[2] = {r[2], r[3]};
+            N_Vector Zs[2] = {fz, fz2}, RZs[2] = {ref, rz2};
+            const double aa = kind == 1 ? 1.0 : a, bb = kind == 0 ? 1.0 : kind == 1 ? a : 0.5;
+            N_Vector* Z = kind == 0 ? Y : kind == 1 ? X : Zs;
+            N_Vector* RZ = kind == 0 ? RY : kind == 1 ? RX : RZs;
+            ASSERT_EQ(N_VLinearSumVectorArray(2, aa, X, bb, Y, Z), 0);
+            ASSERT_EQ(N_VLinearSumVectorArray_Serial(2, aa, RX, bb, RY, RZ), 0);
+            same(Z[0], RZ[0], "vector array [0]", aa, bb);
+            same(Z[1], RZ[1], "vector array [1]", aa, bb);
+        }
+    for (int k = 0; k < 4; ++k) N_VDestroy(f[k]), N_VDestroy(r[k]);
+    for (N_Vector v : {x2, y2, fz2, rz2}) N_VDestroy(v);
+    N_VConst(-0.25, fz);
+    for (int i = 0; i < n; ++i) ASSERT_EQ(NV_Ith_S(fz, i), -0.25);
+    // Norms: the AVX2 lanes are the four partial sums.
+    N_Vector id = random_vector();
+    const double full = N_VWrmsNorm(x, w), masked = N_VWrmsNormMask(x, w, id);
+    set_avx2_vector_ops(false);
+    EXPECT_EQ(wrms_norm(x, w), full);
+    EXPECT_EQ(wrms_norm_mask(x, w, id), masked);
+    set_avx2_vector_ops(true);
+    for (N_Vector v : {x, y, w, id, fx, fy, fz, ref, rx, ry}) N_VDestroy(v);
+    SUNContext_Free(&ctx);
+}
+
 TEST(Convergence, FastVectorOpsGiveTheSameAnswer) {
     auto solve = [](bool fast) {
         SimulationConfig c = test::load("");
