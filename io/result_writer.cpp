@@ -176,17 +176,18 @@ void ResultWriter::on_profile(double time, const CathodeP2D& m, const double* y)
 
 void ResultWriter::on_step(const StepSummary& s) {
     append_record(t_->steps, schema::step_fields(), s, basis_g_);
-    flush_all();
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_cycle(const CycleSummary& c) {
     append_record(t_->cycles, schema::cycle_fields(), c, basis_g_);
-    flush_all();
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_spectrum(const Spectrum& z) {
     write_spectrum(file_, z, area_);
-    flush_all();
+    ++spectra_written_;
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_finish(const RunResult& r) {
@@ -210,6 +211,7 @@ void ResultWriter::flush_all() {
 }
 
 void ResultWriter::maybe_flush() {
+    if (!flush_records_) return;
     auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_flush_).count() >= flush_interval_) flush_all();
 }

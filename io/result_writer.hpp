@@ -28,6 +28,11 @@ public:
     void on_spectrum(const Spectrum& z) override;  // io/spectra.hpp
     void on_finish(const RunResult& r) override;
     const std::string& path() const { return path_; }
+    // For a file that is published only once complete (a sweep case's .part, removed when
+    // its run is killed): no flush at each step, cycle and flush_interval, only at the end
+    // (rows still go to the file whenever a dataset's buffer fills: flat memory).
+    void flush_only_at_finish() { flush_records_ = false; }
+    std::size_t spectra_written() const { return spectra_written_; }
 
 private:
     void flush_all();
@@ -42,6 +47,8 @@ private:
     double area_ = 0;     // cell area [m2], for spectra in ohm
     double basis_g_ = 0;  // capacity basis mass [g]: absolute = specific x basis
     double flush_interval_ = 2.0;
+    bool flush_records_ = true;
+    std::size_t spectra_written_ = 0;
     std::chrono::steady_clock::time_point last_flush_;
 };
 
