@@ -168,10 +168,14 @@ void ResultWriter::on_sample(const Sample& s) {
 }
 
 void ResultWriter::on_profile(double time, const CathodeP2D& m, const double* y) {
+    m.update_profiles(y, profiles_);
+    append_profile(time, profiles_);
+}
+
+void ResultWriter::append_profile(double time, const std::vector<Profile>& rows) {
     Tables& t = *t_;
     t.p_time.append(time);
-    m.update_profiles(y, profiles_);
-    for (std::size_t k = 0; k < profiles_.size(); ++k) t.p_profiles[k].append_row(profiles_[k].values.data());
+    for (std::size_t k = 0; k < rows.size() && k < t.p_profiles.size(); ++k) t.p_profiles[k].append_row(rows[k].values.data());
 }
 
 void ResultWriter::on_step(const StepSummary& s) {

@@ -23,6 +23,8 @@ public:
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override;
     void on_sample(const Sample& s) override;
     void on_profile(double t, const CathodeP2D& model, const double* y) override;
+    // A profile row already computed (CathodeP2D::update_profiles, in profiles() order).
+    void append_profile(double t, const std::vector<Profile>& rows);
     void on_step(const StepSummary& s) override;
     void on_cycle(const CycleSummary& c) override;
     void on_spectrum(const Spectrum& z) override;  // io/spectra.hpp

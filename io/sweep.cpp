@@ -319,10 +319,16 @@ void publish(std::unique_ptr<CaseWriter>& writer, FileId& id, const std::string&
     id = FileId();  // renamed: no longer at the .part path
 }
 
-// The cases of a readout group as one run of the longest (the last): every record goes to
-// the case files still open; at a shorter case's end (ReadoutEnd) its file gets the last
-// sample, step, cycle, profile and result and is published. A case that cannot be set up,
-// or all that are open when the run does not complete, are left to run alone.
+// The cases of a readout group as one run of the longest (the last). The longest case's
+// file is written as the run goes; the records of the run are kept in memory (a log) for
+// the shorter cases, whose file is created at its end (ReadoutEnd): the log replayed into
+// it, then the last sample, step, cycle, profile and result, and published. One file open
+// at a time besides the longest: seven files open together (HDF5 keeps ~2 MB per open file
+// and its datasets' chunk caches) cost a readout sweep of Study A ~5000 page faults, a
+// quarter of its CPU time beyond the longest run. When the log outgrows kMaxLogBytes every
+// file still to come is opened and the records go to all open files instead (flat memory).
+// A case that cannot be set up, or all still to come when the run does not complete, are
+// left to run alone.
 class ReadoutFanout : public RunObserver {
 public:
     struct Case {
@@ -330,36 +336,70 @@ public:
         SimulationConfig cfg;
         std::string key, final_path, part;
         std::unique_ptr<CaseWriter> writer;
+        bool started = false;  // writer->on_start done, the log replayed into it
         FileId id;
         bool complete = false, has_spectra = true;
         RunResult result;  // of a complete case
     };
     std::vector<Case> cases;
     const CathodeP2D* model = nullptr;
+    static constexpr std::size_t kMaxLogBytes = 8u << 20;
 
     void on_start(const SimulationConfig&, const CathodeP2D& m) override {
         model = &m;
-        for (auto& k : cases) k.writer->on_start(k.cfg, m);
+        start(cases.back());
+        logging_ = waiting() > 0;
     }
-    void on_sample(const Sample& x) override { each([&](Case& k) { k.writer->on_sample(x); }); }
+    void on_sample(const Sample& x) override {
+        each([&](Case& k) { k.writer->on_sample(x); });
+        if (!logging_) return;
+        log_.samples.push_back(x);
+        grow(sizeof x);
+    }
     void on_profile(double t, const CathodeP2D& m, const double* y) override {
         each([&](Case& k) { k.writer->on_profile(t, m, y); });
+        if (logging_) {
+            std::vector<Profile> rows = m.profiles(nullptr);
+            m.update_profiles(y, rows);
+            std::size_t bytes = 0;
+            for (const Profile& q : rows) bytes += q.values.size() * sizeof(double);
+            log_.profiles.push_back({t, std::move(rows)});
+            grow(bytes);
+        }
     }
-    void on_step(const StepSummary& x) override { each([&](Case& k) { k.writer->on_step(x); }); }
-    void on_cycle(const CycleSummary& x) override { each([&](Case& k) { k.writer->on_cycle(x); }); }
-    void on_spectrum(const Spectrum& x) override { each([&](Case& k) { k.writer->on_spectrum(x); }); }
+    void on_step(const StepSummary& x) override {
+        each([&](Case& k) { k.writer->on_step(x); });
+        if (!logging_) return;
+        log_.steps.push_back(x);
+        grow(sizeof x);
+    }
+    void on_cycle(const CycleSummary& x) override {
+        each([&](Case& k) { k.writer->on_cycle(x); });
+        if (!logging_) return;
+        log_.cycles.push_back(x);
+        grow(sizeof x);
+    }
+    void on_spectrum(const Spectrum& x) override {
+        each([&](Case& k) { k.writer->on_spectrum(x); });
+        if (!logging_) return;
+        log_.spectra.push_back(x);
+        grow(sizeof x + 3 * x.frequency.size() * sizeof(double));
+    }
     void on_finish(const RunResult& r) override {
         if (r.status != RunStatus::complete) return;  // the open cases run alone
-        each([&](Case& k) {
+        for (auto& k : cases) {
+            if (!k.writer) continue;
+            start(k);
             k.writer->on_finish(r);
             k.result = r;
             finish(k);
-        });
+        }
     }
     // Case k (in duration order) ends here.
     void read_out(int k, const ReadoutEnd& end) {
         Case& c = cases.at(k);
         if (!c.writer) return;
+        start(c);
         if (end.has_last_sample) c.writer->on_sample(end.last_sample);
         c.writer->on_step(end.step);
         if (end.has_cycle) c.writer->on_cycle(end.cycle);
@@ -370,10 +410,51 @@ public:
     }
 
 private:
+    // What the run reported so far, for the files not open yet.
+    struct Log {
+        std::vector<Sample> samples;
+        std::vector<std::pair<double, std::vector<Profile>>> profiles;  // time [s], rows
+        std::vector<StepSummary> steps;
+        std::vector<CycleSummary> cycles;
+        std::vector<Spectrum> spectra;
+        std::size_t bytes = 0;
+    } log_;
+    bool logging_ = false;
+
     template <class F>
     void each(F f) {
         for (auto& k : cases)
-            if (k.writer) f(k);
+            if (k.writer && k.started) f(k);
+    }
+    std::size_t waiting() const {
+        std::size_t n = 0;
+        for (const auto& k : cases) n += k.writer && !k.started;
+        return n;
+    }
+    // The records reported so far are in the log (each record is logged after the open
+    // files got it). The case's file created and given the records so far (each dataset gets its rows in
+    // the order the run reported them, as when written along).
+    void start(Case& k) {
+        if (k.started) return;
+        k.started = true;
+        k.writer->on_start(k.cfg, *model);
+        for (const Sample& x : log_.samples) k.writer->on_sample(x);
+        for (const auto& [t, rows] : log_.profiles) k.writer->append_profile(t, rows);
+        for (const StepSummary& x : log_.steps) k.writer->on_step(x);
+        for (const CycleSummary& x : log_.cycles) k.writer->on_cycle(x);
+        for (const Spectrum& x : log_.spectra) k.writer->on_spectrum(x);
+        if (waiting() == 0) stop_logging();
+    }
+    void grow(std::size_t bytes) {
+        log_.bytes += bytes;
+        if (log_.bytes <= kMaxLogBytes) return;
+        for (auto& k : cases)
+            if (k.writer) start(k);  // every file still to come opened: the records go to all
+        stop_logging();
+    }
+    void stop_logging() {
+        logging_ = false;
+        log_ = Log();
     }
     void finish(Case& k) {
         try {
