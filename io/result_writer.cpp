@@ -168,25 +168,30 @@ void ResultWriter::on_sample(const Sample& s) {
 }
 
 void ResultWriter::on_profile(double time, const CathodeP2D& m, const double* y) {
+    m.update_profiles(y, profiles_);
+    append_profile(time, profiles_);
+}
+
+void ResultWriter::append_profile(double time, const std::vector<Profile>& rows) {
     Tables& t = *t_;
     t.p_time.append(time);
-    m.update_profiles(y, profiles_);
-    for (std::size_t k = 0; k < profiles_.size(); ++k) t.p_profiles[k].append_row(profiles_[k].values.data());
+    for (std::size_t k = 0; k < rows.size() && k < t.p_profiles.size(); ++k) t.p_profiles[k].append_row(rows[k].values.data());
 }
 
 void ResultWriter::on_step(const StepSummary& s) {
     append_record(t_->steps, schema::step_fields(), s, basis_g_);
-    flush_all();
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_cycle(const CycleSummary& c) {
     append_record(t_->cycles, schema::cycle_fields(), c, basis_g_);
-    flush_all();
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_spectrum(const Spectrum& z) {
     write_spectrum(file_, z, area_);
-    flush_all();
+    ++spectra_written_;
+    if (flush_records_) flush_all();
 }
 
 void ResultWriter::on_finish(const RunResult& r) {
@@ -210,6 +215,7 @@ void ResultWriter::flush_all() {
 }
 
 void ResultWriter::maybe_flush() {
+    if (!flush_records_) return;
     auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_flush_).count() >= flush_interval_) flush_all();
 }

@@ -23,11 +23,18 @@ public:
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override;
     void on_sample(const Sample& s) override;
     void on_profile(double t, const CathodeP2D& model, const double* y) override;
+    // A profile row already computed (CathodeP2D::update_profiles, in profiles() order).
+    void append_profile(double t, const std::vector<Profile>& rows);
     void on_step(const StepSummary& s) override;
     void on_cycle(const CycleSummary& c) override;
     void on_spectrum(const Spectrum& z) override;  // io/spectra.hpp
     void on_finish(const RunResult& r) override;
     const std::string& path() const { return path_; }
+    // For a file that is published only once complete (a sweep case's .part, removed when
+    // its run is killed): no flush at each step, cycle and flush_interval, only at the end
+    // (rows still go to the file whenever a dataset's buffer fills: flat memory).
+    void flush_only_at_finish() { flush_records_ = false; }
+    std::size_t spectra_written() const { return spectra_written_; }
 
 private:
     void flush_all();
@@ -42,6 +49,8 @@ private:
     double area_ = 0;     // cell area [m2], for spectra in ohm
     double basis_g_ = 0;  // capacity basis mass [g]: absolute = specific x basis
     double flush_interval_ = 2.0;
+    bool flush_records_ = true;
+    std::size_t spectra_written_ = 0;
     std::chrono::steady_clock::time_point last_flush_;
 };
 

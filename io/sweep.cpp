@@ -94,6 +94,9 @@ struct SummaryRecord {
     Stamp stamp;
     std::string status, message;
     std::vector<CycleSummary> cycles;
+    // Whether the file holds spectra (its writer wrote some): without, the summary does not
+    // open the file for their arc widths (~1.3 M instructions an HDF5 open).
+    std::uint8_t has_spectra = 1;
 };
 std::map<std::string, SummaryRecord>& record_cache() {
     static std::map<std::string, SummaryRecord> cache;
@@ -125,8 +128,9 @@ bool get_text(const std::string& in, std::size_t& at, std::string& s) {
     return true;
 }
 
-// The record of a published case file (empty when it cannot be stamped).
-std::string pack_record(const std::string& path, const RunResult& r) {
+// The record of a published case file (empty when it cannot be stamped); has_spectra: its
+// writer wrote spectra.
+std::string pack_record(const std::string& path, const RunResult& r, bool has_spectra) {
     Stamp s;
     if (!stamp_of(path, s)) return "";
     std::string out;
@@ -136,6 +140,7 @@ std::string pack_record(const std::string& path, const RunResult& r) {
     put_text(out, r.message);
     put_raw(out, static_cast<std::uint32_t>(r.cycles.size()));
     for (const CycleSummary& c : r.cycles) put_raw(out, c);
+    put_raw(out, static_cast<std::uint8_t>(has_spectra ? 1 : 0));
     return out;
 }
 }  // namespace
@@ -152,6 +157,7 @@ void receive_case_records(const std::string& records) {
         rec.cycles.resize(n);
         for (auto& c : rec.cycles)
             if (!get_raw(records, at, c)) return;
+        if (!get_raw(records, at, rec.has_spectra)) return;
         record_cache()[path] = std::move(rec);
     }
 }
@@ -186,7 +192,9 @@ struct FileId {
 // only its own file, never one a later run of the sweep has put at the same path.
 class CaseWriter : public ResultWriter {
 public:
-    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) {}
+    // A .part file: published when complete, removed when its run is killed, so flushed
+    // only at the end (7 open files of a readout group flushed at each step: ~4 % of it).
+    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) { flush_only_at_finish(); }
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override {
         ResultWriter::on_start(config, model);
         struct stat st;
@@ -297,8 +305,9 @@ namespace {
 // A case's finished .part: closed, checked to be the file this process made, its key
 // written, renamed to the final name (id cleared then).
 void publish(std::unique_ptr<CaseWriter>& writer, FileId& id, const std::string& part, const std::string& final_path,
-             const std::string& key) {
+             const std::string& key, bool& has_spectra) {
     id = writer->id;
+    has_spectra = writer->spectra_written() > 0;
     writer.reset();  // closes the file
     if (!id.same(part))
         throw IoError("the result file '" + part +
@@ -310,10 +319,16 @@ void publish(std::unique_ptr<CaseWriter>& writer, FileId& id, const std::string&
     id = FileId();  // renamed: no longer at the .part path
 }
 
-// The cases of a readout group as one run of the longest (the last): every record goes to
-// the case files still open; at a shorter case's end (ReadoutEnd) its file gets the last
-// sample, step, cycle, profile and result and is published. A case that cannot be set up,
-// or all that are open when the run does not complete, are left to run alone.
+// The cases of a readout group as one run of the longest (the last). The longest case's
+// file is written as the run goes; the records of the run are kept in memory (a log) for
+// the shorter cases, whose file is created at its end (ReadoutEnd): the log replayed into
+// it, then the last sample, step, cycle, profile and result, and published. One file open
+// at a time besides the longest: seven files open together (HDF5 keeps ~2 MB per open file
+// and its datasets' chunk caches) cost a readout sweep of Study A ~5000 page faults, a
+// quarter of its CPU time beyond the longest run. When the log outgrows kMaxLogBytes every
+// file still to come is opened and the records go to all open files instead (flat memory).
+// A case that cannot be set up, or all still to come when the run does not complete, are
+// left to run alone.
 class ReadoutFanout : public RunObserver {
 public:
     struct Case {
@@ -321,36 +336,70 @@ public:
         SimulationConfig cfg;
         std::string key, final_path, part;
         std::unique_ptr<CaseWriter> writer;
+        bool started = false;  // writer->on_start done, the log replayed into it
         FileId id;
-        bool complete = false;
+        bool complete = false, has_spectra = true;
         RunResult result;  // of a complete case
     };
     std::vector<Case> cases;
     const CathodeP2D* model = nullptr;
+    static constexpr std::size_t kMaxLogBytes = 8u << 20;
 
     void on_start(const SimulationConfig&, const CathodeP2D& m) override {
         model = &m;
-        for (auto& k : cases) k.writer->on_start(k.cfg, m);
+        start(cases.back());
+        logging_ = waiting() > 0;
     }
-    void on_sample(const Sample& x) override { each([&](Case& k) { k.writer->on_sample(x); }); }
+    void on_sample(const Sample& x) override {
+        each([&](Case& k) { k.writer->on_sample(x); });
+        if (!logging_) return;
+        log_.samples.push_back(x);
+        grow(sizeof x);
+    }
     void on_profile(double t, const CathodeP2D& m, const double* y) override {
         each([&](Case& k) { k.writer->on_profile(t, m, y); });
+        if (logging_) {
+            std::vector<Profile> rows = m.profiles(nullptr);
+            m.update_profiles(y, rows);
+            std::size_t bytes = 0;
+            for (const Profile& q : rows) bytes += q.values.size() * sizeof(double);
+            log_.profiles.push_back({t, std::move(rows)});
+            grow(bytes);
+        }
     }
-    void on_step(const StepSummary& x) override { each([&](Case& k) { k.writer->on_step(x); }); }
-    void on_cycle(const CycleSummary& x) override { each([&](Case& k) { k.writer->on_cycle(x); }); }
-    void on_spectrum(const Spectrum& x) override { each([&](Case& k) { k.writer->on_spectrum(x); }); }
+    void on_step(const StepSummary& x) override {
+        each([&](Case& k) { k.writer->on_step(x); });
+        if (!logging_) return;
+        log_.steps.push_back(x);
+        grow(sizeof x);
+    }
+    void on_cycle(const CycleSummary& x) override {
+        each([&](Case& k) { k.writer->on_cycle(x); });
+        if (!logging_) return;
+        log_.cycles.push_back(x);
+        grow(sizeof x);
+    }
+    void on_spectrum(const Spectrum& x) override {
+        each([&](Case& k) { k.writer->on_spectrum(x); });
+        if (!logging_) return;
+        log_.spectra.push_back(x);
+        grow(sizeof x + 3 * x.frequency.size() * sizeof(double));
+    }
     void on_finish(const RunResult& r) override {
         if (r.status != RunStatus::complete) return;  // the open cases run alone
-        each([&](Case& k) {
+        for (auto& k : cases) {
+            if (!k.writer) continue;
+            start(k);
             k.writer->on_finish(r);
             k.result = r;
             finish(k);
-        });
+        }
     }
     // Case k (in duration order) ends here.
     void read_out(int k, const ReadoutEnd& end) {
         Case& c = cases.at(k);
         if (!c.writer) return;
+        start(c);
         if (end.has_last_sample) c.writer->on_sample(end.last_sample);
         c.writer->on_step(end.step);
         if (end.has_cycle) c.writer->on_cycle(end.cycle);
@@ -361,14 +410,55 @@ public:
     }
 
 private:
+    // What the run reported so far, for the files not open yet.
+    struct Log {
+        std::vector<Sample> samples;
+        std::vector<std::pair<double, std::vector<Profile>>> profiles;  // time [s], rows
+        std::vector<StepSummary> steps;
+        std::vector<CycleSummary> cycles;
+        std::vector<Spectrum> spectra;
+        std::size_t bytes = 0;
+    } log_;
+    bool logging_ = false;
+
     template <class F>
     void each(F f) {
         for (auto& k : cases)
-            if (k.writer) f(k);
+            if (k.writer && k.started) f(k);
+    }
+    std::size_t waiting() const {
+        std::size_t n = 0;
+        for (const auto& k : cases) n += k.writer && !k.started;
+        return n;
+    }
+    // The records reported so far are in the log (each record is logged after the open
+    // files got it). The case's file created and given the records so far (each dataset gets its rows in
+    // the order the run reported them, as when written along).
+    void start(Case& k) {
+        if (k.started) return;
+        k.started = true;
+        k.writer->on_start(k.cfg, *model);
+        for (const Sample& x : log_.samples) k.writer->on_sample(x);
+        for (const auto& [t, rows] : log_.profiles) k.writer->append_profile(t, rows);
+        for (const StepSummary& x : log_.steps) k.writer->on_step(x);
+        for (const CycleSummary& x : log_.cycles) k.writer->on_cycle(x);
+        for (const Spectrum& x : log_.spectra) k.writer->on_spectrum(x);
+        if (waiting() == 0) stop_logging();
+    }
+    void grow(std::size_t bytes) {
+        log_.bytes += bytes;
+        if (log_.bytes <= kMaxLogBytes) return;
+        for (auto& k : cases)
+            if (k.writer) start(k);  // every file still to come opened: the records go to all
+        stop_logging();
+    }
+    void stop_logging() {
+        logging_ = false;
+        log_ = Log();
     }
     void finish(Case& k) {
         try {
-            publish(k.writer, k.id, k.part, k.final_path, k.key);
+            publish(k.writer, k.id, k.part, k.final_path, k.key, k.has_spectra);
             k.complete = true;
         } catch (const std::exception&) {
             k.writer.reset();  // run alone afterwards
@@ -379,12 +469,16 @@ private:
 // The fanout's case files, opened (a case that cannot be: left out, to run alone).
 void open_readout_cases(const SweepSpec& spec, const PrefixGroup& g, const std::string& dir, ReadoutFanout& fan) {
     make_cases_dir(dir);
+    // One library for the group: its cases differ only in the duration of their last step,
+    // so they name the same materials (and add the same user materials: `add` replaces);
+    // each embedded material is parsed once instead of once per case (~4 M instructions
+    // per Study A case).
+    MaterialLibrary lib;
     for (int index : g.cases) {
         ReadoutFanout::Case k;
         k.c = &spec.cases.at(index - 1);
         try {
             k.key = case_key(spec, *k.c);
-            MaterialLibrary lib;
             k.cfg = case_config(spec, *k.c, lib);
             k.final_path = case_file(dir, index);
             k.part = k.final_path + ".part";
@@ -418,7 +512,7 @@ std::vector<CaseOutcome> run_readout(const SweepSpec& spec, const PrefixGroup& g
             CaseOutcome o;
             o.index = k.c->index;
             o.status = "complete";
-            o.record = pack_record(k.final_path, k.result);
+            o.record = pack_record(k.final_path, k.result, k.has_spectra);
             out.push_back(o);
             continue;
         }
@@ -460,8 +554,9 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         clear_stale_part(part);
         writer = std::make_unique<CaseWriter>(part);
         RunResult r = sim.run(writer.get(), control);
-        publish(writer, id, part, final_path, key);
-        out.record = pack_record(final_path, r);
+        bool has_spectra = true;
+        publish(writer, id, part, final_path, key, has_spectra);
+        out.record = pack_record(final_path, r, has_spectra);
         out.status = to_string(r.status);
         out.message = r.message;
     } catch (const std::exception& e) {
@@ -529,6 +624,7 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
         std::string status, message;
         std::vector<CycleSummary> cycles;
         std::vector<double> arc_widths;  // of the case's EIS spectra, in step order [ohm cm2]
+        bool has_spectra = true;         // false: its worker's record says it has none
     };
     std::vector<Row> rows;
     size_t max_cycles = 0, max_spectra = 0;
@@ -542,6 +638,7 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
             row.status = cached->second.status;  // as the worker that wrote it reported it
             row.message = cached->second.message;
             row.cycles = cached->second.cycles;
+            row.has_spectra = cached->second.has_spectra != 0;
         } else if (test) {
             try {
                 ResultSummary r = read_result(f);
@@ -560,7 +657,7 @@ std::vector<std::string> write_summary(const SweepSpec& spec, const std::string&
             row.message = msg;
         }
         max_cycles = std::max(max_cycles, row.cycles.size());
-        if (test && row.status != "failed") row.arc_widths = spectrum_arc_widths(f);
+        if (test && row.status != "failed" && row.has_spectra) row.arc_widths = spectrum_arc_widths(f);
         max_spectra = std::max(max_spectra, row.arc_widths.size());
         rows.push_back(row);
     }

@@ -1,5 +1,11 @@
 #include "params/emit.hpp"
 
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 #include "params/quantity_text.hpp"
 
 namespace ssbsim {
@@ -151,17 +157,24 @@ YAML::Node emit_contact(const ChemistrySpec& c) {
     return k;
 }
 
+// The top-level entries of the resolved config, in their order.
+std::vector<std::pair<std::string, YAML::Node>> config_sections(const SimulationConfig& c, bool with_steps) {
+    std::vector<std::pair<std::string, YAML::Node>> out;
+    out.emplace_back("name", YAML::Node(c.name));
+    if (!c.description.empty()) out.emplace_back("description", YAML::Node(c.description));
+    if (c.materials && c.materials.IsSequence() && c.materials.size() > 0) out.emplace_back("materials", c.materials);
+    out.emplace_back("cell", emit_cell(c.cell));
+    if (c.cell.chemistry.enabled) out.emplace_back("chemistry", emit_chemistry(c.cell.chemistry));
+    out.emplace_back("mesh", emit_mesh(c.mesh));
+    out.emplace_back("solver", emit_solver(c.solver));
+    out.emplace_back("protocol", emit_protocol(c.protocol, with_steps));
+    out.emplace_back("output", emit_output(c.output));
+    return out;
+}
+
 YAML::Node emit_config_node(const SimulationConfig& c, bool with_steps) {
     YAML::Node n;
-    n["name"] = c.name;
-    if (!c.description.empty()) n["description"] = c.description;
-    if (c.materials && c.materials.IsSequence() && c.materials.size() > 0) n["materials"] = c.materials;
-    n["cell"] = emit_cell(c.cell);
-    if (c.cell.chemistry.enabled) n["chemistry"] = emit_chemistry(c.cell.chemistry);
-    n["mesh"] = emit_mesh(c.mesh);
-    n["solver"] = emit_solver(c.solver);
-    n["protocol"] = emit_protocol(c.protocol, with_steps);
-    n["output"] = emit_output(c.output);
+    for (const auto& [key, value] : config_sections(c, with_steps)) n[key] = value;
     return n;
 }
 
@@ -242,40 +255,121 @@ YAML::Node emit_output(const OutputSpec& o) {
 
 YAML::Node emit_config(const SimulationConfig& c) { return emit_config_node(c, true); }
 
-std::string emit_config_text(const SimulationConfig& c) {
-    // The text of `YAML::Emitter << emit_config(c)`, with the protocol's steps emitted one at a
-    // time: a node tree of the whole (expanded) protocol costs ~3.5 kB per step in yaml-cpp,
-    // 10 MB for a 1500-cycle protocol, which set the peak memory of long runs.
-    const YAML::Node n = emit_config_node(c, false);
+namespace {
+// A node's content as text (type, style, tag, scalars length-prefixed): the key under which
+// its emitted text is memoised. Walking the tree costs a few per cent of emitting it:
+// yaml-cpp's emitter decides scalar by scalar, with its regexes, whether a string may be
+// written plain (~10 M instructions for the Study A config, paid by every result file of a
+// sweep and by every checkpoint identity).
+void append_key(const YAML::Node& n, std::string& out) {
+    out += static_cast<char>('a' + static_cast<int>(n.Type()));
+    out += static_cast<char>('a' + static_cast<int>(n.Style()));
+    out += std::to_string(n.Tag().size());
+    out += ':';
+    out += n.Tag();
+    switch (n.Type()) {
+        case YAML::NodeType::Scalar:
+            out += std::to_string(n.Scalar().size());
+            out += ':';
+            out += n.Scalar();
+            break;
+        case YAML::NodeType::Sequence:
+            for (const auto& x : n) append_key(x, out);
+            out += ';';
+            break;
+        case YAML::NodeType::Map:
+            for (const auto& kv : n) {
+                append_key(kv.first, out);
+                append_key(kv.second, out);
+            }
+            out += ';';
+            break;
+        default: break;
+    }
+}
+
+// The emitted text of `make()` memoised by `key` for this process (at most 64 texts, the
+// distinct sections of a sweep's cases; cleared when full).
+template <class F>
+std::string memoised(const std::string& key, F make) {
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::string> memo;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = memo.find(key);
+        if (it != memo.end()) return it->second;
+    }
+    std::string text = make();
+    std::lock_guard<std::mutex> lock(mutex);
+    if (memo.size() >= 64) memo.clear();
+    memo.emplace(key, text);
+    return text;
+}
+
+// One top-level entry of the config as `YAML::Emitter` writes it inside the whole map (a
+// block map at column 0: the same text standalone).
+std::string plain_section_text(const YAML::Node& key, const YAML::Node& value) {
     YAML::Emitter em;
-    em << YAML::BeginMap;
-    for (const auto& kv : n) {
-        em << YAML::Key << kv.first;
-        if (kv.first.as<std::string>() != "protocol") {
-            em << YAML::Value << kv.second;
+    em << YAML::BeginMap << YAML::Key << key << YAML::Value << value << YAML::EndMap;
+    return em.c_str();
+}
+std::string section_text(const YAML::Node& key, const YAML::Node& value) {
+    std::string k;
+    append_key(key, k);
+    append_key(value, k);
+    return memoised(k, [&] { return plain_section_text(key, value); });
+}
+
+// The protocol entry, its steps emitted one at a time: a node tree of the whole (expanded)
+// protocol costs ~3.5 kB per step in yaml-cpp, 10 MB for a 1500-cycle protocol, which set
+// the peak memory of long runs.
+std::string protocol_text(const YAML::Node& key, const YAML::Node& value, const Protocol& protocol) {
+    YAML::Emitter em;
+    em << YAML::BeginMap << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    for (const auto& p : value) {
+        em << YAML::Key << p.first << YAML::Value;
+        if (p.first.as<std::string>() != "steps" || protocol.steps.empty()) {
+            em << p.second;  // an empty steps sequence as emit_config writes it
             continue;
         }
-        em << YAML::Value << YAML::BeginMap;
-        for (const auto& p : kv.second) {
-            em << YAML::Key << p.first << YAML::Value;
-            if (p.first.as<std::string>() != "steps" || c.protocol.steps.empty()) {
-                em << p.second;  // an empty steps sequence as emit_config writes it
-                continue;
-            }
-            em << YAML::BeginSeq;
-            for (const auto& st : c.protocol.steps) em << emit_step(st);
-            em << YAML::EndSeq;
-        }
-        em << YAML::EndMap;
+        em << YAML::BeginSeq;
+        for (const auto& st : protocol.steps) em << emit_step(st);
+        em << YAML::EndSeq;
     }
-    em << YAML::EndMap;
+    em << YAML::EndMap << YAML::EndMap;
     return em.c_str();
+}
+}  // namespace
+
+std::string emit_config_text(const SimulationConfig& c) {
+    // The text of `YAML::Emitter << emit_config(c)`, entry by entry (block map entries at
+    // column 0 are joined by a newline) and without assembling the tree (yaml-cpp merges
+    // the node memory at each assignment: ~1.5 M instructions); the cell, chemistry,
+    // mesh, ... memoised by content (the name, protocol and output differ from case to case
+    // in a sweep).
+    std::string out;
+    for (const auto& [key, value] : config_sections(c, false)) {
+        if (!out.empty()) out += '\n';
+        const YAML::Node k(key);
+        if (key == "protocol")
+            out += protocol_text(k, value, c.protocol);
+        else if (key == "name" || key == "output")
+            out += plain_section_text(k, value);
+        else
+            out += section_text(k, value);
+    }
+    return out;
 }
 
 std::string emit_step_text(const Step& s) {
-    YAML::Emitter em;
-    em << YAML::Flow << emit_step(s);
-    return em.c_str();
+    const YAML::Node node = emit_step(s);
+    std::string k = "step\n";
+    append_key(node, k);
+    return memoised(k, [&] {
+        YAML::Emitter em;
+        em << YAML::Flow << node;
+        return std::string(em.c_str());
+    });
 }
 
 }  // namespace ssbsim

@@ -139,6 +139,31 @@ TEST(Config, StreamedConfigTextEqualsTheNodeTree) {
     }
 }
 
+TEST(Config, MemoisedConfigTextEqualsTheNodeTreeForShippedConfigs) {
+    // emit_config_text memoises the emitted cell, chemistry, mesh and solver entries by
+    // content: every shipped config, twice (the second from the memo), and a case of a sweep
+    // that differs in one step and the name, as the whole tree emits them.
+    const char* const shipped[] = {"configs/default.yaml", "configs/pybamm_reference.yaml",
+                                   "configs/studies/study_a.yaml", "configs/studies/study_b.yaml",
+                                   "configs/studies/study_c.yaml", "configs/studies/study_d.yaml",
+                                   "benchmarks/study_a_intercalation.yaml"};
+    for (const char* rel : shipped) {
+        SimulationConfig c = ssbsim::test::load(rel);
+        for (int pass = 0; pass < 3; ++pass) {
+            YAML::Emitter em;
+            em << emit_config(c);
+            EXPECT_EQ(emit_config_text(c), std::string(em.c_str())) << rel << " pass " << pass;
+            c.name += " / case 2";
+            c.protocol.steps.back().duration *= 2;
+            c.protocol.steps.back().label = "changed: " + c.protocol.steps.back().label;
+        }
+        c.cell.temperature += 1;  // a changed section is emitted afresh, not taken from the memo
+        YAML::Emitter em;
+        em << emit_config(c);
+        EXPECT_EQ(emit_config_text(c), std::string(em.c_str())) << rel;
+    }
+}
+
 TEST(Config, ResolvedConfigRoundTrips) {
     SimulationConfig a = load_text(kGood);
     YAML::Emitter em;
