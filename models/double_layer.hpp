@@ -20,9 +20,10 @@
 namespace ssbsim {
 
 // Adds the CAM/SE double layer and film of every cathode cell and population to lin. lin
-// is the linearisation of `model` (its A supplies the connected areas, dF/dj of the charge
-// balances, and each film resistance, from the kinetics row).
-void add_double_layer(const CathodeP2D& model, LinearisedDae& lin);
+// is the linearisation of `model` at state y (its A supplies the connected areas, dF/dj of
+// the charge balances, and each film resistance, from the kinetics row; y the grown film's
+// thickness). Nothing with cell.double_layer: the DAE holds the double layers then.
+void add_double_layer(const CathodeP2D& model, const double* y, LinearisedDae& lin);
 
 // The counter electrode's impedance with its double layer minus the one the DAE holds
 // (its differential resistance dphi_ce/di_app) [ohm m2], at cell current density i_app
