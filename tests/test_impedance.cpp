@@ -20,6 +20,7 @@
 #include "models/double_layer.hpp"
 #include "numerics/ida_integrator.hpp"
 #include "numerics/impedance.hpp"
+#include "params/emit.hpp"
 #include "params/protocol.hpp"
 #include "run/checkpoint.hpp"
 #include "run/impedance.hpp"
@@ -92,8 +93,9 @@ protocol:
     - {eis: {from: 100 kHz, to: 10 mHz, points_per_decade: 5, amplitude: 0.01 mA/cm2, mode: galvanostatic}}
 )";
 
-// The closed form of kCircuitCell's impedance [ohm m2] at angular frequency w.
-Complex circuit_impedance(const SimulationConfig& c, double w) {
+// The closed form of kCircuitCell's impedance [ohm m2] at angular frequency w; `grown`: a
+// further film element R_g || C_g in series with the fixed film [ohm m2, F/m2 of CAM].
+Complex circuit_impedance(const SimulationConfig& c, double w, double r_g = 0, double c_g = 0) {
     const CellSpec& cell = c.cell;
     const double T = cell.temperature, f = constants::F / (constants::R * T);
     const double x = cell.initial_stoichiometry, h = cell.thickness / c.mesh.cathode;
@@ -106,7 +108,8 @@ Complex circuit_impedance(const SimulationConfig& c, double w) {
     const double r_ct = 1.0 / (i0 * f), c_chem = constants::F * cell.cam.c_max * cell.particle_radius / 3.0 / (-dUdx);
     const double r_f = cell.film_resistance, c_f = cell.film_capacitance, c_dl = cell.cam.double_layer_capacitance;
     const Complex j(0.0, 1.0);
-    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + 1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
+    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + r_g / (1.0 + j * w * r_g * c_g) +
+                          1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
     const Complex y_cell = ah / z_int;  // one rung [S/m2 of cell]
     // Ions: separator and half a cathode cell to the first centre, a whole cell between them.
     const double k_sep = cell.separator_electrolyte.ionic_conductivity.at(T) * (1 - cell.separator_porosity) /
@@ -153,6 +156,47 @@ TEST(Impedance, EquivalentCircuitWithAFilmMatchesClosedForm) {
     const std::string at = "    initial_stoichiometry: 0.6\n";
     text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
     expect_circuit(text);
+}
+
+// The film the chemistry grows is its own element: delta / kappa_int || eps0 eps_r / delta
+// (a plate capacitor of its thickness, chemistry.interphase.permittivity), in series with the
+// fixed film (film_resistance || film_capacitance): the closed form to 1e-6 at delta = 5 nm.
+TEST(Impedance, GrownFilmHasThePlateCapacitanceOfItsThickness) {
+    std::string text = kCircuitCell;
+    const std::string at = "    initial_stoichiometry: 0.6\n";
+    text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
+    // The chemistry with no reaction (every rate 0): the film state and its law only.
+    text.replace(text.find("mesh:"), 0, "chemistry:\n  interphase: {permittivity: 25}\n");
+    const SimulationConfig c = load_text(text);
+    ASSERT_DOUBLE_EQ(c.cell.chemistry.film_permittivity, 25.0);
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.chemistry());
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const double delta = 5e-9;  // [m]
+    for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_film)] = delta;
+    const double r_g = delta / c.cell.chemistry.film_conductivity.at(c.cell.temperature);
+    const double c_g = 8.8541878128e-12 * 25.0 / delta;  // [F/m2]
+    EisSpec eis;
+    eis.f_max = 1e5, eis.f_min = 1e-2, eis.points_per_decade = 5;
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+        const double w = 2 * constants::pi * z.frequency[k];
+        const Complex expected = circuit_impedance(c, w, r_g, c_g), got(z.z_real[k], z.z_imag[k]);
+        EXPECT_LT(std::abs(got - expected) / std::abs(expected), kCircuitTolerance)
+            << z.frequency[k] << " Hz: " << got << " vs " << expected;
+    }
+    // The key: read, emitted when not the default, checked.
+    const SimulationConfig p = test::load("configs/studies/study_a.yaml", {"chemistry.interphase.permittivity=25"});
+    EXPECT_DOUBLE_EQ(p.cell.chemistry.film_permittivity, 25.0);
+    EXPECT_NE(emit_config_text(p).find("permittivity: 25"), std::string::npos);
+    EXPECT_EQ(emit_config_text(test::load("configs/studies/study_a.yaml")).find("permittivity"), std::string::npos);
+    EXPECT_THROW(test::load("configs/studies/study_a.yaml", {"chemistry.interphase.permittivity=0.5"}), ConfigError);
+    // cell.double_layer round-trips too.
+    const SimulationConfig d = test::load("configs/studies/study_a.yaml", {"cell.double_layer=true"});
+    EXPECT_NE(emit_config_text(d).find("double_layer: true"), std::string::npos);
+    EXPECT_TRUE(load_text(emit_config_text(d)).cell.double_layer);
 }
 
 // The potentiostatic model with a sine on its voltage target: V_set = V0 + dV sin(w t)
