@@ -377,6 +377,7 @@ public:
     }
     void on_sample(const Sample& s) override { add(result.trajectory, s); }
     void on_cycle(const CycleSummary& c) override { result.cycles.push_back(c); }
+    void on_spectrum(const Spectrum& z) override { result.spectra.push_back(z); }
     // The run as it would have ended at a readout (run/checkpoint.hpp: ReadoutEnd).
     CaseResult at(const ReadoutEnd& end) const {
         CaseResult r = result;

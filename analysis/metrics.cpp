@@ -58,6 +58,7 @@
 //    cycle's first charge step has passed kChargeStartFraction of its charge (linear in time
 //    between the samples, as the current) minus P at the step's first sample [MPa].
 #include "analysis/metrics.hpp"
+#include "io/spectra.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -500,6 +501,28 @@ double curve_rmse(const Trajectory& measured, const StepSegment& ms, const Traje
         ++count;
     } while (m.next());
     return count > 0 ? std::sqrt(sum / double(count)) : kNaN;
+}
+
+SpectrumMetrics spectrum_metrics(const Spectrum& z) {
+    SpectrumMetrics m;
+    if (z.frequency.empty()) return m;
+    m.arc_width = arc_width(z);
+    m.high_frequency_resistance = z.z_real.front();
+    m.arc_end_resistance = m.high_frequency_resistance + m.arc_width;
+    return m;
+}
+
+const std::vector<std::string>& spectrum_metric_names() {
+    static const std::vector<std::string> names = {"arc_width", "high_frequency_resistance", "arc_end_resistance"};
+    return names;
+}
+
+double spectrum_metric(const std::string& metric, const Spectrum& z) {
+    const SpectrumMetrics m = spectrum_metrics(z);
+    if (metric == "arc_width") return m.arc_width;
+    if (metric == "high_frequency_resistance") return m.high_frequency_resistance;
+    if (metric == "arc_end_resistance") return m.arc_end_resistance;
+    return kNaN;
 }
 
 }  // namespace ssbsim

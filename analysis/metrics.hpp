@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/trajectory.hpp"
+#include "run/simulation.hpp"
 
 namespace ssbsim {
 
@@ -98,5 +99,21 @@ std::vector<GittPulse> gitt(const Trajectory& t, const Analysis& a);
 // steps, the simulated curve interpolated at the measured capacities (within the overlap).
 double curve_rmse(const Trajectory& measured, const StepSegment& ms, const Trajectory& simulated,
                   const StepSegment& ss, double mass_measured, double mass_simulated);
+
+// Impedance-spectrum metrics (issue #14), by one rule for simulated and measured spectra
+// alike (validate compares them: analysis/spectrum_import.hpp). In the unit of z's values:
+// ohm m2 for a simulated spectrum per area, ohm for a measured one.
+struct SpectrumMetrics {
+    double arc_width = 0;    // the high-to-mid-frequency arcs: io/spectra.hpp arc_width
+    double high_frequency_resistance = kNaN;  // Re Z at the highest frequency (R_s)
+    double arc_end_resistance = kNaN;         // Re Z where the arcs end (R_s + arc width)
+};
+// z's frequencies descending (as simulated spectra are; a measured one sorted first).
+SpectrumMetrics spectrum_metrics(const Spectrum& z);
+// The spectrum metrics by name, as the cycle metrics are named: arc_width,
+// high_frequency_resistance, arc_end_resistance; NaN for another name.
+double spectrum_metric(const std::string& metric, const Spectrum& z);
+// The spectrum metric names (for messages and the known-metric checks).
+const std::vector<std::string>& spectrum_metric_names();
 
 }  // namespace ssbsim

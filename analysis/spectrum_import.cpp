@@ -1,4 +1,5 @@
 #include "analysis/spectrum_import.hpp"
+#include "analysis/metrics.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
@@ -110,6 +111,12 @@ char separator(const std::string& header) {
     return ',';
 }
 
+std::string fmt_hz(double f) {
+    std::ostringstream os;
+    os << f << " Hz";
+    return os.str();
+}
+
 }  // namespace
 
 MeasuredSpectrum parse_spectrum(const std::string& text, const std::string& name) {
@@ -126,10 +133,12 @@ MeasuredSpectrum parse_spectrum(const std::string& text, const std::string& name
                         "missing column; expected freq/Hz, Re(Z)/Ohm and -Im(Z)/Ohm (EC-Lab) or frequency, Z', Z''");
     MeasuredSpectrum m;
     m.path = name;
+    int last = static_cast<int>(h + 1);  // the last line read (the header when no row follows)
     for (std::size_t i = h + 1; i < lines.size(); ++i) {
         if (trim(lines[i]).empty() || trim(lines[i])[0] == '#') continue;
         const std::vector<std::string> f = split(lines[i], sep);
         const int line = static_cast<int>(i + 1);
+        last = line;
         const int need = std::max(c.f, std::max(c.re, c.im));
         if (static_cast<int>(f.size()) <= need) throw DataError(name, line, head[need], "the row has too few columns");
         const double freq = number(f[c.f], name, line, head[c.f]) * c.f_scale;
@@ -138,7 +147,14 @@ MeasuredSpectrum parse_spectrum(const std::string& text, const std::string& name
         m.z_real.push_back(number(f[c.re], name, line, head[c.re]) * c.z_scale);
         m.z_imag.push_back(c.im_sign * number(f[c.im], name, line, head[c.im]) * c.z_scale);
     }
-    if (m.frequency.size() < 2) throw DataError(name, 0, "", "a spectrum needs at least two points");
+    // An empty frequency range: no rows, one row, or every row at one frequency.
+    if (m.frequency.size() < 2)
+        throw DataError(name, last, head[c.f],
+                        "a spectrum needs at least two points over a frequency range; found " +
+                            std::to_string(m.frequency.size()));
+    const auto [lo, hi] = std::minmax_element(m.frequency.begin(), m.frequency.end());
+    if (!(*hi > *lo))
+        throw DataError(name, last, head[c.f], "the frequencies span no range (all " + fmt_hz(*lo) + ")");
     return m;
 }
 
@@ -157,8 +173,8 @@ bool is_spectrum_file(const std::string& path) {
     const std::vector<std::string> lines = lines_of(text);
     const std::size_t h = header_line(lines);
     if (h >= lines.size()) return false;
-    const Columns c = find_columns(split(lines[h], separator(lines[h])));
-    return c.f >= 0 && c.re >= 0 && c.im >= 0;
+    // A frequency column makes it a spectrum: load_spectrum names a missing Z column.
+    return find_columns(split(lines[h], separator(lines[h]))).f >= 0;
 }
 
 namespace {
@@ -201,7 +217,7 @@ SpectrumComparison compare_spectra(const Spectrum& z, double area, const Measure
         c.rmse_log_modulus = std::sqrt(s_mod / c.points);
         c.rmse_phase = std::sqrt(s_ph / c.points);
     }
-    c.arc_width_simulated = arc_width(z) / area;
+    c.arc_width_simulated = spectrum_metrics(z).arc_width / area;
     // The measured arc: the same rule on the measured points sorted by descending frequency.
     Spectrum ms;
     std::vector<std::size_t> order(m.frequency.size());
@@ -212,7 +228,7 @@ SpectrumComparison compare_spectra(const Spectrum& z, double area, const Measure
         ms.z_real.push_back(m.z_real[i]);
         ms.z_imag.push_back(m.z_imag[i]);
     }
-    c.arc_width_measured = arc_width(ms);
+    c.arc_width_measured = spectrum_metrics(ms).arc_width;
     return c;
 }
 

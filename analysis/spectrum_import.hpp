@@ -18,10 +18,13 @@ struct MeasuredSpectrum {
     std::vector<std::string> warnings;
 };
 
-// Whether a file (by its first lines) holds a spectrum rather than a cycling record: an
-// .mpt with a freq/Hz column, or a CSV whose first column is a frequency.
+// Whether a file (by its first lines) holds a spectrum rather than a cycling record: its
+// header (an .mpt's, or a CSV's first line starting with a frequency) has a frequency
+// column (load_spectrum then names a missing Z' or Z'' column).
 bool is_spectrum_file(const std::string& path);
-// Reads a spectrum; DataError naming the file, line and column otherwise.
+// Reads a spectrum; DataError naming the file, line and column otherwise (a missing
+// column, a value that is no number, a frequency <= 0, fewer than two points or all at
+// one frequency: an empty range).
 MeasuredSpectrum load_spectrum(const std::string& path);
 MeasuredSpectrum parse_spectrum(const std::string& text, const std::string& name);
 

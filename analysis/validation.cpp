@@ -212,8 +212,14 @@ bool is_share(const std::string& m) {
     return m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+bool is_spectrum_metric(const std::string& m) {
+    const auto& names = spectrum_metric_names();
+    return std::find(names.begin(), names.end(), m) != names.end();
+}
+
 std::string metric_unit(const std::string& m) {
     if (const auto* c = cycler_metric(m)) return c->unit;
+    if (is_spectrum_metric(m)) return "ohm";
     if (const auto* c = model_metric(m)) return c->unit;
     if (m == kMinCeFrom) return "1";
     // Shares, and names no table has (a measured column, gitt_resistance_mean).
@@ -403,6 +409,10 @@ public:
         r_.cycles.push_back(c);
         ForwardingObserver::on_cycle(c);
     }
+    void on_spectrum(const Spectrum& z) override {
+        r_.spectra.push_back(z);
+        ForwardingObserver::on_spectrum(z);
+    }
 
 private:
     CaseResult& r_;
@@ -435,13 +445,21 @@ double default_sigma(const std::string& metric, double measured) {
 }
 
 bool is_known_metric(const std::string& m) {
-    if (cycler_metric(m) || model_metric(m) || m == kMinCeFrom) return true;
+    if (cycler_metric(m) || model_metric(m) || m == kMinCeFrom || is_spectrum_metric(m)) return true;
     if (is_share(m)) {
         std::string base = m.substr(0, m.size() - std::string("_share").size());
         return base == "se_oxidation" || (base != "coulombic_efficiency" && is_known_metric(base) &&
                                           metric_unit(base) == "mAh/g");
     }
     return false;
+}
+
+double simulated_spectrum_metric(const std::string& m, int cycle, const std::vector<Spectrum>& spectra,
+                                 double area) {
+    const Spectrum* last = nullptr;
+    for (const Spectrum& z : spectra)
+        if (z.cycle == cycle) last = &z;
+    return last && area > 0 ? spectrum_metric(m, *last) / area : kNaN;
 }
 
 double simulated_metric(const std::string& m, int cycle, const Analysis& a,
@@ -487,6 +505,8 @@ Comparison compare(const MeasuredData& data, const std::vector<ValidationCase>& 
     out.simulated_cycles.erase(std::unique(out.simulated_cycles.begin(), out.simulated_cycles.end()),
                                out.simulated_cycles.end());
     auto sim_value = [&](std::size_t i, const std::string& m, int cycle) {
+        if (i < results.size() && is_spectrum_metric(m))
+            return simulated_spectrum_metric(m, cycle, results[i].spectra, base.cell.area);
         if (i >= results.size() || results[i].trajectory.size() < 2) return kNaN;
         return simulated_metric(m, cycle, sims[i], results[i].cycles);
     };

@@ -54,6 +54,7 @@ struct CaseResult {
     std::string message;
     Trajectory trajectory;
     std::vector<CycleSummary> cycles;
+    std::vector<Spectrum> spectra;    // of its EIS steps, per area (the spectrum metrics)
 };
 
 // Runs one case in this process; writes the HDF5 result when `output` is not empty.
@@ -130,10 +131,16 @@ double default_sigma(const std::string& metric, double measured);
 // se_oxidation / se_oxidation_charge divided by the charge capacity), se_reversibility
 // (SE reduction / SE oxidation in the cycle), coulombic_efficiency_min_from (the lowest CE
 // of this cycle and every later one), and the schema's cycle fields with a metric name
-// (dead_fraction, ...). Returns NaN when unknown or absent.
+// (dead_fraction, ...). Returns NaN when unknown or absent. The spectrum metrics
+// (arc_width, high_frequency_resistance, arc_end_resistance [ohm]: analysis/metrics.hpp)
+// of a cycle are those of its last EIS spectrum: simulated_spectrum_metric.
 double simulated_metric(const std::string& metric, int cycle, const Analysis& a,
                         const std::vector<CycleSummary>& cycles);
 bool is_known_metric(const std::string& metric);
+// A spectrum metric (spectrum_metric_names()) of the last spectrum taken in `cycle`, of a
+// cell of `area` [m2], in ohm; NaN when that cycle has no spectrum or the name is another.
+double simulated_spectrum_metric(const std::string& metric, int cycle, const std::vector<Spectrum>& spectra,
+                                 double area);
 
 // Compares a dataset with the results of its planned cases. Curves are sampled on
 // `curve_points` capacities per compared step.

@@ -195,6 +195,7 @@ int validate(const ValidateOptions& o) {
                 r.status = rs.status;
                 r.message = rs.status_message;
                 r.cycles = rs.cycles;
+                r.spectra = rs.spectra;  // the spectrum metrics of a per-cycle table
                 r.trajectory = read_trajectory(file_of(i));
             } catch (const Error& e) {
                 r.status = "failed";

@@ -12,6 +12,7 @@
 #include "core/hdf5_file.hpp"
 #include "io/result_writer.hpp"
 #include "io/schema.hpp"
+#include "io/spectra.hpp"
 
 namespace ssbsim {
 
@@ -189,6 +190,7 @@ void write_file(const std::string& tmp, const RunCheckpoint& ck) {
     write_records(f, schema::kSampleGroup, schema::sample_fields(), ck.samples);
     write_records(f, schema::kStepGroup, schema::step_fields(), ck.steps);
     write_records(f, schema::kCycleGroup, schema::cycle_fields(), ck.cycles);
+    write_spectra_exact(f, ck.spectra);
 }
 
 }  // namespace
@@ -236,6 +238,7 @@ RunCheckpoint read_checkpoint(const std::string& path) {
         ck.samples = read_records(f, path, schema::kSampleGroup, schema::sample_fields());
         ck.steps = read_records(f, path, schema::kStepGroup, schema::step_fields());
         ck.cycles = read_records(f, path, schema::kCycleGroup, schema::cycle_fields());
+        ck.spectra = read_spectra_exact(f);  // none in a checkpoint taken before any EIS step
         return ck;
     } catch (const IoError& e) {
         if (std::string(e.what()).rfind("cannot restart from", 0) == 0) throw;

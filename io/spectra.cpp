@@ -56,7 +56,9 @@ void write_spectrum(const h5::Handle& file, const Spectrum& z, double area) {
 
 namespace {
 
-Spectrum read_one(const h5::Handle& g, const std::string& where) {
+// exact: Z from the ohm datasets times the area (a checkpoint's, written with area 1 m2:
+// bit for bit); otherwise from the ohm cm2 ones.
+Spectrum read_one(const h5::Handle& g, const std::string& where, bool exact) {
     Spectrum z;
     z.step = static_cast<int>(h5::get_long_attribute(g, "step"));
     z.cycle = static_cast<int>(h5::get_long_attribute(g, "cycle"));
@@ -73,26 +75,40 @@ Spectrum read_one(const h5::Handle& g, const std::string& where) {
     z.dead_fraction = h5::get_double_attribute(g, "dead_fraction");
     z.film_resistance = h5::get_double_attribute(g, "film_resistance_ohm_m2");
     z.frequency = h5::read_vector(g, "frequency");
-    z.z_real = scaled(h5::read_vector(g, "z_real_area"), 1.0 / kCm2PerM2);
-    z.z_imag = scaled(h5::read_vector(g, "z_imag_area"), 1.0 / kCm2PerM2);
+    if (exact) {
+        const double area = h5::get_double_attribute(g, "area_m2");
+        z.z_real = scaled(h5::read_vector(g, "z_real"), area);
+        z.z_imag = scaled(h5::read_vector(g, "z_imag"), area);
+    } else {
+        z.z_real = scaled(h5::read_vector(g, "z_real_area"), 1.0 / kCm2PerM2);
+        z.z_imag = scaled(h5::read_vector(g, "z_imag_area"), 1.0 / kCm2PerM2);
+    }
     if (z.z_real.size() != z.frequency.size() || z.z_imag.size() != z.frequency.size())
         throw IoError(where + ": frequency, z_real_area and z_imag_area differ in length");
     return z;
 }
 
-}  // namespace
-
-std::vector<Spectrum> read_spectra(const h5::Handle& file) {
+std::vector<Spectrum> read_all(const h5::Handle& file, bool exact) {
     std::vector<Spectrum> out;
     if (!h5::exists(file, kSpectrumGroup)) return out;
     h5::Handle top = h5::open_group(file, kSpectrumGroup);
     // step_00000 ...: name order is step order (kMaxSteps = 10^5 steps).
     for (const std::string& name : h5::children(top)) {
         if (name.rfind("step_", 0) != 0) continue;
-        out.push_back(read_one(h5::open_group(top, name), std::string("/") + kSpectrumGroup + "/" + name));
+        out.push_back(read_one(h5::open_group(top, name), std::string("/") + kSpectrumGroup + "/" + name, exact));
     }
     return out;
 }
+
+}  // namespace
+
+std::vector<Spectrum> read_spectra(const h5::Handle& file) { return read_all(file, false); }
+
+void write_spectra_exact(const h5::Handle& file, const std::vector<Spectrum>& spectra) {
+    for (const Spectrum& z : spectra) write_spectrum(file, z, 1.0);
+}
+
+std::vector<Spectrum> read_spectra_exact(const h5::Handle& file) { return read_all(file, true); }
 
 double arc_width(const Spectrum& z) {
     const std::size_t n = z.frequency.size();

@@ -19,6 +19,10 @@ void write_spectrum(const h5::Handle& file, const Spectrum& z, double area);
 // Every spectrum of a result file, in step order (none: empty). z per area [ohm m2].
 std::vector<Spectrum> read_spectra(const h5::Handle& file);
 std::vector<Spectrum> read_spectra(const std::string& path);
+// A checkpoint's spectra (io/checkpoint.hpp): written with area 1 m2 and read back from the
+// ohm datasets, so that the values are bit for bit the ones the run computed.
+void write_spectra_exact(const h5::Handle& file, const std::vector<Spectrum>& spectra);
+std::vector<Spectrum> read_spectra_exact(const h5::Handle& file);
 
 // The width of the high-to-mid-frequency arcs [ohm m2]: Re Z at the last local minimum of
 // -Im Z (going down in frequency: where the low-frequency diffusion tail starts) minus Re Z

@@ -28,6 +28,7 @@ void CathodeP2D::declare_blocks() {
     particle_.declare(layout_);
     if (geo_.chem) reactions_.declare(chem);  // in list order (models/reactions.hpp)
     pressure_.declare(layout_);  // last in a cathode cell (none with constant pressure)
+    declare_double_layers();     // after every other block: the state order is kept without
     layout_.finish();
     n_chem_ = chem.n_states();
     n_ledger_ = chem.n_ledger();
@@ -98,6 +99,47 @@ void CathodeP2D::declare_blocks() {
     if (geo_.chem) reactions_.pattern(pattern_, contact);
 }
 
+// cell.double_layer: the CAM/SE interface potential per cathode cell and the counter
+// electrode's overpotential become differential states (models/double_layer.hpp). A
+// capacitance of 0 keeps that interface without one (its row would have no derivative).
+void CathodeP2D::declare_double_layers() {
+    if (!cell_.double_layer) return;
+    using Region = StateLayout::Region;
+    if (geo_.intercalating && cell_.cam.double_layer_capacitance > 0)
+        dl_block_ = layout_.add({"double-layer potential", Region::cathode_cells, 1, {}, "", true, true});
+    if (cell_.counter.double_layer_capacitance > 0)
+        ce_block_ = layout_.add({"counter overpotential", Region::global, 1, {}, "", true, true});
+}
+
+// The electrolyte potential at x = 0 [V]: the counter electrode's resistance drop plus its
+// overpotential, a state behind its double layer when it has one (then its row in Fr:
+// C_ce eta' + i_F(eta) - i_app = 0 [A/m2]), else the quasi-static inverse of its kinetics.
+double CathodeP2D::counter_boundary(const double* y, const double* yp, double i_app, double* Fr) const {
+    double d = 0.0;
+    if (ce_block_ < 0) return counter_.potential(i_app, &d);
+    const int k = idx_counter_double_layer();
+    Fr[k] = cell_.counter.double_layer_capacitance * yp[k] + counter_.current(y[k], &d) - i_app;
+    return i_app * counter_.area_resistance() + y[k];
+}
+
+// The counter electrode's rows and the boundary's dependence on it (see counter_boundary).
+void CathodeP2D::counter_jacobian(double cj, const double* y, JacobianAssembler& J) const {
+    const double i_app = current_density(y);
+    double dphib = 0.0;
+    if (ce_block_ < 0) {
+        counter_.potential(i_app, &dphib);
+        ionic_.jacobian(dphib, J);
+        return;
+    }
+    const int k = idx_counter_double_layer();
+    ionic_.jacobian(counter_.area_resistance(), J);
+    J.add(idx_phi_e(0), k, -ionic_.boundary_conductance());
+    double didv = 0.0;
+    counter_.current(y[k], &didv);
+    J.add(k, k, cj * cell_.counter.double_layer_capacitance + didv);
+    J.add(k, idx_current(), -1.0);
+}
+
 void CathodeP2D::set_temperature(double T) {
     if (T == T_ && !first_temperature_) return;
     first_temperature_ = false;
@@ -159,8 +201,8 @@ double CathodeP2D::sigma_node(const double* y, int m, double* ds_dc, double* ds_
 bool CathodeP2D::residual(double t, const double* y, const double* yp, double* Fr) {
     const int nc = geo_.nc, np = geo_.np;
     const double i_app = current_density(y);
-    double dphib = 0.0;
-    const double phi_b = counter_.potential(i_app, &dphib);
+    const double phi_b = counter_boundary(y, yp, i_app, Fr);
+    const double C_dl = cell_.cam.double_layer_capacitance;  // [F/m2 of CAM]
     Local<double> L;
     double u[kMaxSlots];
     double ledger[kMaxLedger] = {};
@@ -170,6 +212,15 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
         local_inputs(y, m, u);
         local_terms(u, L);
         src_[m] = L.src;
+        if (dl_block_ >= 0) {
+            // The double layer's current on the connected CAM area joins the sources; its
+            // potential D follows the interface's: D - (phi_s - phi_e) = 0.
+            const int k = idx_double_layer(m);
+            double area = 0.0;
+            for (int p = 0; p < np; ++p) area += L.area[p];
+            src_[m] += area * C_dl * yp[k];
+            Fr[k] = y[k] - u[s_dphi];
+        }
         for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
         double dc = 0.0;
         electronic_.set_sigma(m, electronic_.conductivity(u[s_c_outer], &dc) * L.sigma_factor);
@@ -192,7 +243,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
 
 // The Jacobian's cathode-cell rows, with the local terms in Dual<N> (N >= n_slots_).
 template <int N>
-void CathodeP2D::jacobian_cells(double cj, const double* y, const double* /*yp*/, JacobianAssembler& J) {
+void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J) {
     using LocalDual = Dual<N>;
     const int nc = geo_.nc, nr = geo_.nr, ns = geo_.ns, np = geo_.np;
     const double hc = geo_.hc;
@@ -225,6 +276,20 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* /*yp*/
         const LocalPattern& P = pattern_;
         emit(re, L.src, -hc, P.src);
         emit(rs, L.src, hc, P.src);
+        if (dl_block_ >= 0) {
+            // area C_dl D' in both balances (the area's derivatives with D' as it is), and D's row.
+            const int k = idx_double_layer(m);
+            const double C_dl = cell_.cam.double_layer_capacitance;
+            LocalDual area = L.area[0];
+            for (int p = 1; p < np; ++p) area = area + L.area[p];
+            emit(re, area, -hc * C_dl * yp[k], P.src);
+            emit(rs, area, hc * C_dl * yp[k], P.src);
+            J.add(re, k, -hc * C_dl * cj * value(area));
+            J.add(rs, k, hc * C_dl * cj * value(area));
+            J.add(k, k, 1.0);
+            J.add(k, rs, -1.0);
+            J.add(k, re, 1.0);
+        }
         for (int p = 0; p < np; ++p) emit(idx_j(m, p), L.kin[p], 1.0, P.kin[p]);
         for (int p = 0; p < np; ++p) {
             particle_.jacobian(m, p, y, cj, J);
@@ -243,14 +308,12 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* /*yp*/
 void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double* yp, JacobianAssembler& J) {
     const int nc = geo_.nc, last = nc - 1;
     const double i_app = current_density(y);
-    double dphib = 0.0;
-    counter_.potential(i_app, &dphib);
     for (int m = 0; m < nc; ++m) {
         double dc = 0.0, dv = 0.0;
         double s = sigma_node(y, m, &dc, &dv);
         electronic_.set_sigma(m, s, dc, dv);
     }
-    ionic_.jacobian(dphib, J);
+    counter_jacobian(cj, y, J);
     // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure),
     // a few populations, any more.
     if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(cj, y, yp, J);
@@ -323,6 +386,8 @@ void CathodeP2D::absolute_tolerances(double s, double* atol) const {
     }
     control_.tolerances(s, atol);
     pressure_.tolerances(s, atol);
+    for (int m = 0; dl_block_ >= 0 && m < geo_.nc; ++m) atol[idx_double_layer(m)] = s;  // scale 1 V
+    if (ce_block_ >= 0) atol[idx_counter_double_layer()] = s;
 }
 
 void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
@@ -334,8 +399,9 @@ void CathodeP2D::initial_state(double x0, double* y, double* yp) const {
         y[idx_phi_s(m)] = U;
         for (int p = 0; p < geo_.np; ++p)
             for (int i = 0; i < geo_.nr; ++i) y[idx_c(m, p, i)] = geo_.intercalating ? x0 * geo_.c_max : 0.0;
+        if (dl_block_ >= 0) y[idx_double_layer(m)] = U;  // phi_s - phi_e at rest
     }
-    pressure_.initial_state(y);
+    pressure_.initial_state(y);  // the counter overpotential is 0 at rest
 }
 
 LedgerCharges CathodeP2D::ledger_rate(const double* y) const {

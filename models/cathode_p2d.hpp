@@ -184,6 +184,13 @@ public:
     int idx_charge() const { return layout_.index(control_.charge(), 0); }
     int idx_energy() const { return layout_.index(control_.energy(), 0); }
     int idx_ledger(int k) const { return chem_rows_.ledger(k); }
+    // Time-domain double layers (cell.double_layer, models/double_layer.hpp): the CAM/SE
+    // interface potential D_m of cathode cell m [V] and the counter electrode's
+    // charge-transfer overpotential [V], differential states; -1 when the cell has none.
+    int idx_double_layer(int m) const { return dl_block_ < 0 ? -1 : layout_.cathode_index(dl_block_, m); }
+    int idx_counter_double_layer() const { return ce_block_ < 0 ? -1 : layout_.index(ce_block_, 0); }
+    bool cam_double_layer_in_dae() const { return dl_block_ >= 0; }
+    bool counter_double_layer_in_dae() const { return ce_block_ >= 0; }
     // Per-cathode-cell chemistry states [mol/m3 electrode unless noted], in layout order
     // (checked against the blocks' registration in the constructor). Their counts come
     // from the registration: n_chemistry_states(), n_ledger_entries().
@@ -209,6 +216,7 @@ public:
 
 private:
     void declare_blocks();
+    void declare_double_layers();
     template <class T>
     void local_terms(const T* u, Local<T>& L) const;
     // The local input vector of cathode cell m (its n_slots_ values).
@@ -217,6 +225,8 @@ private:
     template <int N>
     void jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J);
     double sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const;
+    double counter_boundary(const double* y, const double* yp, double i_app, double* Fr) const;
+    void counter_jacobian(double cj, const double* y, JacobianAssembler& J) const;
     const Interphase& interphase() const { return reactions_.get<Interphase>(); }
 
     CellSpec cell_;
@@ -234,6 +244,7 @@ private:
     CounterElectrode counter_;
 
     ChemistryRows chem_rows_;
+    int dl_block_ = -1, ce_block_ = -1;  // the double layers' blocks (cell.double_layer)
     int n_chem_ = 0, n_ledger_ = 0;  // chemistry states per cell, ledger entries
     int n_slots_ = s_chem;           // AD input slots per cell
     PopulationSlots slots_;          // the populations' input slots

@@ -27,6 +27,15 @@ public:
         *dphidi = spec_.area_resistance + (2.0 / f_) / (2.0 * i0_) / std::sqrt(1 + z * z);
         return i_app * spec_.area_resistance + (2.0 / f_) * std::asinh(z);
     }
+    // The faradaic current density [A/m2] across its charge-transfer overpotential eta [V]
+    // (the inverse of potential() without the resistance), and its derivative [S/m2]: the
+    // branch beside its double layer in time-domain runs (cell.double_layer).
+    double current(double eta, double* didv) const {
+        const double s = std::sinh(0.5 * f_ * eta);
+        *didv = i0_ * f_ * std::cosh(0.5 * f_ * eta);
+        return 2.0 * i0_ * s;
+    }
+    double area_resistance() const { return spec_.area_resistance; }  // [ohm m2]
     double ocv() const { return spec_.potential; }  // [V vs Li/Li+]
 
 private:

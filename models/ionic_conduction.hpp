@@ -33,6 +33,9 @@ public:
     // each cathode cell [A/m3].
     void residual(const double* y, double phi_b, const double* src, double* F) const;
     // The conduction entries; dphib: d(phi_b)/d(i_app). The sources are the caller's.
+    // d(row of cell 0)/d(phi_b) = -G_0 [S/m2]: the counter electrode's own state in
+    // time-domain double-layer runs.
+    double boundary_conductance() const { return G_[0]; }
     void jacobian(double dphib, JacobianAssembler& J) const;
     void tolerances(double s, double* atol) const;
 

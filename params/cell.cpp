@@ -506,10 +506,11 @@ MeshSpec parse_mesh(const ConfigNode& mesh) {
 CellSpec parse_cell(const ConfigNode& cell, const MaterialLibrary& lib) {
     CellSpec c;
     cell.allow_only({"area", "temperature", "stack_pressure", "counter_electrode", "separator",
-                     "cathode"});
+                     "cathode", "double_layer"});
     c.area = quantity_if(cell, "area", dim::area, c.area);
     c.temperature = cell.quantity("temperature", dim::temperature, c.temperature);
     read_stack_pressure(cell, c);
+    c.double_layer = cell.boolean("double_layer", false);
     read_counter(cell.at("counter_electrode"), lib, c);
     read_separator(cell.at("separator"), lib, c);
     read_cathode(cell.at("cathode"), lib, c);

@@ -103,6 +103,9 @@ struct CellSpec {
     // The interphase film's capacitance per CAM surface [F/m2], parallel to its resistance:
     // impedance spectra only (docs/equations.md 14).
     double film_capacitance = kFilmCapacitance;
+    // The double layers in time-domain runs (cell.double_layer): the CAM/SE and the counter
+    // electrode's capacitive currents are part of the DAE, as in the spectra (equations.md 14).
+    bool double_layer = false;
     double initial_stoichiometry = 0.99;
     double initial_potential_inert = 0.0;  // cells without intercalation: starting potential [V]
 

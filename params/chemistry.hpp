@@ -75,6 +75,9 @@ struct ChemistrySpec {
     // Interphase film at the CAM surface: d delta/dt = V_m / (n F) * i_CAM-side.
     double film_molar_volume = 1e-4;         // [m3/mol]
     Arrhenius film_conductivity{1e-6, 298.15, 0.0};  // [S/m]
+    // Its relative permittivity: the film's capacitance eps0 eps_r / delta [F/m2 of CAM] in
+    // impedance spectra (docs/equations.md 14; an estimate for Li3PO4/Li2S/LiCl-type products).
+    double film_permittivity = 10.0;
     // The CAM surface the TPB's products (the film) cover, at most this multiple of the CAM
     // surface: the TPB's share of the film growth is weighted min(1, f a_CAM / a_TPB). A
     // carbon whose TPB exceeds the CAM surface (Ketjen black: ~50x) lays its extra products

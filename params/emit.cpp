@@ -193,6 +193,7 @@ YAML::Node emit_cell(const CellSpec& c) {
     } else {
         n["stack_pressure"] = quantity_text(c.stack_pressure, "MPa", dim::pressure);
     }
+    if (c.double_layer) n["double_layer"] = true;
     n["counter_electrode"] = emit_counter(c.counter);
     YAML::Node sep;
     sep["thickness"] = quantity_text(c.separator_thickness, "um", dim::length);
@@ -225,6 +226,8 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     n["interphase"]["molar_volume"] = quantity_text(c.film_molar_volume, "mL/mol", dim::molar_volume);
     n["interphase"]["conductivity"] = quantity_text(c.film_conductivity.reference, "S/m", dim::conductivity);
     n["interphase"]["activation_energy"] = molar_energy(c.film_conductivity.activation_energy);
+    if (c.film_permittivity != ChemistrySpec{}.film_permittivity)
+        n["interphase"]["permittivity"] = number_text(c.film_permittivity);
     if (c.tpb_footprint > 0) n["interphase"]["tpb_footprint"] = number_text(c.tpb_footprint);
     n["contact"] = emit_contact(c);
     return n;

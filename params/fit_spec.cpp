@@ -117,7 +117,7 @@ FitParameter read_parameter(const ConfigNode& p, const ConfigNode& base_node, co
 FitDataset read_dataset(const ConfigNode& d, const std::string& path, const FitSpec& s,
                         const std::function<bool(const std::string&)>& known_metric) {
     d.allow_only({"data", "config", "set", "metrics", "sigma", "weight", "curve_sigma", "mass",
-                  "format", "current_sign"});
+                  "format", "current_sign", "reference"});
     FitDataset fd;
     fd.line = d.line();
     fd.data = resolve_beside(path, d.string("data"));
@@ -146,6 +146,11 @@ FitDataset read_dataset(const ConfigNode& d, const std::string& path, const FitS
     fd.import.mass = d.quantity("mass", units::dim::mass, 0.0);
     fd.import.format = d.string("format", "auto");
     fd.import.current_sign = d.integer("current_sign", 1);
+    // What the record's potentials refer to, as `validate --reference`: a cell-voltage record
+    // (against the config's counter electrode) is compared as such.
+    fd.import.reference = d.string("reference", "auto");
+    if (fd.import.reference != "auto" && fd.import.reference != "cell" && fd.import.reference != "li")
+        d.fail("reference", "expected auto, cell (cell voltages) or li (vs Li/Li+), not '" + fd.import.reference + "'");
     return fd;
 }
 

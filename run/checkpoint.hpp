@@ -56,6 +56,7 @@ struct RunCheckpoint {
     std::vector<ProfileState> profiles;
     std::vector<StepSummary> steps;
     std::vector<CycleSummary> cycles;
+    std::vector<Spectrum> spectra;  // of the EIS steps done, in step order
 };
 
 // The text that identifies a checkpoint of `config` after `next_step` steps: the resolved

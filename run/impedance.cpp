@@ -34,7 +34,7 @@ LinearisedDae linearise(CathodeP2D& model, ControlMode mode, double value, doubl
                         const double* yp) {
     model.set_control(mode, value, 0.0, t);
     LinearisedDae lin(model, t, y, yp);
-    add_double_layer(model, lin);
+    add_double_layer(model, y, lin);
     return lin;
 }
 

@@ -147,6 +147,10 @@ void ProtocolRunner::resume(const RunCheckpoint& ck) {
     }
     for (const StepSummary& ss : ck.steps) report(ss);
     for (const CycleSummary& cs : ck.cycles) report(cs);
+    for (const Spectrum& z : ck.spectra) {
+        if (observer_) observer_->on_spectrum(z);
+        result_.spectra.push_back(z);
+    }
     if (recorder_) {  // a checkpoint taken later holds these records too
         recorder_->samples = ck.samples;
         recorder_->profiles = ck.profiles;
@@ -179,6 +183,7 @@ void ProtocolRunner::take_checkpoint() {
     recorder_->recording = false;
     ck.steps = result_.steps;
     ck.cycles = result_.cycles;
+    ck.spectra = result_.spectra;
     control_.on_checkpoint(std::move(ck));
 }
 

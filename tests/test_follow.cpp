@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analysis/fit.hpp"
 #include "analysis/import.hpp"
 #include "core/error.hpp"
 #include "io/result_reader.hpp"
@@ -316,6 +317,44 @@ TEST(MeasuredReference, UndeclaredInLiRecordWarnsWithBothReadings) {
     refer_to_li(fits, 0.62, "InLi", 2.5, 4.3);
     EXPECT_FALSE(has_warning(fits, "spans"));
     EXPECT_THROW(parse_measured("# reference: anode\n" + text, "bad.csv"), DataError);
+}
+
+// A fit file's dataset declares its record's reference as `validate --reference` does: an
+// undeclared In/InLi cell-voltage record is read as cell voltages, and a bad value is a
+// file:line: key error.
+TEST(MeasuredReference, FitDatasetsDeclareTheirReference) {
+    std::string text = fixture_text();
+    text.replace(text.find("Ecell/V"), 7, "potential/V");
+    const std::string data = temp("undeclared_inli.csv"), fit = temp("fit_reference.yaml");
+    std::ofstream(data) << text;
+    auto write_fit = [&](const std::string& reference) {
+        std::ofstream out(fit);
+        out << "fit:\n  config: " << test::source_path("configs/studies/study_a.yaml")
+            << "\n  parameters:\n    - key: chemistry.sites.carbon.rate_constant\n      unit: A/m2\n"
+               "      bounds: [1e-10, 1e-6]\n  datasets:\n    - data: "
+            << data << "\n      reference: " << reference << "\n";
+    };
+    write_fit("cell");
+    const FitSpec spec = load_fit(fit);
+    ASSERT_EQ(spec.datasets.size(), 1u);
+    EXPECT_EQ(spec.datasets[0].import.reference, "cell");
+    MeasuredData d = load_measured(spec.datasets[0].data, spec.datasets[0].import);
+    EXPECT_EQ(d.reference, "cell");
+    const double first = d.trajectory.potential.front();
+    refer_to_li(d, 0.62, "InLi", 2.5, 4.3);
+    EXPECT_NEAR(d.trajectory.potential.front(), first + 0.62, 1e-12);
+    EXPECT_FALSE(has_warning(d, "spans"));  // declared: no guess
+    write_fit("anode");
+    try {
+        load_fit(fit);
+        ADD_FAILURE() << "reference: anode accepted";
+    } catch (const ConfigError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("fit_reference.yaml:9"), std::string::npos) << what;
+        EXPECT_NE(what.find("reference"), std::string::npos) << what;
+    }
+    std::remove(data.c_str());
+    std::remove(fit.c_str());
 }
 
 }  // namespace

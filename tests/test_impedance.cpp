@@ -10,14 +10,19 @@
 #include <vector>
 
 #include "core/constants.hpp"
+#include "analysis/metrics.hpp"
 #include "analysis/spectrum_import.hpp"
+#include "analysis/validation.hpp"
 #include "core/error.hpp"
+#include "io/checkpoint.hpp"
 #include "io/result_writer.hpp"
 #include "io/spectra.hpp"
 #include "models/double_layer.hpp"
 #include "numerics/ida_integrator.hpp"
 #include "numerics/impedance.hpp"
+#include "params/emit.hpp"
 #include "params/protocol.hpp"
+#include "run/checkpoint.hpp"
 #include "run/impedance.hpp"
 #include "test_support.hpp"
 
@@ -88,8 +93,9 @@ protocol:
     - {eis: {from: 100 kHz, to: 10 mHz, points_per_decade: 5, amplitude: 0.01 mA/cm2, mode: galvanostatic}}
 )";
 
-// The closed form of kCircuitCell's impedance [ohm m2] at angular frequency w.
-Complex circuit_impedance(const SimulationConfig& c, double w) {
+// The closed form of kCircuitCell's impedance [ohm m2] at angular frequency w; `grown`: a
+// further film element R_g || C_g in series with the fixed film [ohm m2, F/m2 of CAM].
+Complex circuit_impedance(const SimulationConfig& c, double w, double r_g = 0, double c_g = 0) {
     const CellSpec& cell = c.cell;
     const double T = cell.temperature, f = constants::F / (constants::R * T);
     const double x = cell.initial_stoichiometry, h = cell.thickness / c.mesh.cathode;
@@ -102,7 +108,8 @@ Complex circuit_impedance(const SimulationConfig& c, double w) {
     const double r_ct = 1.0 / (i0 * f), c_chem = constants::F * cell.cam.c_max * cell.particle_radius / 3.0 / (-dUdx);
     const double r_f = cell.film_resistance, c_f = cell.film_capacitance, c_dl = cell.cam.double_layer_capacitance;
     const Complex j(0.0, 1.0);
-    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + 1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
+    const Complex z_int = r_f / (1.0 + j * w * r_f * c_f) + r_g / (1.0 + j * w * r_g * c_g) +
+                          1.0 / (j * w * c_dl + 1.0 / (r_ct + 1.0 / (j * w * c_chem)));
     const Complex y_cell = ah / z_int;  // one rung [S/m2 of cell]
     // Ions: separator and half a cathode cell to the first centre, a whole cell between them.
     const double k_sep = cell.separator_electrolyte.ionic_conductivity.at(T) * (1 - cell.separator_porosity) /
@@ -149,6 +156,47 @@ TEST(Impedance, EquivalentCircuitWithAFilmMatchesClosedForm) {
     const std::string at = "    initial_stoichiometry: 0.6\n";
     text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
     expect_circuit(text);
+}
+
+// The film the chemistry grows is its own element: delta / kappa_int || eps0 eps_r / delta
+// (a plate capacitor of its thickness, chemistry.interphase.permittivity), in series with the
+// fixed film (film_resistance || film_capacitance): the closed form to 1e-6 at delta = 5 nm.
+TEST(Impedance, GrownFilmHasThePlateCapacitanceOfItsThickness) {
+    std::string text = kCircuitCell;
+    const std::string at = "    initial_stoichiometry: 0.6\n";
+    text.replace(text.find(at), at.size(), at + "    film_resistance: \"0.01 ohm m2\"\n    film_capacitance: \"1 uF/cm2\"\n");
+    // The chemistry with no reaction (every rate 0): the film state and its law only.
+    text.replace(text.find("mesh:"), 0, "chemistry:\n  interphase: {permittivity: 25}\n");
+    const SimulationConfig c = load_text(text);
+    ASSERT_DOUBLE_EQ(c.cell.chemistry.film_permittivity, 25.0);
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.chemistry());
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const double delta = 5e-9;  // [m]
+    for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_film)] = delta;
+    const double r_g = delta / c.cell.chemistry.film_conductivity.at(c.cell.temperature);
+    const double c_g = 8.8541878128e-12 * 25.0 / delta;  // [F/m2]
+    EisSpec eis;
+    eis.f_max = 1e5, eis.f_min = 1e-2, eis.points_per_decade = 5;
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+        const double w = 2 * constants::pi * z.frequency[k];
+        const Complex expected = circuit_impedance(c, w, r_g, c_g), got(z.z_real[k], z.z_imag[k]);
+        EXPECT_LT(std::abs(got - expected) / std::abs(expected), kCircuitTolerance)
+            << z.frequency[k] << " Hz: " << got << " vs " << expected;
+    }
+    // The key: read, emitted when not the default, checked.
+    const SimulationConfig p = test::load("configs/studies/study_a.yaml", {"chemistry.interphase.permittivity=25"});
+    EXPECT_DOUBLE_EQ(p.cell.chemistry.film_permittivity, 25.0);
+    EXPECT_NE(emit_config_text(p).find("permittivity: 25"), std::string::npos);
+    EXPECT_EQ(emit_config_text(test::load("configs/studies/study_a.yaml")).find("permittivity"), std::string::npos);
+    EXPECT_THROW(test::load("configs/studies/study_a.yaml", {"chemistry.interphase.permittivity=0.5"}), ConfigError);
+    // cell.double_layer round-trips too.
+    const SimulationConfig d = test::load("configs/studies/study_a.yaml", {"cell.double_layer=true"});
+    EXPECT_NE(emit_config_text(d).find("double_layer: true"), std::string::npos);
+    EXPECT_TRUE(load_text(emit_config_text(d)).cell.double_layer);
 }
 
 // The potentiostatic model with a sine on its voltage target: V_set = V0 + dV sin(w t)
@@ -242,6 +290,132 @@ TEST(Impedance, TimeDomainSineMatchesTheLinearisation) {
     EXPECT_GT(std::abs(z.z_imag[2]), 0.1 * std::abs(z.z_real[2]));
 }
 
+// kCircuitCell with the double layers in the DAE (cell.double_layer): the same circuit, so
+// the same closed form, now from the model's own dF/dy' (no terms added to the linearisation).
+std::string with_double_layer(std::string text) {
+    const std::string at = "  area: \"1 cm2\"\n";
+    return text.replace(text.find(at), at.size(), at + "  double_layer: true\n");
+}
+
+TEST(Impedance, DoubleLayerInTheDaeMatchesTheClosedForm) {
+    const std::string text = with_double_layer(kCircuitCell);
+    const SimulationConfig c = load_text(text);
+    ASSERT_TRUE(c.cell.double_layer);
+    CathodeP2D model(c.cell, c.mesh);
+    EXPECT_TRUE(model.cam_double_layer_in_dae());
+    EXPECT_TRUE(model.counter_double_layer_in_dae());
+    EXPECT_EQ(model.size(), CathodeP2D(load_text(kCircuitCell).cell, c.mesh).size() + c.mesh.cathode + 1);
+    expect_circuit(text);
+}
+
+TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
+    // Verification (b) with the double layers in the time-domain DAE: slow charge transfer
+    // (i0 = 0.01 A/m2, R_ct C_dl ~ 0.5 s) so that the CAM double layer shapes the spectrum
+    // at 0.2 Hz, and the counter electrode's C_ce || R_ct,ce in series.
+    std::string text = with_double_layer(kCircuitCell);
+    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
+    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
+    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
+    replace("exchange_current_density: \"1e3 A/m2\"", "exchange_current_density: \"1 A/m2\"");
+    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
+    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
+    const SimulationConfig c = load_text(text);
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    ASSERT_TRUE(model.cam_double_layer_in_dae());
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    EisSpec eis;
+    eis.f_max = 0.2, eis.f_min = 0.002, eis.points_per_decade = 1;
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    ASSERT_EQ(z.frequency.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const Complex lin(z.z_real[i], z.z_imag[i]);
+        const Complex td = time_domain_impedance(c, z.frequency[i]);
+        EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
+            << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
+    }
+    // The double layer acts: without it the 0.2 Hz impedance is another (the time-domain
+    // DAE then has no capacitance but the chemical one).
+    SimulationConfig bare = c;
+    bare.cell.double_layer = false;
+    bare.cell.cam.double_layer_capacitance = 0;
+    bare.cell.counter.double_layer_capacitance = 0;
+    CathodeP2D plain(bare.cell, bare.mesh);
+    plain.set_temperature(bare.cell.temperature);
+    std::vector<double> y0(plain.size()), yp0(plain.size());
+    plain.initial_state(bare.cell.initial_stoichiometry, y0.data(), yp0.data());
+    const Spectrum z0 = impedance_spectrum(plain, eis, 0.0, y0.data(), yp0.data());
+    const Complex with(z.z_real[0], z.z_imag[0]), without(z0.z_real[0], z0.z_imag[0]);
+    EXPECT_GT(std::abs(with - without) / std::abs(without), 0.05) << with * 1e4 << " vs " << without * 1e4;
+}
+
+// A current step on the equivalent-circuit cell with the double layer in the DAE: the
+// potential does not jump to its faradaic value, it relaxes towards it with the interface's
+// time constant tau = R_ct C_dl (fast diffusion, ions and electrons: both cathode cells are
+// one interface, V(t) - V_inf = -R_ct i e^{-t/tau} per CAM area).
+TEST(Impedance, DoubleLayerRelaxesACurrentStepWithItsTimeConstant) {
+    std::string text = with_double_layer(kCircuitCell);
+    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
+    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
+    const SimulationConfig c = load_text(text);
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const double T = c.cell.temperature, f = constants::F / (constants::R * T), x = c.cell.initial_stoichiometry;
+    const double i0 = c.cell.cam.exchange_current.at(T) * std::sqrt(x * (1 - x)) / 0.5;
+    const double r_ct = 1.0 / (i0 * f), tau = r_ct * c.cell.cam.double_layer_capacitance;  // [ohm m2 of CAM], [s]
+    const double area = 3.0 * c.cell.eps_cam / c.cell.particle_radius * c.cell.thickness;  // CAM per cell area
+    const double i_app = 1e-3;  // [A/m2 of cell]: linear kinetics (eta << RT/F)
+    model.set_control(ControlMode::current, i_app);
+    SolverSettings settings = c.solver;
+    settings.max_step = tau / 20;
+    IdaIntegrator ida(model, settings, 0.0, y.data(), yp.data());
+    ida.calc_ic(1e-3 * tau);
+    const double v0 = model.potential_vs_li(ida.y());
+    // The faradaic drop builds up as 1 - e^{-t/tau}; series ohmic drops are there at once.
+    const double eta_inf = r_ct * i_app / area;
+    const std::vector<double> at = {0.5, 1.0, 2.0, 5.0};  // [tau]
+    std::vector<double> ys(model.size());
+    std::size_t k = 0;
+    ida.set_stop_time(at.back() * tau);
+    while (k < at.size()) {
+        ida.step(at.back() * tau);
+        for (; k < at.size() && at[k] * tau <= ida.time(); ++k) {
+            ida.interpolate(at[k] * tau, ys.data());
+            const double rise = model.potential_vs_li(ys.data()) - v0;
+            EXPECT_NEAR(rise, eta_inf * (1 - std::exp(-at[k])), 0.02 * eta_inf) << "t = " << at[k] << " tau";
+        }
+    }
+    EXPECT_GT(eta_inf, 1e-5);  // a drop well above the solver's tolerance [V]
+}
+
+// cell.double_layer is off by default because it changes nothing a cycle measures: the
+// double-layer charge (C_dl a L dV ~ 10 C/m2 over the whole window) is ~1e-4 of a capacity.
+constexpr double kDoubleLayerCapacityTolerance = 1e-3;  // relative
+constexpr double kDoubleLayerCeTolerance = 1e-3;        // absolute (0.1 percentage points)
+
+TEST(Impedance, DoubleLayerChangesNothingInAStudyAFirstCycle) {
+    const std::string steps =
+        "protocol.steps=[\"Charge at C/20 until 4.3 V\", \"Hold at 4.3 V for 1 hour\", \"Rest for 1 hour\", "
+        "\"Discharge at C/20 until 2.5 V\"]";
+    RunResult r[2];
+    for (int on = 0; on < 2; ++on) {
+        const SimulationConfig c = on ? test::load("", {steps, "cell.double_layer=true"}) : test::load("", {steps});
+        EXPECT_EQ(c.cell.double_layer, on == 1);
+        Simulation sim(c);
+        r[on] = sim.run();
+        ASSERT_EQ(r[on].status, RunStatus::complete) << r[on].message;
+        ASSERT_GE(r[on].cycles.size(), 1u);
+    }
+    const CycleSummary &off = r[0].cycles[0], &on = r[1].cycles[0];
+    EXPECT_NEAR(on.charge_capacity, off.charge_capacity, kDoubleLayerCapacityTolerance * off.charge_capacity);
+    EXPECT_NEAR(on.discharge_capacity, off.discharge_capacity, kDoubleLayerCapacityTolerance * off.discharge_capacity);
+    EXPECT_NEAR(on.coulombic_efficiency, off.coulombic_efficiency, kDoubleLayerCeTolerance);
+    EXPECT_GT(off.discharge_capacity, 100.0);  // a real cycle [mAh/g]
+}
+
 // The linear Kramers-Kronig test: Z fitted by R_0 + sum_k R_k / (1 + j w tau_k) + 1/(j w C)
 // with tau_k log-spaced over the measured range, linear least squares on real and imaginary
 // parts together; returns the largest residual relative to |Z|.
@@ -308,6 +482,47 @@ TEST(Impedance, StudyACellSpectrumIsKramersKronigConsistentAndItsArcGrowsInCycle
     EXPECT_GT(w1, w0) << "arc width before " << w0 * 1e4 << " ohm cm2, after " << w1 * 1e4 << " ohm cm2";
     EXPECT_GT(after.film_resistance, before.film_resistance);
     EXPECT_LT(after.contact, before.contact);
+}
+
+// The arc width is a metric as the cycle metrics are (analysis/metrics.hpp): a measured
+// per-cycle table with an arc_width column [ohm] is compared with the last spectrum of each
+// simulated cycle, so validate and fit can use it.
+TEST(Impedance, ArcWidthIsACycleMetricOfValidation) {
+    const SimulationConfig c = study_a_with_spectra();
+    EXPECT_TRUE(is_known_metric("arc_width"));
+    EXPECT_TRUE(is_known_metric("high_frequency_resistance"));
+    const CaseResult run = run_case(c);
+    ASSERT_EQ(run.status, "complete") << run.message;
+    ASSERT_EQ(run.spectra.size(), 2u);
+    MeasuredData data;
+    data.kind = MeasuredData::Kind::cycle_table;
+    data.path = "arc_widths.csv";
+    for (int k = 1; k <= 2; ++k) {
+        CycleRecord rec;
+        rec.cycle = k;
+        rec.extra["arc_width"] = 100.0 * k;  // [ohm]
+        data.cycles.push_back(rec);
+    }
+    ValidationCase vc;
+    vc.label = "study A";
+    const Comparison cmp = compare(data, {vc}, {run}, c, AnalysisOptions{});
+    int compared = 0;
+    for (const ComparisonRow& row : cmp.rows) {
+        if (row.metric != "arc_width") continue;
+        ++compared;
+        EXPECT_EQ(row.unit, "ohm");
+        const Spectrum& z = run.spectra[row.cycle - 1];
+        EXPECT_EQ(z.cycle, row.cycle);
+        EXPECT_DOUBLE_EQ(row.simulated, spectrum_metrics(z).arc_width / c.cell.area);
+        EXPECT_DOUBLE_EQ(row.simulated, arc_width(z) / c.cell.area);  // the one rule
+        EXPECT_DOUBLE_EQ(row.measured, 100.0 * row.cycle);
+        EXPECT_DOUBLE_EQ(row.sigma, default_sigma("arc_width", row.measured));
+    }
+    EXPECT_EQ(compared, 2);
+    const SpectrumMetrics m = spectrum_metrics(run.spectra[0]);
+    EXPECT_DOUBLE_EQ(m.high_frequency_resistance, run.spectra[0].z_real.front());
+    EXPECT_DOUBLE_EQ(m.arc_end_resistance, m.high_frequency_resistance + m.arc_width);
+    EXPECT_TRUE(std::isnan(simulated_spectrum_metric("arc_width", 3, run.spectra, c.cell.area)));
 }
 
 TEST(Impedance, LinearisedSolveMatchesDenseSolve) {
@@ -403,6 +618,67 @@ TEST(Impedance, SpectraGoToTheResultFileAndBack) {
     EXPECT_NE(json.find("arc_width_ohm_cm2"), std::string::npos);
     EXPECT_NE(format_summary(r).find("impedance spectra (2)"), std::string::npos);
     std::remove(path.c_str());
+}
+
+// A checkpoint taken after an EIS step holds its spectrum: the run restarted from the
+// checkpoint file writes the same /impedance groups as the unbroken run (the restored one
+// bit for bit).
+TEST(Impedance, SpectraSurviveACheckpointAndItsRestart) {
+    const SimulationConfig c = test::load(
+        "configs/studies/study_a.yaml",
+        {"mesh.cathode=3", "mesh.particle=5", "mesh.separator=2",
+         "protocol.steps=[\"Charge at C/5 until 3.9 V\", \"EIS from 10 kHz to 10 mHz, 3 points per decade\", "
+         "\"Charge at C/5 until 4.0 V\", \"EIS from 10 kHz to 10 mHz, 3 points per decade\"]"});
+    const std::string dir = ::testing::TempDir();
+    const std::string whole = dir + "eis_whole.h5", restarted = dir + "eis_restarted.h5",
+                      ckfile = dir + "eis_ck.h5";
+    RunCheckpoint ck;
+    {
+        ResultWriter w(whole);
+        RunControl control;
+        control.checkpoint_after = 2;  // after the first EIS step
+        control.on_checkpoint = [&](RunCheckpoint&& k) { ck = std::move(k); };
+        Simulation sim(c);
+        ASSERT_EQ(sim.run(&w, control).status, RunStatus::complete);
+    }
+    ASSERT_EQ(ck.spectra.size(), 1u);
+    write_checkpoint(ckfile, ck);
+    const RunCheckpoint back = read_checkpoint(ckfile);
+    ASSERT_EQ(back.spectra.size(), 1u);
+    EXPECT_EQ(back.spectra[0].z_real, ck.spectra[0].z_real);
+    EXPECT_EQ(back.spectra[0].z_imag, ck.spectra[0].z_imag);
+    RunResult r;
+    {
+        ResultWriter w(restarted);
+        RunControl control;
+        control.restart = &back;
+        Simulation sim(c);
+        r = sim.run(&w, control);
+    }
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    EXPECT_EQ(r.spectra.size(), 2u);
+    const std::vector<Spectrum> a = read_spectra(whole), b = read_spectra(restarted);
+    ASSERT_EQ(a.size(), 2u);
+    ASSERT_EQ(b.size(), 2u);
+    for (std::size_t s = 0; s < 2; ++s) {
+        EXPECT_EQ(b[s].step, a[s].step);
+        EXPECT_EQ(b[s].cycle, a[s].cycle);
+        EXPECT_EQ(b[s].frequency, a[s].frequency);
+        ASSERT_EQ(b[s].z_real.size(), a[s].z_real.size());
+        if (s == 0) {  // from the checkpoint
+            EXPECT_EQ(b[s].z_real, a[s].z_real);
+            EXPECT_EQ(b[s].z_imag, a[s].z_imag);
+            EXPECT_EQ(b[s].potential, a[s].potential);
+            continue;
+        }
+        // Computed after the restart: the same solve from the same state, to solver tolerance.
+        for (std::size_t k = 0; k < a[s].z_real.size(); ++k) {
+            const double mag = std::hypot(a[s].z_real[k], a[s].z_imag[k]);
+            EXPECT_NEAR(b[s].z_real[k], a[s].z_real[k], 1e-6 * mag);
+            EXPECT_NEAR(b[s].z_imag[k], a[s].z_imag[k], 1e-6 * mag);
+        }
+    }
+    for (const std::string& f : {whole, restarted, ckfile}) std::remove(f.c_str());
 }
 
 TEST(Impedance, EisStepStrings) {
@@ -519,6 +795,33 @@ TEST(Impedance, MeasuredSpectraFromEcLabAndCsv) {
     }
     EXPECT_THROW(parse_spectrum("frequency,Z',Z''\n1000,1,-1\n-5,1,-1\n", "neg.csv"), DataError);
     EXPECT_THROW(parse_spectrum("frequency,Z',Z''\n1000,1,x\n100,1,-1\n", "nan.csv"), DataError);
+}
+
+// Bad measured spectra: file:line: column errors (issue #14, "Bad input").
+TEST(Impedance, BadMeasuredSpectraNameTheLineAndColumn) {
+    struct Bad {
+        const char* text;
+        int line;
+        const char* column;
+    };
+    for (const Bad& b : {Bad{"frequency,Z',Z''\n", 1, "frequency"},                          // no points
+                         Bad{"frequency,Z',Z''\n1000,1,-1\n", 2, "frequency"},               // one point
+                         Bad{"frequency,Z',Z''\n1000,1,-1\n1000,2,-2\n", 3, "frequency"},  // no range
+                         Bad{"frequency,Z',Z''\n1000,1,-1\n-5,1,-1\n", 3, "frequency"},     // negative
+                         Bad{"frequency,Z',Z''\n1000,1,-1\n0,1,-1\n", 3, "frequency"},      // zero
+                         Bad{"frequency,Z'\n1000,1\n100,2\n", 1, "Z''"},                     // missing column
+                         Bad{"frequency,Z',Z''\n1000,1,x\n100,1,-1\n", 2, "Z''"}}) {        // not a number
+        try {
+            parse_spectrum(b.text, "bad.csv");
+            ADD_FAILURE() << "accepted: " << b.text;
+        } catch (const DataError& e) {
+            EXPECT_EQ(e.line(), b.line) << b.text << ": " << e.what();
+            EXPECT_EQ(e.column(), b.column) << b.text << ": " << e.what();
+            EXPECT_NE(std::string(e.what()).find("bad.csv:" + std::to_string(b.line)), std::string::npos) << e.what();
+        }
+    }
+    // A file with a frequency column is a spectrum, so validate reports its missing column.
+    EXPECT_TRUE(is_spectrum_file(test::source_path("tests/data/spectra/missing_column.csv")));
 }
 
 }  // namespace

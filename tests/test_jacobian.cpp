@@ -170,6 +170,34 @@ TEST(Jacobian, MatchesFiniteDifferencesWithChemistry) {
     EXPECT_GT(model.dead_fraction(perturbed_state(model, 0.5, 1).data()), -1.0);
 }
 
+// cell.double_layer (models/double_layer.hpp): the interface potentials' rows, their
+// capacitive currents on the connected area (whose contact derivatives carry D'), and the
+// counter electrode's overpotential state.
+TEST(Jacobian, MatchesFiniteDifferencesWithDoubleLayers) {
+    SimulationConfig c = test::load("configs/studies/study_a.yaml",
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "chemistry.contact.void_scale=5 nm",
+         "cell.double_layer=true"});
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.cam_double_layer_in_dae());
+    ASSERT_TRUE(model.counter_double_layer_in_dae());
+    auto y = perturbed_state(model, 0.6, 5);
+    std::vector<double> yp(model.size(), 0.0);
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<double> u(0.5, 1.5);
+    for (int m = 0; m < model.n_cathode(); ++m) {
+        y[model.idx_x(m, CathodeP2D::x_void)] = 9e-9 * u(rng);  // partly isolated: area depends on it
+        y[model.idx_double_layer(m)] = y[model.idx_phi_s(m)] - y[model.idx_phi_e(model.n_separator() + m)] + 0.003 * u(rng);
+        yp[model.idx_double_layer(m)] = 0.2 * u(rng);  // [V/s]
+    }
+    y[model.idx_counter_double_layer()] = 0.01 * u(rng);
+    yp[model.idx_counter_double_layer()] = -0.3;
+    for (ControlMode mode : {ControlMode::current, ControlMode::voltage}) {
+        SCOPED_TRACE(static_cast<int>(mode));
+        model.set_control(mode, mode == ControlMode::voltage ? 4.0 : 1.0);
+        check_jacobian(model, y, yp, 57.0);
+    }
+}
+
 // Die-constrained stack pressure (models/stack_pressure.hpp): its dense row over every
 // shell and the oxidation ledger, and its column in every cell's contact.
 TEST(Jacobian, MatchesFiniteDifferencesWithDieConstrainedPressure) {
