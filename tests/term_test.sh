@@ -86,7 +86,7 @@ PY"
 #    --no-progress and -q keep it off.
 if command -v script >/dev/null; then
     short=(--set chemistry.enabled=false --set output.profile_interval=0
-           --set 'protocol.steps=[{repeat: 20, steps: ["Charge at 1C until 4.3 V", "Discharge at 1C until 2.5 V"]}]')
+           --set 'protocol.steps=[{repeat: 20, steps: ["Charge at C/5 until 4.3 V", "Discharge at C/5 until 2.5 V"]}]')
     script -qec "'$bin' run -o tty.h5 ${short[*]@Q}" /dev/null >tty.out 2>&1
     check "on a terminal, run draws elapsed and ETA" "tr '\r' '\n' <tty.out | grep -qE 'elapsed [0-9]+:[0-9]{2}  ETA'"
     script -qec "'$bin' run -o tty2.h5 --no-progress ${short[*]@Q}" /dev/null >tty2.out 2>&1
@@ -101,7 +101,7 @@ base: $src/configs/default.yaml
 set:
   - "chemistry.enabled=false"
   - "output.profile_interval=0"
-  - 'protocol.steps=[{repeat: 60, steps: ["Charge at 1C until 4.3 V", "Discharge at 1C until 2.5 V"]}]'
+  - 'protocol.steps=[{repeat: 300, steps: ["Charge at C/5 until 4.3 V", "Discharge at C/5 until 2.5 V"]}]'
 parameters:
   - key: cell.temperature
     values: ["30 degC", "45 degC"]

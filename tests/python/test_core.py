@@ -275,7 +275,7 @@ def test_ctrl_c_stops_a_run_and_raises_keyboard_interrupt(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys, threading, time
         import ssbsim
-        long = ["Charge at C/50 until 4.3 V", {{"repeat": 500, "steps": ["Discharge at 1C until 3.0 V", "Charge at 1C until 4.2 V"]}}]
+        long = ["Charge at C/50 until 4.3 V", {{"repeat": 500, "steps": ["Discharge at C/5 until 3.0 V", "Charge at C/5 until 4.2 V"]}}]
         threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         t0 = time.time()
         try:
@@ -374,7 +374,7 @@ def test_ctrl_c_stops_a_sweep_and_raises_keyboard_interrupt(tmp_path):
         set: ["output.profile_interval=0"]
         parameters:
           - key: protocol.steps
-            template: '["Charge at C/50 until 4.3 V", {{"repeat": 400, "steps": ["Discharge at 1C until 3.0 V", "Charge at 1C until 4.2 V"]}}, "Rest for {{}} h"]'
+            template: '["Charge at C/50 until 4.3 V", {{"repeat": 400, "steps": ["Discharge at C/5 until 3.0 V", "Charge at C/5 until 4.2 V"]}}, "Rest for {{}} h"]'
             values: [1, 2, 3, 4]
         """))
     script = textwrap.dedent(f"""
