@@ -1,5 +1,10 @@
 #include "models/contact.hpp"
 
+#include <iomanip>
+#include <sstream>
+
+#include "core/error.hpp"
+
 namespace ssbsim {
 
 ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell.chemistry) {
@@ -21,6 +26,15 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
     if (g_.intercalating && ch_.isolation_threshold > 0.0 && carbon_network_conductivity(c, c.temperature) <= 0.0 &&
         solid > 0.0)
         n_wired_ = static_cast<int>(std::lround(cam_network_share(c.eps_cam / solid) * np));
+    if (n_wired_ == 0) {
+        // Nothing would reach the collector: say so before any step, not as a solver failure.
+        std::ostringstream os;
+        os << std::setprecision(3) << "cell.cathode.composition: without a carbon network the CAM ("
+           << 100.0 * c.eps_cam / solid << " % of the solid volume) does not percolate (it needs more than "
+           << 100.0 * 1.764 / 6.0 << " %, docs/equations.md 11.5): no particle reaches the current collector."
+           << " Add carbon, raise the CAM fraction, or give the composite's measured electronic conductivity";
+        throw Error(os.str());
+    }
 }
 
 double ContactIsolation::cam_network_share(double psi) {

@@ -183,3 +183,19 @@ TEST(Populations, MeshKeyIsValidated) {
         EXPECT_NE(std::string(e.what()).find("1 to 8"), std::string::npos) << e.what();
     }
 }
+
+// A carbon-free composite below the CAM network's percolation threshold has no particle on
+// the collector: a clear error naming the composition before any step, not a solver failure.
+TEST(Populations, ACarbonFreeCamBelowThePercolationThresholdIsRejected) {
+    SimulationConfig c = test::load("configs/studies/study_d.yaml",
+                                    {"cell.cathode.composition={basis: mass, active_material: 0.45, electrolyte: 0.55}"});
+    try {
+        Simulation sim(c);
+        sim.run();
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("cell.cathode.composition"), std::string::npos) << m;
+        EXPECT_NE(m.find("does not percolate"), std::string::npos) << m;
+    }
+}
