@@ -1,5 +1,6 @@
 #include "models/contact.hpp"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 
@@ -24,8 +25,12 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
     const CellSpec& c = g_.cell;
     const double solid = c.eps_cam + c.eps_se + c.eps_carbon + c.eps_binder;
     if (g_.intercalating && ch_.isolation_threshold > 0.0 && carbon_network_conductivity(c, c.temperature) <= 0.0 &&
-        solid > 0.0)
-        n_wired_ = static_cast<int>(std::lround(cam_network_share(c.eps_cam / solid) * np));
+        solid > 0.0) {
+        const double share = cam_network_share(c.eps_cam / solid);
+        // A network that percolates at all keeps at least one population wired, however
+        // coarse the population grid.
+        n_wired_ = share > 0.0 ? std::max(1, static_cast<int>(std::lround(share * np))) : 0;
+    }
     if (n_wired_ == 0) {
         // Nothing would reach the collector: say so before any step, not as a solver failure.
         std::ostringstream os;
