@@ -474,6 +474,10 @@ void resolve_material_kinetics(CellSpec& c) {
     bool any = false;
     if (c.has_cam && c.cam.se_oxidation.defined()) {
         ch.site[site_cam] = apply_material_site(c.cam.se_oxidation, ch.site[site_cam], T_ref);
+        // The interphase this CAM's surface forms with the SE (its cations in the film,
+        // docs/equations.md 11.4): a factor on the chemistry's film conductivity.
+        const double kf = c.cam.se_oxidation.number("interphase_conductivity_factor", 1.0);
+        ch.film_conductivity.reference = std::stod(format_number(ch.film_conductivity.reference * kf, 15));
         any = true;
     }
     if (c.has_cam && c.cam.lattice_oxygen.defined()) {

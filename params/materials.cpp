@@ -310,6 +310,7 @@ void check_site_entry(const ConfigNode& n) {
     std::vector<std::string> keys = site_kinetics_keys();
     keys.push_back("rate_factor");
     keys.push_back("onset_shift");
+    keys.push_back("interphase_conductivity_factor");  // CAM entries only (resolve_material_kinetics)
     n.allow_only(keys);
     const SiteKinetics s = apply_site_keys(n, SiteKinetics{}, 298.15);
     const FieldError fail = config_fields(n);  // FieldChecks keeps a reference
@@ -318,6 +319,8 @@ void check_site_entry(const ConfigNode& n) {
     check.range("rate_factor", n.number("rate_factor", 1.0), 0.0, 1e6, "a factor in [0, 1e6]");
     check.range("onset_shift", n.quantity("onset_shift", dim::voltage, 0.0), -1.0, 1.0,
                 "a shift from -1 V to 1 V");
+    const double kf = n.number("interphase_conductivity_factor", 1.0);
+    check.require(kf > 0.0 && kf <= 1e6, "interphase_conductivity_factor", "must be a factor in (0, 1e6]");
 }
 
 void check_reaction_entry(const ConfigNode& n) {
@@ -463,7 +466,12 @@ Carbon MaterialLibrary::carbon(const std::string& name, const ConfigNode& where)
         if (!c.se_oxidation.is_map()) c.se_oxidation.fail("expected a mapping with `carbon` and/or `tpb`");
         c.se_oxidation.allow_only({"carbon", "tpb"});
         for (const char* site : {"carbon", "tpb"})
-            if (c.se_oxidation.has(site)) check_site_entry(c.se_oxidation[site]);
+            if (c.se_oxidation.has(site)) {
+                check_site_entry(c.se_oxidation[site]);
+                if (c.se_oxidation[site].has("interphase_conductivity_factor"))
+                    c.se_oxidation[site].fail("interphase_conductivity_factor",
+                                              "is a key of the active material's se_oxidation, not of a carbon");
+            }
     }
     return c;
 }
