@@ -48,9 +48,11 @@ Sample Sampler::sample_at(double time, const double* y) const {
 }
 
 void Sampler::emit(double time, const double* y) {
-    const Sample s = sample_at(time, y);
     spend(false);
-    observer_->on_sample(s);
+    if (observer_->wants_samples())
+        observer_->on_sample(sample_at(time, y));
+    else
+        observer_->on_sample_skipped();
 }
 
 void Sampler::start_step(const Step& st, int step, int cycle, double q_step0, double t, const double* y) {
@@ -77,7 +79,8 @@ void Sampler::after_solver_step(const IdaIntegrator& ida, double t_prev, bool st
     if (sample_dt_ > 0) {
         for (; next_sample_ < tn; next_sample_ += sample_dt_) {
             if (next_sample_ <= t_prev) continue;
-            ida.interpolate(next_sample_, y_interp_.data());
+            // The state in between only for an observer that reads the sample.
+            if (observer_->wants_samples()) ida.interpolate(next_sample_, y_interp_.data());
             emit(next_sample_, y_interp_.data());
         }
         if (step_done) emit(tn, ida.y());
