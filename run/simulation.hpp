@@ -132,6 +132,9 @@ public:
     // Asked at every sample, so the answer may change during a run.
     virtual bool wants_samples() const { return true; }
     virtual void on_sample_skipped() {}
+    // The same for profiles (false: the sampler keeps the profile grid and the bounds but
+    // neither interpolates the state for them nor calls on_profile).
+    virtual bool wants_profiles() const { return true; }
     virtual void on_profile(double /*t*/, const CathodeP2D&, const double* /*y*/) {}
     virtual void on_step(const StepSummary&) {}
     virtual void on_cycle(const CycleSummary&) {}
@@ -150,12 +153,13 @@ public:
     void on_sample(const Sample& s) override {
         if (next_) next_->on_sample(s);
     }
-    // A subclass may read the samples itself, so it gets them unless it says otherwise
-    // (one that only passes them on, or reads them only sometimes: next_wants_samples()).
+    // A subclass may read the samples and profiles itself, so it gets them unless it says
+    // otherwise (one that only passes them on, or reads them only sometimes: next_wants_*()).
     bool wants_samples() const override { return true; }
     void on_sample_skipped() override {
         if (next_) next_->on_sample_skipped();
     }
+    bool wants_profiles() const override { return true; }
     void on_profile(double t, const CathodeP2D& m, const double* y) override {
         if (next_) next_->on_profile(t, m, y);
     }
@@ -174,6 +178,7 @@ public:
 
 protected:
     bool next_wants_samples() const { return next_ && next_->wants_samples(); }
+    bool next_wants_profiles() const { return next_ && next_->wants_profiles(); }
 
 private:
     RunObserver* next_;

@@ -1,5 +1,6 @@
 // Issue 12: an observer that only counts the samples (the CLI's --no-output) gets their
-// number without the sampler building them, and the run is the same as with one that reads them.
+// number without the sampler building them (nor the profiles it does not read), and the
+// run is the same as with one that reads them.
 #include <gtest/gtest.h>
 
 #include "run/checkpoint.hpp"
@@ -9,19 +10,28 @@ using namespace ssbsim;
 
 namespace {
 
-// Counts what it is told; says it wants no sample values.
+// Counts what it is told; says it wants no sample values and no profiles.
 class Counter : public RunObserver {
 public:
-    long skipped = 0, built = 0, steps = 0;
+    long skipped = 0, built = 0, steps = 0, profiles = 0;
     bool wants_samples() const override { return false; }
+    bool wants_profiles() const override { return false; }
     void on_sample_skipped() override { ++skipped; }
     void on_sample(const Sample&) override { ++built; }
+    void on_profile(double, const CathodeP2D&, const double*) override { ++profiles; }
     void on_step(const StepSummary&) override { ++steps; }
+};
+
+// Captures samples and steps and counts profiles.
+class ProfileCapture : public test::Capture {
+public:
+    long profiles = 0;
+    void on_profile(double, const CathodeP2D&, const double*) override { ++profiles; }
 };
 
 // Runs cfg with a capturing observer and with a counting one: the same solve, the same count.
 void expect_same_run(const SimulationConfig& cfg) {
-    test::Capture cap;
+    ProfileCapture cap;
     Counter counter;
     RunResult a = Simulation(cfg).run(&cap);
     RunResult b = Simulation(cfg).run(&counter);
@@ -30,6 +40,8 @@ void expect_same_run(const SimulationConfig& cfg) {
     EXPECT_GT(cap.samples.size(), 2u);
     EXPECT_EQ(counter.skipped, static_cast<long>(cap.samples.size()));
     EXPECT_EQ(counter.built, 0);
+    EXPECT_GT(cap.profiles, 1);
+    EXPECT_EQ(counter.profiles, 0);
     EXPECT_EQ(counter.steps, static_cast<long>(cap.steps.size()));
     EXPECT_EQ(a.stats.steps, b.stats.steps);
     EXPECT_EQ(a.stats.residual_evaluations, b.stats.residual_evaluations);
@@ -42,7 +54,8 @@ void expect_same_run(const SimulationConfig& cfg) {
 }
 
 TEST(SampleCounting, EverySolverStepIsCountedNotBuilt) {
-    expect_same_run(test::load("", {R"(protocol.steps=["Charge at C/2 until 4.3 V", "Rest for 10 minutes"])"}));
+    expect_same_run(test::load("", {R"(protocol.steps=["Charge at C/2 until 4.3 V", "Rest for 10 minutes"])",
+                                    "output.profile_interval=600 s"}));
 }
 
 TEST(SampleCounting, GridSamplesAreCountedNotBuilt) {
@@ -67,6 +80,7 @@ TEST(SampleCounting, ForwardersAndCheckpointsStillGetSamples) {
     Counter counter;
     ForwardingObserver fwd(&counter);
     EXPECT_TRUE(fwd.wants_samples());
+    EXPECT_TRUE(fwd.wants_profiles());
     fwd.on_sample_skipped();
     EXPECT_EQ(counter.skipped, 1);
 
