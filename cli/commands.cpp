@@ -76,6 +76,9 @@ public:
         draw_progress(progress_bar(frac) + fields);
         drawn_ = true;
     }
+    // The display reads the samples' time, step and potential.
+    bool wants_samples() const override { return draw_ || next_wants_samples(); }
+    bool wants_profiles() const override { return next_wants_profiles(); }
     void on_step(const StepSummary& s) override {
         step_start_ = s.end_time;
         ForwardingObserver::on_step(s);
@@ -94,11 +97,15 @@ private:
     std::chrono::steady_clock::time_point last_{}, t0_{};
 };
 
-// Output off: only counts the samples, for the summary.
+// Output off: only counts the samples, for the summary; the sampler builds no samples
+// and no profiles for it.
 class SampleCounter : public RunObserver {
 public:
     long samples = 0;
-    void on_sample(const Sample&) override { ++samples; }
+    bool wants_samples() const override { return false; }
+    bool wants_profiles() const override { return false; }
+    void on_sample_skipped() override { ++samples; }
+    void on_sample(const Sample&) override { ++samples; }  // a restart's recorded samples
 };
 
 // --restart and --checkpoint: the checkpoint to start from is read into `from`; the one

@@ -35,6 +35,9 @@ public:
         if (recording) samples.push_back(s);
         ForwardingObserver::on_sample(s);
     }
+    // The checkpoint keeps the samples and profiles up to it, whatever the observer after it wants.
+    bool wants_samples() const override { return recording || next_wants_samples(); }
+    bool wants_profiles() const override { return recording || next_wants_profiles(); }
     void on_profile(double t, const CathodeP2D& m, const double* y) override {
         if (recording) profiles.push_back({t, m.temperature(), std::vector<double>(y, y + m.size())});
         ForwardingObserver::on_profile(t, m, y);

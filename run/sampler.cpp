@@ -48,9 +48,11 @@ Sample Sampler::sample_at(double time, const double* y) const {
 }
 
 void Sampler::emit(double time, const double* y) {
-    const Sample s = sample_at(time, y);
     spend(false);
-    observer_->on_sample(s);
+    if (observer_->wants_samples())
+        observer_->on_sample(sample_at(time, y));
+    else
+        observer_->on_sample_skipped();
 }
 
 void Sampler::start_step(const Step& st, int step, int cycle, double q_step0, double t, const double* y) {
@@ -65,7 +67,7 @@ void Sampler::start_step(const Step& st, int step, int cycle, double q_step0, do
     emit(t, y);
     if (output_.profile_interval > 0 && next_profile_ <= t) {
         spend(true);
-        observer_->on_profile(t, readout_.model(), y);
+        if (observer_->wants_profiles()) observer_->on_profile(t, readout_.model(), y);
         last_profile_ = t;
         next_profile_ = t + output_.profile_interval;
     }
@@ -77,7 +79,8 @@ void Sampler::after_solver_step(const IdaIntegrator& ida, double t_prev, bool st
     if (sample_dt_ > 0) {
         for (; next_sample_ < tn; next_sample_ += sample_dt_) {
             if (next_sample_ <= t_prev) continue;
-            ida.interpolate(next_sample_, y_interp_.data());
+            // The state in between only for an observer that reads the sample.
+            if (observer_->wants_samples()) ida.interpolate(next_sample_, y_interp_.data());
             emit(next_sample_, y_interp_.data());
         }
         if (step_done) emit(tn, ida.y());
@@ -98,8 +101,10 @@ void Sampler::emit_profiles(const IdaIntegrator& ida, double t_prev, double t_no
     if (output_.profile_interval <= 0) return;
     while (next_profile_ <= t_now) {
         spend(true);
-        ida.interpolate(std::max(next_profile_, t_prev), y_interp_.data());
-        observer_->on_profile(next_profile_, readout_.model(), y_interp_.data());
+        if (observer_->wants_profiles()) {
+            ida.interpolate(std::max(next_profile_, t_prev), y_interp_.data());
+            observer_->on_profile(next_profile_, readout_.model(), y_interp_.data());
+        }
         last_profile_ = next_profile_;
         next_profile_ += output_.profile_interval;
     }
@@ -110,7 +115,7 @@ void Sampler::finish(double t, const double* y) {
     step_profiles_ = 0;  // one row beyond the last step's bound
     try {
         spend(true);
-        observer_->on_profile(t, readout_.model(), y);
+        if (observer_->wants_profiles()) observer_->on_profile(t, readout_.model(), y);
     } catch (const OutputLimit&) {
         // The protocol is complete; only the final profile does not fit.
     }

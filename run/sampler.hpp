@@ -58,6 +58,7 @@ public:
 private:
     // Counts one sample or profile against the bounds; throws OutputLimit past one.
     void spend(bool profile);
+    // One sample at `time` of state y (not read when the observer wants no values).
     void emit(double time, const double* y);
     void emit_profiles(const IdaIntegrator& ida, double t_prev, double t_now);
 

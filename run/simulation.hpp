@@ -126,6 +126,15 @@ public:
     virtual ~RunObserver() = default;
     virtual void on_start(const SimulationConfig&, const CathodeP2D&) {}
     virtual void on_sample(const Sample&) {}
+    // An observer that needs only how many samples a run has (output off) answers false:
+    // the sampler then calls on_sample_skipped() instead of building each Sample (the
+    // observables of the whole state at every solver step: a tenth of a cycling run).
+    // Asked at every sample, so the answer may change during a run.
+    virtual bool wants_samples() const { return true; }
+    virtual void on_sample_skipped() {}
+    // The same for profiles (false: the sampler keeps the profile grid and the bounds but
+    // neither interpolates the state for them nor calls on_profile).
+    virtual bool wants_profiles() const { return true; }
     virtual void on_profile(double /*t*/, const CathodeP2D&, const double* /*y*/) {}
     virtual void on_step(const StepSummary&) {}
     virtual void on_cycle(const CycleSummary&) {}
@@ -144,6 +153,13 @@ public:
     void on_sample(const Sample& s) override {
         if (next_) next_->on_sample(s);
     }
+    // A subclass may read the samples and profiles itself, so it gets them unless it says
+    // otherwise (one that only passes them on, or reads them only sometimes: next_wants_*()).
+    bool wants_samples() const override { return true; }
+    void on_sample_skipped() override {
+        if (next_) next_->on_sample_skipped();
+    }
+    bool wants_profiles() const override { return true; }
     void on_profile(double t, const CathodeP2D& m, const double* y) override {
         if (next_) next_->on_profile(t, m, y);
     }
@@ -159,6 +175,10 @@ public:
     void on_finish(const RunResult& r) override {
         if (next_) next_->on_finish(r);
     }
+
+protected:
+    bool next_wants_samples() const { return next_ && next_->wants_samples(); }
+    bool next_wants_profiles() const { return next_ && next_->wants_profiles(); }
 
 private:
     RunObserver* next_;
