@@ -1,15 +1,7 @@
 #!/usr/bin/env bash
 # `ssbsim run --checkpoint/--restart` and shared-prefix sweeps from the command line (issue 12).
 # Usage: checkpoint_cli.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$1
-src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 cfg="$src/configs/studies/study_a.yaml"
 set_small=(--set mesh.cathode=4 --set mesh.particle=6 --set mesh.separator=2 --set "output.profile_interval=1 h"
            --set "protocol.steps.0=Charge at C/5 until 4.3 V" --set "protocol.steps.1=Hold at 4.3 V for 1 hours"

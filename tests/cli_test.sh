@@ -1,15 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the ssbsim command line, as a new user would try it.
 # Usage: cli_test.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$1
-src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
 # 1. The embedded default runs and prints a first-charge capacity.
 "$bin" run --no-progress -o default.h5 >run.out 2>run.err; rc=$?

@@ -3,15 +3,7 @@
 # input exits 2 with a message naming file, line, column and the expected form; nothing
 # runs away; a comparison that compared nothing is an error, not a warning.
 # Usage: hostile_import.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$1
-src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 "$bin" check --print >cell.yaml
 val() { timeout 120 "$bin" validate "$@" --no-plot -j 2; }
 

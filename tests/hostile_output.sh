@@ -3,15 +3,7 @@
 # runs that would write without bound; large control changes at the first step; titles
 # from the resolved values.
 # Usage: hostile_output.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$1
-src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 # A clean error: exit 2, "ssbsim: error:" naming the file, no crash, no HDF5 error stack.
 clean_error() {  # FILE ERRFILE RC
     [ "$3" -eq 2 ] && grep -q "^ssbsim: error:.*$1" "$2" && ! grep -q "HDF5-DIAG" "$2"

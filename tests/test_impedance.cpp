@@ -260,6 +260,30 @@ Complex time_domain_impedance(const SimulationConfig& c, double f) {
     return dV / Complex(p(0), p(1));
 }
 
+// Verification (b)'s three frequencies: 0.2, 0.02 and 0.002 Hz.
+EisSpec sine_frequencies() {
+    EisSpec eis;
+    eis.f_max = 0.2, eis.f_min = 0.002, eis.points_per_decade = 1;
+    return eis;
+}
+
+// The linearised spectrum of cell c at its initial state, each point checked against a
+// time-domain sine at its frequency within kSineTolerance.
+Spectrum sine_checked_spectrum(const SimulationConfig& c, const EisSpec& eis) {
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    for (std::size_t i = 0; i < z.frequency.size(); ++i) {
+        const Complex lin(z.z_real[i], z.z_imag[i]);
+        const Complex td = time_domain_impedance(c, z.frequency[i]);
+        EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
+            << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
+    }
+    return z;
+}
+
 TEST(Impedance, TimeDomainSineMatchesTheLinearisation) {
     // kCircuitCell with slow diffusion, several cathode cells and no double layer (the
     // time-domain residual has none): R_s, the composite, charge transfer and diffusion.
@@ -271,21 +295,9 @@ TEST(Impedance, TimeDomainSineMatchesTheLinearisation) {
     replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
     replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 4, particle: 8}");
     const SimulationConfig c = load_text(text);
-    CathodeP2D model(c.cell, c.mesh);
-    model.set_temperature(c.cell.temperature);
-    std::vector<double> y(model.size()), yp(model.size());
-    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
-    EisSpec eis;
-    eis.f_max = 0.2, eis.f_min = 0.002, eis.points_per_decade = 1;
-    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    const Spectrum z = sine_checked_spectrum(c, sine_frequencies());
     ASSERT_EQ(z.frequency.size(), 3u);
-    for (std::size_t i = 0; i < 3; ++i) {
-        const Complex lin(z.z_real[i], z.z_imag[i]);
-        const Complex td = time_domain_impedance(c, z.frequency[i]);
-        EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
-            << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
-        EXPECT_LT(lin.imag(), 0.0);
-    }
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_LT(z.z_imag[i], 0.0);
     // Diffusion makes the spectrum frequency-dependent here: not a pure resistance.
     EXPECT_GT(std::abs(z.z_imag[2]), 0.1 * std::abs(z.z_real[2]));
 }
@@ -320,21 +332,10 @@ TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
     replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
     replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
     const SimulationConfig c = load_text(text);
-    CathodeP2D model(c.cell, c.mesh);
-    model.set_temperature(c.cell.temperature);
-    ASSERT_TRUE(model.cam_double_layer_in_dae());
-    std::vector<double> y(model.size()), yp(model.size());
-    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
-    EisSpec eis;
-    eis.f_max = 0.2, eis.f_min = 0.002, eis.points_per_decade = 1;
-    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    ASSERT_TRUE(CathodeP2D(c.cell, c.mesh).cam_double_layer_in_dae());
+    const EisSpec eis = sine_frequencies();
+    const Spectrum z = sine_checked_spectrum(c, eis);
     ASSERT_EQ(z.frequency.size(), 3u);
-    for (std::size_t i = 0; i < 3; ++i) {
-        const Complex lin(z.z_real[i], z.z_imag[i]);
-        const Complex td = time_domain_impedance(c, z.frequency[i]);
-        EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
-            << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
-    }
     // The double layer acts: without it the 0.2 Hz impedance is another (the time-domain
     // DAE then has no capacitance but the chemical one).
     SimulationConfig bare = c;

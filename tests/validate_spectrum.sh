@@ -4,15 +4,7 @@
 # from the simulated spectrum in its result file and the fixture's columns; bad spectra
 # (an empty or negative frequency range, a missing column) exit 2 naming file, line, column.
 # Usage: validate_spectrum.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$1
-src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 data=$src/tests/data/spectra
 # The Study A cell at rest (one short rest, then the EIS step validate adds over the
 # measured range): a spectrum at once, no cycling.
