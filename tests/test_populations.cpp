@@ -113,17 +113,22 @@ TEST(Populations, IdenticalPopulationsAreOnePopulation) {
     EXPECT_NEAR(y.ledger.cam_kinetic, x.ledger.cam_kinetic, 1e-6 * x.charge_capacity);
 }
 
+namespace {
+// The mean stoichiometry of each population over the cathode at the last profile.
+struct Last : test::Capture {
+    std::vector<double> x;
+    void on_profile(double, const CathodeP2D& m, const double* y) override {
+        x.assign(m.n_populations(), 0.0);
+        for (int p = 0; p < m.n_populations(); ++p)
+            for (int c = 0; c < m.n_cathode(); ++c) x[p] += m.mean_stoichiometry(y, c, p) / m.n_cathode();
+    }
+};
+}  // namespace
+
 TEST(Populations, PoorlyContactedPopulationsRelithiateLast) {
     // Three populations of Study A (none isolated): at the end of the discharge the best
     // contacted one (population 0) holds the most lithium, the worst the least.
-    struct Last : test::Capture {
-        std::vector<double> x;
-        void on_profile(double, const CathodeP2D& m, const double* y) override {
-            x.assign(m.n_populations(), 0.0);
-            for (int p = 0; p < m.n_populations(); ++p)
-                for (int c = 0; c < m.n_cathode(); ++c) x[p] += m.mean_stoichiometry(y, c, p) / m.n_cathode();
-        }
-    } last;
+    Last last;
     RunResult r = Simulation(test::load("configs/studies/study_a.yaml",
                                         {"mesh.populations=3", "output.profile_interval=1 h",
                                          "protocol.steps=[\"Charge at C/50 until 4.3 V\", \"Discharge at C/50 until 2.5 V\"]"}))
@@ -144,14 +149,6 @@ TEST(Populations, WithoutCarbonOnlyTheCamNetworkShareIsWired) {
     EXPECT_LT(ContactIsolation::cam_network_share(0.35), ContactIsolation::cam_network_share(0.45));
     // Study D (no carbon), 5 populations, one charge: the unwired population never
     // delithiates (its lithium stays: x stays at the start value), the others do.
-    struct Last : test::Capture {
-        std::vector<double> x;
-        void on_profile(double, const CathodeP2D& m, const double* y) override {
-            x.assign(m.n_populations(), 0.0);
-            for (int p = 0; p < m.n_populations(); ++p)
-                for (int c = 0; c < m.n_cathode(); ++c) x[p] += m.mean_stoichiometry(y, c, p) / m.n_cathode();
-        }
-    };
     auto charge = [](const std::vector<std::string>& extra, Last* last) {
         std::vector<std::string> set = {"mesh.populations=5", "output.profile_interval=1 h",
                                         "protocol.steps=[\"Charge at 0.12 mA/cm2 until 4.3 V\"]"};
