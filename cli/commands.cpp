@@ -136,6 +136,10 @@ RunControl checkpoint_control(const RunOptions& o, RunCheckpoint& from, bool& wr
 
 }  // namespace
 
+// Protocols of at most this many steps keep their step and cycle records for the summary
+// (~0.2 kB a step); longer ones read the summary back from the result file.
+constexpr std::size_t kSummaryRecordSteps = 4096;
+
 int run(const RunOptions& o) {
     try {
         ConfigNode root = load_root(o.config, o.set);
@@ -149,7 +153,11 @@ int run(const RunOptions& o) {
         RunCheckpoint from;
         bool written = false;
         RunControl control = checkpoint_control(o, from, written);
-        control.keep_records = !to_file;  // the summary is read back from the file
+        // The summary comes from the run's own step and cycle records (the numbers the file
+        // holds) when the protocol is short enough to keep them in memory; a longer one is
+        // read back from the file, so memory stays flat in the number of steps.
+        const bool records_in_memory = !to_file || (!o.quiet && cfg.protocol.steps.size() <= kSummaryRecordSteps);
+        control.keep_records = records_in_memory;
         Simulation sim(cfg);
         std::unique_ptr<ResultWriter> writer;
         if (to_file) writer = std::make_unique<ResultWriter>(cfg.output.file);
@@ -167,9 +175,17 @@ int run(const RunOptions& o) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
         if (!o.quiet) {
-            std::cout << format_summary(to_file ? read_result(cfg.output.file)
-                                                : summarize_run(cfg, r, counter.samples),
-                                        parse_summary_mode(o.summary));
+            ResultSummary summary;
+            if (records_in_memory) {
+                summary = summarize_run(cfg, r, to_file ? writer->samples_written() : counter.samples);
+                if (to_file) {  // as read_result would: the file's ledger flag is the chemistry's
+                    summary.path = cfg.output.file;
+                    summary.has_ledger = cfg.cell.chemistry.enabled;
+                }
+            } else {
+                summary = read_result(cfg.output.file);
+            }
+            std::cout << format_summary(summary, parse_summary_mode(o.summary));
             std::cout << std::fixed << std::setprecision(3) << "\nWall time " << wall << " s; "
                       << r.stats.steps << " solver steps, " << r.stats.residual_evaluations
                       << " residual and " << r.stats.jacobian_evaluations

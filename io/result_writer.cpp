@@ -164,6 +164,7 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
 
 void ResultWriter::on_sample(const Sample& s) {
     append_record(t_->samples, schema::sample_fields(), s, basis_g_);
+    ++samples_written_;
     maybe_flush();
 }
 

@@ -35,6 +35,7 @@ public:
     // (rows still go to the file whenever a dataset's buffer fills: flat memory).
     void flush_only_at_finish() { flush_records_ = false; }
     std::size_t spectra_written() const { return spectra_written_; }
+    long samples_written() const { return samples_written_; }
 
 private:
     void flush_all();
@@ -51,6 +52,7 @@ private:
     double flush_interval_ = 2.0;
     bool flush_records_ = true;
     std::size_t spectra_written_ = 0;
+    long samples_written_ = 0;
     std::chrono::steady_clock::time_point last_flush_;
 };
 
