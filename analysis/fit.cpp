@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
@@ -21,6 +22,7 @@
 #include "core/json.hpp"
 #include "core/process_pool.hpp"
 #include "core/units.hpp"
+#include "analysis/spectrum_import.hpp"
 #include "params/emit.hpp"
 #include "params/yaml_text.hpp"
 #include "run/checkpoint.hpp"
@@ -43,6 +45,20 @@ FitSpec load_fit(const std::string& path) {
 
 // ---- the problem -----------------------------------------------------------------------------
 
+namespace {
+
+// A measured impedance spectrum as a dataset: which of the run's spectra it is compared
+// with and at which of its measured points (those inside that EIS step's range).
+struct SpectrumTarget {
+    MeasuredSpectrum measured;
+    std::size_t index = 0;             // into the run's spectra
+    std::vector<std::size_t> points;   // measured points compared
+    double area = 0;                   // [m2]: the simulated Z is per area
+    double sigma = 0.01, weight = 1;   // relative sigma, dataset weight
+};
+
+}  // namespace
+
 struct FitProblem::Dataset {
     FitDataset spec;
     MeasuredData data;
@@ -54,6 +70,7 @@ struct FitProblem::Dataset {
     int offset = 0;                    // first residual
     std::vector<bool> applies;         // per parameter: its key exists in this dataset's config
     std::vector<std::string> keys;     // per parameter: its key in this config (materials.NAME resolved)
+    std::shared_ptr<const SpectrumTarget> spectrum;  // a spectrum dataset (one case, no MeasuredData)
 };
 
 namespace {
@@ -91,13 +108,106 @@ std::vector<double> residuals_of(const Comparison& c, const FitDataset& d, bool 
     return r;
 }
 
+// The spectrum dataset i of fit file `file`: the file read (DataError at its line and
+// column), the EIS step chosen (ConfigError at the dataset's key when the protocol has none
+// or fewer than `spectrum`), the measured points inside its range.
+SpectrumTarget spectrum_target(const FitDataset& fd, std::size_t i, const SimulationConfig& cfg,
+                               const std::string& file) {
+    SpectrumTarget t;
+    t.measured = load_spectrum(fd.data);
+    std::vector<const EisSpec*> eis;
+    for (const Step& st : cfg.protocol.steps)
+        if (st.kind == Step::Kind::eis) eis.push_back(&st.eis);
+    const std::string key = "fit.datasets." + std::to_string(i);
+    if (eis.empty())
+        throw ConfigError(file, fd.line, key + ".config",
+                          "the spectrum " + fd.data + " needs an EIS step in the protocol of " + fd.config +
+                              " (e.g. \"EIS from 10 kHz to 10 mHz\"); it has none");
+    if (fd.spectrum > static_cast<int>(eis.size()))
+        throw ConfigError(file, fd.spectrum_line, key + ".spectrum",
+                          "spectrum " + std::to_string(fd.spectrum) + " asked for, but the protocol of " + fd.config +
+                              " has " + std::to_string(eis.size()) + " EIS step(s)");
+    t.index = fd.spectrum > 0 ? static_cast<std::size_t>(fd.spectrum - 1) : eis.size() - 1;
+    const EisSpec& e = *eis[t.index];
+    for (std::size_t k = 0; k < t.measured.frequency.size(); ++k) {
+        const double f = t.measured.frequency[k];
+        if (f >= e.f_min * (1 - 1e-9) && f <= e.f_max * (1 + 1e-9)) t.points.push_back(k);
+    }
+    if (t.points.empty())
+        throw ConfigError(file, fd.line, key + ".data",
+                          "no frequency of " + fd.data + " is inside the EIS step's range (" +
+                              format_quantity(e.f_min, "Hz", 6) + " to " + format_quantity(e.f_max, "Hz", 6) + ")");
+    t.area = cfg.cell.area;
+    t.sigma = fd.spectrum_sigma;
+    t.weight = fd.weight;
+    return t;
+}
+
+// The simulated Z [ohm] of spectrum z (per area [ohm m2]) at frequency f [Hz]: real and
+// imaginary parts linear in log10 f between the two nearest simulated frequencies.
+std::complex<double> spectrum_at(const Spectrum& z, double area, double f) {
+    const std::size_t n = z.frequency.size();
+    if (n == 0) return {kNaN, kNaN};
+    const bool down = n > 1 && z.frequency[0] > z.frequency[n - 1];
+    auto at = [&](std::size_t k) { return down ? n - 1 - k : k; };  // ascending order
+    std::size_t hi = 1;
+    while (hi < n - 1 && z.frequency[at(hi)] < f) ++hi;
+    if (n == 1) return {z.z_real[0] / area, z.z_imag[0] / area};
+    const std::size_t a = at(hi - 1), b = at(hi);
+    double w = (std::log10(f) - std::log10(z.frequency[a])) / (std::log10(z.frequency[b]) - std::log10(z.frequency[a]));
+    w = std::min(1.0, std::max(0.0, w));
+    return {((1 - w) * z.z_real[a] + w * z.z_real[b]) / area, ((1 - w) * z.z_imag[a] + w * z.z_imag[b]) / area};
+}
+
+// A spectrum dataset's residuals: per compared point the real and the imaginary part of
+// sqrt(weight) (Z_sim - Z_meas) / (sigma |Z_meas|) (relative: every point counts alike,
+// whatever its |Z|; measured log-spaced frequencies weight every decade alike). `rms`: the
+// RMS of |Z_sim - Z_meas| / |Z_meas| over the points (the report's row).
+std::vector<double> spectrum_residuals(const SpectrumTarget& t, const std::vector<Spectrum>& spectra, bool dry,
+                                       double* rms = nullptr) {
+    if (dry) return std::vector<double>(2 * t.points.size(), 0.0);
+    if (t.index >= spectra.size())
+        throw Error("the run gave " + std::to_string(spectra.size()) + " spectra; the dataset " + t.measured.path +
+                    " compares spectrum " + std::to_string(t.index + 1));
+    const Spectrum& z = spectra[t.index];
+    const double w = std::sqrt(t.weight);
+    std::vector<double> r;
+    double sum = 0;
+    for (std::size_t k : t.points) {
+        const std::complex<double> m(t.measured.z_real[k], t.measured.z_imag[k]);
+        const std::complex<double> d = spectrum_at(z, t.area, t.measured.frequency[k]) - m;
+        const double scale = t.sigma * std::abs(m);
+        r.push_back(w * d.real() / scale);
+        r.push_back(w * d.imag() / scale);
+        sum += std::norm(d) / std::norm(m);
+    }
+    if (rms) *rms = std::sqrt(sum / t.points.size());
+    return r;
+}
+
+// The comparison a spectrum dataset reports: one row, the relative RMS misfit.
+Comparison spectrum_comparison(const SpectrumTarget& t, const std::vector<Spectrum>& spectra, const std::string& label) {
+    Comparison c;
+    c.dataset = t.measured.path;
+    ComparisonRow row;
+    row.metric = "spectrum_relative_rmse";
+    row.unit = "1";
+    row.measured = 0;
+    spectrum_residuals(t, spectra, false, &row.simulated);
+    row.sigma = t.sigma;
+    row.case_label = label;
+    c.rows.push_back(row);
+    return c;
+}
+
 }  // namespace
 
 FitProblem::FitProblem(FitSpec spec, bool share_runs) : spec_(std::move(spec)) {
     for (const auto& fd : spec_.datasets) {
         auto d = std::make_shared<Dataset>();
         d->spec = fd;
-        d->data = load_measured(fd.data, fd.import);
+        const bool spectrum = fd.spectrum_given || is_spectrum_file(fd.data);
+        if (!spectrum) d->data = load_measured(fd.data, fd.import);
         std::vector<std::string> set = spec_.set;
         set.insert(set.end(), fd.set.begin(), fd.set.end());
         d->base = ConfigNode::load_file(fd.config).with_overrides(set);
@@ -113,6 +223,19 @@ FitProblem::FitProblem(FitSpec spec, bool share_runs) : spec_(std::move(spec)) {
         std::vector<double> initial;
         for (const auto& p : spec_.parameters) initial.push_back(p.initial);
         d->base_config = load_config(d->base.with_overrides(overrides_for(initial, d->applies, d->keys)), lib);
+        if (spectrum) {
+            auto t = std::make_shared<SpectrumTarget>(
+                spectrum_target(fd, datasets_.size(), d->base_config, spec_.file));
+            ValidationCase vc;  // the config as it is
+            vc.label = "spectrum " + std::to_string(t->index + 1) + " of " + fd.config;
+            d->cases.push_back(vc);
+            d->offset = residual_count_;
+            d->residuals_per_case.push_back(static_cast<int>(2 * t->points.size()));
+            residual_count_ += d->residuals_per_case.back();
+            d->spectrum = t;
+            datasets_.push_back(d);
+            continue;
+        }
         d->options.shoulder_potential = d->base_config.protocol.shoulder_potential;
         auto sp = d->data.metadata.find("shoulder_potential");
         if (sp != d->data.metadata.end()) d->options.shoulder_potential = std::stod(sp->second);
@@ -460,8 +583,10 @@ std::vector<double> FitProblem::run_tree(const std::vector<double>& point, int t
             const CaseResult& res = c.readout < 0 ? ends.back() : ends[c.readout];
             if (res.status != "complete")
                 throw SolverError("simulation '" + vc.label + "' " + res.status + ": " + res.message);
-            Comparison cmp = compare(cd.data, {vc}, {res}, cd.base_config, cd.options);
-            std::vector<double> rc = residuals_of(cmp, cd.spec, false);
+            Comparison cmp = cd.spectrum ? spectrum_comparison(*cd.spectrum, res.spectra, vc.label)
+                                         : compare(cd.data, {vc}, {res}, cd.base_config, cd.options);
+            std::vector<double> rc = cd.spectrum ? spectrum_residuals(*cd.spectrum, res.spectra, false)
+                                                 : residuals_of(cmp, cd.spec, false);
             payload.insert(payload.end(), rc.begin(), rc.end());
             if (comparisons) (*comparisons)[c.dataset][c.c] = std::move(cmp);
         }
@@ -525,7 +650,7 @@ std::vector<FitEvaluation> FitProblem::evaluate(const std::vector<std::vector<do
             for (std::size_t di = 0; di < datasets_.size(); ++di) {
                 const Dataset& d = *datasets_[di];
                 Comparison merged;
-                merged.dataset = d.data.path;
+                merged.dataset = d.spectrum ? d.spectrum->measured.path : d.data.path;
                 merged.kind = d.data.kind;
                 for (const Comparison& c : kept[p][di]) {
                     merged.rows.insert(merged.rows.end(), c.rows.begin(), c.rows.end());

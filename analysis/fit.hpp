@@ -27,6 +27,10 @@
 //         sigma: {coulombic_efficiency: 0.017}  # defaults where the file gives none
 //         weight: 1
 //         curve_sigma: "5 mV"                # time series: curve residuals (0: none)
+//       - data: peis_cycle10.mpt             # a measured spectrum (.mpt / CSV: frequency, Z', Z'')
+//         config: aged_cell.yaml             # its protocol needs an EIS step
+//         spectrum: 1                        # which of the run's spectra (default: last)
+//         spectrum_sigma: 0.01               # residuals (Z_sim - Z_meas) / (sigma |Z_meas|), re and im
 //     solver: {max_iterations: 30, jobs: 2, relative_step: 1e-3, function_tolerance: 1e-6}
 //     output: study_a_fitted.yaml            # the calibrated config
 //     report: study_a_fit.json

@@ -191,6 +191,11 @@ public:
     int idx_counter_double_layer() const { return ce_block_ < 0 ? -1 : layout_.index(ce_block_, 0); }
     bool cam_double_layer_in_dae() const { return dl_block_ >= 0; }
     bool counter_double_layer_in_dae() const { return ce_block_ >= 0; }
+    // With the double layer and the chemistry: the potential across the grown film of
+    // population p in cathode cell m [V] (its R || C: delta / kappa || eps0 eps_r / delta,
+    // equations.md 14.1), a differential state; -1 without.
+    int idx_film_potential(int m, int p) const { return film_block_ < 0 ? -1 : layout_.cathode_index(film_block_, m, p); }
+    bool film_capacitance_in_dae() const { return film_block_ >= 0; }
     // Per-cathode-cell chemistry states [mol/m3 electrode unless noted], in layout order
     // (checked against the blocks' registration in the constructor). Their counts come
     // from the registration: n_chemistry_states(), n_ledger_entries().
@@ -217,6 +222,15 @@ public:
 private:
     void declare_blocks();
     void declare_double_layers();
+    void bind_film_potentials();
+    // The film row of population p (see cathode_p2d.cpp film_residual) [V].
+    template <class T>
+    T film_residual(const Local<T>& L, int p, double d_rate, double v_rate) const;
+    // The film rows' and the double layer's Jacobian entries of cathode cell m; emit as in
+    // jacobian_cells.
+    template <class LocalT, class Emit>
+    void film_jacobian(int m, double cj, const double* yp, const LocalT& L, const Emit& emit,
+                       JacobianAssembler& J) const;
     template <class T>
     void local_terms(const T* u, Local<T>& L) const;
     // The local input vector of cathode cell m (its n_slots_ values).
@@ -245,6 +259,7 @@ private:
 
     ChemistryRows chem_rows_;
     int dl_block_ = -1, ce_block_ = -1;  // the double layers' blocks (cell.double_layer)
+    int film_block_ = -1, film_slot_ = -1;  // the grown film's potentials: block, first slot
     int n_chem_ = 0, n_ledger_ = 0;  // chemistry states per cell, ledger entries
     int n_slots_ = s_chem;           // AD input slots per cell
     PopulationSlots slots_;          // the populations' input slots

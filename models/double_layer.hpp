@@ -11,7 +11,8 @@
 //   * counter electrode: C_ce [F/m2 of cell] across its charge-transfer resistance, as a
 //     series element R_asr + R_ct,ce || C_ce.
 // They enter the linearisation only (numerics/impedance.hpp): dF/dy' terms added to B. With
-// cell.double_layer the DAE itself holds the double layers (CathodeP2D, equations.md 14.1)
+// cell.double_layer the DAE itself holds the double layers and (with the chemistry) the grown
+// film's R_g || C_g as a potential per population and cell (CathodeP2D, equations.md 14.1)
 // and nothing is added here.
 #pragma once
 

@@ -29,6 +29,11 @@ public:
     int ledger() const { return l_; }
     // The film on the CAM (with the chemistry on) and its state index.
     void bind(const Interphase* film) { film_ = film; }
+    // cell.double_layer with the chemistry: the potential across the grown film of
+    // population p is the local input first_slot + p (a state, CathodeP2D::idx_film_potential),
+    // and the kinetics read eta = dphi - v_p - U - j (R_film,0 + R_coating) (the grown film's
+    // delta / kappa is then that state's own row, not a series term here).
+    void bind_film_potential(int first_slot) { film_v_slot_ = first_slot; }
 
     void set_temperature(double T);
 
@@ -48,6 +53,7 @@ private:
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
     int block_ = -1, l_ = -1;
+    int film_v_slot_ = -1;  // the first film-potential slot; -1: the grown film in series
     double i0_scale_ = 0.0;  // i0_ref / (0.5^(alpha_a + alpha_c) h(0.5)) [A/m2]
     double f_ = 0.0;         // F / R T [1/V]
     double r_ins_ = 0.0;     // R_h(T) of the insertion resistance [ohm m2]; 0: off
@@ -157,11 +163,14 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         const double hp = cam.relithiation.exponent;
         T i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, hp, cam.relithiation.floor) * i0_scale_;
         T Rf = T(g_.cell.film_resistance + g_.coating_resistance);
-        if (film_) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
-        T eta = dphi - U - j * Rf;
+        // The interface's potential step over its OCV: with the grown film an R || C of its
+        // own (film_v_slot_) the interface behind the film sees dphi - v_p.
+        T eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
+        if (film_ && film_v_slot_ < 0) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
+        T eta = eta0 - j * Rf;
         const T& s = L.connected[p];
         if (r_ins_ > 0.0) {
-            const T drop = detail::insertion_drop(xs, T(dphi - U), j, r_ins_, cam.relithiation.onset,
+            const T drop = detail::insertion_drop(xs, eta0, j, r_ins_, cam.relithiation.onset,
                                                   cam.relithiation.width, cam.relithiation.current_scale, cut_,
                                                   cut_width_);
             eta = eta - drop;

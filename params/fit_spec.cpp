@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/text.hpp"
 #include "core/units.hpp"
 #include "params/materials.hpp"
 #include "params/yaml_text.hpp"
@@ -117,7 +118,7 @@ FitParameter read_parameter(const ConfigNode& p, const ConfigNode& base_node, co
 FitDataset read_dataset(const ConfigNode& d, const std::string& path, const FitSpec& s,
                         const std::function<bool(const std::string&)>& known_metric) {
     d.allow_only({"data", "config", "set", "metrics", "sigma", "weight", "curve_sigma", "mass",
-                  "format", "current_sign", "reference"});
+                  "format", "current_sign", "reference", "spectrum", "spectrum_sigma"});
     FitDataset fd;
     fd.line = d.line();
     fd.data = resolve_beside(path, d.string("data"));
@@ -151,6 +152,15 @@ FitDataset read_dataset(const ConfigNode& d, const std::string& path, const FitS
     fd.import.reference = d.string("reference", "auto");
     if (fd.import.reference != "auto" && fd.import.reference != "cell" && fd.import.reference != "li")
         d.fail("reference", "expected auto, cell (cell voltages) or li (vs Li/Li+), not '" + fd.import.reference + "'");
+    fd.spectrum_given = d.has("spectrum");
+    fd.spectrum_line = fd.spectrum_given ? d["spectrum"].line() : fd.line;
+    if (fd.spectrum_given && !(d["spectrum"].is_scalar() && lower(d["spectrum"].string()) == "last")) {
+        fd.spectrum = d.integer("spectrum", 0);
+        if (fd.spectrum < 1) d.fail("spectrum", "expected the number of the run's spectrum (1 = the first EIS step's) or 'last'");
+    }
+    fd.spectrum_sigma = d.number("spectrum_sigma", 0.01);
+    if (!(fd.spectrum_sigma > 0) || !std::isfinite(fd.spectrum_sigma))
+        d.fail("spectrum_sigma", "must be a relative sigma > 0 (0.01: 1 % of |Z|)");
     return fd;
 }
 

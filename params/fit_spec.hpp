@@ -33,6 +33,14 @@ struct FitDataset {
     double curve_sigma = 0.005;             // [V]; 0: no curve residuals
     ImportOptions import;
     int line = 0;
+    // A measured impedance spectrum (an .mpt or CSV spectrum file, analysis/spectrum_import.hpp):
+    // which of the run's spectra it is compared with, 1-based in the order the run's EIS
+    // steps produce them (0: the last), and the relative sigma of its residuals
+    // (Z_sim - Z_meas) / (sigma |Z_meas|), real and imaginary part at every measured frequency.
+    bool spectrum_given = false;            // the key `spectrum` was written (the file must be one)
+    int spectrum = 0;
+    int spectrum_line = 0;
+    double spectrum_sigma = 0.01;
 };
 
 struct FitSpec {

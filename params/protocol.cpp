@@ -684,6 +684,26 @@ Step parse_step_map(const ConfigNode& n) {
     return s;
 }
 
+// Whether a follow step charges (+1), discharges (-1) or neither (0), over the part of its
+// profile it uses (from the offset on): a potential that ends above where it starts, a
+// current whose net charge is positive (the cycler's sign: charge > 0) is a charge. As for
+// the other steps, a charge opens the next cycle after a discharge and has its shoulder
+// capacity counted (run/cycle_book.cpp, the shoulder event in run/step_setup.cpp).
+int follow_direction(const RecordedProfile& p, double offset, FollowSpec::Quantity q) {
+    const double tau0 = p.time.front() + offset;
+    double net = 0.0;
+    if (q == FollowSpec::Quantity::potential) {
+        net = p.value.back() - profile_value(p, tau0);
+    } else {
+        for (std::size_t i = 1; i < p.time.size(); ++i) {
+            const double a = std::max(p.time[i - 1], tau0), b = p.time[i];
+            if (b <= a) continue;  // before the offset, or a jump
+            net += 0.5 * (profile_value(p, a, nullptr, true) + p.value[i]) * (b - a);
+        }
+    }
+    return net > 0 ? 1 : net < 0 ? -1 : 0;
+}
+
 // A follow step's profile, read once (repeat copies share it); errors at the step's node.
 void load_follow(const ConfigNode& n, Step& s) {
     const ConfigNode at = n.is_map() ? n["follow"] : n;
@@ -702,6 +722,7 @@ void load_follow(const ConfigNode& n, Step& s) {
         (at.is_map() ? at["offset"] : at).fail("the offset skips the whole profile (it spans " +
                                                std::to_string((p.time.back() - p.time.front()) / 3600.0) + " h)");
     if (s.duration <= 0) s.duration = span;
+    s.direction = follow_direction(p, s.follow.offset, s.follow.quantity);
 }
 
 void parse_steps(const ConfigNode& list, StepList& out, int depth) {

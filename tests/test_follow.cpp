@@ -244,6 +244,62 @@ TEST(Follow, BadProfilesAreConfigErrorsWithFileAndLine) {
     expect_bad("x", quoted("Follow potential from /nonexistent/profile.csv"), "no such profile file");
 }
 
+// A follow step charges or discharges as its profile does: a charge opens the next cycle
+// after a discharge and its shoulder capacity (the charge below protocol.shoulder_potential
+// from its start) is counted as for a CC charge. The twin: the second charge at C/5 and its
+// current-follow of the same constant current.
+TEST(Follow, AFollowChargeCountsItsShoulderInItsOwnCycle) {
+    std::vector<std::string> base = {"chemistry.enabled=false"};
+    const std::string cc_steps = quoted("Charge at C/5 for 40 minutes") + ", " + quoted("Discharge at C/5 for 20 minutes");
+    auto with = [&](const std::string& last, const std::string& shoulder) {
+        std::vector<std::string> s = base;
+        s.push_back("protocol.steps=[" + cc_steps + ", " + last + "]");
+        if (!shoulder.empty()) s.push_back("protocol.shoulder_potential=\"" + shoulder + " V\"");
+        return test::load("", s);
+    };
+    test::Capture cap;
+    const RunResult first = run(with(quoted("Charge at C/5 for 40 minutes"), ""), &cap);
+    ASSERT_EQ(first.status, RunStatus::complete) << first.message;
+    ASSERT_EQ(first.steps.size(), 3u);
+    // A shoulder potential half-way through the second charge (from its first sample: the
+    // potential jumps by the polarisation at the current reversal).
+    double v_start = kNaN;
+    for (const Sample& smp : cap.samples)
+        if (smp.step == 2 && std::isnan(v_start)) v_start = smp.potential;
+    ASSERT_GT(first.steps[2].end_potential, v_start + 0.01);
+    const double v_sh = 0.5 * (v_start + first.steps[2].end_potential);
+    const RunResult cc = run(with(quoted("Charge at C/5 for 40 minutes"), precise(v_sh)));
+    ASSERT_EQ(cc.status, RunStatus::complete) << cc.message;
+    ASSERT_EQ(cc.cycles.size(), 2u);
+    ASSERT_GT(cc.cycles[1].shoulder_capacity, 0.0);
+    const double amps = cap.samples.back().current;  // the last charge's [A]
+    ASSERT_GT(amps, 0);
+    const std::string csv = write("cc2.csv", "time/s,current/mA\n0," + precise(amps * 1e3) + "\n2400," +
+                                                 precise(amps * 1e3) + "\n");
+    const SimulationConfig fc = with(quoted("Follow current from " + csv), precise(v_sh));
+    EXPECT_EQ(fc.protocol.steps[2].direction, 1);
+    const RunResult f = run(fc);
+    ASSERT_EQ(f.status, RunStatus::complete) << f.message;
+    ASSERT_EQ(f.cycles.size(), 2u);  // the follow charge opened cycle 2
+    EXPECT_NEAR(f.cycles[1].shoulder_capacity, cc.cycles[1].shoulder_capacity, 1e-6 * cc.cycles[1].shoulder_capacity);
+    EXPECT_NEAR(f.cycles[1].charge_capacity, cc.cycles[1].charge_capacity, 1e-6 * cc.cycles[1].charge_capacity);
+    EXPECT_NEAR(f.cycles[0].discharge_capacity, cc.cycles[0].discharge_capacity, 1e-9 * cc.cycles[0].discharge_capacity);
+    // The direction of a profile: a falling potential discharges, a negative current too,
+    // a potential back where it started neither (from the offset on).
+    auto direction = [&](const std::string& text, const std::string& step) {
+        write("dir.csv", text);
+        std::vector<std::string> s = base;
+        s.push_back("protocol.steps=[" + step + "]");
+        return test::load("", s).protocol.steps[0].direction;
+    };
+    const std::string dir = temp("dir.csv");
+    EXPECT_EQ(direction("time/s,potential/V\n0,3.8\n60,4.0\n120,3.0\n", quoted("Follow potential from " + dir)), -1);
+    EXPECT_EQ(direction("time/s,potential/V\n0,3.0\n60,3.0\n", quoted("Follow potential from " + dir)), 0);
+    EXPECT_EQ(direction("time/s,potential/V\n0,4.0\n60,3.0\n120,3.5\n",
+                        "{follow: {quantity: potential, file: " + dir + ", offset: \"60 s\"}}"), 1);
+    EXPECT_EQ(direction("time/s,current/mA\n0,1\n60,-2\n", quoted("Follow current from " + dir)), -1);
+}
+
 // A profile that makes the solver fail part-way loses nothing computed before it.
 TEST(Follow, AFailureInAFollowStepKeepsTheEarlierSteps) {
     const std::string csv = write("wild.csv", "time/s,potential/V\n0,2.5\n60,2.5\n60,9.0\n120,9.0\n");

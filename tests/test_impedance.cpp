@@ -6,10 +6,13 @@
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/constants.hpp"
+#include "analysis/fit.hpp"
 #include "analysis/metrics.hpp"
 #include "analysis/spectrum_import.hpp"
 #include "analysis/validation.hpp"
@@ -224,13 +227,19 @@ private:
 
 // The impedance a time-domain run with a 1 mV sine at frequency f [Hz] shows: i_app fitted
 // by a sin + b cos + c + d t over the last two of four periods (at least 600 s first, for the
-// diffusion transients), Z = dV / (a + j b).
-Complex time_domain_impedance(const SimulationConfig& c, double f) {
+// diffusion transients), Z = dV / (a + j b). `film`: a grown film's thickness [m] set in
+// every cathode cell (the chemistry on).
+void set_film(const CathodeP2D& model, double film, std::vector<double>& y) {
+    for (int m = 0; film > 0 && m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_film)] = film;
+}
+
+Complex time_domain_impedance(const SimulationConfig& c, double f, double film = 0.0) {
     CathodeP2D model(c.cell, c.mesh);
     model.set_temperature(c.cell.temperature);
     const int n = model.size();
     std::vector<double> y(n), yp(n);
     model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    set_film(model, film, y);
     model.set_control(ControlMode::voltage, model.potential_vs_li(y.data()));
     const double dV = 1e-3, w = 2 * constants::pi * f, period = 1.0 / f;
     SineDriven driven(model, dV, w);
@@ -269,15 +278,16 @@ EisSpec sine_frequencies() {
 
 // The linearised spectrum of cell c at its initial state, each point checked against a
 // time-domain sine at its frequency within kSineTolerance.
-Spectrum sine_checked_spectrum(const SimulationConfig& c, const EisSpec& eis) {
+Spectrum sine_checked_spectrum(const SimulationConfig& c, const EisSpec& eis, double film = 0.0) {
     CathodeP2D model(c.cell, c.mesh);
     model.set_temperature(c.cell.temperature);
     std::vector<double> y(model.size()), yp(model.size());
     model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    set_film(model, film, y);
     const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
     for (std::size_t i = 0; i < z.frequency.size(); ++i) {
         const Complex lin(z.z_real[i], z.z_imag[i]);
-        const Complex td = time_domain_impedance(c, z.frequency[i]);
+        const Complex td = time_domain_impedance(c, z.frequency[i], film);
         EXPECT_LT(std::abs(td - lin) / std::abs(lin), kSineTolerance)
             << z.frequency[i] << " Hz: time domain " << td * 1e4 << " vs linearised " << lin * 1e4 << " ohm cm2";
     }
@@ -320,6 +330,59 @@ TEST(Impedance, DoubleLayerInTheDaeMatchesTheClosedForm) {
     expect_circuit(text);
 }
 
+// kCircuitCell with the double layers in the DAE and the chemistry on (no reaction: the film
+// state and its law only) at a grown film of delta = 5 nm: the film's potential per cathode
+// cell is a state of the DAE (delta / kappa || eps0 eps_r / delta, equations.md 14.1), so the
+// DAE's own linearisation is R_s + (R_g || C_g) + (C_dl || (R_ct + diffusion)): the closed
+// form to 1e-6, and the film arc is its own (at its time constant eps0 eps_r / kappa).
+TEST(Impedance, FilmCapacitanceInTheDaeMatchesTheClosedForm) {
+    std::string text = with_double_layer(kCircuitCell);
+    text.replace(text.find("mesh:"), 0, "chemistry:\n  interphase: {permittivity: 25}\n");
+    const SimulationConfig c = load_text(text);
+    ASSERT_EQ(c.cell.film_resistance, 0.0);  // the grown film only
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.chemistry());
+    ASSERT_TRUE(model.film_capacitance_in_dae());
+    // One film potential per cathode cell (one population) after the double layers.
+    SimulationConfig plain = c;
+    plain.cell.double_layer = false;
+    EXPECT_EQ(model.size(), CathodeP2D(plain.cell, plain.mesh).size() + 2 * c.mesh.cathode + 1);
+    EXPECT_EQ(model.variable_name(model.idx_film_potential(1, 0)).find("film potential"), 0u)
+        << model.variable_name(model.idx_film_potential(1, 0));
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const double delta = 5e-9;  // [m]
+    for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_film)] = delta;
+    const double kappa = c.cell.chemistry.film_conductivity.at(c.cell.temperature);
+    const double r_g = delta / kappa, c_g = 8.8541878128e-12 * 25.0 / delta;  // [ohm m2, F/m2]
+    EisSpec eis;
+    eis.f_max = 1e5, eis.f_min = 1e-2, eis.points_per_decade = 5;
+    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    const Spectrum z0 = [&] {  // the same cell without the film's capacitance (C_g -> 0)
+        std::vector<double> y0 = y;
+        for (int m = 0; m < model.n_cathode(); ++m) y0[model.idx_x(m, CathodeP2D::x_film)] = 0.0;
+        return impedance_spectrum(model, eis, 0.0, y0.data(), yp.data());
+    }();
+    double largest_film_share = 0;
+    for (std::size_t k = 0; k < z.frequency.size(); ++k) {
+        const double w = 2 * constants::pi * z.frequency[k];
+        const Complex expected = circuit_impedance(c, w, r_g, c_g), got(z.z_real[k], z.z_imag[k]);
+        EXPECT_LT(std::abs(got - expected) / std::abs(expected), kCircuitTolerance)
+            << z.frequency[k] << " Hz: " << got << " vs " << expected;
+        // And at delta = 0 the closed form without the film.
+        const Complex bare = circuit_impedance(c, w), got0(z0.z_real[k], z0.z_imag[k]);
+        EXPECT_LT(std::abs(got0 - bare) / std::abs(bare), kCircuitTolerance) << z.frequency[k] << " Hz (no film)";
+        largest_film_share = std::max(largest_film_share, std::abs(got - got0) / std::abs(got0));
+    }
+    EXPECT_GT(largest_film_share, 0.01);  // the film shows
+    // The time-domain residual at rest is consistent: the film potentials are 0 there.
+    std::vector<double> F(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    ASSERT_TRUE(model.residual(0.0, y.data(), yp.data(), F.data()));
+    for (int m = 0; m < model.n_cathode(); ++m) EXPECT_EQ(F[model.idx_film_potential(m, 0)], 0.0);
+}
+
 TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
     // Verification (b) with the double layers in the time-domain DAE: slow charge transfer
     // (i0 = 0.01 A/m2, R_ct C_dl ~ 0.5 s) so that the CAM double layer shapes the spectrum
@@ -347,6 +410,35 @@ TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
     std::vector<double> y0(plain.size()), yp0(plain.size());
     plain.initial_state(bare.cell.initial_stoichiometry, y0.data(), yp0.data());
     const Spectrum z0 = impedance_spectrum(plain, eis, 0.0, y0.data(), yp0.data());
+    const Complex with(z.z_real[0], z.z_imag[0]), without(z0.z_real[0], z0.z_imag[0]);
+    EXPECT_GT(std::abs(with - without) / std::abs(without), 0.05) << with * 1e4 << " vs " << without * 1e4;
+}
+
+// Verification (b) with the grown film's potential in the time-domain DAE too: a film of
+// 1 nm at kappa = 4.4e-10 S/m and eps_r = 25 (R_g = 2.3 ohm m2, tau = eps0 eps_r / kappa =
+// 0.5 s, beside R_ct C_dl ~ 0.5 s), so the film arc shapes the spectrum at the sine
+// frequencies: the time-domain sine agrees with the linearisation within 1 %, and the film
+// changes the 0.2 Hz impedance by more than 5 %.
+TEST(Impedance, TimeDomainSineWithTheFilmInTheDaeMatchesTheLinearisation) {
+    std::string text = with_double_layer(kCircuitCell);
+    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
+    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
+    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
+    replace("exchange_current_density: \"1e3 A/m2\"", "exchange_current_density: \"1 A/m2\"");
+    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
+    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
+    text.replace(text.find("mesh:"), 0, "chemistry:\n  interphase: {permittivity: 25, conductivity: \"4.4e-10 S/m\"}\n");
+    const SimulationConfig c = load_text(text);
+    ASSERT_TRUE(CathodeP2D(c.cell, c.mesh).film_capacitance_in_dae());
+    const EisSpec eis = sine_frequencies();
+    const double film = 1e-9;  // [m]
+    const Spectrum z = sine_checked_spectrum(c, eis, film);
+    ASSERT_EQ(z.frequency.size(), 3u);
+    CathodeP2D model(c.cell, c.mesh);
+    model.set_temperature(c.cell.temperature);
+    std::vector<double> y(model.size()), yp(model.size());
+    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
+    const Spectrum z0 = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());  // no film
     const Complex with(z.z_real[0], z.z_imag[0]), without(z0.z_real[0], z0.z_imag[0]);
     EXPECT_GT(std::abs(with - without) / std::abs(without), 0.05) << with * 1e4 << " vs " << without * 1e4;
 }
@@ -823,6 +915,111 @@ TEST(Impedance, BadMeasuredSpectraNameTheLineAndColumn) {
     }
     // A file with a frequency column is a spectrum, so validate reports its missing column.
     EXPECT_TRUE(is_spectrum_file(test::source_path("tests/data/spectra/missing_column.csv")));
+}
+
+// ---------------------------------------------------------------------------------------
+// A measured spectrum as a fit dataset (ssbsim fit): the spectrum of kCircuitCell simulated
+// at C_dl = 20 uF/cm2 and written as a CSV in ohm; the fit starts at 60 uF/cm2 and recovers
+// C_dl within 1 %. Both EIS steps (potentiostatic, galvanostatic) give the same spectrum:
+// datasets `spectrum: 1` and the last one (the default) together.
+
+std::string fit_temp(const std::string& name) { return ::testing::TempDir() + "ssbsim_eis_fit_" + name; }
+
+std::string write_file(const std::string& name, const std::string& text) {
+    const std::string p = fit_temp(name);
+    std::ofstream(p) << text;
+    return p;
+}
+
+// A fit file with one parameter, the CAM's double-layer capacitance, and `datasets` (YAML
+// lines under "datasets:").
+std::string spectrum_fit_file(const std::string& config, const std::string& datasets) {
+    return write_file("fit.yaml", "fit:\n  config: " + config +
+                                      "\n  parameters:\n"
+                                      "    - {key: materials.0.double_layer_capacitance, unit: F/m2, initial: 0.6, "
+                                      "bounds: [0.01, 10]}\n"
+                                      "  datasets:\n" + datasets +
+                                      "  solver: {max_iterations: 20, jobs: 1}\n");
+}
+
+TEST(Impedance, FitRecoversTheDoubleLayerCapacitanceFromAMeasuredSpectrum) {
+    // The cell's EIS steps at 20 points per decade (the simulated Z is interpolated in log f
+    // at the measured frequencies).
+    const std::string cell = with_protocol(
+        "    - EIS from 100 kHz to 10 mHz, 20 points per decade\n"
+        "    - {eis: {from: 100 kHz, to: 10 mHz, points_per_decade: 20, mode: galvanostatic}}\n");
+    const SimulationConfig truth = load_text(cell);
+    ASSERT_DOUBLE_EQ(truth.cell.cam.double_layer_capacitance, 0.2);
+    // The measured file: 7 points per decade from 50 kHz to 20 mHz (not the simulated
+    // frequencies), Z in ohm from the closed form (which the model meets to 1e-6).
+    std::ostringstream csv;
+    csv.precision(12);
+    csv << "frequency/Hz,Z'/ohm,Z''/ohm\n";
+    int points = 0;
+    for (double lf = std::log10(5e4); lf >= std::log10(2e-2) - 1e-9; lf -= 1.0 / 7, ++points) {
+        const double f = std::pow(10.0, lf);
+        const Complex z = circuit_impedance(truth, 2 * constants::pi * f) / truth.cell.area;
+        csv << f << "," << z.real() << "," << z.imag() << "\n";
+    }
+    const std::string data = write_file("measured.csv", csv.str());
+    const std::string config = write_file("cell.yaml", cell);
+    const std::string fit = spectrum_fit_file(config, "    - {data: " + data + ", spectrum: 1}\n    - {data: " + data +
+                                                          ", spectrum_sigma: 0.02}\n");
+    FitSpec spec = load_fit(fit);
+    ASSERT_EQ(spec.datasets.size(), 2u);
+    EXPECT_EQ(spec.datasets[0].spectrum, 1);
+    EXPECT_EQ(spec.datasets[1].spectrum, 0);
+    EXPECT_DOUBLE_EQ(spec.datasets[1].spectrum_sigma, 0.02);
+    FitProblem problem(spec);
+    EXPECT_EQ(problem.residual_count(), 2 * 2 * points);
+    const FitResult fr = problem.solve();
+    EXPECT_NEAR(fr.fitted[0] / 0.2, 1.0, 0.01) << problem.format_report(fr);
+    EXPECT_LT(fr.final_cost, 1e-4 * fr.initial_cost);
+    ASSERT_EQ(fr.final_evaluation.comparisons.size(), 2u);
+    ASSERT_EQ(fr.final_evaluation.comparisons[0].rows.size(), 1u);
+    EXPECT_LT(fr.final_evaluation.comparisons[0].rows[0].simulated, 2e-3);  // relative RMS misfit
+    EXPECT_NE(problem.report_json(fr).find("spectrum_relative_rmse"), std::string::npos);
+}
+
+// Bad spectrum datasets: a protocol without an EIS step, a spectrum number beyond the
+// protocol's EIS steps (both at the fit file's line and key), a file without the Z columns
+// (at its line and column).
+TEST(Impedance, BadSpectrumDatasetsNameTheFileLineAndKey) {
+    const std::string data = write_file("ok.csv", "frequency/Hz,Z'/ohm,Z''/ohm\n1000,1,-0.1\n1,2,-0.5\n");
+    const std::string config = write_file("cell2.yaml", kCircuitCell);
+    const std::string no_eis =
+        write_file("no_eis.yaml", with_protocol("    - Rest for 1 minute\n"));
+    auto expect_config_error = [&](const std::string& datasets, int line, const std::string& key,
+                                   const std::string& part, const std::string& cfg) {
+        const std::string fit = spectrum_fit_file(cfg, datasets);
+        try {
+            FitProblem problem(load_fit(fit));
+            ADD_FAILURE() << "accepted: " << datasets;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.line(), line) << e.what();
+            EXPECT_EQ(e.key(), key) << e.what();
+            EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("fit.yaml"), std::string::npos) << e.what();
+        }
+    };
+    expect_config_error("    - {data: " + data + "}\n", 6, "fit.datasets.0.config", "needs an EIS step", no_eis);
+    expect_config_error("    - {data: " + data + "}\n    - data: " + data + "\n      spectrum: 3\n", 8,
+                        "fit.datasets.1.spectrum", "has 2 EIS step", config);
+    try {
+        load_fit(spectrum_fit_file(config, "    - {data: " + data + ", spectrum: 0}\n"));
+        ADD_FAILURE() << "spectrum 0 accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.key(), "fit.datasets.0.spectrum") << e.what();
+    }
+    const std::string no_z = write_file("no_z.csv", "frequency/Hz,Z'/ohm\n1000,1\n1,2\n");
+    try {
+        FitProblem problem(load_fit(spectrum_fit_file(config, "    - {data: " + no_z + ", spectrum: last}\n")));
+        ADD_FAILURE() << "a spectrum without Z'' accepted";
+    } catch (const DataError& e) {
+        EXPECT_EQ(e.line(), 1) << e.what();
+        EXPECT_EQ(e.column(), "Z''") << e.what();
+        EXPECT_NE(std::string(e.what()).find("no_z.csv"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace

@@ -549,6 +549,40 @@ TEST(Jacobian, MatchesFiniteDifferencesWithThreePopulationsAndDieConstrainedPres
 }
 
 // Populations sit inside their cell, after j and before the chemistry, and are named.
+// cell.double_layer with the chemistry: the grown film's potential per population and cell
+// (its row v + tau v' - R_g (j + C_dl (D' - v')), the kinetics reading dphi - v, the double
+// layer's current area_p C_dl (D' - v_p') in the charge balances), three populations, a
+// grown film, partial isolation and the insertion drop of the hindered relithiation.
+TEST(Jacobian, MatchesFiniteDifferencesWithTheFilmPotentials) {
+    SimulationConfig c = test::load("configs/studies/study_a.yaml",
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=3",
+         "chemistry.contact.void_scale=5 nm", "cell.double_layer=true", "cell.cathode.film_resistance=1 ohm cm2"});
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.film_capacitance_in_dae());
+    ASSERT_EQ(model.n_populations(), 3);
+    for (double x0 : {0.45, 0.9}) {
+        auto y = perturbed_populations(model, x0, 13);
+        std::vector<double> yp(model.size(), 0.0);
+        std::mt19937 rng(21);
+        std::uniform_real_distribution<double> u(0.5, 1.5);
+        for (int m = 0; m < model.n_cathode(); ++m) {
+            y[model.idx_x(m, CathodeP2D::x_film)] = 3e-9 * u(rng);  // R_g ~ 3e-3 ohm m2
+            y[model.idx_x(m, CathodeP2D::x_void)] = 9e-9 * u(rng);
+            y[model.idx_double_layer(m)] = y[model.idx_phi_s(m)] - y[model.idx_phi_e(model.n_separator() + m)];
+            yp[model.idx_double_layer(m)] = 0.2 * u(rng);  // [V/s]
+            for (int p = 0; p < model.n_populations(); ++p) {
+                y[model.idx_film_potential(m, p)] = 0.002 * (u(rng) - 1.0);  // [V]
+                yp[model.idx_film_potential(m, p)] = 0.5 * (u(rng) - 1.0);   // [V/s]
+            }
+        }
+        for (ControlMode mode : {ControlMode::current, ControlMode::voltage}) {
+            SCOPED_TRACE("x0 " + std::to_string(x0) + " mode " + std::to_string(static_cast<int>(mode)));
+            model.set_control(mode, mode == ControlMode::voltage ? 4.0 : 1.0);
+            check_jacobian(model, y, yp, 57.0);
+        }
+    }
+}
+
 TEST(StateLayout, OrdersPopulationsWithinTheirCell) {
     SimulationConfig c = test::load("configs/studies/study_a.yaml",
                                     {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=3"});
