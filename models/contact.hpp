@@ -79,6 +79,13 @@ public:
     // actual stack pressure [Pa] of a die-constrained cell, nullptr: the set one.
     Values at(double v_void, double c_outer, int p, const double* pressure = nullptr) const;
     double initial_contact(int p) const { return theta0_[p]; }  // theta_0 u_p
+    // The initial contact of the wired populations over a: the CAM surface that meets the
+    // SE and can react (theta_0 with one population and every particle wired).
+    double reference_contact() const {
+        double s = 0.0;
+        for (int p = 0; p < n_wired_; ++p) s += theta0_[p];
+        return s / g_.np;
+    }
     SlotMask inputs() const;       // the slots the contacts read, all populations
     SlotMask inputs(int p) const;  // the slots population p's contact reads
 

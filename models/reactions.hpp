@@ -61,6 +61,8 @@ public:
 
     template <class X>
     const X& get() const { return std::get<X>(items_); }
+    template <class X>
+    X& get() { return std::get<X>(items_); }
 
     // In list order (the state order).
     void declare(LocalRegistry& r) { (std::get<R>(items_).declare(r), ...); }

@@ -1,6 +1,7 @@
 // SE oxidation at the three sites where the SE meets an electronic conductor (carbon
 // double-phase boundary, triple-phase boundary, CAM surface), with passivation by its own
-// products, an optional fast path of the fresh surface, and the reduction of the
+// products, an optional fast path of the fresh surface, an optional slow path limited by
+// transport through the product layer (parabolic growth), and the reduction of the
 // reversible products below U_red (MODEL.md sections 3-4). Per site: reversible and
 // irreversible product inventories [mol/m3 electrode], and three cumulative charges.
 #pragma once
@@ -54,6 +55,7 @@ public:
             k_ox_[s] = k.k_ox.at(T);
             k_red_[s] = k.k_red.at(T);
             k_fast_[s] = k.k_fast.at(T);
+            k_par_[s] = k.k_par.at(T);
             bz_ox_[s] = bz_fast_[s] = bz_red_[s] = -1;
             if (g_.a_site[s] <= 0.0) continue;
             bz_ox_[s] = bz.add(k.U_ox, k.alpha_ox);
@@ -61,6 +63,12 @@ public:
             bz_red_[s] = bz.add(k.U_red, -k.alpha_red);
         }
     }
+
+    // The CAM surface that has been in contact with the SE [1/m]: the initial contact of
+    // the populations wired to the collector (ContactIsolation::reference_contact), times a.
+    // The CAM site's products lie on it; they do not pile up on what stays in contact when
+    // breathing or voids take contact away (docs/equations.md 11.2).
+    void bind_reference_contact(double share) { a_ref_cam_ = g_.a * share * g_.coating_pass; }
 
     template <class T>
     void evaluate(Local<T>& L) const {
@@ -75,13 +83,24 @@ public:
             if (g_.a_site[s] <= 0.0) continue;
             const T& rev = L.u[s_chem + rev_ + s];
             const T& irr = L.u[s_chem + irr_ + s];
-            T g = passivation_factor(k.law, (k.reversible_weight * rev + irr) / (area[s] * law_coverage(k) + 1e-300));
+            // The area the products are spread over: the site's, and for the CAM site the
+            // surface that has been in contact (the products stay on it).
+            const T cover_area = s == site_cam && a_ref_cam_ > 0.0 ? T(a_ref_cam_) : area[s];
+            const T passivating = k.reversible_weight * rev + irr;  // [mol/m3]
+            T g = passivation_factor(k.law, passivating / (cover_area * law_coverage(k) + 1e-300));
             T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
             if (k_fast_[s] > 0.0) {
                 // Exponential passivation: the fresh surface reacts fast once, then not at all.
                 T g_fast = passivation_factor(PassivationLaw::film, (rev + k.fast_irreversible_weight * irr) /
-                                                                        (area[s] * k.passivation_fast + 1e-300));
+                                                                        (cover_area * k.passivation_fast + 1e-300));
                 r_ox = r_ox + area[s] * g_fast * (k_fast_[s] * L.boltzmann[bz_fast_[s]]);
+            }
+            if (k_par_[s] > 0.0) {
+                // Transport through the product layer, ~ 1 / its thickness once it is thicker
+                // than Gamma_par: parabolic growth (a negative iterate: the bare rate).
+                const T theta = passivating / (cover_area * k.passivation_par + 1e-300);
+                const T slow = value(theta) > 0.0 ? T(1.0 / (1.0 + theta)) : T(1.0);
+                r_ox = r_ox + area[s] * slow * (k_par_[s] * L.boltzmann[bz_ox_[s]]);
             }
             // First order in the reversible products, or (reduction_saturation > 0) zero order
             // while they cover the site: the rate of an interface, not of an amount. Below 0
@@ -143,6 +162,8 @@ private:
     const CathodeGeometry& g_;
     const ChemistrySpec& ch_;
     double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
+    double k_par_[n_sites] = {0, 0, 0};
+    double a_ref_cam_ = 0.0;  // [1/m]; 0: the current contact (no reference bound)
     int bz_ox_[n_sites] = {-1, -1, -1}, bz_fast_[n_sites] = {-1, -1, -1}, bz_red_[n_sites] = {-1, -1, -1};
     int rev_ = -1, irr_ = -1, l_rev_ = -1, l_irr_ = -1, l_red_ = -1;
 };

@@ -461,6 +461,7 @@ SiteKinetics apply_material_site(const ConfigNode& n, SiteKinetics s, double T_r
     auto scaled = [f](double k) { return std::stod(format_number(k * f, 15)); };
     s.k_ox.reference = scaled(s.k_ox.reference);
     s.k_fast.reference = scaled(s.k_fast.reference);
+    s.k_par.reference = scaled(s.k_par.reference);
     s.U_ox += n.quantity("onset_shift", dim::voltage, 0.0);
     return s;
 }

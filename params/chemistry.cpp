@@ -70,7 +70,7 @@ const std::vector<std::string>& site_kinetics_keys() {
         "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
         "reduction_activation_energy", "reduction_alpha", "reduction_potential",
         "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
-        "fast_irreversible_weight"};
+        "fast_irreversible_weight", "parabolic_rate_constant", "parabolic_coverage"};
     return keys;
 }
 
@@ -91,6 +91,8 @@ SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics s, double T_ref) 
     s.alpha_fast = n.number("fast_alpha", s.alpha_fast);
     s.passivation_fast = n.quantity("fast_passivation_coverage", dim::amount / dim::area, s.passivation_fast);
     s.fast_irreversible_weight = n.number("fast_irreversible_weight", s.fast_irreversible_weight);
+    s.k_par = read_rate(n, "parabolic_rate_constant", "activation_energy", s.k_par, T_ref);
+    s.passivation_par = n.quantity("parabolic_coverage", dim::amount / dim::area, s.passivation_par);
     s.k_red = read_rate(n, "reduction_rate_constant", "reduction_activation_energy", s.k_red, T_ref);
     s.alpha_red = n.number("reduction_alpha", s.alpha_red);
     s.U_red = n.quantity("reduction_potential", dim::voltage, s.U_red);
@@ -153,6 +155,8 @@ void validate_site(const FieldChecks& check, const std::string& p, const SiteKin
     check.require(s.reduction_saturation >= 0, p + "reduction_saturation",
                   "must be >= 0 (0: first order), such as \"1e-7 mol/m2\"");
     rate_at_least_zero(check, p + "fast_rate_constant", s.k_fast, "1e-9 A/m2");
+    rate_at_least_zero(check, p + "parabolic_rate_constant", s.k_par, "1e-12 A/m2");
+    check.require(s.passivation_par > 0, p + "parabolic_coverage", "must be > 0, such as \"1e-5 mol/m2\"");
     check.range(p + "fast_alpha", s.alpha_fast, 0.01, 1.0, kAlphaRange);
     check.require(s.passivation_fast > 0, p + "fast_passivation_coverage",
                   "must be > 0, such as \"1e-7 mol/m2\"");

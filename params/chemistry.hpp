@@ -46,6 +46,13 @@ struct SiteKinetics {
     // exp(-(Gamma_rev + w_f Gamma_irr) / Gamma_fast). 1: every product (as before); 0: only
     // the reversible ones, so reducing them re-opens the fresh-surface path.
     double fast_irreversible_weight = 1.0;
+    // A third path, limited by transport through the product layer (parabolic growth):
+    //   i_par = k_par(T) exp(alpha_ox f (dphi - U_ox)) / (1 + Gamma_p / Gamma_par),
+    // ~ 1 / thickness once Gamma_p >> Gamma_par, so Gamma_p ~ sqrt(t) at constant potential
+    // and a slow side current goes on after the film law has shut the site (MODEL.md 4,
+    // docs/equations.md 11.2). Off when k_par = 0 (the model before it).
+    Arrhenius k_par{0.0, 298.15, 0.0};  // [A/m2] at dphi = U_ox and zero coverage
+    double passivation_par = 1e-5;      // Gamma_par [mol/m2]
     Arrhenius k_red{0.0, 298.15, 0.0};  // [A/m2]
     double alpha_red = 0.5;
     double U_red = 2.3;                 // below this, reversible products are reduced

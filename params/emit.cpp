@@ -125,6 +125,10 @@ YAML::Node emit_site(const SiteKinetics& s) {
     // Only when set, so that a config without them resolves as before.
     if (s.reduction_saturation > 0) m["reduction_saturation"] = coverage(s.reduction_saturation);
     if (s.fast_irreversible_weight != 1.0) m["fast_irreversible_weight"] = number_text(s.fast_irreversible_weight);
+    if (s.k_par.reference > 0) {
+        m["parabolic_rate_constant"] = rate(s.k_par);
+        m["parabolic_coverage"] = coverage(s.passivation_par);
+    }
     if (s.law != PassivationLaw::hyperbolic || s.law_coverage > 0 || s.reversible_weight != 1.0) {
         m["passivation"]["law"] = passivation_law_name(s.law);
         if (s.law_coverage > 0) m["passivation"]["coverage"] = coverage(s.law_coverage);

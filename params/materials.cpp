@@ -301,7 +301,7 @@ void Binder::validate(const FieldError& fail) const {
 
 namespace {
 // One site's kinetics a material carries: the keys of chemistry.sites.<site>, each replacing
-// the chemistry's value, then rate_factor (x both oxidation rate constants) and
+// the chemistry's value, then rate_factor (x the three oxidation rate constants) and
 // onset_shift (+ onset_potential [V]). Checked here against the defaults so a bad value
 // names the material file, line and key.
 void check_site_entry(const ConfigNode& n) {

@@ -321,7 +321,9 @@ TEST(MaterialKinetics, AKetjenBlackCellKeepsCyclingWithTheTpbFootprint) {
     ASSERT_EQ(off.cycles.size(), 12u);
     EXPECT_GT(film_off, 1.0);  // [ohm m2]
     EXPECT_LT(film_on, 0.2 * film_off);
-    EXPECT_LT(off.cycles[2].discharge_capacity, 10.0);  // [mAh/g]: dead
+    // [mAh/g]: crippled (was < 10, dead, with the former 2.2x thicker, 2x less conductive film;
+    // 59 mAh/g now against ~175 with the footprint on).
+    EXPECT_LT(off.cycles[2].discharge_capacity, 0.5 * on.cycles[2].discharge_capacity);
     // [mAh/g]; 140, not 150: NMC83's hindered relithiation takes ~10 mAh/g from every cycle.
     EXPECT_GT(on.cycles[11].discharge_capacity, 140.0);
     EXPECT_GT(on.cycles[11].discharge_capacity, 0.9 * on.cycles[0].discharge_capacity);  // it keeps cycling
@@ -519,9 +521,11 @@ TEST(Coating, TheStudyDPressureFallsAtTheChargingOnsetFromTheFreshLiCoO2Surface)
         p_end_charge = s.stack_pressure;
     }
     EXPECT_LT(p_min_early, 50e6 - 0.1e6);   // [Pa]
-    // Later in the charge the CAM's expansion wins (0.12 MPa with the bare LiCoO2's resistive
-    // interphase on; the data give only the fall at the start).
-    EXPECT_GT(p_end_charge, p_min_early + 0.1e6);
+    // Later in the charge the CAM's expansion wins (0.04 MPa with the bare LiCoO2's resistive
+    // interphase on and the CAM site's slow transport-limited oxidation going on through the
+    // charge, physics/b3; 0.12 MPa before: threshold 0.1 -> 0.02 MPa; the data give only the
+    // fall at the start).
+    EXPECT_GT(p_end_charge, p_min_early + 0.02e6);
     EXPECT_GT(r.cycles[0].ledger.se_oxidation_charge, 5.0);  // [mAh/g], at the CAM surface only
 }
 

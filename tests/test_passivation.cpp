@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/site_oxidation.hpp"
@@ -118,4 +119,45 @@ TEST(HinderedRelithiation, FirstChargeRunsThroughTheInsertionOnsetForAnyProductS
     }
     EXPECT_NEAR(ce[1], ce[0], 0.005);
     EXPECT_NEAR(ce[1], ce[2], 0.005);
+}
+
+namespace {
+// The carbon site of the carbon-only control cell with only one oxidation path (the other
+// sites have no area without a CAM), held at 3.5 V for 1 h and 3 h more; the cumulative
+// SE-oxidation charge [mAh/g] at the end of each hold.
+std::pair<double, double> held_oxidation(const std::vector<std::string>& path) {
+    std::vector<std::string> set = {"mesh.cathode=4", "output.profile_interval=0",
+                                    "chemistry.sites.carbon.reduction_rate_constant=0 A/m2",
+                                    "protocol.steps=[\"Hold at 3.5 V for 1 hours\", \"Hold at 3.5 V for 3 hours\"]"};
+    set.insert(set.end(), path.begin(), path.end());
+    Simulation sim(test::load("configs/studies/study_a_carbon_only.yaml", set));
+    test::Capture cap;
+    RunResult r = sim.run(&cap);
+    EXPECT_EQ(r.status, RunStatus::complete) << r.message;
+    const auto one = cap.of_step(0), four = cap.of_step(1);
+    if (one.empty() || four.empty()) return {0.0, 0.0};
+    return {one.back().se_oxidised, four.back().se_oxidised};
+}
+}  // namespace
+
+// The transport-limited path (docs/equations.md 11.2): at constant potential its rate falls
+// as 1 / thickness, d Gamma/dt = c / (1 + Gamma/Gamma_par), so Gamma + Gamma^2 / (2 Gamma_par)
+// = c t: with Gamma >> Gamma_par the products grow as sqrt(t) (4x the time, 2x the charge;
+// 2.02x here, u + u^2/2 = c t / Gamma_par = 1.2e3 after 1 h), with Gamma << Gamma_par
+// linearly (4x).
+TEST(PassivationLaw, TransportThroughTheFilmGrowsItParabolically) {
+    const auto [q1, q4] = held_oxidation({"chemistry.sites.carbon.rate_constant=0 A/m2",
+                                          "chemistry.sites.carbon.parabolic_rate_constant=1e-9 A/m2",
+                                          "chemistry.sites.carbon.parabolic_coverage=1e-10 mol/m2"});
+    ASSERT_GT(q1, 0.0);
+    EXPECT_NEAR(q4 / q1, 2.0, 0.03);
+    const auto [l1, l4] = held_oxidation({"chemistry.sites.carbon.rate_constant=0 A/m2",
+                                          "chemistry.sites.carbon.parabolic_rate_constant=1e-9 A/m2",
+                                          "chemistry.sites.carbon.parabolic_coverage=1e-3 mol/m2"});
+    ASSERT_GT(l1, 0.0);
+    EXPECT_NEAR(l4 / l1, 4.0, 0.01);
+    // Off by default: a site without the key keeps the film law alone.
+    EXPECT_EQ(test::load("configs/studies/study_a.yaml", {}).cell.chemistry.site[site_carbon].k_par.reference, 0.0);
+    EXPECT_THROW(test::load("configs/studies/study_a.yaml", {"chemistry.sites.cam.parabolic_coverage=0 mol/m2"}),
+                 ConfigError);
 }

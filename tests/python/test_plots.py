@@ -164,10 +164,12 @@ def test_dqdv_is_linear_with_visible_peaks(multi, default, tmp_path):
         allv = allv[np.isfinite(allv)]
         assert lo <= allv.min() and hi >= allv.max()
         # NMC peaks: a few hundred mA.h/g/V on charge (> 0) and discharge (< 0), and the
-        # holds left out (no spike of all their charge at one potential).
+        # holds left out (no spike of all their charge at one potential: a hold's ~10 mA.h/g
+        # at one sampled potential would be >~ 1e5). 10000, was 5000: with the thinner, more
+        # conductive CAM film (physics/b3) the first charge's onset peak is sharper (5844).
         assert allv.max() > 200 and allv.min() < -200
         assert hi - lo < 20 * (allv.max() - allv.min())
-        assert max(abs(allv.min()), allv.max()) < 5000
+        assert max(abs(allv.min()), allv.max()) < 10000
     labels = [l.get_label() for l in plots.dqdv(multi, cycle=3).axes[0].get_lines()]
     assert "cycle 3 charge" in labels and "cycle 1 charge" not in labels
 
