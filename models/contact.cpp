@@ -30,6 +30,12 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
         // A network that percolates at all keeps at least one population wired, however
         // coarse the population grid.
         n_wired_ = share > 0.0 ? std::max(1, static_cast<int>(std::lround(share * np))) : 0;
+        // Its CAM-CAM contacts open with the voids (network_scale > 0; docs/equations.md 11.5).
+        if (share > 0.0 && ch_.network_scale > 0.0) {
+            network_exponent_ = ch_.void_scale / ch_.network_scale;
+            z0_ = 6.0 * c.eps_cam / solid;
+            share_scale_ = n_wired_ / (share * np);
+        }
     }
     if (n_wired_ == 0) {
         // Nothing would reach the collector: say so before any step, not as a solver failure.
@@ -40,13 +46,6 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
            << " Add carbon, raise the CAM fraction, or give the composite's measured electronic conductivity";
         throw Error(os.str());
     }
-}
-
-double ContactIsolation::cam_network_share(double psi) {
-    const double z = 6.0 * psi;  // CAM-CAM contacts per particle
-    if (z <= 1.764) return 0.0;
-    if (z >= 4.236) return 1.0;
-    return std::pow(1.0 - std::pow((4.236 - z) / 2.472, 3.7), 0.4);
 }
 
 ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int p, const double* pressure) const {

@@ -51,15 +51,26 @@ public:
     // u_p rho is above tau (1 + band), 0 once it is below tau, a smoothstep between (steep,
     // but without the kink that stalls the integrator). rho only falls (voids only grow),
     // so isolation is irreversible; breathing does not isolate. Populations outside the
-    // CAM's own electronic network (a carbon-free cell, cam_network_share) are 0 from t = 0.
+    // CAM's own electronic network (a carbon-free cell, cam_network_share) are 0 from t = 0;
+    // with chemistry.contact.network_scale the wired ones follow the network (network_switch).
     template <class T>
     T connected(const T& rho, int p) const;
+    // A carbon-free cell's electronic switch of wired population p at void factor rho: the
+    // CAM-CAM contacts open as rho_cc = rho^(v_scale / v_cc) = exp(-p v / v_cc), the wired
+    // share W = (n_wired / np) P_e(Z psi rho_cc) / P_e(Z psi) falls with the percolation of
+    // the closed contacts, and population p keeps S(W np - p) of its area (the poorest
+    // wired one first; 1 at rho = 1). 1 without a dynamic network (docs/equations.md 11.5).
+    template <class T>
+    T network_switch(const T& rho, int p) const;
+    // The percolation probability at CAM-CAM coordination z (Bouvard & Lange 1991), any T.
+    template <class T>
+    static T percolation(const T& z);
     // The share of the CAM wired to the collector through CAM-CAM contacts alone: the
     // percolation probability of a binary random packing of equal spheres (Bouvard & Lange
     // 1991, as in Costamagna et al. 1998), P = [1 - ((4.236 - Z psi)/2.472)^3.7]^0.4 with
     // coordination Z = 6 and psi the CAM's share of the solid volume; 0 below Z psi = 1.764
     // (psi ~ 0.29), 1 above 4.236.
-    static double cam_network_share(double psi);
+    static double cam_network_share(double psi) { return percolation(6.0 * psi); }
     // Populations wired electronically: all with a carbon network (or a measured composite
     // conductivity) or with isolation off; else the best round(P np) (docs/equations.md 11.5).
     int wired_populations() const { return n_wired_; }
@@ -103,7 +114,30 @@ private:
     double theta0_[kMaxPopulations] = {};  // theta_0 u_p
     int void_ = -1, pressure_slot_ = -1;
     int n_wired_ = 0;  // populations 0..n_wired_-1 reach the collector electronically
+    // The dynamic CAM network (network_switch): rho's exponent v_scale / v_cc (0: static),
+    // Z psi at t = 0 and n_wired / (np P_e(Z psi)).
+    double network_exponent_ = 0.0, z0_ = 0.0, share_scale_ = 0.0;
 };
+
+template <class T>
+T ContactIsolation::percolation(const T& z) {
+    using std::pow;
+    // Z psi <= 1.764: no spanning cluster; >= 4.236: every particle in it.
+    if (value(z) <= 1.764) return T(0.0);
+    if (value(z) >= 4.236) return T(1.0);
+    return pow(1.0 - pow((4.236 - z) * (1.0 / 2.472), 3.7), 0.4);
+}
+
+template <class T>
+T ContactIsolation::network_switch(const T& rho, int p) const {
+    using std::pow;
+    if (!(network_exponent_ > 0.0)) return T(1.0);
+    const T rho_cc = pow(rho, network_exponent_);
+    const T arg = percolation(z0_ * rho_cc) * (share_scale_ * g_.np) - static_cast<double>(p);
+    if (value(arg) >= 1.0) return T(1.0);
+    if (value(arg) <= 0.0) return T(0.0);
+    return arg * arg * (3.0 - 2.0 * arg);
+}
 
 template <class T, class F>
 T ContactIsolation::breathing(const T& c_outer, const F& pf) const {
@@ -126,10 +160,11 @@ T ContactIsolation::connected(const T& rho, int p) const {
     const double thr = ch_.isolation_threshold;
     if (!(thr > 0.0)) return T(1.0);
     if (p >= n_wired_) return T(0.0);  // no electronic path: dead from the start
+    const T net = network_switch(rho, p);
     T z = (rho * (u_[p] / thr) - 1.0) * (1.0 / kIsolationBand);
-    if (value(z) >= 1.0) return T(1.0);
+    if (value(z) >= 1.0) return net;
     if (value(z) <= 0.0) return T(0.0);
-    return z * z * (3.0 - 2.0 * z);
+    return net * (z * z * (3.0 - 2.0 * z));
 }
 
 template <class T>

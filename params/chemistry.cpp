@@ -123,7 +123,7 @@ void read_interphase(const ConfigNode& f, ChemistrySpec& c, double T_ref) {
 void read_contact(const ConfigNode& k, ChemistrySpec& c) {
     k.allow_only({"initial", "void_scale", "se_electrons", "reference_pressure",
                   "breathing_coefficient", "heterogeneity", "isolation_threshold",
-                  "max_isolated_fraction", "conductivity_exponent"});
+                  "max_isolated_fraction", "conductivity_exponent", "network_scale"});
     c.contact_initial = k.number("initial", 1.0);
     c.void_scale = k.quantity("void_scale", dim::length, c.void_scale);
     c.se_electrons = k.number("se_electrons", 5.0);
@@ -133,6 +133,7 @@ void read_contact(const ConfigNode& k, ChemistrySpec& c) {
     c.isolation_threshold = k.number("isolation_threshold", 0.2);
     c.max_isolated = k.number("max_isolated_fraction", 0.95);
     c.conductivity_exponent = k.number("conductivity_exponent", 1.0);
+    c.network_scale = k.quantity("network_scale", dim::length, 0.0);
 }
 
 void rate_at_least_zero(const FieldChecks& check, const std::string& key, const Arrhenius& k,
@@ -195,6 +196,7 @@ void ChemistrySpec::validate(const FieldError& fail) const {
     check.require(!(isolation_threshold > 1.0 - heterogeneity), "contact.isolation_threshold",
                   "particles would be isolated at t = 0: keep isolation_threshold <= 1 - heterogeneity");
     check.range("contact.conductivity_exponent", conductivity_exponent, 0.0, 5.0, "in [0, 5]");
+    check.require(!(network_scale < 0), "contact.network_scale", "must be >= 0 (0: off), such as \"25 nm\"");
 }
 
 ChemistrySpec parse_chemistry(const ConfigNode& n) {

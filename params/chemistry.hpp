@@ -102,6 +102,9 @@ struct ChemistrySpec {
     double isolation_threshold = 0.2;        // fraction of theta_0 below which a particle is dead
     double max_isolated = 0.95;              // largest isolated share (some particles keep contact)
     double conductivity_exponent = 1.0;      // sigma_s,eff scales with (theta_c / theta_0)^m
+    // Carbon-free CAM network: its CAM-CAM contacts open as exp(-p v_void / network_scale),
+    // so the wired share follows the percolation of the closed ones. 0: a static network.
+    double network_scale = 0.0;              // [m]
 
     // Keys as in the config's `chemistry` section ("contact.heterogeneity").
     void validate(const FieldError& fail) const;

@@ -158,6 +158,7 @@ YAML::Node emit_contact(const ChemistrySpec& c) {
     k["isolation_threshold"] = number_text(c.isolation_threshold);
     k["max_isolated_fraction"] = number_text(c.max_isolated);
     k["conductivity_exponent"] = number_text(c.conductivity_exponent);
+    k["network_scale"] = quantity_text(c.network_scale, "nm", dim::length);
     return k;
 }
 

@@ -91,9 +91,10 @@ TEST(CamInterphase, TheBareLiCoO2LosesCapacityThroughItsFilmAndTheShellKeepsIt) 
     // About the same products, 1/0.023 = 43x the resistance.
     EXPECT_NEAR(bare.se_ox, bare_chem.se_ox, 0.25 * bare_chem.se_ox);
     EXPECT_GT(bare.film_end, 5.0 * bare_chem.film_end);
-    // The loss is kinetic: >= 10 mAh/g less discharge with the same dead (unwired) share.
+    // The loss is kinetic: >= 10 mAh/g less discharge with the same dead share (the unwired
+    // one, and within 1 pp what the voids of about the same products unwire during cycling).
     EXPECT_LT(bare.discharge, bare_chem.discharge - 10.0);
-    EXPECT_NEAR(bare.dead, bare_chem.dead, 1e-12);
+    EXPECT_NEAR(bare.dead, bare_chem.dead, 0.01);
     // The Li2SnO3 shell blocks the CAM-site oxidation, so its film stays thin and the
     // factor costs it little; it keeps more capacity than the bare LiCoO2.
     const Cycle1 shell = first_cycle(kShipped, {kShell});

@@ -491,6 +491,56 @@ TEST(Jacobian, MatchesFiniteDifferencesWithThreePopulationsAndIsolation) {
     }
 }
 
+// A carbon-free cell (Study D) whose CAM network opens with the voids: cell 0 with the
+// poorest wired population (3) halfway through its electronic switch, cell 1 with it
+// unwired and population 2 in its switch, cell 2 just past t = 0's network (equations.md 11.5).
+TEST(Jacobian, MatchesFiniteDifferencesWithTheCarbonFreeNetworkOpening) {
+    SimulationConfig c = test::load("configs/studies/study_d.yaml",
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=5",
+         "cell.stack_pressure=50 MPa", "chemistry.contact.network_scale=25 nm"});
+    CathodeP2D model(c.cell, c.mesh);
+    const ChemistrySpec& ch = c.cell.chemistry;
+    const CellSpec& cell = c.cell;
+    const double p = 1.0 / (1.0 + cell.stack_pressure / ch.reference_pressure);
+    const double psi = cell.eps_cam / (cell.eps_cam + cell.eps_se + cell.eps_carbon + cell.eps_binder);
+    const double share0 = ContactIsolation::cam_network_share(psi);
+    // The void volume at which W P - k = 1/2 (population k halfway), by bisection on rho_cc.
+    auto in_switch = [&](int k) {
+        const double target = (k + 0.5) / 4.0 * share0;  // 4 of the 5 populations wired at t = 0
+        double lo = 0.0, hi = 1.0;
+        for (int i = 0; i < 200; ++i) {
+            const double mid = 0.5 * (lo + hi);
+            (ContactIsolation::percolation(6.0 * psi * mid) < target ? lo : hi) = mid;
+        }
+        const double rho_v = std::pow(0.5 * (lo + hi), 25e-9 / ch.void_scale);
+        return -std::log(rho_v) * ch.void_scale / p;
+    };
+    for (double x0 : {0.6, 0.8}) {  // at 0.95 the j rows' film entries (~1e27) exceed what differences resolve
+        auto y = perturbed_populations(model, x0, 13);
+        std::vector<double> yp(model.size(), 0.0);
+        for (int m = 0; m < model.n_cathode(); ++m) {
+            for (int k = 0; k < CathodeP2D::x_film; ++k) y[model.idx_x(m, k)] = 10.0 + 2 * k + m;
+            y[model.idx_x(m, CathodeP2D::x_film)] = 0.0;  // as in the tests above
+        }
+        y[model.idx_x(0, CathodeP2D::x_void)] = in_switch(3);
+        y[model.idx_x(1, CathodeP2D::x_void)] = in_switch(2);
+        y[model.idx_x(2, CathodeP2D::x_void)] = 0.02 * in_switch(3);
+        EXPECT_NEAR(model.population_contact(y.data(), 0, 3).dead, 0.5, 1e-6);
+        EXPECT_EQ(model.population_contact(y.data(), 1, 3).dead, 1.0);
+        EXPECT_NEAR(model.population_contact(y.data(), 1, 2).dead, 0.5, 1e-6);
+        EXPECT_LT(model.population_contact(y.data(), 2, 3).dead, 0.05);
+        EXPECT_EQ(model.population_contact(y.data(), 2, 4).dead, 1.0);  // unwired from t = 0
+        for (double V : {3.9, 4.2}) {
+            for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_phi_s(m)] = V + 0.01 * m;
+            for (ControlMode mode : {ControlMode::current, ControlMode::voltage}) {
+                SCOPED_TRACE("x0 " + std::to_string(x0) + " V " + std::to_string(V));
+                model.set_control(mode, mode == ControlMode::voltage ? 4.0 : 1.0);
+                check_jacobian(model, y, yp, 57.0);
+            }
+        }
+    }
+}
+
 // Die-constrained pressure with three populations: each population's contact reads its
 // cell's pressure copy (one more slot after the populations'), the isolation switch the
 // set pressure. Cell 0 has population 2 inside its switch, cell 1 population 1.
