@@ -17,6 +17,8 @@ namespace {
 // Positions index A's value array (-1: structurally zero entry).
 struct Content {
     SUNLinearSolver klu = nullptr;  // on the reduced matrix S
+    SUNLinearSolver full = nullptr;  // KLU on the whole matrix (steps far beyond the diffusion time)
+    bool use_full = false;           // the last setup went to `full`
     SUNMatrix S = nullptr;
     N_Vector xb = nullptr, bb = nullptr;
     std::vector<sunindextype> boundary;  // S's unknown k is A's boundary[k]
@@ -34,6 +36,24 @@ struct Content {
 };
 
 constexpr std::size_t kGroup = 4;
+
+// A chain's first row sums to cj V / V = cj plus the D_s'(c) gradient terms: against its
+// diagonal (the diffusion conductance), this is 1 / (h * diffusion rate). Beyond
+// kFarStep (steps of ~1e6 diffusion times, e.g. a hold of 1e9 h at equilibrium) the
+// condensed diagonal of the attach unknown holds the particle's whole capacity as a
+// difference of conductances, and the rounding there steered IDA to twice the steps of KLU
+// on the whole matrix (hostile_output's 1e9 h hold); such setups go to that.
+constexpr double kFarStep = 1e-6;
+
+bool far_step(const Content& c, const double* a) {
+    const std::size_t chains = c.attach.size();
+    for (std::size_t ch = 0; ch < chains; ++ch) {
+        const int t0 = c.start[ch];
+        const double d = a[c.pos_diag[t0]], u = c.pos_up[t0] >= 0 ? a[c.pos_up[t0]] : 0.0;
+        if (std::fabs(d + u) < kFarStep * std::fabs(d)) return true;
+    }
+    return false;
+}
 
 Content* content(SUNLinearSolver S) { return static_cast<Content*>(S->content); }
 
@@ -153,6 +173,8 @@ SUNMatrix build_reduced(Content& c, SUNMatrix A, SUNContext ctx) {
 int setup(SUNLinearSolver LS, SUNMatrix A) {
     Content& c = *content(LS);
     const double* a = SUNSparseMatrix_Data(A);
+    c.use_full = far_step(c, a);
+    if (c.use_full) return c.last_flag = SUNLinSolSetup(c.full, A);
     double* s = SUNSparseMatrix_Data(c.S);
     const std::size_t ns = c.s_source.size();
     for (std::size_t k = 0; k < ns; ++k) s[k] = a[c.s_source[k]];
@@ -218,8 +240,9 @@ void backward(const Content& c, std::size_t ch, double* xv) {
         for (int q = 0; q < G; ++q) next[q] = x[q][j] = (x[q][j] - u[q][j] * next[q]) * d[q][j];
 }
 
-int solve(SUNLinearSolver LS, SUNMatrix, N_Vector x, N_Vector b, realtype tol) {
+int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol) {
     Content& c = *content(LS);
+    if (c.use_full) return c.last_flag = SUNLinSolSolve(c.full, A, x, b, tol);
     double* xv = N_VGetArrayPointer(x);
     const sunindextype n = N_VGetLength(x);
     if (x != b) std::memcpy(xv, N_VGetArrayPointer(b), sizeof(double) * n);
@@ -242,16 +265,24 @@ int solve(SUNLinearSolver LS, SUNMatrix, N_Vector x, N_Vector b, realtype tol) {
 
 SUNLinearSolver_Type get_type(SUNLinearSolver) { return SUNLINEARSOLVER_DIRECT; }
 SUNLinearSolver_ID get_id(SUNLinearSolver) { return SUNLINEARSOLVER_CUSTOM; }
-int initialize(SUNLinearSolver LS) { return SUNLinSolInitialize(content(LS)->klu); }
+int initialize(SUNLinearSolver LS) {
+    const int flag = SUNLinSolInitialize(content(LS)->klu);
+    return flag != SUNLS_SUCCESS ? flag : SUNLinSolInitialize(content(LS)->full);
+}
 sunindextype last_flag(SUNLinearSolver LS) { return content(LS)->last_flag; }
+void free_content(Content* c) {
+    if (c->klu) SUNLinSolFree(c->klu);
+    if (c->full) SUNLinSolFree(c->full);
+    if (c->S) SUNMatDestroy(c->S);
+    if (c->xb) N_VDestroy(c->xb);
+    if (c->bb) N_VDestroy(c->bb);
+    delete c;
+}
+
 int free_solver(SUNLinearSolver LS) {
     if (!LS) return SUNLS_SUCCESS;
     if (Content* c = content(LS)) {
-        if (c->klu) SUNLinSolFree(c->klu);
-        if (c->S) SUNMatDestroy(c->S);
-        if (c->xb) N_VDestroy(c->xb);
-        if (c->bb) N_VDestroy(c->bb);
-        delete c;
+        free_content(c);
         LS->content = nullptr;
     }
     SUNLinSolFreeEmpty(LS);
@@ -260,7 +291,7 @@ int free_solver(SUNLinearSolver LS) {
 
 }  // namespace
 
-SUNLinearSolver make_chain_klu_solver(N_Vector /*y*/, SUNMatrix A, SUNContext ctx, bool keep_pivots,
+SUNLinearSolver make_chain_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots,
                                       const std::vector<EliminationChain>& chains) {
     const std::vector<const EliminationChain*> fit = fitting_chains(A, chains);
     if (fit.empty()) return nullptr;
@@ -273,13 +304,10 @@ SUNLinearSolver make_chain_klu_solver(N_Vector /*y*/, SUNMatrix A, SUNContext ct
         c->bb = N_VNew_Serial(nb, ctx);
     }
     if (c->xb && c->bb) c->klu = make_klu_solver(c->xb, c->S, ctx, keep_pivots);
-    SUNLinearSolver LS = c->klu ? SUNLinSolNewEmpty(ctx) : nullptr;
+    if (c->klu) c->full = make_klu_solver(y, A, ctx, keep_pivots);
+    SUNLinearSolver LS = c->klu && c->full ? SUNLinSolNewEmpty(ctx) : nullptr;
     if (!LS) {
-        if (c->klu) SUNLinSolFree(c->klu);
-        if (c->S) SUNMatDestroy(c->S);
-        if (c->xb) N_VDestroy(c->xb);
-        if (c->bb) N_VDestroy(c->bb);
-        delete c;
+        free_content(c);
         return nullptr;
     }
     LS->content = c;
@@ -294,6 +322,7 @@ SUNLinearSolver make_chain_klu_solver(N_Vector /*y*/, SUNMatrix A, SUNContext ct
 }
 
 SUNLinearSolver chain_solver_klu(SUNLinearSolver S) { return S ? content(S)->klu : nullptr; }
+SUNLinearSolver chain_solver_full_klu(SUNLinearSolver S) { return S ? content(S)->full : nullptr; }
 int chain_solver_eliminated(SUNLinearSolver S) {
     return S ? static_cast<int>(content(S)->unknown.size()) : 0;
 }

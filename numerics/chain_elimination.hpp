@@ -18,6 +18,7 @@
 // The sweep does not pivot: the chains are differential rows (cj V on the diagonal plus the
 // diffusion conductances), diagonally dominant for every step size IDA takes. A pivot that
 // is zero or not finite fails the setup recoverably, so IDA retries with a smaller step.
+// Setups of steps ~1e6 diffusion times long go to KLU on the whole matrix (see kFarStep).
 // Chains whose rows or columns touch anything beyond their neighbours and attach unknown in
 // the matrix's pattern (e.g. the particles' mean concentrations in a breathing stack
 // pressure's row) are left in the sparse solve.
@@ -38,8 +39,10 @@ namespace ssbsim {
 // nullptr when no chain fits (use make_klu_solver then).
 SUNLinearSolver make_chain_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots,
                                       const std::vector<EliminationChain>& chains);
-// The inner KLU solver (its counters), and the number of unknowns eliminated.
+// The inner KLU solvers (their counters: on the reduced matrix, and on the whole one for
+// steps far beyond the particles' diffusion time), and the number of unknowns eliminated.
 SUNLinearSolver chain_solver_klu(SUNLinearSolver S);
+SUNLinearSolver chain_solver_full_klu(SUNLinearSolver S);
 int chain_solver_eliminated(SUNLinearSolver S);
 
 }  // namespace ssbsim

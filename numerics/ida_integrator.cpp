@@ -299,7 +299,12 @@ SolverStats IdaIntegrator::stats() const {
     SolverStats s = m.base;
     s += SolverStats{nst, nre, nje, nni, ncf, netf};
     // The KLU counters run over the integrator's whole life, across reinits.
-    const KluCounters klu = klu_counters(m.klu);
+    KluCounters klu = klu_counters(m.klu);
+    if (m.LS != m.klu) {  // the chain elimination's KLU on the whole matrix too
+        const KluCounters full = klu_counters(chain_solver_full_klu(m.LS));
+        klu.setups += full.setups;
+        klu.fresh_factorisations += full.fresh_factorisations;
+    }
     s.linear_setups = klu.setups;
     s.fresh_factorisations = klu.fresh_factorisations;
     return s;

@@ -117,6 +117,29 @@ TEST(ChainElimination, SolvesLikeKluOnTheWholeMatrixAndKeepsOutAChainThatDoesNot
             for (int r = 0; r < n; ++r)
                 if (dense[r * n + c] != 0.0) dense[r * n + c] = v[k++];
     }
+    // A step far beyond the chains' diffusion time (a first row summing to ~0 against its
+    // diagonal) goes to KLU on the whole matrix: the same solution, counted there.
+    {
+        double* v = SUNSparseMatrix_Data(A);
+        const sunindextype* cp = SUNSparseMatrix_IndexPointers(A);
+        const sunindextype* ri = SUNSparseMatrix_IndexValues(A);
+        double* a00 = nullptr;
+        double a01 = 0.0;
+        for (sunindextype k = cp[0]; k < cp[1]; ++k)
+            if (ri[k] == 0) a00 = &v[k];
+        for (sunindextype k = cp[1]; k < cp[2]; ++k)
+            if (ri[k] == 0) a01 = v[k];
+        ASSERT_NE(a00, nullptr);
+        *a00 = -a01 * (1.0 + 1e-9);
+        dense[0] = *a00;
+        const long before = klu_counters(chain_solver_full_klu(chain)).setups;
+        const std::vector<double> xc = solve_with(chain, A, b, false, ctx);
+        const std::vector<double> xp = solve_with(plain, A, b, false, ctx);
+        EXPECT_EQ(klu_counters(chain_solver_full_klu(chain)).setups, before + 1);
+        for (int i = 0; i < n; ++i) EXPECT_NEAR(xc[i], xp[i], 1e-12 * max_abs(xp)) << "unknown " << i;
+        *a00 = 4.0;  // back to a diagonally dominant chain
+        dense[0] = 4.0;
+    }
     // A zero pivot in a chain fails the setup recoverably (IDA then takes a smaller step).
     SUNSparseMatrix_Data(A)[SUNSparseMatrix_IndexPointers(A)[0]] = 0.0;
     EXPECT_EQ(SUNLinSolSetup(chain, A), SUNLS_PACKAGE_FAIL_REC);
