@@ -460,6 +460,23 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     y[idx_current()] = i_app;
 }
 
+// Each particle's shells 0 .. Nr-3 see only their neighbours (ParticleDiffusion); shell Nr-2
+// is also a local input (the surface extrapolation), so it stays in the sparse solve as the
+// chain's attach unknown. The solver checks the pattern (a breathing stack pressure reads the
+// mean of every shell: those chains stay in KLU).
+std::vector<EliminationChain> CathodeP2D::elimination_chains() const {
+    std::vector<EliminationChain> out;
+    if (geo_.nr < 3) return out;
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) {
+            EliminationChain c;
+            for (int i = 0; i + 2 < geo_.nr; ++i) c.interior.push_back(idx_c(m, p, i));
+            c.attach = idx_c(m, p, geo_.nr - 2);
+            out.push_back(std::move(c));
+        }
+    return out;
+}
+
 void CathodeP2D::absolute_tolerances(double s, double* atol) const {
     ionic_.tolerances(s, atol);
     electronic_.tolerances(s, atol);

@@ -86,6 +86,7 @@ public:
     void differential_ids(double* id) const override { layout_.differential_ids(id); }
     void absolute_tolerances(double atol_scale, double* atol) const override;
     std::string variable_name(int i) const override { return layout_.variable_name(i); }
+    std::vector<EliminationChain> elimination_chains() const override;
     const StateLayout& layout() const { return layout_; }
     // 1 for potentials, currents and concentrations, 0 for book-keeping (Q, E, ledger,
     // chemistry tallies): what solver-failure reports name.

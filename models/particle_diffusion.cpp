@@ -18,6 +18,14 @@ ParticleDiffusion::ParticleDiffusion(const CathodeGeometry& g) : g_(g) {
         vol_[i] = (ro * ro * ro - ri * ri * ri) / 3.0;
         shell_weight_[i] = (ro * ro * ro - ri * ri * ri) / Rp3;
     }
+    // The residual's per-face and per-shell factors, so that its loop multiplies only.
+    face_coef_.resize(nr);
+    inv_vol_.resize(nr);
+    for (int i = 0; i < nr; ++i) {
+        face_coef_[i] = rf2_[i] / dr_;
+        inv_vol_[i] = 1.0 / vol_[i];
+    }
+    table_scale_ = 0.5 * kPropertyTablePoints / g_.c_max;
 }
 
 void ParticleDiffusion::declare(StateLayout& layout) {
@@ -71,25 +79,6 @@ void ParticleDiffusion::set_temperature(double T) {
     fill_log_table(g_.intercalating ? g_.cell.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
 }
 
-namespace {
-// D_s of ParticleDiffusion::Ds on plain pointers: the residual's stores into F may alias
-// any double the compiler would otherwise re-read per shell (c_max, the table's bounds, the
-// shell geometry). The same arithmetic as interpolate_uniform, so the same bits.
-struct DsView {
-    const double* t;  // nullptr: constant D
-    int n;            // table intervals
-    double D_ref;
-    double operator()(double x) const {
-        if (!t) return D_ref;
-        double u = x * n;
-        u = !(u > 0.0) ? 0.0 : (u > n ? n : u);  // NaN too: see interpolate_uniform
-        int k = static_cast<int>(u);
-        if (k == n) k = n - 1;
-        const double slope = t[k + 1] - t[k];
-        return t[k] + slope * (u - k);
-    }
-};
-}  // namespace
 
 void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp, double surf_flux,
                                  double* F) const {
@@ -97,19 +86,34 @@ void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp
     const double* c = y + first;
     const double* cp = yp + first;
     double* Fc = F + first;
-    const double c_max = g_.c_max, dr = dr_;
-    const double* rf2 = rf2_.data();
-    const double* vol = vol_.data();
-    const DsView Ds{D_table_.empty() ? nullptr : D_table_.data(), static_cast<int>(D_table_.size()) - 1, D_ref_};
+    const double* face = face_coef_.data();
+    const double* inv_vol = inv_vol_.data();
     double q_in = 0.0;
-    for (int i = 0; i + 1 < nr; ++i) {
-        const double D = Ds(0.5 * (c[i] + c[i + 1]) / c_max);
-        const double q_out = rf2[i] * D * (c[i + 1] - c[i]) / dr;
-        Fc[i] = cp[i] - (q_out - q_in) / vol[i];
-        q_in = q_out;
+    if (D_table_.empty()) {
+        for (int i = 0; i + 1 < nr; ++i) {
+            const double q_out = face[i] * D_ref_ * (c[i + 1] - c[i]);
+            Fc[i] = cp[i] - (q_out - q_in) * inv_vol[i];
+            q_in = q_out;
+        }
+    } else {
+        // D_s at the face's mean stoichiometry, interpolate_uniform's arithmetic with the
+        // scale (1/2) n / c_max folded into one factor.
+        const double* t = D_table_.data();
+        const int n = static_cast<int>(D_table_.size()) - 1;
+        const double scale = table_scale_;
+        for (int i = 0; i + 1 < nr; ++i) {
+            double u = (c[i] + c[i + 1]) * scale;
+            u = !(u > 0.0) ? 0.0 : (u > n ? n : u);  // NaN too: see interpolate_uniform
+            int k = static_cast<int>(u);
+            if (k == n) k = n - 1;
+            const double D = t[k] + (t[k + 1] - t[k]) * (u - k);
+            const double q_out = face[i] * D * (c[i + 1] - c[i]);
+            Fc[i] = cp[i] - (q_out - q_in) * inv_vol[i];
+            q_in = q_out;
+        }
     }
-    const double q_out = -rf2[nr - 1] * surf_flux;  // the outer face carries the interfacial flux
-    Fc[nr - 1] = cp[nr - 1] - (q_out - q_in) / vol[nr - 1];
+    const double q_out = -rf2_[nr - 1] * surf_flux;  // the outer face carries the interfacial flux
+    Fc[nr - 1] = cp[nr - 1] - (q_out - q_in) * inv_vol[nr - 1];
 }
 
 void ParticleDiffusion::jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const {

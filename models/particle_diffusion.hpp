@@ -77,6 +77,9 @@ private:
     std::vector<double> rf2_;           // face radius squared, faces 0..Nr-1 (outer of shell i)
     std::vector<double> vol_;           // shell volume / (4 pi)
     std::vector<double> shell_weight_;  // shell volume fraction of the particle
+    std::vector<double> face_coef_;     // rf2 / dr [m]
+    std::vector<double> inv_vol_;       // 1 / vol [1/m3]
+    double table_scale_ = 0.0;          // (1/2) n / c_max: D table index of c_i + c_{i+1}
     double D_ref_ = 0.0;
     std::vector<double> D_table_;       // D_s on x = k / (size - 1)
 };

@@ -41,6 +41,17 @@ private:
     std::size_t cursor_ = 0;
 };
 
+// Unknowns e_0 .. e_{m-1} (`interior`, in elimination order) whose rows and columns couple
+// only to their neighbours in the chain, e_{m-1} also to `attach`: a particle's inner shells,
+// where Fickian diffusion links each shell to the next only. The linear solver may eliminate
+// such a chain by a tridiagonal sweep before the sparse factorisation
+// (numerics/chain_elimination.hpp); it checks the claim against the Jacobian's pattern and
+// leaves a chain that does not fit to the sparse solve.
+struct EliminationChain {
+    std::vector<int> interior;
+    int attach = -1;
+};
+
 class DaeModel {
 public:
     virtual ~DaeModel() = default;
@@ -57,6 +68,8 @@ public:
     virtual void absolute_tolerances(double atol_scale, double* atol) const = 0;
     // Human-readable name of a component, e.g. "c_s[r=19] at cathode node 3".
     virtual std::string variable_name(int i) const = 0;
+    // Chains the linear solver may eliminate first (none by default).
+    virtual std::vector<EliminationChain> elimination_chains() const { return {}; }
 };
 
 }  // namespace ssbsim

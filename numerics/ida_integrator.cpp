@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "numerics/chain_elimination.hpp"
 #include "numerics/klu_solver.hpp"
 #include "numerics/vector_ops.hpp"
 
@@ -53,6 +54,7 @@ struct IdaIntegrator::Impl {
     N_Vector y = nullptr, yp = nullptr, atol = nullptr, id = nullptr;
     SUNMatrix A = nullptr;
     SUNLinearSolver LS = nullptr;
+    SUNLinearSolver klu = nullptr;  // LS itself, or the KLU inside the chain elimination
     void* mem = nullptr;
     DaeModel* model = nullptr;
     JacobianAssembler jac;
@@ -174,7 +176,12 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
         std::copy(m.jac.row_index().begin(), m.jac.row_index().end(), SUNSparseMatrix_IndexValues(m.A));
         m.A->ops->zero = keep_pattern;
     }
-    m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots);
+    if (m.A && s.eliminate_chains) {
+        const std::vector<EliminationChain> chains = model.elimination_chains();
+        if (!chains.empty()) m.LS = make_chain_klu_solver(m.y, m.A, m.ctx, s.keep_pivots, chains);
+        if (m.LS) m.klu = chain_solver_klu(m.LS);
+    }
+    if (!m.LS) m.klu = m.LS = make_klu_solver(m.y, m.A, m.ctx, s.keep_pivots);
     if (!m.A || !m.LS) throw SolverError("cannot create the KLU linear solver");
 
     m.mem = IDACreate(m.ctx);
@@ -292,10 +299,19 @@ SolverStats IdaIntegrator::stats() const {
     SolverStats s = m.base;
     s += SolverStats{nst, nre, nje, nni, ncf, netf};
     // The KLU counters run over the integrator's whole life, across reinits.
-    const KluCounters klu = klu_counters(m.LS);
+    KluCounters klu = klu_counters(m.klu);
+    if (m.LS != m.klu) {  // the chain elimination's KLU on the whole matrix too
+        const KluCounters full = klu_counters(chain_solver_full_klu(m.LS));
+        klu.setups += full.setups;
+        klu.fresh_factorisations += full.fresh_factorisations;
+    }
     s.linear_setups = klu.setups;
     s.fresh_factorisations = klu.fresh_factorisations;
     return s;
+}
+
+int IdaIntegrator::eliminated_unknowns() const {
+    return impl_->LS != impl_->klu ? chain_solver_eliminated(impl_->LS) : 0;
 }
 
 std::string IdaIntegrator::describe_worst_components(int count) const {

@@ -25,6 +25,10 @@ struct SolverSettings {
     // Fused N_Vector operations and our own WRMS norms (numerics/vector_ops.hpp); false
     // restores SUNDIALS' serial operations, for comparison.
     bool fast_vector_ops = true;
+    // Eliminate the model's chains (DaeModel::elimination_chains: the particles' inner
+    // shells) by tridiagonal sweeps before KLU (numerics/chain_elimination.hpp); false gives
+    // KLU the whole matrix, for comparison.
+    bool eliminate_chains = true;
     void validate() const;
 };
 
@@ -71,6 +75,8 @@ public:
     void interpolate(double t, double* y_out) const;
     SolverStats stats() const;
     DaeModel& model() { return model_; }
+    // Unknowns the linear solver eliminates ahead of KLU (0: KLU solves the whole matrix).
+    int eliminated_unknowns() const;
     // "; largest weighted local errors: ..." over the components allowed by
     // set_reported_components (all by default).
     std::string describe_worst_components(int count) const;

@@ -1,0 +1,240 @@
+// numerics/chain_elimination.hpp: eliminating the particles' inner shells by tridiagonal
+// sweeps ahead of KLU solves the same linear systems (to round-off), keeps out a chain whose
+// pattern does not fit, and gives the same run as KLU on the whole matrix.
+#include <gtest/gtest.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunmatrix/sunmatrix_sparse.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "models/cathode_p2d.hpp"
+#include "numerics/chain_elimination.hpp"
+#include "numerics/klu_solver.hpp"
+#include "run/simulation.hpp"
+#include "test_support.hpp"
+
+namespace ssbsim {
+namespace {
+
+// A dense row-major matrix as a CSC SUNSparseMatrix (its nonzero entries).
+SUNMatrix to_sparse(const std::vector<double>& dense, int n, SUNContext ctx) {
+    int nnz = 0;
+    for (double v : dense) nnz += v != 0.0;
+    SUNMatrix A = SUNSparseMatrix(n, n, nnz, CSC_MAT, ctx);
+    sunindextype* cp = SUNSparseMatrix_IndexPointers(A);
+    sunindextype* ri = SUNSparseMatrix_IndexValues(A);
+    double* v = SUNSparseMatrix_Data(A);
+    int k = 0;
+    for (int c = 0; c < n; ++c) {
+        cp[c] = k;
+        for (int r = 0; r < n; ++r)
+            if (dense[r * n + c] != 0.0) ri[k] = r, v[k++] = dense[r * n + c];
+    }
+    cp[n] = k;
+    return A;
+}
+
+// Solves with `solver` (after its setup on A) and returns x for b.
+std::vector<double> solve_with(SUNLinearSolver solver, SUNMatrix A, const std::vector<double>& b, bool in_place,
+                               SUNContext ctx) {
+    const int n = static_cast<int>(b.size());
+    N_Vector x = N_VNew_Serial(n, ctx), bv = N_VNew_Serial(n, ctx);
+    std::copy(b.begin(), b.end(), N_VGetArrayPointer(bv));
+    EXPECT_EQ(SUNLinSolSetup(solver, A), SUNLS_SUCCESS);
+    if (in_place) {
+        std::copy(b.begin(), b.end(), N_VGetArrayPointer(x));
+        EXPECT_EQ(SUNLinSolSolve(solver, A, x, x, 0.0), SUNLS_SUCCESS);
+    } else {
+        EXPECT_EQ(SUNLinSolSolve(solver, A, x, bv, 0.0), SUNLS_SUCCESS);
+    }
+    std::vector<double> out(N_VGetArrayPointer(x), N_VGetArrayPointer(x) + n);
+    N_VDestroy(x);
+    N_VDestroy(bv);
+    return out;
+}
+
+double max_abs(const std::vector<double>& v) {
+    double m = 0.0;
+    for (double x : v) m = std::max(m, std::fabs(x));
+    return m;
+}
+
+// Three chains of 5 attached to a coupled block of 6; the third chain's middle unknown also
+// couples to a block unknown that is not its attach, so it must stay in the sparse solve.
+TEST(ChainElimination, SolvesLikeKluOnTheWholeMatrixAndKeepsOutAChainThatDoesNotFit) {
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    const int chain_len = 5, n_chains = 3, nb = 6, n = n_chains * chain_len + nb;
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> dense(n * n, 0.0);
+    std::vector<EliminationChain> chains(n_chains);
+    const int block0 = n_chains * chain_len;
+    for (int c = 0; c < n_chains; ++c) {
+        chains[c].attach = block0 + 2 * c;
+        for (int j = 0; j < chain_len; ++j) chains[c].interior.push_back(c * chain_len + j);
+        const auto& e = chains[c].interior;
+        for (int j = 0; j < chain_len; ++j) {
+            const int next = j + 1 < chain_len ? e[j + 1] : chains[c].attach;
+            dense[e[j] * n + e[j]] = 4.0 + u(rng);
+            dense[e[j] * n + next] = u(rng);
+            dense[next * n + e[j]] = u(rng);
+        }
+    }
+    for (int r = block0; r < n; ++r)
+        for (int c = block0; c < n; ++c) dense[r * n + c] = r == c ? 5.0 + u(rng) : 0.5 * u(rng);
+    dense[(2 * chain_len + 2) * n + block0 + 5] = 0.3;  // chain 2 reaches a block unknown
+    SUNMatrix A = to_sparse(dense, n, ctx);
+    N_Vector y = N_VNew_Serial(n, ctx);
+    SUNLinearSolver chain = make_chain_klu_solver(y, A, ctx, true, chains);
+    SUNLinearSolver plain = make_klu_solver(y, A, ctx, true);
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ(chain_solver_eliminated(chain), 2 * chain_len);
+    ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(plain), SUNLS_SUCCESS);
+    std::vector<double> b(n);
+    for (double& v : b) v = u(rng);
+    // New values in the same pattern: the second setup refactorises with kept pivots.
+    for (int round = 0; round < 2; ++round) {
+        for (bool in_place : {false, true}) {
+            const std::vector<double> xc = solve_with(chain, A, b, in_place, ctx);
+            const std::vector<double> xp = solve_with(plain, A, b, false, ctx);
+            for (int i = 0; i < n; ++i) EXPECT_NEAR(xc[i], xp[i], 1e-13 * max_abs(xp)) << "unknown " << i;
+            // And the residual A x - b itself.
+            for (int r = 0; r < n; ++r) {
+                double s = -b[r];
+                for (int c = 0; c < n; ++c) s += dense[r * n + c] * xc[c];
+                EXPECT_NEAR(s, 0.0, 1e-13 * max_abs(b));
+            }
+        }
+        double* v = SUNSparseMatrix_Data(A);
+        for (sunindextype k = 0; k < SUNSparseMatrix_NNZ(A); ++k) v[k] *= 1.0 + 0.1 * u(rng);
+        int k = 0;  // keep the dense copy in step
+        for (int c = 0; c < n; ++c)
+            for (int r = 0; r < n; ++r)
+                if (dense[r * n + c] != 0.0) dense[r * n + c] = v[k++];
+    }
+    // A step far beyond the chains' diffusion time (a first row summing to ~0 against its
+    // diagonal) goes to KLU on the whole matrix: the same solution, counted there.
+    {
+        double* v = SUNSparseMatrix_Data(A);
+        const sunindextype* cp = SUNSparseMatrix_IndexPointers(A);
+        const sunindextype* ri = SUNSparseMatrix_IndexValues(A);
+        double* a00 = nullptr;
+        double a01 = 0.0;
+        for (sunindextype k = cp[0]; k < cp[1]; ++k)
+            if (ri[k] == 0) a00 = &v[k];
+        for (sunindextype k = cp[1]; k < cp[2]; ++k)
+            if (ri[k] == 0) a01 = v[k];
+        ASSERT_NE(a00, nullptr);
+        *a00 = -a01 * (1.0 + 1e-9);
+        dense[0] = *a00;
+        const long before = klu_counters(chain_solver_full_klu(chain)).setups;
+        const std::vector<double> xc = solve_with(chain, A, b, false, ctx);
+        const std::vector<double> xp = solve_with(plain, A, b, false, ctx);
+        EXPECT_EQ(klu_counters(chain_solver_full_klu(chain)).setups, before + 1);
+        for (int i = 0; i < n; ++i) EXPECT_NEAR(xc[i], xp[i], 1e-12 * max_abs(xp)) << "unknown " << i;
+        *a00 = 4.0;  // back to a diagonally dominant chain
+        dense[0] = 4.0;
+    }
+    // A zero pivot in a chain fails the setup recoverably (IDA then takes a smaller step).
+    SUNSparseMatrix_Data(A)[SUNSparseMatrix_IndexPointers(A)[0]] = 0.0;
+    EXPECT_EQ(SUNLinSolSetup(chain, A), SUNLS_PACKAGE_FAIL_REC);
+    SUNLinSolFree(chain);
+    SUNLinSolFree(plain);
+    N_VDestroy(y);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// The model's Jacobian at a state half way through as a SUNSparseMatrix.
+SUNMatrix model_matrix(CathodeP2D& model, SUNContext ctx) {
+    std::vector<double> y(model.size()), yp(model.size(), 0.0);
+    model.initial_state(0.5, y.data(), yp.data());
+    JacobianAssembler J;
+    J.begin();
+    model.jacobian(0.0, 10.0, y.data(), yp.data(), J);
+    J.end(model.size());
+    SUNMatrix A = SUNSparseMatrix(model.size(), model.size(), J.nnz(), CSC_MAT, ctx);
+    std::copy(J.col_ptr().begin(), J.col_ptr().end(), SUNSparseMatrix_IndexPointers(A));
+    std::copy(J.row_index().begin(), J.row_index().end(), SUNSparseMatrix_IndexValues(A));
+    std::copy(J.values().begin(), J.values().end(), SUNSparseMatrix_Data(A));
+    return A;
+}
+
+// The model's chains (its particles' inner shells) fit its Jacobian, with the chemistry on.
+TEST(ChainElimination, EveryInnerShellOfTheModelIsEliminated) {
+    SimulationConfig c = test::load("", {"mesh.cathode=4", "mesh.particle=6", "mesh.separator=2"});
+    CathodeP2D model(c.cell, c.mesh);
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    SUNMatrix A = model_matrix(model, ctx);
+    N_Vector v = N_VNew_Serial(model.size(), ctx);
+    SUNLinearSolver chain = make_chain_klu_solver(v, A, ctx, true, model.elimination_chains());
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ(chain_solver_eliminated(chain), model.n_cathode() * (model.n_shells() - 2));
+    SUNLinearSolver plain = make_klu_solver(v, A, ctx, true);
+    ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(plain), SUNLS_SUCCESS);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> b(model.size());
+    for (double& x : b) x = u(rng);
+    const std::vector<double> xc = solve_with(chain, A, b, false, ctx), xp = solve_with(plain, A, b, false, ctx);
+    for (int i = 0; i < model.size(); ++i) EXPECT_NEAR(xc[i], xp[i], 1e-9 * std::fabs(xp[i]) + 1e-12 * max_abs(xp));
+    SUNLinSolFree(chain);
+    SUNLinSolFree(plain);
+    N_VDestroy(v);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// A die-constrained stack pressure with a breathing CAM reads every shell (the particles'
+// mean concentrations): no chain fits, KLU keeps the whole matrix.
+TEST(ChainElimination, ABreathingStackPressureKeepsTheShellsInKlu) {
+    SimulationConfig c = test::load("", {"mesh.cathode=3", "mesh.particle=5", "mesh.separator=2",
+                                         "cell.stack_pressure={initial: 18 MPa, constraint: die, stiffness: 0.2 GPa}"});
+    CathodeP2D model(c.cell, c.mesh);
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    SUNMatrix A = model_matrix(model, ctx);
+    N_Vector v = N_VNew_Serial(model.size(), ctx);
+    ASSERT_FALSE(model.elimination_chains().empty());
+    EXPECT_EQ(make_chain_klu_solver(v, A, ctx, true, model.elimination_chains()), nullptr);
+    N_VDestroy(v);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// The run with the inner shells eliminated gives the run with KLU on the whole matrix: the
+// intercalation analogue and the embedded default (chemistry on).
+TEST(Convergence, ChainEliminationGivesTheSameAnswer) {
+    for (const char* file : {"benchmarks/study_a_intercalation.yaml", ""}) {
+        SCOPED_TRACE(file);
+        auto solve = [&](bool eliminate) {
+            SimulationConfig c = test::load(file);
+            c.solver.eliminate_chains = eliminate;
+            Simulation sim(c);
+            return sim.run(nullptr);
+        };
+        const RunResult chain = solve(true), whole = solve(false);
+        ASSERT_EQ(chain.status, RunStatus::complete) << chain.message;
+        ASSERT_EQ(whole.status, RunStatus::complete) << whole.message;
+        ASSERT_EQ(chain.cycles.size(), whole.cycles.size());
+        for (std::size_t k = 0; k < chain.cycles.size(); ++k) {
+            const CycleSummary &a = chain.cycles[k], &b = whole.cycles[k];
+            EXPECT_NEAR(a.charge_capacity, b.charge_capacity, 1e-5 * b.charge_capacity);
+            EXPECT_NEAR(a.discharge_capacity, b.discharge_capacity, 1e-5 * b.discharge_capacity);
+            EXPECT_NEAR(a.coulombic_efficiency, b.coulombic_efficiency, 1e-6);
+        }
+        EXPECT_LT(chain.lithium_balance_error, 1e-8);
+        EXPECT_NEAR(static_cast<double>(chain.stats.steps), static_cast<double>(whole.stats.steps),
+                    0.05 * whole.stats.steps);
+    }
+}
+
+}  // namespace
+}  // namespace ssbsim
