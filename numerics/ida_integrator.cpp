@@ -235,16 +235,6 @@ void IdaIntegrator::set_max_newton_iterations(int n) {
     impl_->check(IDASetMaxNonlinIters(impl_->mem, n), "IDASetMaxNonlinIters");
 }
 
-void IdaIntegrator::set_initial_step(double h) {
-    impl_->check(IDASetInitStep(impl_->mem, h), "IDASetInitStep");
-}
-
-double IdaIntegrator::last_step_size() const {
-    double h = 0.0;
-    IDAGetLastStep(impl_->mem, &h);
-    return h;
-}
-
 void IdaIntegrator::clear_stop_time() {
     // IDAClearStopTime arrived in SUNDIALS 6.5; a stop time beyond any protocol is the same.
     impl_->check(IDASetStopTime(impl_->mem, 1e300), "IDASetStopTime");

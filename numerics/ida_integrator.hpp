@@ -56,11 +56,6 @@ public:
     // Newton iterations per corrector solve (IDA's default 4): more after a convergence
     // failure lets the corrector through a sharp, smooth kink of the kinetics.
     void set_max_newton_iterations(int n);
-    // The first step after the next (re)start [s]; 0: IDA chooses (0.5 / ||y'||, which after
-    // a restart at a step change is far below the steps the solution allows).
-    void set_initial_step(double h);
-    // The size of the last step taken [s] (0 before the first step).
-    double last_step_size() const;
 
     enum class Result { step, stop_time, root };
     // Advances one internal step toward t_out. Throws SolverError on failure.
