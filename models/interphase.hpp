@@ -44,7 +44,8 @@ public:
         const double nF = ch_.electrons_per_product * constants::F;
         // Film and voids at the CAM: without the TPB oxidation outside the CAM's footprint
         // (its products stay in the carbon's pores; the stack pressure reads its SE loss from
-        // the TPB product states, models/stack_pressure.hpp).
+        // the TPB product states, models/stack_pressure.hpp), which reaches the voids only
+        // through off_cam_void_share below.
         const T at_cam = g_.tpb_cam_side < 1.0 ? L.cam_side_oxidation - L.tpb_off_cam : L.cam_side_oxidation;
         L.rate[film_] = at_cam * (ch_.film_molar_volume / nF / g_.a);
         // The SE lost away from the CAM (carbon site, TPB beyond the footprint) opens its

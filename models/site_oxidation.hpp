@@ -122,7 +122,8 @@ public:
             L.src = L.src + r_ox + r_red;
             if (s != site_carbon) L.cam_side_oxidation = L.cam_side_oxidation + r_ox;
             else L.carbon_oxidation = r_ox;
-            // The TPB share outside the CAM's footprint: no film, no voids (models/interphase.hpp).
+            // The TPB share outside the CAM's footprint: no film, and voids only through
+            // chemistry.interphase.off_cam_void_share, as the carbon site's (models/interphase.hpp).
             if (s == site_tpb && g_.tpb_cam_side < 1.0) L.tpb_off_cam = r_ox * (1.0 - g_.tpb_cam_side);
         }
     }
