@@ -210,6 +210,7 @@ SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
         for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
         L.cam_side_oxidation = T(0.0);
         L.tpb_off_cam = T(0.0);
+        L.carbon_oxidation = T(0.0);
     }
     contact_.evaluate(L);
     kinetics_.evaluate(L);

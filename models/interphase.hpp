@@ -44,13 +44,21 @@ public:
         const double nF = ch_.electrons_per_product * constants::F;
         // Film and voids at the CAM: without the TPB oxidation outside the CAM's footprint
         // (its products stay in the carbon's pores; the stack pressure reads its SE loss from
-        // the TPB product states, models/stack_pressure.hpp).
+        // the TPB product states, models/stack_pressure.hpp), which reaches the voids only
+        // through off_cam_void_share below.
         const T at_cam = g_.tpb_cam_side < 1.0 ? L.cam_side_oxidation - L.tpb_off_cam : L.cam_side_oxidation;
         L.rate[film_] = at_cam * (ch_.film_molar_volume / nF / g_.a);
-        L.rate[void_] = at_cam * (se_shrink_ / g_.a);
+        // The SE lost away from the CAM (carbon site, TPB beyond the footprint) opens its
+        // share off_cam_void_share of voids at the CAM/SE contacts (docs/equations.md 11.4).
+        const double w = ch_.off_cam_void_share;
+        L.rate[void_] = w > 0.0 ? (at_cam + w * (L.carbon_oxidation + L.tpb_off_cam)) * (se_shrink_ / g_.a)
+                                : at_cam * (se_shrink_ / g_.a);
     }
 
-    void pattern(LocalPattern& p, SlotMask /*contact*/) const { p.rate[film_] = p.rate[void_] = p.cam_side_oxidation; }
+    void pattern(LocalPattern& p, SlotMask /*contact*/) const {
+        p.rate[film_] = p.rate[void_] = p.cam_side_oxidation;
+        if (ch_.off_cam_void_share > 0.0) p.rate[void_] |= p.carbon_oxidation;
+    }
 
     void tolerances(const ChemistryRows& rows, double s, double* atol) const {
         for (int m = 0; m < g_.nc; ++m) {

@@ -100,6 +100,7 @@ struct Local {
     T sigma_factor;          // contact factor on the solid conductivity
     T cam_side_oxidation;    // SE oxidation next to CAM (TPB, CAM site, lattice O) [A/m3]
     T tpb_off_cam;           // its TPB part outside the CAM's footprint (no film, voids) [A/m3]
+    T carbon_oxidation;      // SE oxidation at the carbon site [A/m3]
     T rate[kMaxChemStates];  // d(state)/dt per chemistry state of the cell
     T q[kMaxLedger];         // volumetric current per ledger entry [A/m3]
 };
@@ -107,7 +108,7 @@ struct Local {
 // Bit masks over the input slots: which inputs each output may depend on (structurally,
 // for any state and parameter set), so the Jacobian emits only those entries.
 struct LocalPattern {
-    SlotMask src = 0, cam_side_oxidation = 0;
+    SlotMask src = 0, cam_side_oxidation = 0, carbon_oxidation = 0;
     SlotMask kin[kMaxPopulations] = {}, surf_flux[kMaxPopulations] = {};
     SlotMask rate[kMaxChemStates] = {}, q[kMaxLedger] = {};
 };

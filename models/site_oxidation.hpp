@@ -121,7 +121,9 @@ public:
             L.q[l_red_ + s] = r_red;
             L.src = L.src + r_ox + r_red;
             if (s != site_carbon) L.cam_side_oxidation = L.cam_side_oxidation + r_ox;
-            // The TPB share outside the CAM's footprint: no film, no voids (models/interphase.hpp).
+            else L.carbon_oxidation = r_ox;
+            // The TPB share outside the CAM's footprint: no film, and voids only through
+            // chemistry.interphase.off_cam_void_share, as the carbon site's (models/interphase.hpp).
             if (s == site_tpb && g_.tpb_cam_side < 1.0) L.tpb_off_cam = r_ox * (1.0 - g_.tpb_cam_side);
         }
     }
@@ -139,6 +141,7 @@ public:
             const bool on_area = ch_.site[s].reduction_saturation > 0.0 && s == site_cam;
             p.q[l_red_ + s] = dphi | chem_bit(rev_ + s) | (on_area ? contact : 0u);
             if (s != site_carbon) p.cam_side_oxidation |= in;
+            else p.carbon_oxidation |= in;
         }
     }
 

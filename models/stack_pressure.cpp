@@ -19,7 +19,11 @@ StackPressure::StackPressure(const CathodeGeometry& g, const ParticleDiffusion& 
     const auto& se = c.electrolyte;
     if (g_.chem && se.molar_volume > 0 && se.decomposed_molar_volume > 0)
         se_shrink_ = (se.molar_volume - se.decomposed_molar_volume) / (c.chemistry.se_electrons * constants::F);
-    carbon_shrink_ = se_shrink_ * c.chemistry.electrons_per_product * constants::F;
+    // The SE lost away from the CAM, less the share the void state already carries
+    // (chemistry.interphase.off_cam_void_share, where there is CAM to hold voids: models/
+    // interphase.hpp; exact while no products are reduced).
+    const double in_voids = g_.a > 0.0 ? c.chemistry.off_cam_void_share : 0.0;
+    carbon_shrink_ = se_shrink_ * c.chemistry.electrons_per_product * constants::F * (1.0 - in_voids);
     tpb_shrink_ = carbon_shrink_ * (1.0 - g_.tpb_cam_side);
 }
 

@@ -111,8 +111,10 @@ PassivatingReaction apply_reaction_keys(const ConfigNode& n, PassivatingReaction
 namespace {
 
 void read_interphase(const ConfigNode& f, ChemistrySpec& c, double T_ref) {
-    f.allow_only({"molar_volume", "conductivity", "activation_energy", "tpb_footprint", "permittivity"});
+    f.allow_only({"molar_volume", "conductivity", "activation_energy", "tpb_footprint", "permittivity",
+                   "off_cam_void_share"});
     c.tpb_footprint = f.number("tpb_footprint", c.tpb_footprint);
+    c.off_cam_void_share = f.number("off_cam_void_share", c.off_cam_void_share);
     c.film_permittivity = f.number("permittivity", c.film_permittivity);
     c.film_molar_volume = f.quantity("molar_volume", dim::molar_volume, c.film_molar_volume);
     c.film_conductivity.reference = f.quantity("conductivity", dim::conductivity, c.film_conductivity.reference);
@@ -183,6 +185,7 @@ void ChemistrySpec::validate(const FieldError& fail) const {
     check.require(film_conductivity.reference > 0, "interphase.conductivity", "must be > 0");
     check.range("interphase.permittivity", film_permittivity, 1.0, 1e4, "a relative permittivity in [1, 1e4]");
     check.range("interphase.tpb_footprint", tpb_footprint, 0.0, 100.0, "in [0, 100] (0: off)");
+    check.range("interphase.off_cam_void_share", off_cam_void_share, 0.0, 1.0, "a fraction in [0, 1] (0: off)");
     check.range("contact.initial", contact_initial, 0.01, 1.0, "a fraction in [0.01, 1]");
     check.require(void_scale > 0, "contact.void_scale", "must be > 0, such as \"5 nm\"");
     check.range("contact.se_electrons", se_electrons, 1.0, 20.0, "in [1, 20]");

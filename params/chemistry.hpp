@@ -91,6 +91,11 @@ struct ChemistrySpec {
     // in its own pores, not on the CAM. The voids and the stack pressure still see all the
     // SE the TPB consumes. 0: off (every TPB product on the CAM film, the former model).
     double tpb_footprint = 0.0;
+    // The share of the SE volume lost away from the CAM (carbon site, and the TPB beyond the
+    // CAM's footprint) that opens voids at the CAM/SE contacts: the SE network shrinks as a
+    // whole, so the SE it loses in the carbon's pores pulls back from the CAM too (docs/
+    // equations.md 11.4). Carries the carbon's surface area into the contact loss. 0: off.
+    double off_cam_void_share = 0.0;
     // Contact: theta_c = theta_0 exp(-v_eff / v_scale) (1 - b max(0, -dV/V) p),
     // v_eff = v_void p, p = 1 / (1 + P / P_ref).
     double contact_initial = 1.0;

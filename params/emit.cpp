@@ -234,6 +234,7 @@ YAML::Node emit_chemistry(const ChemistrySpec& c) {
     if (c.film_permittivity != ChemistrySpec{}.film_permittivity)
         n["interphase"]["permittivity"] = number_text(c.film_permittivity);
     if (c.tpb_footprint > 0) n["interphase"]["tpb_footprint"] = number_text(c.tpb_footprint);
+    if (c.off_cam_void_share > 0) n["interphase"]["off_cam_void_share"] = number_text(c.off_cam_void_share);
     n["contact"] = emit_contact(c);
     return n;
 }
