@@ -11,7 +11,6 @@ namespace ssbsim {
 
 namespace {
 constexpr double kSecondsPerHour = 3600.0;
-constexpr std::size_t kMaxJumps = 16;  // changes of current remembered (StepStarter::Jump)
 }  // namespace
 
 // A follow step's control from its start time t [s]: file time tau0 = the first row +
@@ -149,10 +148,7 @@ StepStarter::StepStarter(CathodeP2D& model, const StateReadout& readout, IdaInte
       one_c_(config.protocol.c_rate_basis * config.cell.basis_loading() / kSecondsPerHour),
       y_try_(model.size()),
       yp_try_(model.size()),
-      y_guess_(model.size()),
-      id_(model.size()) {
-    model.differential_ids(id_.data());
-}
+      y_guess_(model.size()) {}
 
 bool StepStarter::try_ic(double t0, double t_ic, const double* y, const double* yp) {
     ida_.reinit(t0, y, yp);
@@ -175,12 +171,7 @@ std::string StepStarter::start(const Step& st, double t0, double horizon, double
     const double from = cur ? readout_.current_density(y0) : readout_.potential(y0, ref);
     const double to = cur ? i_set : follow ? model_.control_value() : st.voltage;
     const Transition tr{st, t0, t_ic, y0, yp0, cur, ref == Reference::cell, from, to};
-    Jump* jump = st.kind == Step::Kind::current ? find_jump(from, to) : nullptr;
-    if (jump && try_predicted_ic(tr, *jump)) return passed_at_full(tr);
-    if (try_ic(t0, t_ic, y0, yp0)) {
-        if (st.kind == Step::Kind::current) remember_jump(tr);
-        return cur ? passed_at_full(tr) : "";
-    }
+    if (try_ic(t0, t_ic, y0, yp0)) return cur ? passed_at_full(tr) : "";
     if (cur) {
         // The uniform electrode potential that carries the requested current.
         std::copy(y0, y0 + n, y_try_.begin());
@@ -199,47 +190,6 @@ std::string StepStarter::start(const Step& st, double t0, double horizon, double
     ida_.reinit(t0, y0, yp0);  // the step ends where it began
     if (met.empty()) fail(tr, f);
     return met;
-}
-
-// The current a step ends at is the one it was held at to the Newton tolerance only (it
-// is algebraic), so `from` matches to 1e-6 relative; `to` is the protocol's own value.
-StepStarter::Jump* StepStarter::find_jump(double from, double to) {
-    auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-6 * std::fabs(b) + 1e-12; };
-    for (Jump& j : jumps_)
-        if (near(from, j.from) && j.to == to) return &j;
-    return nullptr;
-}
-
-// IDACalcIC from the state shifted by the last jump: only the algebraic y (IDA keeps the
-// differential ones) and y' move. Newton ends at the same consistent state to its
-// tolerance, in fewer iterations and Jacobians (benchmarks/README.md); a miss costs one
-// IDACalcIC, and the start goes on as without the jump.
-bool StepStarter::try_predicted_ic(const Transition& tr, Jump& jump) {
-    const int n = model_.size();
-    for (int i = 0; i < n; ++i) {
-        y_try_[i] = tr.y0[i] + (id_[i] == 0.0 ? jump.dy[i] : 0.0);
-        yp_try_[i] = tr.yp0[i] + jump.dyp[i];
-    }
-    if (!try_ic(tr.t0, tr.t_ic, y_try_.data(), yp_try_.data())) return false;
-    remember_jump(tr);
-    return true;
-}
-
-void StepStarter::remember_jump(const Transition& tr) {
-    Jump* j = find_jump(tr.from, tr.to);
-    if (!j) {
-        if (jumps_.size() >= kMaxJumps) return;  // a protocol of many currents: the rest start as before
-        jumps_.push_back({tr.from, tr.to, {}, {}});
-        j = &jumps_.back();
-    }
-    const int n = model_.size();
-    j->from = tr.from;
-    j->dy.resize(n);
-    j->dyp.resize(n);
-    for (int i = 0; i < n; ++i) {
-        j->dy[i] = ida_.y()[i] - tr.y0[i];
-        j->dyp[i] = ida_.yp()[i] - tr.yp0[i];
-    }
 }
 
 // A current step consistent at once: a voltage limit its potential is already past ends

@@ -66,9 +66,7 @@ private:
 // miss when the new control is far from it (a large current, or a hold far from the present
 // potential); then the control is approached by continuation from the previous state, and a
 // charge or discharge whose potential passes the step's voltage limit on the way ends at
-// once ("met at start"). Failures are told in terms of the cell. A current step whose change
-// of current was met before starts Newton from that change's jump (a cycling run reverses
-// the same currents every cycle).
+// once ("met at start"). Failures are told in terms of the cell.
 class StepStarter {
 public:
     StepStarter(CathodeP2D& model, const StateReadout& readout, IdaIntegrator& ida,
@@ -83,16 +81,6 @@ public:
 
 private:
     struct Transition;
-    // The change IDACalcIC made at the last start from current `from` to `to` [A/m2]: the
-    // algebraic y (potentials, currents) and y' jump alike at every reversal of a cycling
-    // run, so the last jump added to the present state starts Newton next to the answer.
-    struct Jump {
-        double from, to;
-        std::vector<double> dy, dyp;
-    };
-    Jump* find_jump(double from, double to);
-    bool try_predicted_ic(const Transition& tr, Jump& jump);
-    void remember_jump(const Transition& tr);
     bool try_ic(double t0, double t_ic, const double* y, const double* yp);
     // Continuation from the previous control to the step's: returns the fraction of the way
     // reached (1: done); sets `met` and stops when a voltage limit is passed on the way.
@@ -111,8 +99,6 @@ private:
     // Scratch states (sized once): the shifted start and the continuation's last good one.
     std::vector<double> y_try_, yp_try_;
     std::vector<double> y_guess_;  // a start guess at the current tried (approach)
-    std::vector<double> id_;       // 1: differential component, 0: algebraic
-    std::vector<Jump> jumps_;      // one per change of current met (a few per protocol)
 };
 
 }  // namespace ssbsim
