@@ -18,13 +18,18 @@ check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi
 py=/usr/bin/python3
 
 # Cases of a few seconds each (fine mesh), so a sweep can be hit while its workers run.
+# Slow cases for the process-control checks (~1 s each): the intercalation-only analogue of
+# Study A on a fine mesh. Not the chemistry-on Study A: these checks are about signals, locks
+# and resumption, and must not hinge on whether a fine-mesh chemistry case converges (the
+# SE physics of 2026-12-02 fails Study A at 40 degC on a 60 x 60 mesh in the first charge,
+# IDA_CONV_FAIL at 4.9 h: an open robustness defect).
 cat >slow.yaml <<EOF
 name: "hostile sweep: slow cases"
-base: $src/configs/studies/study_a.yaml
+base: $src/benchmarks/study_a_intercalation.yaml
 set:
   - "output.profile_interval=0"
-  - "mesh.cathode=60"
-  - "mesh.particle=60"
+  - "mesh.cathode=120"
+  - "mesh.particle=120"
 parameters:
   - key: cell.temperature
     values: ["30 degC", "35 degC", "40 degC", "45 degC"]
