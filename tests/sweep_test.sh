@@ -1,17 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of `ssbsim sweep`: a run, resume, a killed sweep, a broken case.
 # Usage: sweep_test.sh PATH/TO/ssbsim SOURCE_DIR [mpirun ...]
-set -u
-bin=$1
-src=$2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$1" "$2"
 shift 2
 launcher=("$@")   # e.g. mpirun -np 2 --allow-run-as-root --oversubscribe
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
 sweep="$src/tests/data/sweep_small.yaml"
 
 "${launcher[@]}" "$bin" sweep "$sweep" -o out -j 2 >run.out 2>run.err; rc=$?

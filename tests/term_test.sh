@@ -3,16 +3,9 @@
 # summary of a 100-cycle run and its --summary modes, the progress line (elapsed, ETA) of
 # `run` and of `sweep` during its first case, and `cmake --install` into a prefix.
 # Usage: term_test.sh PATH/TO/ssbsim SOURCE_DIR
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
+# Absolute paths: the shared preamble leaves the shell in a scratch directory.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" "$(cd "$2" && pwd)"
 build=$(cd "$(dirname "$bin")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
-py=/usr/bin/python3
 # Cycle-table rows: cycle number, two capacities with two decimals, the CE in %.
 cycle_rows() { grep -cE '^ +[0-9]+ +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +[0-9.]+%' "$1"; }
 

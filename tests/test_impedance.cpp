@@ -276,15 +276,20 @@ EisSpec sine_frequencies() {
     return eis;
 }
 
-// The linearised spectrum of cell c at its initial state, each point checked against a
-// time-domain sine at its frequency within kSineTolerance.
-Spectrum sine_checked_spectrum(const SimulationConfig& c, const EisSpec& eis, double film = 0.0) {
+// The linearised spectrum of cell c at its initial state, with a film of `film` [m].
+Spectrum initial_spectrum(const SimulationConfig& c, const EisSpec& eis, double film = 0.0) {
     CathodeP2D model(c.cell, c.mesh);
     model.set_temperature(c.cell.temperature);
     std::vector<double> y(model.size()), yp(model.size());
     model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
     set_film(model, film, y);
-    const Spectrum z = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+    return impedance_spectrum(model, eis, 0.0, y.data(), yp.data());
+}
+
+// The linearised spectrum of cell c at its initial state, each point checked against a
+// time-domain sine at its frequency within kSineTolerance.
+Spectrum sine_checked_spectrum(const SimulationConfig& c, const EisSpec& eis, double film = 0.0) {
+    const Spectrum z = initial_spectrum(c, eis, film);
     for (std::size_t i = 0; i < z.frequency.size(); ++i) {
         const Complex lin(z.z_real[i], z.z_imag[i]);
         const Complex td = time_domain_impedance(c, z.frequency[i], film);
@@ -317,6 +322,20 @@ TEST(Impedance, TimeDomainSineMatchesTheLinearisation) {
 std::string with_double_layer(std::string text) {
     const std::string at = "  area: \"1 cm2\"\n";
     return text.replace(text.find(at), at.size(), at + "  double_layer: true\n");
+}
+
+// The double-layer circuit cell with slow charge transfer (i0 = 0.01 A/m2, R_ct C_dl ~ 0.5 s),
+// slow diffusion and ions, and the counter electrode's C_ce || R_ct,ce in series: the double
+// layers shape the spectrum at the sine frequencies.
+std::string slow_double_layer_cell() {
+    std::string text = with_double_layer(kCircuitCell);
+    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
+    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
+    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
+    replace("exchange_current_density: \"1e3 A/m2\"", "exchange_current_density: \"1 A/m2\"");
+    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
+    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
+    return text;
 }
 
 TEST(Impedance, DoubleLayerInTheDaeMatchesTheClosedForm) {
@@ -387,13 +406,7 @@ TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
     // Verification (b) with the double layers in the time-domain DAE: slow charge transfer
     // (i0 = 0.01 A/m2, R_ct C_dl ~ 0.5 s) so that the CAM double layer shapes the spectrum
     // at 0.2 Hz, and the counter electrode's C_ce || R_ct,ce in series.
-    std::string text = with_double_layer(kCircuitCell);
-    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
-    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
-    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
-    replace("exchange_current_density: \"1e3 A/m2\"", "exchange_current_density: \"1 A/m2\"");
-    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
-    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
+    std::string text = slow_double_layer_cell();
     const SimulationConfig c = load_text(text);
     ASSERT_TRUE(CathodeP2D(c.cell, c.mesh).cam_double_layer_in_dae());
     const EisSpec eis = sine_frequencies();
@@ -405,11 +418,7 @@ TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
     bare.cell.double_layer = false;
     bare.cell.cam.double_layer_capacitance = 0;
     bare.cell.counter.double_layer_capacitance = 0;
-    CathodeP2D plain(bare.cell, bare.mesh);
-    plain.set_temperature(bare.cell.temperature);
-    std::vector<double> y0(plain.size()), yp0(plain.size());
-    plain.initial_state(bare.cell.initial_stoichiometry, y0.data(), yp0.data());
-    const Spectrum z0 = impedance_spectrum(plain, eis, 0.0, y0.data(), yp0.data());
+    const Spectrum z0 = initial_spectrum(bare, eis);
     const Complex with(z.z_real[0], z.z_imag[0]), without(z0.z_real[0], z0.z_imag[0]);
     EXPECT_GT(std::abs(with - without) / std::abs(without), 0.05) << with * 1e4 << " vs " << without * 1e4;
 }
@@ -420,13 +429,7 @@ TEST(Impedance, TimeDomainSineWithTheDoubleLayerMatchesTheLinearisation) {
 // frequencies: the time-domain sine agrees with the linearisation within 1 %, and the film
 // changes the 0.2 Hz impedance by more than 5 %.
 TEST(Impedance, TimeDomainSineWithTheFilmInTheDaeMatchesTheLinearisation) {
-    std::string text = with_double_layer(kCircuitCell);
-    auto replace = [&](const std::string& a, const std::string& b) { text.replace(text.find(a), a.size(), b); };
-    replace("diffusivity: {reference: \"1e-6 m2/s\"}", "diffusivity: {reference: \"1e-14 m2/s\"}");
-    replace("exchange_current: {reference: \"2.7 A/m2\"}", "exchange_current: {reference: \"0.01 A/m2\"}");
-    replace("exchange_current_density: \"1e3 A/m2\"", "exchange_current_density: \"1 A/m2\"");
-    replace("ionic_conductivity: {reference: \"1e5 S/m\"}", "ionic_conductivity: {reference: \"0.05 S/m\"}");
-    replace("mesh: {separator: 2, cathode: 2, particle: 5}", "mesh: {separator: 2, cathode: 3, particle: 8}");
+    std::string text = slow_double_layer_cell();
     text.replace(text.find("mesh:"), 0, "chemistry:\n  interphase: {permittivity: 25, conductivity: \"4.4e-10 S/m\"}\n");
     const SimulationConfig c = load_text(text);
     ASSERT_TRUE(CathodeP2D(c.cell, c.mesh).film_capacitance_in_dae());
@@ -434,11 +437,7 @@ TEST(Impedance, TimeDomainSineWithTheFilmInTheDaeMatchesTheLinearisation) {
     const double film = 1e-9;  // [m]
     const Spectrum z = sine_checked_spectrum(c, eis, film);
     ASSERT_EQ(z.frequency.size(), 3u);
-    CathodeP2D model(c.cell, c.mesh);
-    model.set_temperature(c.cell.temperature);
-    std::vector<double> y(model.size()), yp(model.size());
-    model.initial_state(c.cell.initial_stoichiometry, y.data(), yp.data());
-    const Spectrum z0 = impedance_spectrum(model, eis, 0.0, y.data(), yp.data());  // no film
+    const Spectrum z0 = initial_spectrum(c, eis);  // no film
     const Complex with(z.z_real[0], z.z_imag[0]), without(z0.z_real[0], z0.z_imag[0]);
     EXPECT_GT(std::abs(with - without) / std::abs(without), 0.05) << with * 1e4 << " vs " << without * 1e4;
 }
