@@ -87,6 +87,9 @@ public:
     struct Impl;  // SUNDIALS objects; public only so the C callbacks can reach it
 
 private:
+    // Newton on the algebraic equations with a fresh Jacobian per iteration (the recovery
+    // of calc_ic from a state whose algebraic unknowns drifted; ida_integrator.cpp).
+    bool settle_algebraic(double t);
     std::unique_ptr<Impl> impl_;
     DaeModel& model_;
     double t_ = 0.0;
