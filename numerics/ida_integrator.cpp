@@ -286,6 +286,7 @@ void IdaIntegrator::calc_ic(double t_next) {
     int flag = IDACalcIC(m.mem, IDA_YA_YDP_INIT, t_next);
     // A failure from a drifted state (see settle_algebraic): settle it, then try again.
     if (flag < 0 && settle_algebraic(t_)) {
+        m.base = stats();  // IDAReInit clears IDA's counters
         m.check(IDAReInit(m.mem, t_, m.y, m.yp), "IDAReInit");
         m.ida_message.clear();
         flag = IDACalcIC(m.mem, IDA_YA_YDP_INIT, t_next);
