@@ -37,15 +37,17 @@ double ElectronicConduction::conductivity(double c_outer, double* dsdc) const {
 void ElectronicConduction::residual(const double* y, double i_app, const double* src, double* F) const {
     const int nc = g_.nc;
     const double hc = g_.hc;
+    // Each face's conductance once: cell m's right face is cell m + 1's left one.
+    double G_left = 0.0, inv_m = 1.0 / sigma_[0];
     for (int m = 0; m < nc; ++m) {
         double is_left = 0.0, is_right = -i_app;
-        if (m > 0) {
-            double G = 2.0 / (hc * (1.0 / sigma_[m - 1] + 1.0 / sigma_[m]));
-            is_left = -G * (y[index(m)] - y[index(m - 1)]);
-        }
+        if (m > 0) is_left = -G_left * (y[index(m)] - y[index(m - 1)]);
         if (m + 1 < nc) {
-            double G = 2.0 / (hc * (1.0 / sigma_[m] + 1.0 / sigma_[m + 1]));
+            const double inv_next = 1.0 / sigma_[m + 1];
+            const double G = 2.0 / (hc * (inv_m + inv_next));
             is_right = -G * (y[index(m + 1)] - y[index(m)]);
+            G_left = G;
+            inv_m = inv_next;
         }
         F[index(m)] = is_right - is_left + hc * src[m];
     }

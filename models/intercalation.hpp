@@ -181,7 +181,16 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
                 return finish(L, p, j);
             }
         }
-        T jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
+        // Symmetric transfer (the usual case): exp(-x) as 1 / exp(x), one exp per cell and
+        // call instead of two (the same value to round-off; ~1.5 % of a solve).
+        T jbv;
+        if (aa == ac) {
+            const T x = eta * (aa * f_);
+            const double e = std::exp(value(x)), r = 1.0 / e;  // exp(x), exp(-x)
+            jbv = i0 * (apply(x, e, e) - apply(x, r, -r));
+        } else {
+            jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
+        }
         // An isolated population carries no current: j_p = s_p jbv goes to 0 with its
         // area (s_p = 1 while connected: the plain Butler-Volmer residual).
         L.kin[p] = value(s) == 1.0 ? j - jbv : j - s * jbv;

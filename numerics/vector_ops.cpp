@@ -173,6 +173,63 @@ SSBSIM_AVX2 void const_avx2(realtype c, N_Vector Z) {
     for (sunindextype i = 0; i < n; ++i) z[i] = c;
 }
 
+// N_VAbs_Serial, N_VInv_Serial, N_VProd_Serial, N_VDiv_Serial, N_VAddConst_Serial (IDA's
+// error weights and step bookkeeping, once or twice per step): one operation per component,
+// as there.
+SSBSIM_AVX2 void abs_avx2(N_Vector X, N_Vector Z) {
+    const sunindextype n = NV_LENGTH_S(X);
+    const double* x = NV_DATA_S(X);
+    double* z = NV_DATA_S(Z);
+    for (sunindextype i = 0; i < n; ++i) z[i] = std::fabs(x[i]);
+}
+
+SSBSIM_AVX2 void inv_avx2(N_Vector X, N_Vector Z) {
+    const sunindextype n = NV_LENGTH_S(X);
+    const double* x = NV_DATA_S(X);
+    double* z = NV_DATA_S(Z);
+    for (sunindextype i = 0; i < n; ++i) z[i] = 1.0 / x[i];
+}
+
+SSBSIM_AVX2 void prod_avx2(N_Vector X, N_Vector Y, N_Vector Z) {
+    const sunindextype n = NV_LENGTH_S(X);
+    const double *x = NV_DATA_S(X), *y = NV_DATA_S(Y);
+    double* z = NV_DATA_S(Z);
+    for (sunindextype i = 0; i < n; ++i) z[i] = x[i] * y[i];
+}
+
+SSBSIM_AVX2 void div_avx2(N_Vector X, N_Vector Y, N_Vector Z) {
+    const sunindextype n = NV_LENGTH_S(X);
+    const double *x = NV_DATA_S(X), *y = NV_DATA_S(Y);
+    double* z = NV_DATA_S(Z);
+    for (sunindextype i = 0; i < n; ++i) z[i] = x[i] / y[i];
+}
+
+SSBSIM_AVX2 void add_const_avx2(N_Vector X, realtype b, N_Vector Z) {
+    const sunindextype n = NV_LENGTH_S(X);
+    const double* x = NV_DATA_S(X);
+    double* z = NV_DATA_S(Z);
+    for (sunindextype i = 0; i < n; ++i) z[i] = x[i] + b;
+}
+
+// N_VScaleVectorArray_Serial (IDA rescales its history arrays with each change of step
+// size): in place X[i] *= c[i], else Z[i] = c[i] X[i]; one vector as N_VScale.
+SSBSIM_AVX2 int scale_array_avx2(int nvec, realtype* c, N_Vector* X, N_Vector* Z) {
+    if (nvec < 1) return -1;
+    if (nvec == 1) return scale_avx2(c[0], X[0], Z[0]), 0;
+    const sunindextype n = NV_LENGTH_S(Z[0]);
+    for (int k = 0; k < nvec; ++k) {
+        const double ck = c[k];
+        double* z = NV_DATA_S(Z[k]);
+        if (X == Z) {
+            for (sunindextype i = 0; i < n; ++i) z[i] *= ck;
+        } else {
+            const double* x = NV_DATA_S(X[k]);
+            for (sunindextype i = 0; i < n; ++i) z[i] = ck * x[i];
+        }
+    }
+    return 0;
+}
+
 // N_VLinearSumVectorArray_Serial's two axpy cases (the ones IDA uses); others stay SUNDIALS'.
 int linear_sum_array_avx2(int nvec, realtype a, N_Vector* X, realtype b, N_Vector* Y, N_Vector* Z) {
     if (nvec == 1) {
@@ -259,6 +316,12 @@ void enable_fast_vector_ops(N_Vector v) {
         v->ops->nvscale = scale_avx2;
         v->ops->nvconst = const_avx2;
         v->ops->nvlinearsumvectorarray = linear_sum_array_avx2;
+        v->ops->nvscalevectorarray = scale_array_avx2;
+        v->ops->nvabs = abs_avx2;
+        v->ops->nvinv = inv_avx2;
+        v->ops->nvprod = prod_avx2;
+        v->ops->nvdiv = div_avx2;
+        v->ops->nvaddconst = add_const_avx2;
     }
 #endif
 }

@@ -150,6 +150,55 @@ TEST(VectorOps, Avx2OperationsAreTheSerialOnesToTheBit) {
     SUNContext_Free(&ctx);
 }
 
+// The element-wise operations of IDA's error weights and step bookkeeping and the scaled
+// vector arrays, in AVX2, against SUNDIALS' serial functions.
+TEST(VectorOps, Avx2ElementwiseOperationsAreTheSerialOnesToTheBit) {
+    if (!set_avx2_vector_ops(true)) GTEST_SKIP() << "no AVX2 on this processor";
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    const int n = 469;  // not a multiple of four
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    N_Vector x = N_VNew_Serial(n, ctx), y = N_VNew_Serial(n, ctx);
+    for (int i = 0; i < n; ++i) {
+        NV_Ith_S(x, i) = u(rng) * std::pow(10.0, 3 * u(rng));
+        NV_Ith_S(y, i) = u(rng) * std::pow(10.0, 3 * u(rng));
+    }
+    enable_fast_vector_ops(x);
+    N_Vector f = N_VClone(x), r = N_VClone(x);
+    ASSERT_NE(f->ops->nvinv, N_VInv_Serial);
+    auto same = [&](const char* what) {
+        for (int i = 0; i < n; ++i) ASSERT_EQ(NV_Ith_S(f, i), NV_Ith_S(r, i)) << what << " i = " << i;
+    };
+    N_VAbs(x, f), N_VAbs_Serial(x, r), same("abs");
+    N_VInv(x, f), N_VInv_Serial(x, r), same("inv");
+    N_VProd(x, y, f), N_VProd_Serial(x, y, r), same("prod");
+    N_VDiv(x, y, f), N_VDiv_Serial(x, y, r), same("div");
+    N_VAddConst(x, 0.3, f), N_VAddConst_Serial(x, 0.3, r), same("add const");
+    // Scaled arrays of one, two and three vectors, in place and not.
+    double c[3] = {0.37, -1.0, 2.9};
+    N_Vector fx[3], rx[3], fz[3], rz[3];
+    for (int k = 0; k < 3; ++k) {
+        fx[k] = N_VClone(x), rx[k] = N_VClone(x), fz[k] = N_VClone(x), rz[k] = N_VClone(x);
+        N_VLinearSum_Serial(1.0, x, static_cast<double>(k), y, fx[k]);
+        N_VScale_Serial(1.0, fx[k], rx[k]);
+    }
+    for (int nvec = 1; nvec <= 3; ++nvec) {
+        ASSERT_EQ(N_VScaleVectorArray(nvec, c, fx, fz), 0);
+        ASSERT_EQ(N_VScaleVectorArray_Serial(nvec, c, rx, rz), 0);
+        ASSERT_EQ(N_VScaleVectorArray(nvec, c, fx, fx), 0);
+        ASSERT_EQ(N_VScaleVectorArray_Serial(nvec, c, rx, rx), 0);
+        for (int k = 0; k < nvec; ++k)
+            for (int i = 0; i < n; ++i) {
+                ASSERT_EQ(NV_Ith_S(fz[k], i), NV_Ith_S(rz[k], i)) << "scale array " << nvec << " " << k;
+                ASSERT_EQ(NV_Ith_S(fx[k], i), NV_Ith_S(rx[k], i)) << "scale array in place " << nvec << " " << k;
+            }
+    }
+    for (int k = 0; k < 3; ++k) N_VDestroy(fx[k]), N_VDestroy(rx[k]), N_VDestroy(fz[k]), N_VDestroy(rz[k]);
+    for (N_Vector v : {x, y, f, r}) N_VDestroy(v);
+    SUNContext_Free(&ctx);
+}
+
 TEST(Convergence, FastVectorOpsGiveTheSameAnswer) {
     auto solve = [](bool fast) {
         SimulationConfig c = test::load("");
