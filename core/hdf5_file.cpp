@@ -237,23 +237,49 @@ std::vector<std::string> children(const Handle& loc) {
     return out;
 }
 
+namespace {
+// Writes an attribute the object already has, in place, when its stored type is of the same
+// kind (a variable-length string, a float, an integer): the end of a run rewrites `status`
+// and `status_message`, which deleting and creating again cost a condensing of the root
+// group's object header. Otherwise deletes it and returns false (to be created afresh).
+bool rewrite_attribute(const Handle& obj, const std::string& name, hid_t memtype, const void* value) {
+    if (H5Aexists(obj.id(), name.c_str()) <= 0) return false;
+    {
+        Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+        Handle stored(H5Aget_type(attr.id()));
+        const bool same = H5Tget_class(stored.id()) == H5Tget_class(memtype) &&
+                          H5Tis_variable_str(stored.id()) == H5Tis_variable_str(memtype) &&
+                          (H5Tget_class(memtype) != H5T_STRING || H5Tget_cset(stored.id()) == H5Tget_cset(memtype)) &&
+                          H5Tget_size(stored.id()) == H5Tget_size(memtype);
+        if (same) {
+            check(H5Awrite(attr.id(), memtype, value), "write attribute " + name);
+            return true;
+        }
+    }
+    H5Adelete(obj.id(), name.c_str());
+    return false;
+}
+
+template <class T>
+void set_number_attribute(const Handle& obj, const std::string& name, hid_t type, T value) {
+    if (rewrite_attribute(obj, name, type, &value)) return;
+    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), type, scalar_space(), H5P_DEFAULT, H5P_DEFAULT),
+                        "create attribute " + name));
+    check(H5Awrite(attr.id(), type, &value), "write attribute " + name);
+}
+}  // namespace
+
 void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    add_string_attribute(obj.id(), name, value);
+    const char* p = value.c_str();
+    if (!rewrite_attribute(obj, name, string_type(), &p)) add_string_attribute(obj.id(), name, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, double value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_DOUBLE, scalar_space(), H5P_DEFAULT, H5P_DEFAULT),
-                        "create attribute " + name));
-    check(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+    set_number_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, long value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_LONG, scalar_space(), H5P_DEFAULT, H5P_DEFAULT),
-                        "create attribute " + name));
-    check(H5Awrite(attr.id(), H5T_NATIVE_LONG, &value), "write attribute " + name);
+    set_number_attribute(obj, name, H5T_NATIVE_LONG, value);
 }
 
 bool has_attribute(const Handle& obj, const std::string& name) {
