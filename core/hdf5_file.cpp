@@ -483,17 +483,17 @@ const Handle& Series::handle() {
 }
 
 // The dataset with the rows buffered so far as its extent (so the first write needs no
-// H5Dset_extent), unlimited along the rows, in chunks of the buffer's rows (each flush of a
-// full buffer writes whole chunks: no partial chunk filled and rewritten) of at most 64 kB.
-// A profile row of 20 x 20 values was cut into 16 kB chunks of 5 rows before: 23 chunks,
-// B-tree entries and writes per dataset for the 113 rows of the intercalation analogue.
+// H5Dset_extent), unlimited along the rows, in chunks of about 16 kB (at most the buffer's
+// rows). Larger chunks for the 20 x 20 rows of profiles/c_s (5 rows a chunk) were tried:
+// 15 fewer writes per file, but a larger last chunk that the output.max_file_size estimate
+// does not allow for.
 void Series::create() {
     if (loc_ < 0) throw IoError("HDF5: dataset " + name_ + " has no group to be created in");
     const int rank = 1 + static_cast<int>(row_shape_.size());
     std::vector<hsize_t> dims(rank, 0), maxdims(rank, H5S_UNLIMITED), chunk(rank);
     dims[0] = buffered_;
     for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = maxdims[k + 1] = chunk[k + 1] = row_shape_[k];
-    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(capacity_, 8192 / std::max<std::size_t>(1, row_size_)));
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(capacity_, 2048 / std::max<std::size_t>(1, row_size_)));
     Handle space(H5Screate_simple(rank, dims.data(), maxdims.data()));
     hid_t ftype = H5T_NATIVE_DOUBLE;
     if (type_ == Type::int64) ftype = H5T_NATIVE_LONG;

@@ -1,5 +1,8 @@
 // Streams a run to HDF5 while it goes (flat memory, periodic flushes so a killed run
 // leaves a readable file); the datasets of samples, steps and cycles are io/schema.hpp's.
+// The file and its root attributes are made at the start, the datasets at the first flush
+// (h5::Series), so a run shorter than kRecordFlushGap creates, writes and closes each
+// dataset once, at its end.
 #pragma once
 
 #include <chrono>
