@@ -4,7 +4,11 @@
 # `ssbsim --version` (exec and start-up only), the two binaries alternating run by run so
 # that load on a shared machine hits both alike; then the load-independent figures:
 # instructions (valgrind --tool=callgrind), page faults (perf stat), the dynamic loader's
-# relocations (LD_DEBUG=statistics) and the shared libraries mapped (ldd | wc -l).
+# relocations (LD_DEBUG=statistics) and the shared libraries mapped (ldd | wc -l). With perf,
+# also the CPU time (task-clock) of `run -q` and of `run -q --no-output`, alternated too.
+# Under valgrind a run takes ~50x longer, so a writer that flushes by wall time (io/
+# result_writer.hpp, kRecordFlushGap) flushes more often there than in a real run: the
+# instruction count of `run -q` is then an upper bound for such a binary.
 #
 # Usage: benchmarks/fresh_process.sh OLD_BIN NEW_BIN [RUNS] [CONFIG]
 #   RUNS    timed runs of each binary and command (default 30)
@@ -43,6 +47,19 @@ for _ in $(seq "$runs"); do
   time_ms "$old" --version >>old.ver
   time_ms "$new" --version >>new.ver
 done
+# CPU time [ms] of the same runs (perf's task-clock: less sensitive to the load than the
+# wall time), and of the run without output (`--no-output`: what the writer costs).
+cpu_ms() { perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "%.2f\n", $1}'; }
+have_perf=0
+if command -v perf >/dev/null 2>&1 && perf stat -e task-clock true >/dev/null 2>&1; then
+  have_perf=1
+  for _ in $(seq "$runs"); do
+    cpu_ms "$old" run -q -o old.h5 "$config" >>old.cpu
+    cpu_ms "$new" run -q -o new.h5 "$config" >>new.cpu
+    cpu_ms "$old" run -q --no-output "$config" >>old.cpu0
+    cpu_ms "$new" run -q --no-output "$config" >>new.cpu0
+  done
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 row() { printf "| %s | %s | %s |\n" "$1" "$2" "$3"; }
@@ -51,12 +68,17 @@ row "quantity" "old ($old)" "new ($new)"
 row "---" "---" "---"
 row "run -q: median / min [ms]" "$(median <old.run) / $(minimum <old.run)" "$(median <new.run) / $(minimum <new.run)"
 row "--version: median / min [ms]" "$(median <old.ver) / $(minimum <old.ver)" "$(median <new.ver) / $(minimum <new.ver)"
+if [ "$have_perf" = 1 ]; then
+  row "run -q: CPU time (task-clock), median / min [ms]" "$(median <old.cpu) / $(minimum <old.cpu)" "$(median <new.cpu) / $(minimum <new.cpu)"
+  row "run -q --no-output: CPU time, median / min [ms]" "$(median <old.cpu0) / $(minimum <old.cpu0)" "$(median <new.cpu0) / $(minimum <new.cpu0)"
+fi
 
 # Instructions of one run: load-independent.
 if command -v valgrind >/dev/null 2>&1; then
   irefs() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
   mega() { awk '{printf "%.1fM\n", $1 / 1e6}'; }
   row "run -q: instructions (callgrind)" "$(irefs "$old" run -q -o old.h5 "$config" | mega)" "$(irefs "$new" run -q -o new.h5 "$config" | mega)"
+  row "run -q --no-output: instructions (callgrind)" "$(irefs "$old" run -q --no-output "$config" | mega)" "$(irefs "$new" run -q --no-output "$config" | mega)"
   row "--version: instructions (callgrind)" "$(irefs "$old" --version | mega)" "$(irefs "$new" --version | mega)"
 fi
 if command -v perf >/dev/null 2>&1 && perf stat -e page-faults true >/dev/null 2>&1; then

@@ -9,8 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <new>
 #include <numeric>
 #include <utility>
 
@@ -36,6 +38,31 @@ void silence_errors() {
         return true;
     }();
     (void)silenced;
+}
+
+// Variable-length UTF-8 strings and the scalar dataspace, made once per process (never
+// closed, like transfer_properties()): the ~170 attributes of a result file made and closed
+// a copy of each.
+hid_t string_type() {
+    static hid_t type = [] {
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+        return t;
+    }();
+    return type;
+}
+hid_t scalar_space() {
+    static hid_t space = H5Screate(H5S_SCALAR);
+    return space;
+}
+
+// A string attribute on an object that does not have it yet (a dataset just created).
+void add_string_attribute(hid_t obj, const std::string& name, const std::string& value) {
+    Handle attr(checked(H5Acreate2(obj, name.c_str(), string_type(), scalar_space(), H5P_DEFAULT, H5P_DEFAULT),
+                        "create attribute " + name));
+    const char* p = value.c_str();
+    check(H5Awrite(attr.id(), string_type(), &p), "write attribute " + name);
 }
 
 // Transfer properties with a small type-conversion buffer: HDF5's default (1 MB, zeroed,
@@ -210,32 +237,49 @@ std::vector<std::string> children(const Handle& loc) {
     return out;
 }
 
-void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    Handle type(H5Tcopy(H5T_C_S1));
-    H5Tset_size(type.id(), H5T_VARIABLE);
-    H5Tset_cset(type.id(), H5T_CSET_UTF8);
-    Handle space(H5Screate(H5S_SCALAR));
-    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+namespace {
+// Writes an attribute the object already has, in place, when its stored type is of the same
+// kind (a variable-length string, a float, an integer): the end of a run rewrites `status`
+// and `status_message`, which deleting and creating again cost a condensing of the root
+// group's object header. Otherwise deletes it and returns false (to be created afresh).
+bool rewrite_attribute(const Handle& obj, const std::string& name, hid_t memtype, const void* value) {
+    if (H5Aexists(obj.id(), name.c_str()) <= 0) return false;
+    {
+        Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
+        Handle stored(H5Aget_type(attr.id()));
+        const bool same = H5Tget_class(stored.id()) == H5Tget_class(memtype) &&
+                          H5Tis_variable_str(stored.id()) == H5Tis_variable_str(memtype) &&
+                          (H5Tget_class(memtype) != H5T_STRING || H5Tget_cset(stored.id()) == H5Tget_cset(memtype)) &&
+                          H5Tget_size(stored.id()) == H5Tget_size(memtype);
+        if (same) {
+            check(H5Awrite(attr.id(), memtype, value), "write attribute " + name);
+            return true;
+        }
+    }
+    H5Adelete(obj.id(), name.c_str());
+    return false;
+}
+
+template <class T>
+void set_number_attribute(const Handle& obj, const std::string& name, hid_t type, T value) {
+    if (rewrite_attribute(obj, name, type, &value)) return;
+    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), type, scalar_space(), H5P_DEFAULT, H5P_DEFAULT),
                         "create attribute " + name));
+    check(H5Awrite(attr.id(), type, &value), "write attribute " + name);
+}
+}  // namespace
+
+void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
     const char* p = value.c_str();
-    check(H5Awrite(attr.id(), type.id(), &p), "write attribute " + name);
+    if (!rewrite_attribute(obj, name, string_type(), &p)) add_string_attribute(obj.id(), name, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, double value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    Handle space(H5Screate(H5S_SCALAR));
-    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                        "create attribute " + name));
-    check(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+    set_number_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, long value) {
-    if (H5Aexists(obj.id(), name.c_str()) > 0) H5Adelete(obj.id(), name.c_str());
-    Handle space(H5Screate(H5S_SCALAR));
-    Handle attr(checked(H5Acreate2(obj.id(), name.c_str(), H5T_NATIVE_LONG, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                        "create attribute " + name));
-    check(H5Awrite(attr.id(), H5T_NATIVE_LONG, &value), "write attribute " + name);
+    set_number_attribute(obj, name, H5T_NATIVE_LONG, value);
 }
 
 bool has_attribute(const Handle& obj, const std::string& name) {
@@ -378,43 +422,94 @@ const ChunkProperties& chunk_properties(const std::vector<hsize_t>& chunk, std::
 Series::Series(const Handle& loc, const std::string& name, Type type,
                std::vector<std::uint64_t> row_shape, const std::string& unit,
                std::size_t buffer_rows)
-    : type_(type), row_shape_(std::move(row_shape)), capacity_(buffer_rows) {
+    : name_(name), unit_(unit), type_(type), row_shape_(std::move(row_shape)), capacity_(std::max<std::size_t>(1, buffer_rows)) {
     row_size_ = std::accumulate(row_shape_.begin(), row_shape_.end(), std::uint64_t{1},
                                 std::multiplies<std::uint64_t>());
+    check(H5Iinc_ref(loc.id()), "hold group for dataset " + name);
+    loc_ = loc.id();
+    // Reserved, not filled: a short run touches only the pages it writes (the ~60 buffers
+    // of a result file are ~0.5 MB).
+    if (type_ == Type::float64) dbuf_.reserve(capacity_ * row_size_);
+    if (type_ == Type::int64) lbuf_.reserve(capacity_);
+    if (type_ == Type::string) sbuf_.resize(capacity_);
+}
+
+Series::Series(Series&& o) noexcept
+    : dataset_(std::move(o.dataset_)),
+      loc_(std::exchange(o.loc_, -1)),
+      name_(std::move(o.name_)),
+      unit_(std::move(o.unit_)),
+      description_(std::move(o.description_)),
+      type_(o.type_),
+      row_shape_(std::move(o.row_shape_)),
+      row_size_(o.row_size_),
+      capacity_(o.capacity_),
+      buffered_(std::exchange(o.buffered_, 0)),
+      written_(std::exchange(o.written_, 0)),
+      extent_(std::exchange(o.extent_, 0)),
+      dbuf_(std::move(o.dbuf_)),
+      lbuf_(std::move(o.lbuf_)),
+      sbuf_(std::move(o.sbuf_)) {}
+
+Series& Series::operator=(Series&& o) noexcept {
+    if (this != &o) {
+        this->~Series();
+        new (this) Series(std::move(o));
+    }
+    return *this;
+}
+
+Series::~Series() {
+    try {
+        if (dataset_.valid() || loc_ >= 0) flush();
+    } catch (...) {
+    }
+    release_loc();
+}
+
+void Series::close() {
+    if (dataset_.valid() || loc_ >= 0) flush();
+    dataset_ = Handle();
+}
+
+void Series::release_loc() {
+    if (loc_ >= 0) H5Idec_ref(loc_);
+    loc_ = -1;
+}
+
+const Handle& Series::handle() {
+    if (!dataset_.valid()) create();
+    return dataset_;
+}
+
+// The dataset with the rows buffered so far as its extent (so the first write needs no
+// H5Dset_extent), unlimited along the rows, in chunks of about 16 kB (at most the buffer's
+// rows). Larger chunks for the 20 x 20 rows of profiles/c_s (5 rows a chunk) were tried:
+// 15 fewer writes per file, but a larger last chunk that the output.max_file_size estimate
+// does not allow for.
+void Series::create() {
+    if (loc_ < 0) throw IoError("HDF5: dataset " + name_ + " has no group to be created in");
     const int rank = 1 + static_cast<int>(row_shape_.size());
     std::vector<hsize_t> dims(rank, 0), maxdims(rank, H5S_UNLIMITED), chunk(rank);
+    dims[0] = buffered_;
     for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = maxdims[k + 1] = chunk[k + 1] = row_shape_[k];
-    // Chunks of about 16 kB.
-    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(buffer_rows, 2048 / std::max<std::size_t>(1, row_size_)));
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(capacity_, 2048 / std::max<std::size_t>(1, row_size_)));
     Handle space(H5Screate_simple(rank, dims.data(), maxdims.data()));
-    Handle strtype;
     hid_t ftype = H5T_NATIVE_DOUBLE;
     if (type_ == Type::int64) ftype = H5T_NATIVE_LONG;
-    if (type_ == Type::string) {
-        strtype = Handle(H5Tcopy(H5T_C_S1));
-        H5Tset_size(strtype.id(), H5T_VARIABLE);
-        H5Tset_cset(strtype.id(), H5T_CSET_UTF8);
-        ftype = strtype.id();
-    }
+    if (type_ == Type::string) ftype = string_type();
     // A chunk cache of one chunk: rows arrive in buffered blocks and are only ever appended,
     // so no chunk but the last is touched again. HDF5's default (1 MiB per dataset, chunks
     // kept until it is full) grew with the file: 50+ datasets x 1 MiB in a long run.
     const std::size_t element_bytes = type_ == Type::string ? 16 : 8;  // vlen: a heap ID
     const ChunkProperties& props = chunk_properties(chunk, chunk[0] * row_size_ * element_bytes);
-    dataset_ = Handle(checked(H5Dcreate2(loc.id(), name.c_str(), ftype, space.id(), H5P_DEFAULT,
+    dataset_ = Handle(checked(H5Dcreate2(loc_, name_.c_str(), ftype, space.id(), H5P_DEFAULT,
                                          props.create, props.access),
-                              "create dataset " + name));
-    if (!unit.empty()) set_attribute(dataset_, "unit", unit);
-    if (type_ == Type::float64) dbuf_.resize(capacity_ * row_size_);
-    if (type_ == Type::int64) lbuf_.resize(capacity_);
-    if (type_ == Type::string) sbuf_.resize(capacity_);
-}
-
-Series::~Series() {
-    try {
-        if (dataset_.valid()) flush();
-    } catch (...) {
-    }
+                              "create dataset " + name_));
+    extent_ = dims[0];
+    release_loc();
+    if (!unit_.empty()) add_string_attribute(dataset_.id(), "unit", unit_);
+    if (!description_.empty()) add_string_attribute(dataset_.id(), "description", description_);
 }
 
 void Series::append(double v) {
@@ -422,12 +517,12 @@ void Series::append(double v) {
 }
 
 void Series::append_row(const double* row) {
-    std::copy(row, row + row_size_, dbuf_.begin() + buffered_ * row_size_);
+    dbuf_.insert(dbuf_.end(), row, row + row_size_);
     if (++buffered_ == capacity_) flush();
 }
 
 void Series::append(long v) {
-    lbuf_[buffered_] = v;
+    lbuf_.push_back(v);
     if (++buffered_ == capacity_) flush();
 }
 
@@ -437,28 +532,32 @@ void Series::append(const std::string& v) {
 }
 
 void Series::flush() {
+    if (!dataset_.valid()) create();
     if (buffered_ == 0) return;
     const int rank = 1 + static_cast<int>(row_shape_.size());
-    std::vector<hsize_t> dims(rank), start(rank, 0), count(rank);
+    std::vector<hsize_t> dims(rank), maxdims(rank, H5S_UNLIMITED), start(rank, 0), count(rank);
     dims[0] = written_ + buffered_;
     start[0] = written_;
     count[0] = buffered_;
-    for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = count[k + 1] = row_shape_[k];
-    check(H5Dset_extent(dataset_.id(), dims.data()), "extend dataset");
-    Handle fspace(H5Dget_space(dataset_.id()));
+    for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = maxdims[k + 1] = count[k + 1] = row_shape_[k];
+    if (extent_ < dims[0]) {
+        check(H5Dset_extent(dataset_.id(), dims.data()), "extend dataset " + name_);
+        extent_ = dims[0];
+    }
+    // The file's dataspace as it now is, made here rather than copied from the dataset.
+    Handle fspace(H5Screate_simple(rank, dims.data(), maxdims.data()));
     H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
     Handle mspace(H5Screate_simple(rank, count.data(), nullptr));
     if (type_ == Type::float64) {
         check(H5Dwrite(dataset_.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), transfer_properties(), dbuf_.data()), "append");
+        dbuf_.clear();
     } else if (type_ == Type::int64) {
         check(H5Dwrite(dataset_.id(), H5T_NATIVE_LONG, mspace.id(), fspace.id(), transfer_properties(), lbuf_.data()), "append");
+        lbuf_.clear();
     } else {
         std::vector<const char*> ptrs(buffered_);
         for (size_t i = 0; i < buffered_; ++i) ptrs[i] = sbuf_[i].c_str();
-        Handle mtype(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mtype.id(), H5T_VARIABLE);
-        H5Tset_cset(mtype.id(), H5T_CSET_UTF8);
-        check(H5Dwrite(dataset_.id(), mtype.id(), mspace.id(), fspace.id(), transfer_properties(), ptrs.data()), "append");
+        check(H5Dwrite(dataset_.id(), string_type(), mspace.id(), fspace.id(), transfer_properties(), ptrs.data()), "append");
     }
     written_ += buffered_;
     buffered_ = 0;

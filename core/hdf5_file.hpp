@@ -70,7 +70,14 @@ ValueClass attribute_class(const Handle& obj, const std::string& name);
 // file", "is locked by another process ..."); empty when nothing specific is known.
 std::string open_failure_reason(const std::string& path);
 
-// An extendible dataset with rows of a fixed shape (scalar rows: empty shape).
+// An extendible dataset with rows of a fixed shape (scalar rows: empty shape). The dataset
+// and its attributes are created at the first flush() (explicit, from a full buffer or from
+// the destructor) with the rows buffered so far as its first extent, not in the
+// constructor: a short run then creates, sizes and writes each dataset once (creating the
+// ~60 datasets of a result file up front, then extending and rewriting each at every
+// flush, was most of the writer's cost). A flush() with no rows still creates the dataset,
+// so after any flush every series of a file is there, empty or not. The series keeps a
+// reference to `loc` until then.
 class Series {
 public:
     enum class Type { float64, int64, string };
@@ -78,24 +85,37 @@ public:
     Series(const Handle& loc, const std::string& name, Type type,
            std::vector<std::uint64_t> row_shape, const std::string& unit,
            std::size_t buffer_rows = 512);
-    Series(Series&&) noexcept = default;
-    Series& operator=(Series&&) noexcept = default;
+    Series(Series&& o) noexcept;
+    Series& operator=(Series&& o) noexcept;
+    Series(const Series&) = delete;
+    Series& operator=(const Series&) = delete;
     ~Series();
 
+    // A `description` attribute, written with the dataset (and `unit`).
+    void describe(std::string text) { description_ = std::move(text); }
     void append(double v);
     void append(long v);
     void append(const std::string& v);
     void append_row(const double* row);  // row of prod(row_shape) doubles
-    void flush();                        // writes buffered rows to the file
+    void flush();                        // creates the dataset if need be, writes buffered rows
+    // Flushes and closes the dataset (its chunk and object header leave HDF5's caches); no
+    // append after it.
+    void close();
     std::uint64_t rows() const { return written_ + buffered_; }
-    const Handle& handle() const { return dataset_; }  // for further attributes
+    // The dataset, created now if it is not yet (for further attributes).
+    const Handle& handle();
 
 private:
+    void create();
+    void release_loc();
+
     Handle dataset_;
+    hid loc_ = -1;  // the group to create the dataset in (a reference held), until created
+    std::string name_, unit_, description_;
     Type type_ = Type::float64;
     std::vector<std::uint64_t> row_shape_;
     std::size_t row_size_ = 1, capacity_ = 0, buffered_ = 0;
-    std::uint64_t written_ = 0;
+    std::uint64_t written_ = 0, extent_ = 0;  // rows written; rows the dataset has
     std::vector<double> dbuf_;
     std::vector<long> lbuf_;
     std::vector<std::string> sbuf_;

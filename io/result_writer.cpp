@@ -59,7 +59,7 @@ namespace {
 Series described(const h5::Handle& loc, const char* name, Type type, std::vector<std::uint64_t> shape,
                  const char* unit, const char* description, std::size_t rows) {
     Series s(loc, name, type, std::move(shape), unit, rows);
-    if (*description) h5::set_attribute(s.handle(), "description", std::string(description));
+    s.describe(description);
     return s;
 }
 
@@ -158,7 +158,8 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
         if (q.components > 1) shape.push_back(static_cast<std::uint64_t>(q.components));
         t.p_profiles.push_back(described(p, q.name.c_str(), Type::float64, shape, q.unit.c_str(), q.description.c_str(), 16));
     }
-    h5::flush(file_);
+    // Nothing flushed yet: the datasets are created at the first flush (h5::Series), which
+    // a run shorter than kRecordFlushGap reaches only at its end.
     last_flush_ = std::chrono::steady_clock::now();
 }
 
@@ -181,18 +182,18 @@ void ResultWriter::append_profile(double time, const std::vector<Profile>& rows)
 
 void ResultWriter::on_step(const StepSummary& s) {
     append_record(t_->steps, schema::step_fields(), s, basis_g_);
-    if (flush_records_) flush_all();
+    flush_record();
 }
 
 void ResultWriter::on_cycle(const CycleSummary& c) {
     append_record(t_->cycles, schema::cycle_fields(), c, basis_g_);
-    if (flush_records_) flush_all();
+    flush_record();
 }
 
 void ResultWriter::on_spectrum(const Spectrum& z) {
     write_spectrum(file_, z, area_);
     ++spectra_written_;
-    if (flush_records_) flush_all();
+    flush_record();
 }
 
 void ResultWriter::on_finish(const RunResult& r) {
@@ -204,7 +205,9 @@ void ResultWriter::on_finish(const RunResult& r) {
     h5::set_attribute(file_, "residual_evaluations", r.stats.residual_evaluations);
     h5::set_attribute(file_, "jacobian_evaluations", r.stats.jacobian_evaluations);
     h5::set_attribute(file_, "lithium_balance_error", r.lithium_balance_error);
-    flush_all();
+    // Each dataset written and closed in turn (a short run creates them all here): HDF5
+    // reuses one dataset's memory for the next instead of holding ~60 open at once.
+    t_->for_each([](Series& s) { s.close(); });
     t_.reset();
     file_ = h5::Handle();
 }
@@ -216,9 +219,15 @@ void ResultWriter::flush_all() {
 }
 
 void ResultWriter::maybe_flush() {
-    if (!flush_records_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_flush_).count() >= flush_interval_) flush_all();
+    if (flush_records_ && seconds_since_flush() >= flush_interval_) flush_all();
+}
+
+void ResultWriter::flush_record() {
+    if (flush_records_ && seconds_since_flush() >= std::min(flush_interval_, kRecordFlushGap)) flush_all();
+}
+
+double ResultWriter::seconds_since_flush() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count();
 }
 
 }  // namespace ssbsim

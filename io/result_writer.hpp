@@ -1,5 +1,8 @@
 // Streams a run to HDF5 while it goes (flat memory, periodic flushes so a killed run
 // leaves a readable file); the datasets of samples, steps and cycles are io/schema.hpp's.
+// The file and its root attributes are made at the start, the datasets at the first flush
+// (h5::Series), so a run shorter than kRecordFlushGap creates, writes and closes each
+// dataset once, at its end.
 #pragma once
 
 #include <chrono>
@@ -37,9 +40,18 @@ public:
     std::size_t spectra_written() const { return spectra_written_; }
     long samples_written() const { return samples_written_; }
 
+    // A step, cycle or spectrum record is flushed at once unless the last flush (or the
+    // start) is less than this [s of wall time] ago (or flush_interval, when shorter): a
+    // killed run's file then lags its records by at most that, and neither a short run
+    // (~25 ms, flushed once at its end) nor a fast cycling run (hundreds of steps per
+    // second) pays a flush of every dataset at every step.
+    static constexpr double kRecordFlushGap = 0.1;
+
 private:
     void flush_all();
-    void maybe_flush();
+    void maybe_flush();    // after a sample: when flush_interval has passed
+    void flush_record();   // after a step, cycle or spectrum: when kRecordFlushGap has passed
+    double seconds_since_flush() const;
 
     std::string path_;
     h5::Handle file_;

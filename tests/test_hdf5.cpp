@@ -1,6 +1,8 @@
 // Result files: what a run reports is what `info` reads back.
 #include <gtest/gtest.h>
 
+#include <hdf5.h>
+
 #include <cstdio>
 
 #include "core/error.hpp"
@@ -58,5 +60,49 @@ TEST(Hdf5, RejectsForeignFiles) {
     { h5::Handle f = h5::create_file(path); }
     EXPECT_THROW(read_result(path), Error);
     EXPECT_THROW(read_result(path + ".missing"), Error);
+    std::remove(path.c_str());
+}
+
+// Series are created at their first flush: with the rows buffered so far as their extent,
+// in their group even when the caller closed its handle, empty when nothing was appended,
+// with the unit and description attributes; rows past the buffer extend them.
+TEST(Hdf5, SeriesAreCreatedAtTheirFirstFlush) {
+    const std::string path = ::testing::TempDir() + "ssbsim_lazy_series.h5";
+    {
+        h5::Handle f = h5::create_file(path);
+        h5::Series empty, numbers, words;
+        {
+            h5::Handle g = h5::create_group(f, "g");
+            empty = h5::Series(g, "empty", h5::Series::Type::float64, {3}, "V", 4);
+            numbers = h5::Series(g, "numbers", h5::Series::Type::int64, {}, "", 4);
+            words = h5::Series(g, "words", h5::Series::Type::string, {}, "", 4);
+            numbers.describe("counts");
+        }  // the group's handle closed: the series still hold it
+        EXPECT_FALSE(h5::exists(f, "g/numbers"));  // nothing flushed yet
+        for (long k = 0; k < 10; ++k) numbers.append(k);  // two full buffers written, two rows kept
+        EXPECT_TRUE(h5::exists(f, "g/numbers"));
+        EXPECT_EQ(numbers.rows(), 10u);
+        words.append(std::string("a"));
+        words.flush();
+        words.append(std::string("bc"));
+        EXPECT_FALSE(h5::exists(f, "g/empty"));
+        empty.flush();
+        EXPECT_TRUE(h5::exists(f, "g/empty"));
+        h5::set_attribute(f, "status", std::string("running"));
+        h5::set_attribute(f, "status", std::string("complete"));  // rewritten in place
+        h5::set_attribute(f, "count", 1L);
+        h5::set_attribute(f, "count", 2.5);  // another kind: replaced
+    }
+    h5::Handle f = h5::open_file(path);
+    EXPECT_EQ(h5::read_long_vector(f, "g/numbers"), (std::vector<long>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+    h5::Handle numbers(H5Dopen2(f.id(), "g/numbers", H5P_DEFAULT));
+    EXPECT_EQ(h5::get_string_attribute(numbers, "description"), "counts");
+    EXPECT_FALSE(h5::has_attribute(numbers, "unit"));  // no unit given
+    EXPECT_EQ(h5::read_strings(f, "g/words"), (std::vector<std::string>{"a", "bc"}));
+    EXPECT_EQ(h5::shape(f, "g/empty"), (std::vector<std::uint64_t>{0, 3}));
+    EXPECT_EQ(h5::dataset_class(f, "g/empty"), h5::ValueClass::floating);
+    EXPECT_EQ(h5::get_string_attribute(f, "status"), "complete");
+    EXPECT_EQ(h5::attribute_class(f, "count"), h5::ValueClass::floating);
+    EXPECT_DOUBLE_EQ(h5::get_double_attribute(f, "count"), 2.5);
     std::remove(path.c_str());
 }
