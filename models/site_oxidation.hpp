@@ -52,10 +52,10 @@ public:
     void set_temperature(double T, BoltzmannFactors& bz) {
         for (int s = 0; s < n_sites; ++s) {
             const SiteKinetics& k = ch_.site[s];
-            k_ox_[s] = k.k_ox.at(T);
+            k_ox_[s] = k.k_ox.at(T) * tafel_shift(k, k.alpha_ox, T);
             k_red_[s] = k.k_red.at(T);
-            k_fast_[s] = k.k_fast.at(T);
-            k_par_[s] = k.k_par.at(T);
+            k_fast_[s] = k.k_fast.at(T) * tafel_shift(k, k.alpha_fast, T);
+            k_par_[s] = k.k_par.at(T) * tafel_shift(k, k.alpha_ox, T);
             bz_ox_[s] = bz_fast_[s] = bz_red_[s] = -1;
             if (g_.a_site[s] <= 0.0) continue;
             bz_ox_[s] = bz.add(k.U_ox, k.alpha_ox);
@@ -154,6 +154,13 @@ public:
     }
 
 private:
+    // With activation_potential U_a: exp(alpha F (U_a - U_ox)/R (1/T_ref - 1/T)), so that the
+    // rate at U_a, not at U_ox, follows the activation energy (params/chemistry.hpp U_act).
+    static double tafel_shift(const SiteKinetics& k, double alpha, double T) {
+        if (!(k.U_act > 0.0)) return 1.0;
+        return std::exp(alpha * constants::F * (k.U_act - k.U_ox) / constants::R *
+                        (1.0 / k.k_ox.reference_temperature - 1.0 / T));
+    }
     static double law_coverage(const SiteKinetics& k) { return k.law_coverage > 0.0 ? k.law_coverage : k.passivation; }
     static StateLayout::BlockSpec per_site(const std::string& name, const std::string& label) {
         StateLayout::BlockSpec b;

@@ -70,7 +70,8 @@ const std::vector<std::string>& site_kinetics_keys() {
         "reversible_fraction", "passivation_coverage", "passivation", "reduction_rate_constant",
         "reduction_activation_energy", "reduction_alpha", "reduction_potential",
         "reduction_saturation", "fast_rate_constant", "fast_alpha", "fast_passivation_coverage",
-        "fast_irreversible_weight", "parabolic_rate_constant", "parabolic_coverage"};
+        "fast_irreversible_weight", "parabolic_rate_constant", "parabolic_coverage",
+        "activation_potential"};
     return keys;
 }
 
@@ -97,6 +98,7 @@ SiteKinetics apply_site_keys(const ConfigNode& n, SiteKinetics s, double T_ref) 
     s.alpha_red = n.number("reduction_alpha", s.alpha_red);
     s.U_red = n.quantity("reduction_potential", dim::voltage, s.U_red);
     s.reduction_saturation = n.quantity("reduction_saturation", dim::amount / dim::area, s.reduction_saturation);
+    s.U_act = n.quantity("activation_potential", dim::voltage, s.U_act);
     return s;
 }
 
@@ -165,6 +167,8 @@ void validate_site(const FieldChecks& check, const std::string& p, const SiteKin
                   "must be > 0, such as \"1e-7 mol/m2\"");
     rate_at_least_zero(check, p + "reduction_rate_constant", s.k_red, "1e-9 A/m2");
     check.range(p + "reduction_alpha", s.alpha_red, 0.01, 1.0, kAlphaRange);
+    check.require(s.U_act == 0.0 || (s.U_act >= 1.0 && s.U_act <= 6.0), p + "activation_potential",
+                  "must be in [1, 6] V, such as \"4.3 V\" (absent: the activation energy holds at onset_potential)");
 }
 
 void validate_reaction(const FieldChecks& check, const std::string& p, const PassivatingReaction& r) {
@@ -209,12 +213,16 @@ ChemistrySpec parse_chemistry(const ConfigNode& n) {
     c.lattice_oxygen.U = 4.2;
     if (!n.defined()) return c;
     n.allow_only({"enabled", "reference_temperature", "electrons_per_product", "tpb_weight",
-                  "sites", "pristine_reduction", "lattice_oxygen", "interphase", "contact"});
+                  "activation_potential", "sites", "pristine_reduction", "lattice_oxygen", "interphase",
+                  "contact"});
     c.enabled = n.boolean("enabled", true);
     double T_ref = n.quantity("reference_temperature", dim::temperature, 298.15);
     c.reference_temperature = T_ref;
     c.electrons_per_product = n.number("electrons_per_product", 2.0);
     c.tpb_weight = n.number("tpb_weight", 1.0);
+    // Every site's activation_potential unless the site gives its own (absent: off).
+    const double U_act = n.quantity("activation_potential", dim::voltage, 0.0);
+    for (auto& site : c.site) site.U_act = U_act;
     if (n.has("sites")) {
         ConfigNode s = n["sites"];
         s.allow_only({"carbon", "tpb", "cam"});

@@ -60,6 +60,13 @@ struct SiteKinetics {
     // product/conductor interface, i_red = -k_red Gamma_rev / (Gamma_rev + Gamma_s) exp(...),
     // zero order while a product layer covers the site [mol/m2].
     double reduction_saturation = 0.0;
+    // The potential at which the oxidation paths' activation energy holds [V vs Li/Li+]
+    // (key activation_potential). 0: at U_ox, k_ox(T) Arrhenius as given (the law before it).
+    // > 0: the rate at U_a follows the activation energy, so the rate constants at U_ox take
+    // the Tafel factor's own temperature dependence out, exp(alpha f(T) (U_a - U_ox)):
+    //   k(T) = k(T_ref) exp(-E_a/R (1/T - 1/T_ref)) exp(alpha F (U_a - U_ox)/R (1/T_ref - 1/T))
+    // (docs/equations.md 11.2, "Where the activation energy holds").
+    double U_act = 0.0;
 };
 
 // A single irreversible reaction with its own passivation (pristine-SE reduction below

@@ -125,6 +125,7 @@ YAML::Node emit_site(const SiteKinetics& s) {
     // Only when set, so that a config without them resolves as before.
     if (s.reduction_saturation > 0) m["reduction_saturation"] = coverage(s.reduction_saturation);
     if (s.fast_irreversible_weight != 1.0) m["fast_irreversible_weight"] = number_text(s.fast_irreversible_weight);
+    if (s.U_act > 0) m["activation_potential"] = volts(s.U_act);
     if (s.k_par.reference > 0) {
         m["parabolic_rate_constant"] = rate(s.k_par);
         m["parabolic_coverage"] = coverage(s.passivation_par);
