@@ -4,7 +4,8 @@
     /usr/bin/python3 scripts/calibration_table.py [--ssbsim build/ssbsim] [--doc docs/calibration.md]
         [--study study_b ...] [--stdout]
 
-Study A's rows come from scripts/study_a_table.py; Studies B, C and D from the data files and
+Study A's rows come from scripts/study_a_table.py; the all-studies fit's table (fit_all) from
+its committed report configs/data/fit_all_report.json; Studies B, C and D from the data files and
 cells of configs/data/targets.yaml, each simulated with `ssbsim validate` (the metric code the
 fit and the tests use too). The tables replace the text between the markers
 <!-- table:NAME --> and <!-- /table:NAME --> of the document; everything else (the hand-written
@@ -192,6 +193,30 @@ def study_a_table(ssbsim):
     return markdown([with_tolerance(*c) for c in body], "measured (Kaeli et al.)")
 
 
+def fit_all_table():
+    """The all-studies fit's parameters and correlations, from the committed report
+    configs/data/fit_all_report.json (written by `ssbsim fit configs/data/fit_all.yaml`)."""
+    with open(os.path.join(DATA, "fit_all_report.json")) as f:
+        r = json.load(f)
+    short = [p["key"].replace("chemistry.", "").replace("materials.", "") for p in r["parameters"]]
+    lines = ["| parameter | unit | start | fitted (shipped) | one sigma |", "| --- | --- | --- | --- | --- |"]
+    for p, name in zip(r["parameters"], short):
+        if p["scale"] == "log":
+            sigma = f"x{10 ** p['sigma_log10']:.2g}"
+        else:
+            sigma = f"+- {p['sigma']:.3g}"
+        lines.append(f"| `{name}` | {p['unit'] or '-'} | {p['initial']:.4g} | {p['fitted']:.4g} | {sigma} |")
+    lines += ["", "Correlations (same order):", "",
+              "| | " + " | ".join(str(i + 1) for i in range(len(short))) + " |",
+              "| --- | " + " | ".join("---" for _ in short) + " |"]
+    for i, row in enumerate(r["correlation"]):
+        lines.append(f"| {i + 1} `{short[i]}` | " + " | ".join(f"{c:+.2f}" for c in row) + " |")
+    lines += ["", f"{r['iterations']} iterations, {r['simulations']} simulations, {r['seconds'] / 60:.0f} min; "
+              f"cost {r['initial_cost']:.4g} -> {r['final_cost']:.4g} over {r['residuals']} residuals "
+              f"(reduced chi2 {r['reduced_chi2']:.3g}); {r['termination']}"]
+    return "\n".join(lines) + "\n"
+
+
 def replace_between(doc, name, table):
     begin, end = f"<!-- table:{name} -->", f"<!-- /table:{name} -->"
     i, j = doc.find(begin), doc.find(end)
@@ -210,14 +235,18 @@ def main():
     ssbsim = os.path.abspath(args.ssbsim)
     with open(os.path.join(DATA, "targets.yaml")) as f:
         studies = yaml.safe_load(f)["studies"]
-    names = args.study or ["study_a"] + list(studies)
+    names = args.study or ["study_a"] + list(studies) + ["fit_all"]
     tables = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in names:
-            tables[n] = study_a_table(ssbsim) if n == "study_a" else study_table(ssbsim, n, studies[n], tmp)
+            if n == "fit_all":
+                tables[n] = fit_all_table()
+            else:
+                tables[n] = study_a_table(ssbsim) if n == "study_a" else study_table(ssbsim, n, studies[n], tmp)
     if args.stdout:
         for n in names:
-            title = studies[n]["title"] if n in studies else "Study A: Kaeli et al. (Stanford/SLAC)"
+            title = studies[n]["title"] if n in studies else {"study_a": "Study A: Kaeli et al. (Stanford/SLAC)",
+                                                               "fit_all": "The all-studies fit"}[n]
             print(f"{title}\n\n<!-- table:{n} -->\n{tables[n]}<!-- /table:{n} -->\n")
         return 0
     with open(args.doc) as f:
