@@ -363,7 +363,10 @@ TEST(Extends, EveryShippedConfigResolvesAsItsPreExtendsCopy) {
     const SimulationConfig c = load(ConfigNode::load_file(test::source_path("configs/studies/study_c.yaml")));
     EXPECT_EQ(c.cell.chemistry.lattice_oxygen.k.reference, 1e-9);
     const SimulationConfig d = load(ConfigNode::load_file(test::source_path("configs/studies/study_d.yaml")));
-    EXPECT_DOUBLE_EQ(d.cell.chemistry.void_scale, 50e-9);
+    // The shared contact law: Study D's void scale is calibrated.yaml's, as Study A's.
+    const SimulationConfig a = load(ConfigNode::load_file(test::source_path("configs/studies/study_a.yaml")));
+    EXPECT_DOUBLE_EQ(d.cell.chemistry.void_scale, a.cell.chemistry.void_scale);
+    EXPECT_GT(d.cell.chemistry.void_scale, 1e-9);
 }
 
 // ---- sweep resume ------------------------------------------------------------------------
@@ -408,7 +411,9 @@ output: {profile_interval: 0}
     EXPECT_TRUE(case_complete(load_sweep(d + "/sweep.yaml"), out, 1));
     // A value in the extended file does: the case runs again.
     std::string edited = chem;
-    edited.replace(edited.find("void_scale: \"50 nm\""), 19, "void_scale: \"60 nm\"");
+    const auto at = edited.find("void_scale: \"");  // whatever the calibrated value is
+    ASSERT_NE(at, std::string::npos);
+    edited.replace(at, edited.find('"', at + 13) + 1 - at, "void_scale: \"999 nm\"");
     put(d + "/chemistry.yaml", edited);
     spec = load_sweep(d + "/sweep.yaml");
     EXPECT_FALSE(case_complete(spec, out, 1));
