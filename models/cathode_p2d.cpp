@@ -6,6 +6,7 @@
 
 #include "core/constants.hpp"
 #include "numerics/dual.hpp"
+#include "numerics/finite.hpp"
 
 namespace ssbsim {
 
@@ -290,19 +291,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     control_.residual(t, y, yp, V, V - counter_.ocv(), Fr);  // = cell_voltage(y)
     pressure_.residual(y, Fr);
     for (int k = 0; k < n_ledger_; ++k) Fr[idx_ledger(k)] = yp[idx_ledger(k)] - ledger[k];
-    // F * 0 is 0 where F is finite and NaN where it is not: four partial sums, no branch
-    // per component.
-    const int n = size();
-    double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
-    int k = 0;
-    for (; k + 4 <= n; k += 4) {
-        p0 += Fr[k] * 0.0;
-        p1 += Fr[k + 1] * 0.0;
-        p2 += Fr[k + 2] * 0.0;
-        p3 += Fr[k + 3] * 0.0;
-    }
-    for (; k < n; ++k) p0 += Fr[k] * 0.0;
-    return std::isfinite((p0 + p1) + (p2 + p3));
+    return all_finite(Fr, static_cast<std::size_t>(size()));
 }
 
 // With the film potentials: per population the double layer's current area_p C_dl (D' - v_p')

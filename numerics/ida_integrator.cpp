@@ -18,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "numerics/chain_elimination.hpp"
+#include "numerics/finite.hpp"
 #include "numerics/klu_solver.hpp"
 #include "numerics/vector_ops.hpp"
 
@@ -114,19 +115,7 @@ int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vect
         // which IDA calls before every Jacobian, is a no-op here: see keep_pattern).
         const auto& v = asmb.values();
         std::memcpy(SUNSparseMatrix_Data(J), v.data(), v.size() * sizeof(double));
-        // v * 0 is 0 for a finite value and NaN for an infinite one or NaN: four partial
-        // sums, no branch per entry.
-        const std::size_t nv = v.size();
-        double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
-        std::size_t k = 0;
-        for (; k + 4 <= nv; k += 4) {
-            p0 += v[k] * 0.0;
-            p1 += v[k + 1] * 0.0;
-            p2 += v[k + 2] * 0.0;
-            p3 += v[k + 3] * 0.0;
-        }
-        for (; k < nv; ++k) p0 += v[k] * 0.0;
-        return std::isfinite((p0 + p1) + (p2 + p3)) ? 0 : 1;
+        return all_finite(v.data(), v.size()) ? 0 : 1;
     } catch (const std::exception& e) {
         impl->callback_error = e.what();
         return -1;

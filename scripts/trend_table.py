@@ -38,6 +38,20 @@ SLURRY = ["cell.cathode.coating.mass_fraction=0.0076", "cell.cathode.binder_mate
           "cell.cathode.composition.binder=0.01", "cell.cathode.composition.normalize=true",
           "cell.cathode.loading=17 mg/cm2", "cell.cathode.ionic_conductivity=5 S/m"]
 SHELL = "cell.cathode.coating={material: Li2SnO3, mass_fraction: 0.03}"   # study_d.yaml's
+_CALIBRATION_TABLE = None
+
+
+def calibration_table():
+    """scripts/calibration_table.py as a module (its simulated() and replace_between())."""
+    global _CALIBRATION_TABLE
+    if _CALIBRATION_TABLE is None:
+        spec = importlib.util.spec_from_file_location("calibration_table",
+                                                      os.path.join(ROOT, "scripts", "calibration_table.py"))
+        _CALIBRATION_TABLE = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_CALIBRATION_TABLE)
+    return _CALIBRATION_TABLE
+
+
 # Time-series columns read from a result (only for the cases that need them).
 SERIES = ["time", "cycle", "current", "potential", "se_current_irreversible"]
 
@@ -91,10 +105,7 @@ def run_case(ssbsim, config, sets, series, workdir):
 def stack_pressure_drop(ssbsim, workdir):
     """Study D's stack-pressure change at the start of the first charge [MPa], by the metric
     code `ssbsim validate` uses (scripts/calibration_table.py's simulated())."""
-    spec = importlib.util.spec_from_file_location("calibration_table",
-                                                  os.path.join(ROOT, "scripts", "calibration_table.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = calibration_table()
     key = ("stack_pressure_change_at_charge_start", 1)
     got = mod.simulated(ssbsim, os.path.join(STUDIES, "study_d.yaml"), repeat(1) + EXTRA, [key], workdir)
     return got[key][0] if key in got else None
@@ -233,14 +244,6 @@ def markdown(rows):
     return "\n".join(out) + "\n"
 
 
-def replace_between(doc, name, table):
-    begin, end = f"<!-- table:{name} -->", f"<!-- /table:{name} -->"
-    i, j = doc.find(begin), doc.find(end)
-    if i < 0 or j < i:
-        raise SystemExit(f"docs: no markers {begin} ... {end}")
-    return doc[: i + len(begin)] + "\n" + table + doc[j:]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -270,7 +273,7 @@ def main():
         with open(args.doc) as f:
             doc = f.read()
         with open(args.doc, "w") as f:
-            f.write(replace_between(doc, "trends", table))
+            f.write(calibration_table().replace_between(doc, "trends", table))
     print(table, end="")
     failed = [t for t, _, _, ok in rows if not ok]
     if failed:
