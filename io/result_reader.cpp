@@ -217,6 +217,8 @@ const std::vector<DerivedAttribute>& derived_attributes() {
         {"coating_coverage", "coating coverage"},
         {"coating_pass", "share of CAM and TPB SE oxidation the coating leaves"},
         {"coating_resistance_ohm_m2", "coating Li-ion resistance [ohm m2]"},
+        {"coating_critical_thickness_m", "coating thickness above which it fractures at the CAM's peak strain [m] (0: no fracture law)"},
+        {"coating_fracture_ratio", "G / Gamma of the coating at the CAM's peak strain (0: no fracture law)"},
     };
     return list;
 }

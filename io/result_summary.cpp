@@ -12,6 +12,7 @@
 #include "core/hdf5_file.hpp"
 #include "io/schema.hpp"
 #include "io/spectra.hpp"
+#include "models/coating_fracture.hpp"
 #include "models/local_terms.hpp"
 
 namespace ssbsim {
@@ -330,6 +331,8 @@ std::vector<std::pair<std::string, double>> derived_values(const SimulationConfi
     const CathodeGeometry g(c, config.mesh);
     const double T = c.temperature;
     const CoatingLayer coat = coating_layer(c);
+    const CoatingFractureLaw fracture = coating_fracture_law(c);  // models/coating_fracture.hpp
+    const double peak = fracture.defined ? peak_coating_strain(c, fracture) : 0.0;
     const double x0 = c.cam.inert ? 0.0 : c.initial_stoichiometry;
     const double sigma_carbon = carbon_network_conductivity(c, T);
     const double sigma_cam = c.has_cam ? c.eps_cam / c.electronic_tortuosity * c.cam.sigma(x0, T) : 0.0;
@@ -350,6 +353,8 @@ std::vector<std::pair<std::string, double>> derived_values(const SimulationConfi
         {"coating_coverage", coat.coverage},
         {"coating_pass", coat.pass},
         {"coating_resistance_ohm_m2", coat.resistance},
+        {"coating_critical_thickness_m", fracture.defined ? fracture.critical_thickness(peak) : 0.0},
+        {"coating_fracture_ratio", fracture.defined ? fracture.release_rate(peak) / fracture.toughness(peak) : 0.0},
     };
     const auto& names = derived_attributes();
     if (values.size() != names.size()) throw Error("derived_values: the list differs from derived_attributes()");

@@ -54,6 +54,7 @@ Observables CathodeP2D::observe(const double* y) const {
     double ox = o.ledger.lattice_oxygen;
     for (int s = 0; s < n_sites; ++s) ox += o.ledger.ox_reversible[s] + o.ledger.ox_irreversible[s];
     o.se_oxidised = ox;
+    o.coating_exposed = mean_coating_exposed(y);
     o.ledger_rate = ledger_rate(y);
     return o;
 }
@@ -78,6 +79,14 @@ double CathodeP2D::mean_film_resistance(const double* y) const {
     double s = 0.0;
     for (int m = 0; m < geo_.nc; ++m)
         s += cell_.film_resistance + (geo_.chem ? y[idx_x(m, interphase().film())] / interphase().film_conductivity() : 0.0);
+    return s / geo_.nc;
+}
+
+double CathodeP2D::mean_coating_exposed(const double* y) const {
+    const int k = geo_.chem ? reactions_.get<CoatingFracture>().state() : -1;
+    if (k < 0) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m) s += y[idx_x(m, k)];
     return s / geo_.nc;
 }
 

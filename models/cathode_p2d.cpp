@@ -67,6 +67,11 @@ void CathodeP2D::declare_blocks() {
     contact_.bind(geo_.chem ? interphase().voids() : -1, slots_);
     // The CAM site's products lie on the surface that has been in contact (docs/equations.md 11.2).
     if (geo_.chem) reactions_.get<SiteOxidation>().bind_reference_contact(contact_.reference_contact());
+    if (geo_.chem && reactions_.get<CoatingFracture>().state() >= 0) {  // models/coating_fracture.hpp
+        auto& fracture = reactions_.get<CoatingFracture>();
+        fracture.bind(&slots_);
+        reactions_.get<SiteOxidation>().bind_coating_fracture(fracture.state(), fracture.law().opened);
+    }
     // Where each local input sits at cathode cell 0 (cell m: + m * the cell stride).
     for (int p = 0; p < geo_.np; ++p) {
         slot_col_[slots_.j(p)] = idx_j(0, p);

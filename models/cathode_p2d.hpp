@@ -60,6 +60,7 @@ struct Observables {
     double se_oxidised = 0.0;         // all SE oxidation so far [C/m2]
     double stack_pressure = 0.0;      // actual (die-constrained) or set pressure [Pa]
     double cam_volume_change = 0.0;   // CAM volume change since the start, cathode mean [relative]
+    double coating_exposed = 0.0;     // failed (re-exposed) share of the coated area, cathode mean
     LedgerCharges ledger;
     LedgerCharges ledger_rate;        // d(ledger)/dt [A/m2 of cell] (zero without chemistry)
 };
@@ -146,6 +147,7 @@ public:
     // Population p of cathode cell m: its contact theta_p and isolated share (1 - switch).
     ContactIsolation::Values population_contact(const double* y, int m, int p) const;
     double mean_film_resistance(const double* y) const;  // [ohm m2]
+    double mean_coating_exposed(const double* y) const;  // 0 without coating fracture
     double surface_stoichiometry(const double* y, int m) const { return particle_.surface_stoichiometry(y, m); }
     double mean_stoichiometry(const double* y, int m, int p) const;  // population p
     double mean_stoichiometry(const double* y, int m) const;

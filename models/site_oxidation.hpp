@@ -68,7 +68,17 @@ public:
     // the populations wired to the collector (ContactIsolation::reference_contact), times a.
     // The CAM site's products lie on it; they do not pile up on what stays in contact when
     // breathing or voids take contact away (docs/equations.md 11.2).
-    void bind_reference_contact(double share) { a_ref_cam_ = g_.a * share * g_.coating_pass; }
+    void bind_reference_contact(double share) {
+        a_ref_cam_ = g_.a * share * g_.coating_pass;
+        a_ref_bare_ = g_.a * share;
+    }
+    // A fracturing coating (models/coating_fracture.hpp): its exposed share s (chemistry
+    // state `state`) re-opens opened x s of the coated CAM surface and TPB,
+    // pass(s) = coating_pass + opened s; the products spread over the re-opened surface too.
+    void bind_coating_fracture(int state, double opened) {
+        frac_ = state;
+        opened_ = opened;
+    }
 
     template <class T>
     void evaluate(Local<T>& L) const {
@@ -78,6 +88,13 @@ public:
         // side of the TPB and the CAM/SE contact.
         T area[n_sites] = {T(g_.a_site[site_carbon]), T(g_.a_site[site_tpb] * g_.coating_pass),
                            L.a_contact * g_.coating_pass};
+        T a_ref(a_ref_cam_);
+        if (frac_ >= 0) {
+            const T pass = g_.coating_pass + opened_ * L.u[s_chem + frac_];
+            area[site_tpb] = g_.a_site[site_tpb] * pass;
+            area[site_cam] = L.a_contact * pass;
+            a_ref = a_ref_bare_ * pass;
+        }
         for (int s = 0; s < n_sites; ++s) {
             const SiteKinetics& k = ch_.site[s];
             if (g_.a_site[s] <= 0.0) continue;
@@ -85,7 +102,8 @@ public:
             const T& irr = L.u[s_chem + irr_ + s];
             // The area the products are spread over: the site's, and for the CAM site the
             // surface that has been in contact (the products stay on it).
-            const T cover_area = s == site_cam && a_ref_cam_ > 0.0 ? T(a_ref_cam_) : area[s];
+            const bool ref = frac_ >= 0 ? a_ref_bare_ > 0.0 : a_ref_cam_ > 0.0;
+            const T cover_area = s == site_cam && ref ? a_ref : area[s];
             const T passivating = k.reversible_weight * rev + irr;  // [mol/m3]
             T g = passivation_factor(k.law, passivating / (cover_area * law_coverage(k) + 1e-300));
             T r_ox = area[s] * g * (k_ox_[s] * L.boltzmann[bz_ox_[s]]);
@@ -133,13 +151,15 @@ public:
         const SlotMask dphi = slot_bit(s_dphi);
         for (int s = 0; s < n_sites; ++s) {
             // The oxidation rate at site s (before reduction).
-            const SlotMask in = dphi | chem_bit(rev_ + s) | chem_bit(irr_ + s) | (s == site_cam ? contact : 0u);
+            const SlotMask frac = frac_ >= 0 && s != site_carbon ? chem_bit(frac_) : 0u;  // pass(s)
+            const SlotMask in = dphi | chem_bit(rev_ + s) | chem_bit(irr_ + s) | (s == site_cam ? contact : 0u) | frac;
             p.src |= in;
             p.rate[rev_ + s] = p.rate[irr_ + s] = in;
             p.q[l_rev_ + s] = p.q[l_irr_ + s] = in;
             // A saturating reduction scales with the site area (the contact, at the CAM).
             const bool on_area = ch_.site[s].reduction_saturation > 0.0 && s == site_cam;
-            p.q[l_red_ + s] = dphi | chem_bit(rev_ + s) | (on_area ? contact : 0u);
+            p.q[l_red_ + s] = dphi | chem_bit(rev_ + s) | (on_area ? contact : 0u) |
+                              (ch_.site[s].reduction_saturation > 0.0 ? frac : 0u);
             if (s != site_carbon) p.cam_side_oxidation |= in;
             else p.carbon_oxidation |= in;
         }
@@ -174,6 +194,9 @@ private:
     double k_ox_[n_sites] = {0, 0, 0}, k_red_[n_sites] = {0, 0, 0}, k_fast_[n_sites] = {0, 0, 0};
     double k_par_[n_sites] = {0, 0, 0};
     double a_ref_cam_ = 0.0;  // [1/m]; 0: the current contact (no reference bound)
+    double a_ref_bare_ = 0.0;  // the same before the coating [1/m]
+    int frac_ = -1;            // the coating's exposed share (chemistry state), -1: none
+    double opened_ = 0.0;      // coverage x blocking
     int bz_ox_[n_sites] = {-1, -1, -1}, bz_fast_[n_sites] = {-1, -1, -1}, bz_red_[n_sites] = {-1, -1, -1};
     int rev_ = -1, irr_ = -1, l_rev_ = -1, l_irr_ = -1, l_red_ = -1;
 };

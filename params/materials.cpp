@@ -14,6 +14,9 @@ namespace ssbsim {
 
 using namespace units;
 
+// A fracture (surface) energy [J/m2 = kg/s2]: a coating's fracture_energy.
+constexpr Dimension kSurfaceEnergy{0, 1, -2, 0, 0, 0};
+
 double Arrhenius::at(double T) const {
     if (activation_energy == 0.0) return reference;
     return reference *
@@ -293,6 +296,17 @@ void Coating::validate(const FieldError& fail) const {
     check.sign("ionic_conductivity", ionic_conductivity, dim::conductivity, true);
     check.plausible("closure_thickness", closure_thickness, dim::length, 1e-11, 1e-6, "2.5 nm");
     check.range("blocking", blocking, 0.0, 1.0, "a fraction in [0, 1]");
+    // The fracture keys (models/coating_fracture.hpp): all or none of E and Gamma.
+    if (youngs_modulus != 0.0 || fracture_energy != 0.0 || interface_fracture_energy != 0.0) {
+        check.require(youngs_modulus > 0.0, "youngs_modulus", "a fracture key is given: give youngs_modulus (> 0) too");
+        check.require(fracture_energy > 0.0, "fracture_energy", "a fracture key is given: give fracture_energy (> 0) too");
+        check.plausible("youngs_modulus", youngs_modulus, dim::pressure, 1e9, 1e12, "100 GPa");
+        check.plausible("fracture_energy", fracture_energy, kSurfaceEnergy, 1e-3, 1e3, "0.2 J/m2");
+        check.plausible("fracture_time", fracture_time, dim::time, 1.0, 1e9, "100 h");
+        if (interface_fracture_energy != 0.0)
+            check.plausible("interface_fracture_energy", interface_fracture_energy, kSurfaceEnergy, 1e-3, 1e3, "0.2 J/m2");
+    }
+    check.range("poisson_ratio", poisson_ratio, 0.0, 0.49, "a Poisson ratio in [0, 0.49]");
 }
 
 void Binder::validate(const FieldError& fail) const {
@@ -503,6 +517,7 @@ CounterElectrodeMaterial MaterialLibrary::counter(const std::string& name,
 Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& where) const {
     const ConfigNode& n = node(name, "coating", where);
     n.allow_only({"name", "kind", "density", "ionic_conductivity", "closure_thickness", "blocking",
+                  "youngs_modulus", "poisson_ratio", "fracture_energy", "interface_fracture_energy", "fracture_time",
                   "sources", "notes"});
     Coating c;
     c.name = name;
@@ -511,6 +526,11 @@ Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& wher
     // A layer of a few nm closes (Ma et al., Study C: 0.36 wt% islands, 0.76 wt% closed).
     c.closure_thickness = given_or(n, "closure_thickness", dim::length, 2.5e-9);
     c.blocking = n.number("blocking", 1.0);
+    c.youngs_modulus = given_or(n, "youngs_modulus", dim::pressure, 0.0);
+    c.poisson_ratio = n.number("poisson_ratio", 0.25);
+    c.fracture_energy = given_or(n, "fracture_energy", kSurfaceEnergy, 0.0);
+    c.interface_fracture_energy = given_or(n, "interface_fracture_energy", kSurfaceEnergy, 0.0);
+    c.fracture_time = given_or(n, "fracture_time", dim::time, 100.0 * 3600.0);
     c.validate(config_fields(n));
     return c;
 }

@@ -139,6 +139,14 @@ struct Coating {
     double ionic_conductivity = 0.0;  // Li+ through the layer [S/m]; 0: no resistance
     double closure_thickness = 0.0;   // coverage = 1 - exp(-delta / closure) [m]
     double blocking = 1.0;            // share of SE oxidation a covered surface stops
+    // Fracture of the layer on a breathing CAM (models/coating_fracture.hpp): off unless
+    // youngs_modulus and fracture_energy are given.
+    double youngs_modulus = 0.0;      // E [Pa]
+    double poisson_ratio = 0.25;      // nu
+    double fracture_energy = 0.0;     // Gamma_f, the layer's (channel cracks) [J/m2]
+    double interface_fracture_energy = 0.0;  // Gamma_i, of its interface (delamination); 0: Gamma_f
+    double fracture_time = 0.0;       // tau_f [s]: approach of the failed share to its equilibrium
+    bool fractures() const { return youngs_modulus > 0.0 && fracture_energy > 0.0; }
     void validate(const FieldError& fail) const;
 };
 

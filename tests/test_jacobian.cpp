@@ -656,3 +656,20 @@ TEST(StateLayout, OrdersPopulationsWithinTheirCell) {
     EXPECT_EQ(p[6].components, np);
     EXPECT_EQ(p[7].name, "population_contact");
 }
+
+// A fracturing coating (models/coating_fracture.hpp): Study C's 1.38 wt% LiNbO3 on LiNiO2
+// delithiated beyond the layer's critical strain, with a failed share s = 0.05 below its
+// equilibrium: the fracture state's rate (outer shells, s) and the re-opened CAM-side SE
+// oxidation (s) in the Jacobian.
+TEST(Jacobian, MatchesFiniteDifferencesWithCoatingFracture) {
+    SimulationConfig c = test::load("configs/studies/study_c.yaml",
+                                    {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2"});
+    CathodeP2D model(c.cell, c.mesh);
+    ASSERT_TRUE(model.chemistry());
+    ASSERT_EQ(model.n_chemistry_states(), CathodeP2D::x_void + 2);
+    std::vector<double> yp;
+    auto y = chemistry_state(model, 0.05, yp);
+    for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_void + 1)] = 0.05 + 0.01 * m;
+    model.set_control(ControlMode::current, 1.0);
+    check_jacobian(model, y, yp, 1e-4);
+}

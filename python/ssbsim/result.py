@@ -123,6 +123,8 @@ class Result:
         if "stack_pressure" in ts:
             v["Stack pressure [MPa]"] = ts["stack_pressure"] / 1e6
             v["CAM volume change"] = ts["cam_volume_change"]
+        if "coating_exposed" in ts:  # coating fracture (files from before lack it)
+            v["Coating exposed share"] = ts["coating_exposed"]
         for a in v.values():
             a.setflags(write=False)
         self._vars = v
