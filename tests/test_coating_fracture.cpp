@@ -3,6 +3,7 @@
 // thickness the failed share s grows and re-opens the CAM-side SE oxidation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -124,11 +125,12 @@ TEST(CoatingFracture, AboveTheCriticalThicknessTheExposedShareGrowsAndReopensSeO
     EXPECT_EQ(model.n_chemistry_states(), 11);
     const Outcome x = run(on), y = run(without_fracture(on));
     ASSERT_FALSE(x.samples.empty());
-    double last = 0.0;
+    double last = 0.0, worst_drop = 0.0;
     for (const Sample& s : x.samples) {
-        EXPECT_GE(s.coating_exposed, last - 1e-9);
+        worst_drop = std::max(worst_drop, last - s.coating_exposed);
         last = s.coating_exposed;
     }
+    EXPECT_LT(worst_drop, 1e-6);  // within the integration tolerance of s (atol 1e-6)
     EXPECT_GT(last, 0.02);
     EXPECT_LT(last, s_cap);
     EXPECT_LT(last, 1.0);
