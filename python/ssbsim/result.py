@@ -123,6 +123,9 @@ class Result:
         if "stack_pressure" in ts:
             v["Stack pressure [MPa]"] = ts["stack_pressure"] / 1e6
             v["CAM volume change"] = ts["cam_volume_change"]
+        if "fracture_damage" in ts:  # particle fracture (docs/equations.md 11.10)
+            v["Fracture damage"] = ts["fracture_damage"]
+            v["Fracture contact lost"] = ts["fracture_contact_lost"]
         for a in v.values():
             a.setflags(write=False)
         self._vars = v
