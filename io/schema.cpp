@@ -72,6 +72,11 @@ const std::vector<Field<Sample>>& sample_fields() {
         {"se_reduced", F, kSites, "mA*h/g",
          "cumulative reduction of reversible products (negative); columns carbon, tpb, cam", added,
          row<&R::se_reduction>(), nullptr, rec, nullptr, nullptr},
+        // Particle fracture (docs/equations.md 11.10); zeros with it off.
+        {"fracture_damage", F, 0, "1", "particle-fracture damage D, cathode mean (zeros with fracture off)", added,
+         number<&R::fracture_damage>(), nullptr, rec, nullptr, nullptr},
+        {"fracture_contact_lost", F, 0, "1", "CAM/SE contact removed by particle fracture, cathode mean", added,
+         number<&R::fracture_contact_lost>(), nullptr, rec, nullptr, nullptr},
     };
     return f;
 }

@@ -13,8 +13,9 @@ double CathodeP2D::potential_vs_li(const double* y) const {
 ContactIsolation::Values CathodeP2D::population_contact(const double* y, int m, int p) const {
     if (!geo_.chem) return ContactIsolation::Values();
     const double P = pressure_slot_ >= 0 ? y[pressure_.index(m)] : 0.0;  // the actual pressure (die)
+    const int d = reactions_.get<ParticleFracture>().state();
     return contact_.at(y[idx_x(m, interphase().voids())], y[idx_c(m, p, geo_.nr - 1)], p,
-                       pressure_slot_ >= 0 ? &P : nullptr);
+                       pressure_slot_ >= 0 ? &P : nullptr, d >= 0 ? y[idx_x(m, d + p)] : 0.0);
 }
 
 LedgerCharges CathodeP2D::ledger(const double* y) const {
@@ -50,6 +51,7 @@ Observables CathodeP2D::observe(const double* y) const {
     if (!geo_.chem) return o;
     o.dead_fraction = dead_fraction(y);
     o.contact = mean_contact(y);
+    fracture_observables(y, &o.fracture_damage, &o.fracture_contact_lost);
     o.ledger = ledger(y);
     double ox = o.ledger.lattice_oxygen;
     for (int s = 0; s < n_sites; ++s) ox += o.ledger.ox_reversible[s] + o.ledger.ox_irreversible[s];
@@ -65,6 +67,22 @@ double CathodeP2D::dead_fraction(const double* y) const {
     for (int m = 0; m < geo_.nc; ++m)
         for (int p = 0; p < geo_.np; ++p) s += population_contact(y, m, p).dead;
     return s / (geo_.nc * geo_.np);
+}
+
+// Volume means of the particle-fracture damage D_p and of the contact it removed,
+// theta_p D_p / (1 - D_p) (models/particle_fracture.hpp); zeros with fracture off.
+void CathodeP2D::fracture_observables(const double* y, double* damage, double* contact_lost) const {
+    *damage = *contact_lost = 0.0;
+    const int d = geo_.chem ? reactions_.get<ParticleFracture>().state() : -1;
+    if (d < 0) return;
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) {
+            const double D = y[idx_x(m, d + p)];
+            *damage += D;
+            if (D < 1.0) *contact_lost += population_contact(y, m, p).theta * D / (1.0 - D);
+        }
+    *damage /= geo_.nc * geo_.np;
+    *contact_lost /= geo_.nc * geo_.np;
 }
 
 double CathodeP2D::mean_contact(const double* y) const {

@@ -65,6 +65,11 @@ void CathodeP2D::declare_blocks() {
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
     contact_.bind(geo_.chem ? interphase().voids() : -1, slots_);
+    if (geo_.chem) {
+        auto& fracture = reactions_.get<ParticleFracture>();
+        fracture.bind(slots_);
+        contact_.bind_damage(fracture.state());
+    }
     // The CAM site's products lie on the surface that has been in contact (docs/equations.md 11.2).
     if (geo_.chem) reactions_.get<SiteOxidation>().bind_reference_contact(contact_.reference_contact());
     if (geo_.chem && reactions_.get<CoatingFracture>().state() >= 0) {  // models/coating_fracture.hpp

@@ -56,6 +56,8 @@ struct Observables {
     double mean_stoichiometry = 0.0;  // volume average; 0 without intercalating CAM
     double dead_fraction = 0.0;       // volume share of isolated populations
     double contact = 1.0;             // volume-averaged theta_c of every population
+    double fracture_damage = 0.0;     // volume-mean particle-fracture damage D [-]
+    double fracture_contact_lost = 0.0;  // volume-mean contact the cracks removed [-]
     double film_resistance = 0.0;     // mean interphase resistance [ohm m2]
     double se_oxidised = 0.0;         // all SE oxidation so far [C/m2]
     double stack_pressure = 0.0;      // actual (die-constrained) or set pressure [Pa]
@@ -144,6 +146,7 @@ public:
     std::vector<double> population_concentrations(const double* y) const;
     double dead_fraction(const double* y) const;      // volume share of isolated populations
     double mean_contact(const double* y) const;       // volume-averaged theta_c
+    void fracture_observables(const double* y, double* damage, double* contact_lost) const;
     // Population p of cathode cell m: its contact theta_p and isolated share (1 - switch).
     ContactIsolation::Values population_contact(const double* y, int m, int p) const;
     double mean_film_resistance(const double* y) const;  // [ohm m2]

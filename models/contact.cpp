@@ -48,7 +48,8 @@ ContactIsolation::ContactIsolation(const CathodeGeometry& g) : g_(g), ch_(g.cell
     }
 }
 
-ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int p, const double* pressure) const {
+ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int p, const double* pressure,
+                                              double damage) const {
     Values v;
     if (!g_.chem) return v;
     const double rho = void_factor(v_void);
@@ -58,14 +59,21 @@ ContactIsolation::Values ContactIsolation::at(double v_void, double c_outer, int
     } else {
         v.theta = rho * breathing(c_outer) * theta0_[p];
     }
-    v.dead = 1.0 - connected(rho, p);  // the set pressure (as in evaluate)
+    // The set pressure (as in evaluate); particle-fracture damage as there.
+    if (damage != 0.0) {
+        v.theta *= 1.0 - damage;
+        v.dead = 1.0 - connected(rho, p, 1.0 - damage);
+    } else {
+        v.dead = 1.0 - connected(rho, p);
+    }
     return v;
 }
 
 SlotMask ContactIsolation::inputs(int p) const {
     // c_outer also without the chemistry (a constant contact): the pattern stays today's.
     return slot_bit(slots_->c_outer(p)) | (g_.chem ? chem_bit(void_) : SlotMask(0)) |
-           (pressure_slot_ >= 0 ? slot_bit(pressure_slot_) : SlotMask(0));
+           (pressure_slot_ >= 0 ? slot_bit(pressure_slot_) : SlotMask(0)) |
+           (damage_ >= 0 ? chem_bit(damage_ + p) : SlotMask(0));
 }
 
 SlotMask ContactIsolation::inputs() const {

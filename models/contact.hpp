@@ -21,6 +21,9 @@ public:
         void_ = void_state;
         slots_ = &slots;
     }
+    // The chemistry index of population 0's particle-fracture damage (models/particle_fracture.hpp;
+    // population p: + p), -1 without: theta_p and its isolation argument carry (1 - D_p).
+    void bind_damage(int damage_state) { damage_ = damage_state; }
     struct Values {
         double theta = 1.0, dead = 0.0;  // contact fraction; 1 - isolation switch
     };
@@ -55,6 +58,10 @@ public:
     // with chemistry.contact.network_scale the wired ones follow the network (network_switch).
     template <class T>
     T connected(const T& rho, int p) const;
+    // The same with particle-fracture damage: its cut-off grains reduce the ionic contact u_p
+    // rho (1 - D_p) that the threshold reads, not the CAM-CAM network (network_switch(rho)).
+    template <class T>
+    T connected(const T& rho, int p, const T& intact) const;
     // A carbon-free cell's electronic switch of wired population p at void factor rho: the
     // CAM-CAM contacts open as rho_cc = rho^(v_scale / v_cc) = exp(-p v / v_cc), the wired
     // share W = (n_wired / np) P_e(Z psi rho_cc) / P_e(Z psi) falls with the percolation of
@@ -88,7 +95,7 @@ public:
     void evaluate(Local<T>& L) const;
     // Population p's contact and isolated share at a state (observables); pressure: the
     // actual stack pressure [Pa] of a die-constrained cell, nullptr: the set one.
-    Values at(double v_void, double c_outer, int p, const double* pressure = nullptr) const;
+    Values at(double v_void, double c_outer, int p, const double* pressure = nullptr, double damage = 0.0) const;
     double initial_contact(int p) const { return theta0_[p]; }  // theta_0 u_p
     // The initial contact of the wired populations over a: the CAM surface that meets the
     // SE and can react (theta_0 with one population and every particle wired).
@@ -112,7 +119,7 @@ private:
     double pressure_factor_ = 1.0;  // pressure_factor() of the set pressure
     double u_[kMaxPopulations] = {};       // initial contact of population p over theta_0
     double theta0_[kMaxPopulations] = {};  // theta_0 u_p
-    int void_ = -1, pressure_slot_ = -1;
+    int void_ = -1, pressure_slot_ = -1, damage_ = -1;
     int n_wired_ = 0;  // populations 0..n_wired_-1 reach the collector electronically
     // The dynamic CAM network (network_switch): rho's exponent v_scale / v_cc (0: static),
     // Z psi at t = 0 and n_wired / (np P_e(Z psi)).
@@ -168,6 +175,18 @@ T ContactIsolation::connected(const T& rho, int p) const {
 }
 
 template <class T>
+T ContactIsolation::connected(const T& rho, int p, const T& intact) const {
+    const double thr = ch_.isolation_threshold;
+    if (!(thr > 0.0)) return T(1.0);
+    if (p >= n_wired_) return T(0.0);
+    const T net = network_switch(rho, p);
+    T z = (rho * intact * (u_[p] / thr) - 1.0) * (1.0 / kIsolationBand);
+    if (value(z) >= 1.0) return net;
+    if (value(z) <= 0.0) return T(0.0);
+    return net * (z * z * (3.0 - 2.0 * z));
+}
+
+template <class T>
 void ContactIsolation::evaluate(Local<T>& L) const {
     const int np = g_.np;
     const double a_pop = g_.a / np;  // CAM surface of one population [1/m]
@@ -193,7 +212,14 @@ void ContactIsolation::evaluate(Local<T>& L) const {
         const T beta = breathing(L.u[slots_->c_outer(p)]);
         L.theta[p] = die ? rho_a * breathing(L.u[slots_->c_outer(p)], pa) * theta0_[p] : rho * beta * theta0_[p];
         if (p == 0) L.sigma_factor = conductivity_factor(rho, beta);
-        L.connected[p] = connected(rho, p);
+        if (damage_ >= 0) {
+            // Grains cut off by cracks: no SE contact (and no isolation margin) for them.
+            const T intact = 1.0 - L.u[s_chem + damage_ + p];
+            L.theta[p] = L.theta[p] * intact;
+            L.connected[p] = connected(rho, p, intact);
+        } else {
+            L.connected[p] = connected(rho, p);
+        }
         L.live[p] = value(L.connected[p]) == 1.0 ? L.theta[p] : L.theta[p] * L.connected[p];
         L.area[p] = a_pop * L.live[p];
         L.a_contact = p == 0 ? L.area[0] : L.a_contact + L.area[p];

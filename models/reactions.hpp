@@ -26,6 +26,7 @@
 #include "models/interphase.hpp"
 #include "models/lattice_oxygen.hpp"
 #include "models/local_terms.hpp"
+#include "models/particle_fracture.hpp"
 #include "models/pristine_reduction.hpp"
 #include "models/site_oxidation.hpp"
 
@@ -100,6 +101,7 @@ private:
 // THE list of reactions, in state (declaration) order: a new entry goes last (after
 // Interphase, so today's state and ledger positions stay; see CathodeP2D::Extra), and sets
 // its sum_rank for where its terms join the sums.
-using Reactions = ReactionSet<SiteOxidation, LatticeOxygen, PristineReduction, Interphase, CoatingFracture>;
+using Reactions = ReactionSet<SiteOxidation, LatticeOxygen, PristineReduction, Interphase, CoatingFracture,
+                              ParticleFracture>;
 
 }  // namespace ssbsim

@@ -261,6 +261,12 @@ void ActiveMaterial::validate(const FieldError& fail) const {
     check.range("relithiation.width", relithiation.width, 1e-4, 0.1, "in [1e-4, 0.1]");
     check.range("relithiation.floor", relithiation.floor, 0.0, 0.5, "in [0, 0.5]");
     check.range("relithiation.current_scale", relithiation.current_scale, 1e-9, 1.0, "a current density in [1e-9, 1] A/m2");
+    check.range("fracture.rate", fracture.rate, 0.0, 1e6, "in [0, 1e6] (0: off)");
+    check.range("fracture.critical_strain", fracture.critical_strain, 0.0, 0.5, "a volumetric strain in [0, 0.5]");
+    check.range("fracture.exponent", fracture.exponent, 1.0, 10.0, "in [1, 10]");
+    check.range("fracture.saturation", fracture.saturation, 0.01, 0.99, "a fraction in [0.01, 0.99]");
+    check.require(!fracture.on() || !volume_change.empty(), "fracture",
+                  "needs the material's volume_change table (the strain that drives it)");
 }
 
 void SolidElectrolyte::validate(const FieldError& fail) const {
@@ -270,6 +276,7 @@ void SolidElectrolyte::validate(const FieldError& fail) const {
     check.sign("electronic_conductivity", electronic_conductivity, dim::conductivity, true);
     check.sign("molar_volume", molar_volume, dim::molar_volume, true);
     check.sign("decomposed_molar_volume", decomposed_molar_volume, dim::molar_volume, true);
+    check.sign("youngs_modulus", youngs_modulus, dim::pressure, true);
 }
 
 void Carbon::validate(const FieldError& fail) const {
@@ -310,7 +317,9 @@ void Coating::validate(const FieldError& fail) const {
 }
 
 void Binder::validate(const FieldError& fail) const {
-    FieldChecks(fail).sign("density", density, dim::density, false);
+    FieldChecks check(fail);
+    check.sign("density", density, dim::density, false);
+    check.sign("youngs_modulus", youngs_modulus, dim::pressure, true);
 }
 
 namespace {
@@ -399,6 +408,15 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
         m.relithiation.floor = h.number("floor", m.relithiation.floor);
         if (h.has("current_scale")) m.relithiation.current_scale = h.quantity("current_scale", dim::current_density);
     }
+    if (n.has("fracture")) {
+        // Particle fatigue fracture (ActiveMaterial::Fracture): absent, off.
+        ConfigNode h = n["fracture"];
+        h.allow_only({"rate", "critical_strain", "exponent", "saturation"});
+        m.fracture.rate = h.number("rate", 0.0);
+        m.fracture.critical_strain = h.number("critical_strain", 0.0);
+        m.fracture.exponent = h.number("exponent", m.fracture.exponent);
+        m.fracture.saturation = h.number("saturation", m.fracture.saturation);
+    }
     if (n.has("volume_change")) {
         ConfigNode v = n["volume_change"];
         v.allow_only({"stoichiometry", "relative"});
@@ -416,7 +434,7 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     const ConfigNode& n = node(name, "active", where);
     n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
                   "stoichiometry_range", "ocv", "diffusivity", "exchange_current", "relithiation",
-                  "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
+                  "fracture", "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
                   "double_layer_capacitance", "sources", "notes"});
     ActiveMaterial m;
     m.name = name;
@@ -449,7 +467,7 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
     const ConfigNode& n = node(name, "electrolyte", where);
     n.allow_only({"name", "kind", "density", "molar_mass", "molar_volume",
                   "decomposed_molar_volume", "ionic_conductivity", "electronic_conductivity",
-                  "sources", "notes"});
+                  "youngs_modulus", "sources", "notes"});
     SolidElectrolyte s;
     s.name = name;
     s.density = n.quantity("density", dim::density);
@@ -459,6 +477,7 @@ SolidElectrolyte MaterialLibrary::electrolyte(const std::string& name,
     s.electronic_conductivity = given_or(n, "electronic_conductivity", dim::conductivity, 0.0);
     s.molar_volume = given_or(n, "molar_volume", dim::molar_volume, 0.0);
     s.decomposed_molar_volume = given_or(n, "decomposed_molar_volume", dim::molar_volume, 0.0);
+    s.youngs_modulus = given_or(n, "youngs_modulus", dim::pressure, 0.0);
     s.validate(config_fields(n));
     return s;
 }
@@ -537,10 +556,11 @@ Coating MaterialLibrary::coating(const std::string& name, const ConfigNode& wher
 
 Binder MaterialLibrary::binder(const std::string& name, const ConfigNode& where) const {
     const ConfigNode& n = node(name, "binder", where);
-    n.allow_only({"name", "kind", "density", "sources", "notes"});
+    n.allow_only({"name", "kind", "density", "youngs_modulus", "sources", "notes"});
     Binder b;
     b.name = name;
     b.density = n.quantity("density", dim::density);
+    b.youngs_modulus = given_or(n, "youngs_modulus", dim::pressure, 0.0);
     b.validate(config_fields(n));
     return b;
 }

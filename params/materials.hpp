@@ -72,6 +72,18 @@ struct ActiveMaterial {
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state
+    // Fatigue fracture of polycrystalline secondary particles (`fracture:`; docs/equations.md
+    // 11.10, models/particle_fracture.hpp): damage D per population grows on charge while the
+    // volumetric contraction -volume_change(x_s) exceeds critical_strain,
+    //   dD/dt = rate (1 - D / saturation) d<eps - eps_c>^exponent / dt (increasing only),
+    // and the cut-off grains lose their SE contact. Off (rate 0) unless the material gives it.
+    struct Fracture {
+        double rate = 0.0;             // k_D [-]
+        double critical_strain = 0.0;  // eps_c [-]
+        double exponent = 2.0;         // m
+        double saturation = 0.5;       // D_sat [-]
+        bool on() const { return rate > 0.0; }
+    } fracture;
     // Double-layer capacitance of the CAM/SE interface per CAM surface [F/m2]: impedance
     // spectra only (docs/equations.md section 14). Estimate: 0.2 F/m2 (20 uF/cm2), inside
     // the 0.1-0.3 F/m2 reported for oxide/sulfide interfaces and the usual 0.1-0.4 F/m2 of
@@ -97,6 +109,7 @@ struct SolidElectrolyte {
     double electronic_conductivity = 0.0;  // [S/m]
     double molar_volume = 0.0;             // [m3/mol]
     double decomposed_molar_volume = 0.0;  // [m3/mol]
+    double youngs_modulus = 0.0;           // [Pa]; 0: not given (particle fracture's matrix)
     void validate(const FieldError& fail) const;
 };
 
@@ -116,6 +129,7 @@ struct Carbon {
 struct Binder {
     std::string name;
     double density = 0.0;  // [kg/m3]
+    double youngs_modulus = 0.0;  // [Pa]; 0: not given (particle fracture's compliant phase)
     void validate(const FieldError& fail) const;
 };
 

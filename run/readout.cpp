@@ -20,6 +20,8 @@ Sample StateReadout::sample(double time, const double* y, double q_step0, double
     s.stack_pressure = o.stack_pressure;
     s.cam_volume_change = o.cam_volume_change;
     s.coating_exposed = o.coating_exposed;
+    s.fracture_damage = o.fracture_damage;
+    s.fracture_contact_lost = o.fracture_contact_lost;
     for (int k = 0; k < n_sites; ++k) {
         s.se_current_reversible[k] = o.ledger_rate.ox_reversible[k];
         s.se_current_irreversible[k] = o.ledger_rate.ox_irreversible[k];

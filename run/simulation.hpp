@@ -43,6 +43,8 @@ struct Sample {
     double stack_pressure = 0;  // actual (die-constrained) or set stack pressure [Pa]
     double cam_volume_change = 0;  // CAM volume change since the start [relative]
     double coating_exposed = 0;    // failed share of the coated area (models/coating_fracture.hpp)
+    double fracture_damage = 0;        // mean particle-fracture damage [-]
+    double fracture_contact_lost = 0;  // mean contact removed by it [-]
     // Per site (carbon DPB, TPB, CAM DPB; MODEL.md 9): SE-oxidation currents [A/m2 of cell]
     // into reversible and irreversible products and the reduction of reversible products
     // (< 0), and their cumulative charges [mAh/g] (the ledger's).

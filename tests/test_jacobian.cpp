@@ -672,4 +672,26 @@ TEST(Jacobian, MatchesFiniteDifferencesWithCoatingFracture) {
     for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_void + 1)] = 0.05 + 0.01 * m;
     model.set_control(ControlMode::current, 1.0);
     check_jacobian(model, y, yp, 1e-4);
+// Particle fracture (models/particle_fracture.hpp) on Study C's LiNiO2, two populations: the
+// damage rows (strain above the threshold, delithiating and lithiating populations) and the
+// damage's entries in the contact, isolation and kinetics rows.
+TEST(Jacobian, MatchesFiniteDifferencesWithParticleFracture) {
+    SimulationConfig c = test::load("configs/studies/study_c.yaml",
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=2"});
+    ASSERT_TRUE(c.cell.cam.fracture.on());
+    CathodeP2D model(c.cell, c.mesh);
+    const int d = CathodeP2D::x_void + 1;  // the damage follows the interphase's states
+    for (double x0 : {0.15, 0.6}) {
+        auto y = perturbed_populations(model, x0, 5);
+        std::vector<double> yp(model.size(), 0.0);
+        for (int m = 0; m < model.n_cathode(); ++m) {
+            y[model.idx_x(m, CathodeP2D::x_film)] = 0.0;  // as in ...AndIsolation above
+            for (int p = 0; p < model.n_populations(); ++p) y[model.idx_x(m, d + p)] = 0.1 + 0.1 * p + 0.05 * m;
+        }
+        for (ControlMode mode : {ControlMode::current, ControlMode::voltage}) {
+            SCOPED_TRACE("x0 " + std::to_string(x0));
+            model.set_control(mode, mode == ControlMode::voltage ? 4.2 : 1.0);
+            check_jacobian(model, y, yp, 57.0);
+        }
+    }
 }

@@ -125,6 +125,9 @@ class Result:
             v["CAM volume change"] = ts["cam_volume_change"]
         if "coating_exposed" in ts:  # coating fracture (files from before lack it)
             v["Coating exposed share"] = ts["coating_exposed"]
+        if "fracture_damage" in ts:  # particle fracture (docs/equations.md 11.10)
+            v["Fracture damage"] = ts["fracture_damage"]
+            v["Fracture contact lost"] = ts["fracture_contact_lost"]
         for a in v.values():
             a.setflags(write=False)
         self._vars = v
