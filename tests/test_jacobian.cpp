@@ -672,6 +672,8 @@ TEST(Jacobian, MatchesFiniteDifferencesWithCoatingFracture) {
     for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_void + 1)] = 0.05 + 0.01 * m;
     model.set_control(ControlMode::current, 1.0);
     check_jacobian(model, y, yp, 1e-4);
+}
+
 // Particle fracture (models/particle_fracture.hpp) on Study C's LiNiO2, two populations: the
 // damage rows (strain above the threshold, delithiating and lithiating populations) and the
 // damage's entries in the contact, isolation and kinetics rows.
