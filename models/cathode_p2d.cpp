@@ -64,6 +64,10 @@ void CathodeP2D::declare_blocks() {
                      geo_.chem ? interphase().voids() : -1);
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
+    if (geo_.chem) {
+        kinetics_.bind(&reactions_.get<SurfaceReconstruction>());
+        reactions_.get<SurfaceReconstruction>().bind_slots(&slots_);
+    }
     contact_.bind(geo_.chem ? interphase().voids() : -1, slots_);
     // The CAM site's products lie on the surface that has been in contact (docs/equations.md 11.2).
     if (geo_.chem) reactions_.get<SiteOxidation>().bind_reference_contact(contact_.reference_contact());

@@ -27,6 +27,7 @@
 #include "models/local_terms.hpp"
 #include "models/pristine_reduction.hpp"
 #include "models/site_oxidation.hpp"
+#include "models/surface_reconstruction.hpp"
 
 namespace ssbsim {
 
@@ -99,6 +100,6 @@ private:
 // THE list of reactions, in state (declaration) order: a new entry goes last (after
 // Interphase, so today's state and ledger positions stay; see CathodeP2D::Extra), and sets
 // its sum_rank for where its terms join the sums.
-using Reactions = ReactionSet<SiteOxidation, LatticeOxygen, PristineReduction, Interphase>;
+using Reactions = ReactionSet<SiteOxidation, LatticeOxygen, PristineReduction, Interphase, SurfaceReconstruction>;
 
 }  // namespace ssbsim

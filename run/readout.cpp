@@ -19,6 +19,8 @@ Sample StateReadout::sample(double time, const double* y, double q_step0, double
     s.film_resistance = o.film_resistance;
     s.stack_pressure = o.stack_pressure;
     s.cam_volume_change = o.cam_volume_change;
+    s.rock_salt_thickness = o.rock_salt_thickness;
+    s.rock_salt_resistance = o.rock_salt_resistance;
     for (int k = 0; k < n_sites; ++k) {
         s.se_current_reversible[k] = o.ledger_rate.ox_reversible[k];
         s.se_current_irreversible[k] = o.ledger_rate.ox_irreversible[k];

@@ -42,6 +42,8 @@ struct Sample {
     double film_resistance = 0; // mean interphase resistance [ohm m2]
     double stack_pressure = 0;  // actual (die-constrained) or set stack pressure [Pa]
     double cam_volume_change = 0;  // CAM volume change since the start [relative]
+    double rock_salt_thickness = 0;   // mean rock-salt shell of the CAM surface [m]
+    double rock_salt_resistance = 0;  // its Li-ion resistance [ohm m2]
     // Per site (carbon DPB, TPB, CAM DPB; MODEL.md 9): SE-oxidation currents [A/m2 of cell]
     // into reversible and irreversible products and the reduction of reversible products
     // (< 0), and their cumulative charges [mAh/g] (the ledger's).
