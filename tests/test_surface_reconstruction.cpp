@@ -158,7 +158,7 @@ TEST(SurfaceReconstruction, BadKeysStopAtLoad) {
         return std::vector<std::string>{"materials=[{name: NMC83x, kind: active, density: \"4.78 g/cm3\", "
                                         "c_max: \"49100 mol/m3\", theoretical_capacity: \"275 mAh/g\", "
                                         "ocv: {type: table, stoichiometry: [0, 1], potential: [4.5, 3.0]}, "
-                                        "diffusivity: \"1e-15 m2/s\", exchange_current: \"1 A/m2\", "
+                                        "diffusivity: {reference: \"1e-15 m2/s\"}, exchange_current: {reference: \"1 A/m2\"}, "
                                         "surface_reconstruction: " + body + "}]",
                                         "cell.cathode.active_material=NMC83x"};
     };
