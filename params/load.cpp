@@ -110,13 +110,13 @@ std::string format_bytes(double b) {
 OutputSizes output_sizes(const SimulationConfig& c) {
     OutputSizes z;
     const double nx = c.mesh.separator + c.mesh.cathode, nc = c.mesh.cathode, nr = c.mesh.particle;
-    // 15 doubles, 6 rows of 3 (per site; io/schema.cpp), step and cycle.
-    z.sample = (15 + 6 * 3) * 8 + 2 * 8;
+    // 17 doubles, 6 rows of 3 (per site; io/schema.cpp), step and cycle.
+    z.sample = (17 + 6 * 3) * 8 + 2 * 8;
     z.profile = 8 * (1 + nx + 5 * nc + nc * nr);      // time, phi_e, phi_s, j, x_s, x_m, c_s
     z.step = 8 * 8 + 2 * 64;                          // numbers, label and reason strings
     // Attributes (the resolved config), grids, and the last, partly filled chunk of every
     // dataset (chunks are allocated whole: about 8 kB per time series, 16 profile rows).
-    z.skeleton = 64e3 + 17 * 8192 + 6 * 3 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
+    z.skeleton = 64e3 + 19 * 8192 + 6 * 3 * 8192 + 16 * z.profile + 2 * 64 * 8 * 20;
     return z;
 }
 
