@@ -57,7 +57,6 @@ public:
     // The gate g(x_s) in (0, 1).
     template <class T>
     T gate(const T& xs) const {
-        using std::exp;
         const double y = (value(xs) - rs_.onset) / rs_.width;
         // Logistic of -y, written so that neither branch overflows.
         const double gv = y >= 0 ? std::exp(-y) / (1.0 + std::exp(-y)) : 1.0 / (1.0 + std::exp(y));
