@@ -49,6 +49,8 @@ Observables CathodeP2D::observe(const double* y) const {
     o.stack_pressure = pressure_.pressure(y);
     o.cam_volume_change = pressure_.cam_volume_change(y);
     if (!geo_.chem) return o;
+    o.rock_salt_thickness = mean_rock_salt_thickness(y);
+    o.rock_salt_resistance = mean_rock_salt_resistance(y);
     o.dead_fraction = dead_fraction(y);
     o.contact = mean_contact(y);
     fracture_observables(y, &o.fracture_damage, &o.fracture_contact_lost);
@@ -106,6 +108,20 @@ double CathodeP2D::mean_coating_exposed(const double* y) const {
     double s = 0.0;
     for (int m = 0; m < geo_.nc; ++m) s += y[idx_x(m, k)];
     return s / geo_.nc;
+}
+
+double CathodeP2D::mean_rock_salt_thickness(const double* y) const {
+    const auto& rs = reactions_.get<SurfaceReconstruction>();
+    if (!geo_.chem || rs.state() < 0) return 0.0;
+    double s = 0.0;
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p) s += y[idx_x(m, rs.state() + p)];
+    return s / (geo_.nc * geo_.np);
+}
+
+double CathodeP2D::mean_rock_salt_resistance(const double* y) const {
+    const auto& rs = reactions_.get<SurfaceReconstruction>();
+    return geo_.chem && rs.state() >= 0 ? rs.resistance(mean_rock_salt_thickness(y)) : 0.0;
 }
 
 // Each population holds eps_CAM / P of the electrode volume; its isolated share is

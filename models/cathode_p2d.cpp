@@ -64,6 +64,10 @@ void CathodeP2D::declare_blocks() {
                      geo_.chem ? interphase().voids() : -1);
     control_.bind(layout_);
     kinetics_.bind(geo_.chem ? &interphase() : nullptr);
+    if (geo_.chem) {
+        kinetics_.bind(&reactions_.get<SurfaceReconstruction>());
+        reactions_.get<SurfaceReconstruction>().bind_slots(&slots_);
+    }
     contact_.bind(geo_.chem ? interphase().voids() : -1, slots_);
     if (geo_.chem) {
         auto& fracture = reactions_.get<ParticleFracture>();
@@ -76,6 +80,7 @@ void CathodeP2D::declare_blocks() {
         auto& fracture = reactions_.get<CoatingFracture>();
         fracture.bind(&slots_);
         reactions_.get<SiteOxidation>().bind_coating_fracture(fracture.state(), fracture.law().opened);
+        reactions_.get<SurfaceReconstruction>().bind_coating_fracture(fracture.state(), fracture.law().opened);
     }
     // Where each local input sits at cathode cell 0 (cell m: + m * the cell stride).
     for (int p = 0; p < geo_.np; ++p) {

@@ -63,6 +63,8 @@ struct Observables {
     double stack_pressure = 0.0;      // actual (die-constrained) or set pressure [Pa]
     double cam_volume_change = 0.0;   // CAM volume change since the start, cathode mean [relative]
     double coating_exposed = 0.0;     // failed (re-exposed) share of the coated area, cathode mean
+    double rock_salt_thickness = 0.0;   // mean rock-salt shell delta_rs [m] (0: reconstruction off)
+    double rock_salt_resistance = 0.0;  // its mean delta_rs / sigma_rs [ohm m2]
     LedgerCharges ledger;
     LedgerCharges ledger_rate;        // d(ledger)/dt [A/m2 of cell] (zero without chemistry)
 };
@@ -151,6 +153,10 @@ public:
     ContactIsolation::Values population_contact(const double* y, int m, int p) const;
     double mean_film_resistance(const double* y) const;  // [ohm m2]
     double mean_coating_exposed(const double* y) const;  // 0 without coating fracture
+    // Mean rock-salt shell thickness [m] and resistance [ohm m2] over the cells and
+    // populations (models/surface_reconstruction.hpp); 0 when it is off.
+    double mean_rock_salt_thickness(const double* y) const;
+    double mean_rock_salt_resistance(const double* y) const;
     double surface_stoichiometry(const double* y, int m) const { return particle_.surface_stoichiometry(y, m); }
     double mean_stoichiometry(const double* y, int m, int p) const;  // population p
     double mean_stoichiometry(const double* y, int m) const;

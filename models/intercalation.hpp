@@ -16,6 +16,7 @@
 #include "core/constants.hpp"
 #include "models/interphase.hpp"
 #include "models/local_terms.hpp"
+#include "models/surface_reconstruction.hpp"
 #include "numerics/dual.hpp"
 
 namespace ssbsim {
@@ -29,6 +30,8 @@ public:
     int ledger() const { return l_; }
     // The film on the CAM (with the chemistry on) and its state index.
     void bind(const Interphase* film) { film_ = film; }
+    // The rock-salt shell (models/surface_reconstruction.hpp), in series when it is on.
+    void bind(const SurfaceReconstruction* shell) { shell_ = shell && shell->state() >= 0 ? shell : nullptr; }
     // cell.double_layer with the chemistry: the potential across the grown film of
     // population p is the local input first_slot + p (a state, CathodeP2D::idx_film_potential),
     // and the kinetics read eta = dphi - v_p - U - j (R_film,0 + R_coating) (the grown film's
@@ -52,6 +55,7 @@ private:
     void finish(Local<T>& L, int p, const T& j) const;
     const CathodeGeometry& g_;
     const Interphase* film_ = nullptr;
+    const SurfaceReconstruction* shell_ = nullptr;
     int block_ = -1, l_ = -1;
     int film_v_slot_ = -1;  // the first film-potential slot; -1: the grown film in series
     double i0_scale_ = 0.0;  // i0_ref / (0.5^(alpha_a + alpha_c) h(0.5)) [A/m2]
@@ -167,6 +171,7 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         // own (film_v_slot_) the interface behind the film sees dphi - v_p.
         T eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
         if (film_ && film_v_slot_ < 0) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
+        if (shell_) Rf = Rf + shell_->resistance(L.u[s_chem + shell_->state() + p]);
         T eta = eta0 - j * Rf;
         const T& s = L.connected[p];
         if (r_ins_ > 0.0) {

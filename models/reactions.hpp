@@ -29,6 +29,7 @@
 #include "models/particle_fracture.hpp"
 #include "models/pristine_reduction.hpp"
 #include "models/site_oxidation.hpp"
+#include "models/surface_reconstruction.hpp"
 
 namespace ssbsim {
 
@@ -102,6 +103,6 @@ private:
 // Interphase, so today's state and ledger positions stay; see CathodeP2D::Extra), and sets
 // its sum_rank for where its terms join the sums.
 using Reactions = ReactionSet<SiteOxidation, LatticeOxygen, PristineReduction, Interphase, CoatingFracture,
-                              ParticleFracture>;
+                              ParticleFracture, SurfaceReconstruction>;
 
 }  // namespace ssbsim

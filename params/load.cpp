@@ -110,8 +110,9 @@ std::string format_bytes(double b) {
 OutputSizes output_sizes(const SimulationConfig& c) {
     OutputSizes z;
     const double nx = c.mesh.separator + c.mesh.cathode, nc = c.mesh.cathode, nr = c.mesh.particle;
-    // 17 doubles (with particle fracture's two), 6 rows of 3 (per site; io/schema.cpp), step and cycle.
-    z.sample = (17 + 6 * 3) * 8 + 2 * 8;
+    // 20 doubles (coating fracture's one, particle fracture's two, the rock-salt shell's two),
+    // 6 rows of 3 (per site; io/schema.cpp), step and cycle.
+    z.sample = (20 + 6 * 3) * 8 + 2 * 8;
     z.profile = 8 * (1 + nx + 5 * nc + nc * nr);      // time, phi_e, phi_s, j, x_s, x_m, c_s
     z.step = 8 * 8 + 2 * 64;                          // numbers, label and reason strings
     // Attributes (the resolved config), grids, and the last, partly filled chunk of every

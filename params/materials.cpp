@@ -267,6 +267,15 @@ void ActiveMaterial::validate(const FieldError& fail) const {
     check.range("fracture.saturation", fracture.saturation, 0.01, 0.99, "a fraction in [0.01, 0.99]");
     check.require(!fracture.on() || !volume_change.empty(), "fracture",
                   "needs the material's volume_change table (the strain that drives it)");
+    const auto& rs = surface_reconstruction;
+    rs.rate_constant.validate(fail, "surface_reconstruction.rate_constant", dim::diffusivity, true);
+    if (rs.on()) {
+        check.range("surface_reconstruction.onset", rs.onset, 0.0, 1.0, "a stoichiometry in [0, 1]");
+        check.range("surface_reconstruction.width", rs.width, 1e-4, 0.1, "in [1e-4, 0.1]");
+        check.range("surface_reconstruction.transition_thickness", rs.transition_thickness, 1e-11, 1e-6,
+                    "a thickness in [0.01 nm, 1 um]");
+        rs.conductivity.validate(fail, "surface_reconstruction.conductivity", dim::conductivity, false);
+    }
 }
 
 void SolidElectrolyte::validate(const FieldError& fail) const {
@@ -417,6 +426,19 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
         m.fracture.exponent = h.number("exponent", m.fracture.exponent);
         m.fracture.saturation = h.number("saturation", m.fracture.saturation);
     }
+    if (n.has("surface_reconstruction")) {
+        // Rock-salt surface reconstruction (ActiveMaterial::SurfaceReconstruction): absent, off.
+        ConfigNode r = n["surface_reconstruction"];
+        r.allow_only({"rate_constant", "onset", "width", "transition_thickness", "conductivity"});
+        auto& rs = m.surface_reconstruction;
+        for (const char* key : {"rate_constant", "conductivity"})
+            if (r.at(key).is_map()) r.at(key).allow_only({"reference", "reference_temperature", "activation_energy"});
+        rs.rate_constant = read_arrhenius(r.at("rate_constant"), dim::diffusivity);
+        rs.onset = r.number("onset", rs.onset);
+        rs.width = r.number("width", rs.width);
+        if (r.has("transition_thickness")) rs.transition_thickness = r.quantity("transition_thickness", dim::length);
+        rs.conductivity = read_arrhenius(r.at("conductivity"), dim::conductivity);
+    }
     if (n.has("volume_change")) {
         ConfigNode v = n["volume_change"];
         v.allow_only({"stoichiometry", "relative"});
@@ -434,7 +456,7 @@ ActiveMaterial MaterialLibrary::active(const std::string& name, const ConfigNode
     const ConfigNode& n = node(name, "active", where);
     n.allow_only({"name", "kind", "density", "c_max", "theoretical_capacity",
                   "stoichiometry_range", "ocv", "diffusivity", "exchange_current", "relithiation",
-                  "fracture", "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
+                  "fracture", "surface_reconstruction", "electronic_conductivity", "volume_change", "se_oxidation", "lattice_oxygen",
                   "double_layer_capacitance", "sources", "notes"});
     ActiveMaterial m;
     m.name = name;

@@ -69,6 +69,20 @@ struct ActiveMaterial {
         double floor = 0.01;                   // x_f
         double current_scale = 1e-5;           // j_eps of the smooth min(j, 0) [A/m2]
     } relithiation;
+    // Surface reconstruction of a Ni-rich layered oxide into a Li-poor rock-salt shell at
+    // high state of charge (docs/equations.md 4.5.2; models/surface_reconstruction.hpp):
+    //   d delta/dt = k(T) g(x_s) / (delta_0 + delta),  g = 1 / (1 + exp((x_s - x_rs) / w)),
+    // linear (reaction-limited) while delta << delta_0 and parabolic beyond; the shell adds
+    // delta / sigma(T) in series with the intercalation kinetics. Off (k = 0) unless the
+    // material's `surface_reconstruction` section gives a rate constant.
+    struct SurfaceReconstruction {
+        Arrhenius rate_constant{0.0, 298.15, 0.0};   // k [m2/s]
+        double onset = 0.25;                         // x_rs (surface stoichiometry)
+        double width = 0.01;                         // w
+        double transition_thickness = 2e-9;          // delta_0 [m]
+        Arrhenius conductivity{1e-7, 298.15, 0.0};   // Li+ through the shell [S/m]
+        bool on() const { return rate_constant.reference > 0.0; }
+    } surface_reconstruction;
     Arrhenius conductivity;             // bulk electronic [S/m]
     Table1D conductivity_log10_factor;
     Table1D volume_change;              // relative to lithiated state

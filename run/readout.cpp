@@ -22,6 +22,8 @@ Sample StateReadout::sample(double time, const double* y, double q_step0, double
     s.coating_exposed = o.coating_exposed;
     s.fracture_damage = o.fracture_damage;
     s.fracture_contact_lost = o.fracture_contact_lost;
+    s.rock_salt_thickness = o.rock_salt_thickness;
+    s.rock_salt_resistance = o.rock_salt_resistance;
     for (int k = 0; k < n_sites; ++k) {
         s.se_current_reversible[k] = o.ledger_rate.ox_reversible[k];
         s.se_current_irreversible[k] = o.ledger_rate.ox_irreversible[k];

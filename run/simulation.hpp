@@ -45,6 +45,8 @@ struct Sample {
     double coating_exposed = 0;    // failed share of the coated area (models/coating_fracture.hpp)
     double fracture_damage = 0;        // mean particle-fracture damage [-]
     double fracture_contact_lost = 0;  // mean contact removed by it [-]
+    double rock_salt_thickness = 0;   // mean rock-salt shell of the CAM surface [m]
+    double rock_salt_resistance = 0;  // its Li-ion resistance [ohm m2]
     // Per site (carbon DPB, TPB, CAM DPB; MODEL.md 9): SE-oxidation currents [A/m2 of cell]
     // into reversible and irreversible products and the reduction of reversible products
     // (< 0), and their cumulative charges [mAh/g] (the ledger's).

@@ -697,3 +697,25 @@ TEST(Jacobian, MatchesFiniteDifferencesWithParticleFracture) {
         }
     }
 }
+
+// The rock-salt shell (models/surface_reconstruction.hpp): its growth rows read the outer
+// shells and its own thickness; the kinetics read it through delta / sigma_rs. Near the
+// gate's onset (x ~ 0.2) so its derivative is not negligible.
+TEST(Jacobian, MatchesFiniteDifferencesWithSurfaceReconstruction) {
+    for (const char* pops : {"mesh.populations=1", "mesh.populations=2"}) {
+        SimulationConfig c = test::load("configs/studies/study_b.yaml",
+                                        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", pops});
+        ASSERT_TRUE(c.cell.cam.surface_reconstruction.on());
+        CathodeP2D model(c.cell, c.mesh);
+        const int k = model.n_chemistry_states() - model.n_populations();  // the shells: last
+        std::vector<double> yp(model.size(), 0.0);
+        for (double x0 : {0.18, 0.22}) {
+            auto y = perturbed_state(model, x0, 5);
+            for (int m = 0; m < model.n_cathode(); ++m)
+                for (int p = 0; p < model.n_populations(); ++p) y[model.idx_x(m, k + p)] = (2.0 + m + p) * 1e-9;
+            model.set_control(ControlMode::current, 1.0);
+            SCOPED_TRACE(std::string(pops) + " x0 " + std::to_string(x0));
+            check_jacobian(model, y, yp, 31.0);
+        }
+    }
+}
