@@ -487,6 +487,7 @@ std::vector<EliminationChain> CathodeP2D::elimination_chains() const {
             EliminationChain c;
             for (int i = 0; i + 2 < geo_.nr; ++i) c.interior.push_back(idx_c(m, p, i));
             c.attach = idx_c(m, p, geo_.nr - 2);
+            c.local = {idx_c(m, p, geo_.nr - 1), idx_j(m, p)};  // condensed with attach (speed)
             out.push_back(std::move(c));
         }
     return out;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "numerics/finite.hpp"
 #include "numerics/klu_solver.hpp"
 
 namespace ssbsim {
@@ -33,7 +34,23 @@ struct Content {
     std::vector<double> attach_mul;      // A_{a,last} / d_last per chain
     std::vector<int> group_width;        // the sweeps take chains group_width[g] at a time, in order
     long last_flag = SUNLS_SUCCESS;
+    // Blocks condensed out of S (EliminationChain::local), in S's numbering: block q holds
+    // unknowns bg[bg_start[q] ..) (G) and couples to bn[bn_start[q] ..) (N). KLU solves T,
+    // S without the blocks' unknowns, whose N x N entries carry the blocks' Schur complements.
+    std::vector<sunindextype> s_of;      // A's unknown -> S's (-1: eliminated in a chain)
+    std::vector<int> bg_start, bn_start, bgg_start, bgn_start;  // per block, plus one past the last
+    std::vector<sunindextype> bg, bn;
+    std::vector<sunindextype> p_gg, p_gn, p_ng;  // positions in S's values (-1: zero)
+    std::vector<sunindextype> p_nn;              // positions in T's values
+    std::vector<double> lu, w, ng;               // S_GG^-1 (by LU with row pivots), S_GG^-1 S_GN, S_NG
+    std::vector<int> piv;
+    SUNMatrix T = nullptr;
+    std::vector<sunindextype> t_unknown;         // T's unknown k is S's t_unknown[k]
+    std::vector<sunindextype> t_from_s;          // T's value k is S's value t_from_s[k] (-1: fill)
+    std::vector<sunindextype> t_in_a;            // T's unknown k is A's t_in_a[k]
 };
+
+constexpr int kMaxBlock = 6, kMaxBorder = 8;
 
 // Chains swept side by side: eight fill the floating-point units (four left them waiting
 // on each chain's dependent multiply-subtract, ~4.8 % of the intercalation analogue's
@@ -178,7 +195,252 @@ SUNMatrix build_reduced(Content& c, SUNMatrix A, SUNContext ctx) {
     std::copy(col_ptr.begin(), col_ptr.end(), SUNSparseMatrix_IndexPointers(S));
     std::copy(rows.begin(), rows.end(), SUNSparseMatrix_IndexValues(S));
     for (sunindextype a : c.attach) c.attach_diag.push_back(find_entry(S, map[a], map[a]));
+    c.s_of = map;
     return S;
+}
+
+// The blocks of `chains` (attach plus local) that fit S's pattern, and T.
+SUNMatrix build_blocks(Content& c, const std::vector<const EliminationChain*>& chains, SUNContext ctx) {
+    SUNMatrix S = c.S;
+    const sunindextype nb = SUNSparseMatrix_Columns(S);
+    const sunindextype* cp = SUNSparseMatrix_IndexPointers(S);
+    const sunindextype* ri = SUNSparseMatrix_IndexValues(S);
+    const sunindextype n = static_cast<sunindextype>(c.s_of.size());
+    std::vector<int> block_of(nb, -1);
+    std::vector<std::vector<sunindextype>> G;
+    for (const EliminationChain* ch : chains) {
+        if (ch->local.empty()) continue;
+        std::vector<sunindextype> g{c.s_of[ch->attach]};
+        bool ok = true;
+        for (int u : ch->local) {
+            if (u < 0 || u >= n || c.s_of[u] < 0) ok = false;
+            else g.push_back(c.s_of[u]);
+        }
+        if (!ok || static_cast<int>(g.size()) > kMaxBlock) continue;
+        for (sunindextype v : g) ok = ok && block_of[v] < 0 && std::count(g.begin(), g.end(), v) == 1;
+        if (!ok) continue;
+        for (sunindextype v : g) block_of[v] = static_cast<int>(G.size());
+        G.push_back(g);
+    }
+    std::vector<char> bad(G.size(), 0);
+    std::vector<std::vector<sunindextype>> N(G.size());
+    auto add_border = [&](int q, sunindextype v) {
+        if (std::find(N[q].begin(), N[q].end(), v) == N[q].end()) N[q].push_back(v);
+    };
+    for (sunindextype col = 0; col < nb; ++col)
+        for (sunindextype k = cp[col]; k < cp[col + 1]; ++k) {
+            const sunindextype r = ri[k];
+            const int qr = block_of[r], qc = block_of[col];
+            if (qr >= 0 && qc >= 0 && qr != qc) bad[qr] = bad[qc] = 1;
+            else if (qr >= 0 && qc < 0) add_border(qr, col);
+            else if (qc >= 0 && qr < 0) add_border(qc, r);
+        }
+    for (std::size_t q = 0; q < G.size(); ++q) {
+        if (N[q].empty() || static_cast<int>(N[q].size()) > kMaxBorder) bad[q] = 1;
+        for (sunindextype v : G[q]) if (find_entry(S, v, v) < 0) bad[q] = 1;
+        std::sort(N[q].begin(), N[q].end());
+    }
+    std::fill(block_of.begin(), block_of.end(), -1);
+    c.bg_start = {0}, c.bn_start = {0}, c.bgg_start = {0}, c.bgn_start = {0};
+    for (std::size_t q = 0; q < G.size(); ++q) {
+        if (bad[q]) continue;
+        const int g = static_cast<int>(G[q].size()), m = static_cast<int>(N[q].size());
+        for (sunindextype v : G[q]) block_of[v] = 1, c.bg.push_back(v);
+        for (sunindextype v : N[q]) c.bn.push_back(v);
+        for (int a = 0; a < g; ++a)
+            for (int b = 0; b < g; ++b) c.p_gg.push_back(find_entry(S, G[q][a], G[q][b]));
+        for (int a = 0; a < g; ++a)
+            for (int b = 0; b < m; ++b) c.p_gn.push_back(find_entry(S, G[q][a], N[q][b]));
+        for (int b = 0; b < m; ++b)
+            for (int a = 0; a < g; ++a) c.p_ng.push_back(find_entry(S, N[q][b], G[q][a]));
+        c.bg_start.push_back(static_cast<int>(c.bg.size()));
+        c.bn_start.push_back(static_cast<int>(c.bn.size()));
+        c.bgg_start.push_back(static_cast<int>(c.p_gg.size()));
+        c.bgn_start.push_back(static_cast<int>(c.p_gn.size()));
+    }
+    if (c.bg.empty()) return nullptr;  // no block fits: KLU solves S itself
+    // T: S's entries outside the blocks, and each block's N x N.
+    std::vector<sunindextype> tmap(nb, -1);
+    for (sunindextype i = 0; i < nb; ++i)
+        if (block_of[i] < 0) {
+            tmap[i] = static_cast<sunindextype>(c.t_unknown.size());
+            c.t_unknown.push_back(i);
+        }
+    const sunindextype nt = static_cast<sunindextype>(c.t_unknown.size());
+    std::vector<std::vector<std::pair<sunindextype, sunindextype>>> cols(nt);  // (row, S position)
+    for (sunindextype col = 0; col < nb; ++col)
+        for (sunindextype k = cp[col]; k < cp[col + 1]; ++k)
+            if (tmap[col] >= 0 && tmap[ri[k]] >= 0) cols[tmap[col]].push_back({tmap[ri[k]], k});
+    const std::size_t blocks = c.bg_start.size() - 1;
+    for (std::size_t q = 0; q < blocks; ++q)
+        for (int b1 = c.bn_start[q]; b1 < c.bn_start[q + 1]; ++b1)
+            for (int b2 = c.bn_start[q]; b2 < c.bn_start[q + 1]; ++b2) {
+                auto& cl = cols[tmap[c.bn[b2]]];
+                const sunindextype row = tmap[c.bn[b1]];
+                bool have = false;
+                for (const auto& e : cl) have = have || e.first == row;
+                if (!have) cl.push_back({row, -1});
+            }
+    std::vector<sunindextype> col_ptr{0}, rows;
+    for (auto& cl : cols) {
+        std::sort(cl.begin(), cl.end());
+        for (const auto& e : cl) rows.push_back(e.first), c.t_from_s.push_back(e.second);
+        col_ptr.push_back(static_cast<sunindextype>(rows.size()));
+    }
+    SUNMatrix T = SUNSparseMatrix(nt, nt, std::max<sunindextype>(1, rows.size()), CSC_MAT, ctx);
+    if (!T) return nullptr;
+    std::copy(col_ptr.begin(), col_ptr.end(), SUNSparseMatrix_IndexPointers(T));
+    std::copy(rows.begin(), rows.end(), SUNSparseMatrix_IndexValues(T));
+    for (std::size_t q = 0; q < blocks; ++q)
+        for (int b1 = c.bn_start[q]; b1 < c.bn_start[q + 1]; ++b1)
+            for (int b2 = c.bn_start[q]; b2 < c.bn_start[q + 1]; ++b2)
+                c.p_nn.push_back(find_entry(T, tmap[c.bn[b1]], tmap[c.bn[b2]]));
+    c.lu.assign(c.p_gg.size(), 0.0);
+    c.w.assign(c.p_gn.size(), 0.0);
+    c.ng.assign(c.p_ng.size(), 0.0);
+    c.piv.assign(c.bg.size(), 0);
+    // The solves work on A's numbering directly.
+    for (sunindextype& v : c.bg) v = c.boundary[v];
+    for (sunindextype& v : c.bn) v = c.boundary[v];
+    for (sunindextype v : c.t_unknown) c.t_in_a.push_back(c.boundary[v]);
+    return T;
+}
+
+// Block q's kernels, at fixed sizes where the model's blocks have them (G, M > 0: the
+// sizes g, m; 0: the run-time ones): y = S_GG^-1 y in place by the factors (row pivots, unit
+// lower, upper).
+template <int G>
+inline void block_solve(const double* lu, const int* pv, int g_rt, double* y) {
+    const int g = G > 0 ? G : g_rt;
+    for (int a = 0; a < g; ++a) std::swap(y[a], y[pv[a]]);
+    for (int a = 1; a < g; ++a)
+        for (int b = 0; b < a; ++b) y[a] -= lu[a * g + b] * y[b];
+    for (int a = g - 1; a >= 0; --a) {
+        for (int b = a + 1; b < g; ++b) y[a] -= lu[a * g + b] * y[b];
+        y[a] /= lu[a * g + a];
+    }
+}
+
+// Factors S_GG (LU with partial pivoting; pv[a] = the row swapped with row a at step a),
+// W = S_GG^-1 S_GN, and subtracts S_NG W from T's N x N. False on a zero or non-finite pivot.
+template <int G, int M>
+bool block_factor(Content& c, std::size_t q, const double* s, double* t, std::size_t nn0) {
+    const int g = G > 0 ? G : c.bg_start[q + 1] - c.bg_start[q];
+    const int m = M > 0 ? M : c.bn_start[q + 1] - c.bn_start[q];
+    double* lu = c.lu.data() + c.bgg_start[q];
+    int* pv = c.piv.data() + c.bg_start[q];
+    double* w = c.w.data() + c.bgn_start[q];
+    double* ng = c.ng.data() + c.bgn_start[q];
+    const sunindextype* pgg = c.p_gg.data() + c.bgg_start[q];
+    const sunindextype* pgn = c.p_gn.data() + c.bgn_start[q];
+    const sunindextype* png = c.p_ng.data() + c.bgn_start[q];
+    const sunindextype* pnn = c.p_nn.data() + nn0;
+    for (int k = 0; k < g * g; ++k) lu[k] = pgg[k] >= 0 ? s[pgg[k]] : 0.0;
+    for (int k = 0; k < g * m; ++k) ng[k] = png[k] >= 0 ? s[png[k]] : 0.0;
+    for (int a = 0; a < g; ++a) {
+        int best = a;
+        for (int r = a + 1; r < g; ++r)
+            if (std::fabs(lu[r * g + a]) > std::fabs(lu[best * g + a])) best = r;
+        pv[a] = best;
+        if (best != a)
+            for (int b = 0; b < g; ++b) std::swap(lu[a * g + b], lu[best * g + b]);
+        const double d = lu[a * g + a];
+        if (!(std::fabs(d) > 0.0) || !std::isfinite(d)) return false;
+        for (int r = a + 1; r < g; ++r) {
+            const double l = lu[r * g + a] / d;
+            lu[r * g + a] = l;
+            for (int b = a + 1; b < g; ++b) lu[r * g + b] -= l * lu[a * g + b];
+        }
+    }
+    // S_GG^-1 explicitly (column by column from the factors), then W = S_GG^-1 S_GN: the
+    // solves then take one small matrix product each.
+    double inv[kMaxBlock * kMaxBlock], y[kMaxBlock];
+    for (int b = 0; b < g; ++b) {
+        for (int a = 0; a < g; ++a) y[a] = a == b ? 1.0 : 0.0;
+        block_solve<G>(lu, pv, g, y);
+        for (int a = 0; a < g; ++a) inv[a * g + b] = y[a];
+    }
+    for (int k = 0; k < g * g; ++k) lu[k] = inv[k];
+    for (int a = 0; a < g; ++a)
+        for (int b = 0; b < m; ++b) {
+            double sum = 0.0;
+            for (int k = 0; k < g; ++k) sum += inv[a * g + k] * (pgn[k * m + b] >= 0 ? s[pgn[k * m + b]] : 0.0);
+            w[a * m + b] = sum;
+        }
+    for (int b1 = 0; b1 < m; ++b1)
+        for (int b2 = 0; b2 < m; ++b2) {
+            double sum = 0.0;
+            for (int a = 0; a < g; ++a) sum += ng[b1 * g + a] * w[a * m + b2];
+            t[pnn[b1 * m + b2]] -= sum;
+        }
+    return true;
+}
+
+// Forward: y_G = S_GG^-1 b_G (kept in x's G), b_N -= S_NG y_G.
+template <int G, int M>
+inline void block_forward(const Content& c, std::size_t q, double* sb) {
+    const int g = G > 0 ? G : c.bg_start[q + 1] - c.bg_start[q];
+    const int m = M > 0 ? M : c.bn_start[q + 1] - c.bn_start[q];
+    const sunindextype* Gi = c.bg.data() + c.bg_start[q];
+    const sunindextype* Ni = c.bn.data() + c.bn_start[q];
+    const double* ng = c.ng.data() + c.bgn_start[q];
+    const double* inv = c.lu.data() + c.bgg_start[q];  // S_GG^-1 after the setup
+    double bg[kMaxBlock], y[kMaxBlock];
+    for (int a = 0; a < g; ++a) bg[a] = sb[Gi[a]];
+    for (int a = 0; a < g; ++a) {
+        double v = 0.0;
+        for (int k = 0; k < g; ++k) v += inv[a * g + k] * bg[k];
+        y[a] = v;
+    }
+    for (int a = 0; a < g; ++a) sb[Gi[a]] = y[a];
+    for (int b = 0; b < m; ++b) {
+        double sum = 0.0;
+        for (int a = 0; a < g; ++a) sum += ng[b * g + a] * y[a];
+        sb[Ni[b]] -= sum;
+    }
+}
+
+// Back: x_G = y_G - W x_N.
+template <int G, int M>
+inline void block_back(const Content& c, std::size_t q, double* sb) {
+    const int g = G > 0 ? G : c.bg_start[q + 1] - c.bg_start[q];
+    const int m = M > 0 ? M : c.bn_start[q + 1] - c.bn_start[q];
+    const sunindextype* Gi = c.bg.data() + c.bg_start[q];
+    const sunindextype* Ni = c.bn.data() + c.bn_start[q];
+    const double* w = c.w.data() + c.bgn_start[q];
+    double xn[kMaxBorder];
+    for (int b = 0; b < m; ++b) xn[b] = sb[Ni[b]];
+    for (int a = 0; a < g; ++a) {
+        double v = sb[Gi[a]];
+        for (int b = 0; b < m; ++b) v -= w[a * m + b] * xn[b];
+        sb[Gi[a]] = v;
+    }
+}
+
+// Block q's sizes as one of the fixed kernels' (0: the run-time kernels).
+inline int block_kind(const Content& c, std::size_t q) {
+    const int g = c.bg_start[q + 1] - c.bg_start[q], m = c.bn_start[q + 1] - c.bn_start[q];
+    return g == 3 && m == 4 ? 1 : g == 3 && m == 3 ? 2 : 0;
+}
+
+// T's values: S's outside the blocks less each block's Schur complement S_NG S_GG^-1 S_GN.
+bool block_setup(Content& c) {
+    const double* s = SUNSparseMatrix_Data(c.S);
+    double* t = SUNSparseMatrix_Data(c.T);
+    const std::size_t nt = c.t_from_s.size();
+    for (std::size_t k = 0; k < nt; ++k) t[k] = c.t_from_s[k] >= 0 ? s[c.t_from_s[k]] : 0.0;
+    const std::size_t blocks = c.bg_start.size() - 1;
+    std::size_t nn0 = 0;
+    for (std::size_t q = 0; q < blocks; ++q) {
+        const int m = c.bn_start[q + 1] - c.bn_start[q];
+        const int kind = block_kind(c, q);
+        const bool ok = kind == 1   ? block_factor<3, 4>(c, q, s, t, nn0)
+                        : kind == 2 ? block_factor<3, 3>(c, q, s, t, nn0)
+                                    : block_factor<0, 0>(c, q, s, t, nn0);
+        if (!ok) return false;
+        nn0 += static_cast<std::size_t>(m) * m;
+    }
+    return blocks == 0 || all_finite(t, nt);
 }
 
 // The forward sweep of every chain and S's values; then KLU's setup on S.
@@ -212,7 +474,11 @@ int setup(SUNLinearSolver LS, SUNMatrix A) {
         c.attach_mul[ch] = g;
         s[c.attach_diag[ch]] -= g * prev_up;
     }
-    const int flag = SUNLinSolSetup(c.klu, c.S);
+    if (c.T && !block_setup(c)) {
+        c.last_flag = SUNLS_PACKAGE_FAIL_REC;
+        return SUNLS_PACKAGE_FAIL_REC;  // IDA retries with a smaller step
+    }
+    const int flag = SUNLinSolSetup(c.klu, c.T ? c.T : c.S);
     c.last_flag = flag;
     return flag;
 }
@@ -266,13 +532,35 @@ int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
         ch += w;
     }
     double* bb = N_VGetArrayPointer(c.bb);
-    const std::size_t nb = c.boundary.size();
-    for (std::size_t k = 0; k < nb; ++k) bb[k] = xv[c.boundary[k]];
-    const int flag = SUNLinSolSolve(c.klu, c.S, c.xb, c.bb, tol);
-    c.last_flag = flag;
-    if (flag != SUNLS_SUCCESS) return flag;
     const double* xb = N_VGetArrayPointer(c.xb);
-    for (std::size_t k = 0; k < nb; ++k) xv[c.boundary[k]] = xb[k];
+    if (!c.T) {
+        const std::size_t nb = c.boundary.size();
+        for (std::size_t k = 0; k < nb; ++k) bb[k] = xv[c.boundary[k]];
+        const int flag = SUNLinSolSolve(c.klu, c.S, c.xb, c.bb, tol);
+        c.last_flag = flag;
+        if (flag != SUNLS_SUCCESS) return flag;
+        for (std::size_t k = 0; k < nb; ++k) xv[c.boundary[k]] = xb[k];
+    } else {
+        const std::size_t blocks = c.bg_start.size() - 1;
+        for (std::size_t q = 0; q < blocks; ++q) {
+            const int kind = block_kind(c, q);
+            if (kind == 1) block_forward<3, 4>(c, q, xv);
+            else if (kind == 2) block_forward<3, 3>(c, q, xv);
+            else block_forward<0, 0>(c, q, xv);
+        }
+        const std::size_t nt = c.t_in_a.size();
+        for (std::size_t k = 0; k < nt; ++k) bb[k] = xv[c.t_in_a[k]];
+        const int flag = SUNLinSolSolve(c.klu, c.T, c.xb, c.bb, tol);
+        c.last_flag = flag;
+        if (flag != SUNLS_SUCCESS) return flag;
+        for (std::size_t k = 0; k < nt; ++k) xv[c.t_in_a[k]] = xb[k];
+        for (std::size_t q = 0; q < blocks; ++q) {
+            const int kind = block_kind(c, q);
+            if (kind == 1) block_back<3, 4>(c, q, xv);
+            else if (kind == 2) block_back<3, 3>(c, q, xv);
+            else block_back<0, 0>(c, q, xv);
+        }
+    }
     ch = 0;
     for (int w : c.group_width) {
         if (w == 8) backward<8>(c, ch, xv);
@@ -294,6 +582,7 @@ void free_content(Content* c) {
     if (c->klu) SUNLinSolFree(c->klu);
     if (c->full) SUNLinSolFree(c->full);
     if (c->S) SUNMatDestroy(c->S);
+    if (c->T) SUNMatDestroy(c->T);
     if (c->xb) N_VDestroy(c->xb);
     if (c->bb) N_VDestroy(c->bb);
     delete c;
@@ -318,12 +607,13 @@ SUNLinearSolver make_chain_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, b
     auto* c = new Content;
     build_chains(*c, A, fit);
     c->S = build_reduced(*c, A, ctx);
-    const sunindextype nb = static_cast<sunindextype>(c->boundary.size());
-    if (c->S) {
-        c->xb = N_VNew_Serial(nb, ctx);
-        c->bb = N_VNew_Serial(nb, ctx);
+    if (c->S) c->T = build_blocks(*c, fit, ctx);  // nullptr: no block fits, KLU on S
+    SUNMatrix K = c->T ? c->T : c->S;
+    if (K) {
+        c->xb = N_VNew_Serial(SUNSparseMatrix_Columns(K), ctx);
+        c->bb = N_VNew_Serial(SUNSparseMatrix_Columns(K), ctx);
     }
-    if (c->xb && c->bb) c->klu = make_klu_solver(c->xb, c->S, ctx, keep_pivots);
+    if (c->xb && c->bb) c->klu = make_klu_solver(c->xb, K, ctx, keep_pivots);
     if (c->klu) c->full = make_klu_solver(y, A, ctx, keep_pivots);
     SUNLinearSolver LS = c->klu && c->full ? SUNLinSolNewEmpty(ctx) : nullptr;
     if (!LS) {
@@ -346,5 +636,6 @@ SUNLinearSolver chain_solver_full_klu(SUNLinearSolver S) { return S ? content(S)
 int chain_solver_eliminated(SUNLinearSolver S) {
     return S ? static_cast<int>(content(S)->unknown.size()) : 0;
 }
+int chain_solver_condensed(SUNLinearSolver S) { return S ? static_cast<int>(content(S)->bg.size()) : 0; }
 
 }  // namespace ssbsim

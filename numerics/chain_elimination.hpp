@@ -44,5 +44,8 @@ SUNLinearSolver make_chain_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, b
 SUNLinearSolver chain_solver_klu(SUNLinearSolver S);
 SUNLinearSolver chain_solver_full_klu(SUNLinearSolver S);
 int chain_solver_eliminated(SUNLinearSolver S);
+// The unknowns condensed in dense blocks after the chains (EliminationChain::local with the
+// attach unknown): KLU solves the rest, the blocks' Schur complements on their borders.
+int chain_solver_condensed(SUNLinearSolver S);
 
 }  // namespace ssbsim

@@ -47,9 +47,14 @@ private:
 // such a chain by a tridiagonal sweep before the sparse factorisation
 // (numerics/chain_elimination.hpp); it checks the claim against the Jacobian's pattern and
 // leaves a chain that does not fit to the sparse solve.
+// `local`: unknowns condensed together with `attach` after the chain (a dense block, e.g. a
+// particle's surface shell and its intercalation current): the block's rows and columns may
+// couple only to each other and to a few further unknowns (the cell's potentials), which
+// keep the Schur complement; a block that does not fit stays in the sparse solve.
 struct EliminationChain {
     std::vector<int> interior;
     int attach = -1;
+    std::vector<int> local;
 };
 
 class DaeModel {

@@ -165,6 +165,70 @@ SUNMatrix model_matrix(CathodeP2D& model, SUNContext ctx) {
     return A;
 }
 
+// Chains whose attach unknown is condensed with two local unknowns (a dense 3 x 3 block
+// coupled to two of four shared "potentials"), one block reaching another block's unknown
+// (so both stay in KLU): the same solution as KLU on the whole matrix, after refactorising.
+TEST(ChainElimination, LocalBlocksAfterTheChainsSolveLikeKlu) {
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    const int chain_len = 4, n_chains = 4, np = 4;
+    const int per = chain_len + 3;  // interior, attach, two local
+    const int n = n_chains * per + np;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> dense(n * n, 0.0);
+    std::vector<EliminationChain> chains(n_chains);
+    const int pot0 = n_chains * per;
+    for (int c = 0; c < n_chains; ++c) {
+        const int base = c * per;
+        for (int j = 0; j < chain_len; ++j) chains[c].interior.push_back(base + j);
+        chains[c].attach = base + chain_len;
+        chains[c].local = {base + chain_len + 1, base + chain_len + 2};
+        const auto& e = chains[c].interior;
+        for (int j = 0; j < chain_len; ++j) {
+            const int next = j + 1 < chain_len ? e[j + 1] : chains[c].attach;
+            dense[e[j] * n + e[j]] = 4.0 + u(rng);
+            dense[e[j] * n + next] = u(rng);
+            dense[next * n + e[j]] = u(rng);
+        }
+        for (int a = base + chain_len; a < base + per; ++a) {
+            for (int b = base + chain_len; b < base + per; ++b) dense[a * n + b] = a == b ? 0.2 * u(rng) : u(rng);
+            for (int p : {pot0 + c % np, pot0 + (c + 1) % np}) {
+                dense[a * n + p] = u(rng);
+                dense[p * n + a] = u(rng);
+            }
+        }
+    }
+    for (int r = pot0; r < n; ++r)
+        for (int c = pot0; c < n; ++c) dense[r * n + c] = r == c ? 5.0 + u(rng) : 0.5 * u(rng);
+    dense[(2 * per + chain_len + 1) * n + 3 * per + chain_len + 2] = 0.3;  // block 2 reaches block 3
+    SUNMatrix A = to_sparse(dense, n, ctx);
+    N_Vector y = N_VNew_Serial(n, ctx);
+    SUNLinearSolver chain = make_chain_klu_solver(y, A, ctx, true, chains);
+    SUNLinearSolver plain = make_klu_solver(y, A, ctx, true);
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ(chain_solver_eliminated(chain), n_chains * chain_len);
+    EXPECT_EQ(chain_solver_condensed(chain), 2 * 3);  // blocks 0 and 1
+    ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(plain), SUNLS_SUCCESS);
+    std::vector<double> b(n);
+    for (double& v : b) v = u(rng);
+    for (int round = 0; round < 2; ++round) {
+        for (bool in_place : {false, true}) {
+            const std::vector<double> xc = solve_with(chain, A, b, in_place, ctx);
+            const std::vector<double> xp = solve_with(plain, A, b, false, ctx);
+            for (int i = 0; i < n; ++i) EXPECT_NEAR(xc[i], xp[i], 1e-12 * max_abs(xp)) << "unknown " << i;
+        }
+        double* a = SUNSparseMatrix_Data(A);
+        for (sunindextype k = 0; k < SUNSparseMatrix_NNZ(A); ++k) a[k] *= 1.0 + 0.1 * u(rng);
+    }
+    SUNLinSolFree(chain);
+    SUNLinSolFree(plain);
+    N_VDestroy(y);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
 // The model's chains (its particles' inner shells) fit its Jacobian, with the chemistry on.
 TEST(ChainElimination, EveryInnerShellOfTheModelIsEliminated) {
     SimulationConfig c = test::load("", {"mesh.cathode=4", "mesh.particle=6", "mesh.separator=2"});
@@ -176,10 +240,41 @@ TEST(ChainElimination, EveryInnerShellOfTheModelIsEliminated) {
     SUNLinearSolver chain = make_chain_klu_solver(v, A, ctx, true, model.elimination_chains());
     ASSERT_NE(chain, nullptr);
     EXPECT_EQ(chain_solver_eliminated(chain), model.n_cathode() * (model.n_shells() - 2));
+    EXPECT_EQ(chain_solver_condensed(chain), 0);  // with the chemistry on, j couples to more than the cell's potentials
     SUNLinearSolver plain = make_klu_solver(v, A, ctx, true);
     ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
     ASSERT_EQ(SUNLinSolInitialize(plain), SUNLS_SUCCESS);
     std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> b(model.size());
+    for (double& x : b) x = u(rng);
+    const std::vector<double> xc = solve_with(chain, A, b, false, ctx), xp = solve_with(plain, A, b, false, ctx);
+    for (int i = 0; i < model.size(); ++i) EXPECT_NEAR(xc[i], xp[i], 1e-9 * std::fabs(xp[i]) + 1e-12 * max_abs(xp));
+    SUNLinSolFree(chain);
+    SUNLinSolFree(plain);
+    N_VDestroy(v);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// Intercalation only: each particle's attach shell, surface shell and current are condensed
+// (3 per cell), and the model's Jacobian solves as with KLU on the whole matrix.
+TEST(ChainElimination, TheSurfaceBlocksOfTheIntercalationModelAreCondensed) {
+    SimulationConfig c = test::load("benchmarks/study_a_intercalation.yaml",
+                                    {"mesh.cathode=4", "mesh.particle=6", "mesh.separator=2"});
+    CathodeP2D model(c.cell, c.mesh);
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    SUNMatrix A = model_matrix(model, ctx);
+    N_Vector v = N_VNew_Serial(model.size(), ctx);
+    SUNLinearSolver chain = make_chain_klu_solver(v, A, ctx, true, model.elimination_chains());
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ(chain_solver_eliminated(chain), model.n_cathode() * (model.n_shells() - 2));
+    EXPECT_EQ(chain_solver_condensed(chain), 3 * model.n_cathode());
+    SUNLinearSolver plain = make_klu_solver(v, A, ctx, true);
+    ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(plain), SUNLS_SUCCESS);
+    std::mt19937 rng(4);
     std::uniform_real_distribution<double> u(-1.0, 1.0);
     std::vector<double> b(model.size());
     for (double& x : b) x = u(rng);
