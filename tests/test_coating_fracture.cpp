@@ -101,7 +101,8 @@ TEST(CoatingFracture, BelowTheCriticalThicknessAndOffNothingChanges) {
     EXPECT_FALSE(coating_fracture_law(off.cell).defined);
     CathodeP2D a(on.cell, on.mesh), b(off.cell, off.mesh);
     EXPECT_EQ(a.size(), b.size());
-    EXPECT_EQ(a.n_chemistry_states(), 10);
+    // The interphase's 10, then LiNiO2's particle-fracture damage and rock-salt shell per population.
+    EXPECT_EQ(a.n_chemistry_states(), 10 + 2 * on.mesh.populations);
     const Outcome x = run(on), y = run(off);
     ASSERT_EQ(x.samples.size(), y.samples.size());
     for (std::size_t i = 0; i < x.samples.size(); ++i) {
@@ -122,7 +123,7 @@ TEST(CoatingFracture, AboveTheCriticalThicknessTheExposedShareGrowsAndReopensSeO
     const double eps_max = f.strain(on.cell.cam.volume_change(0.0));
     const double s_cap = 1.0 - f.toughness(eps_max) / f.release_rate(eps_max);
     CathodeP2D model(on.cell, on.mesh);
-    EXPECT_EQ(model.n_chemistry_states(), 11);
+    EXPECT_EQ(model.n_chemistry_states(), 11 + 2 * on.mesh.populations);  // + s
     const Outcome x = run(on), y = run(without_fracture(on));
     ASSERT_FALSE(x.samples.empty());
     double last = 0.0, worst_drop = 0.0;

@@ -663,10 +663,12 @@ TEST(StateLayout, OrdersPopulationsWithinTheirCell) {
 // oxidation (s) in the Jacobian.
 TEST(Jacobian, MatchesFiniteDifferencesWithCoatingFracture) {
     SimulationConfig c = test::load("configs/studies/study_c.yaml",
-                                    {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2"});
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=1"});
     CathodeP2D model(c.cell, c.mesh);
     ASSERT_TRUE(model.chemistry());
-    ASSERT_EQ(model.n_chemistry_states(), CathodeP2D::x_void + 2);
+    // s follows the interphase's states; LiNiO2's particle-fracture damage and rock-salt shell
+    // (one population each) follow s.
+    ASSERT_EQ(model.n_chemistry_states(), CathodeP2D::x_void + 4);
     std::vector<double> yp;
     auto y = chemistry_state(model, 0.05, yp);
     for (int m = 0; m < model.n_cathode(); ++m) y[model.idx_x(m, CathodeP2D::x_void + 1)] = 0.05 + 0.01 * m;
@@ -679,7 +681,8 @@ TEST(Jacobian, MatchesFiniteDifferencesWithCoatingFracture) {
 // damage's entries in the contact, isolation and kinetics rows.
 TEST(Jacobian, MatchesFiniteDifferencesWithParticleFracture) {
     SimulationConfig c = test::load("configs/studies/study_c.yaml",
-        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=2"});
+        {"mesh.cathode=3", "mesh.particle=4", "mesh.separator=2", "mesh.populations=2",
+         "cell.cathode.coating.mass_fraction=0.0076"});  // below h_c: no coating-fracture state
     ASSERT_TRUE(c.cell.cam.fracture.on());
     CathodeP2D model(c.cell, c.mesh);
     const int d = CathodeP2D::x_void + 1;  // the damage follows the interphase's states
