@@ -47,7 +47,7 @@ void IntercalationKinetics::pattern(LocalPattern& p, const PopulationSlots& slot
         const SlotMask j = slot_bit(slots.j(k));
         // The isolation switch reads the voids (contact_of).
         p.kin[k] = slot_bit(s_dphi) | j | slot_bit(slots.c_inner(k)) | slot_bit(slots.c_outer(k)) | film |
-                   (g_.chem ? contact_of[k] : SlotMask(0)) | (shell_ ? chem_bit(shell_->state() + k) : SlotMask(0));
+                   (g_.chem ? contact_of[k] : SlotMask(0)) | (shell_ ? chem_bit(shell_->state() + k) | shell_->exposure_bits() : SlotMask(0));
         p.surf_flux[k] = contact_of[k] | j;
         all_j |= j;
     }

@@ -171,7 +171,7 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
         // own (film_v_slot_) the interface behind the film sees dphi - v_p.
         T eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
         if (film_ && film_v_slot_ < 0) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
-        if (shell_) Rf = Rf + shell_->resistance(L.u[s_chem + shell_->state() + p]);
+        if (shell_) Rf = Rf + shell_->series_resistance(L.u[s_chem + shell_->state() + p], L);
         T eta = eta0 - j * Rf;
         const T& s = L.connected[p];
         if (r_ins_ > 0.0) {

@@ -55,9 +55,25 @@ public:
     }
     double rate_constant() const { return k_; }  // [m2/s] at the current temperature
     double conductivity() const { return sigma_; }  // [S/m] at the current temperature
-    // The shell's Li-ion resistance delta / sigma_rs [ohm m2].
+    // The shell's Li-ion resistance delta / sigma_rs [ohm m2] (an uncoated CAM: all of its
+    // surface faces the SE and reconstructs).
     template <class T>
     T resistance(const T& delta) const { return delta / sigma_; }
+    // What the shell adds to the kinetics' series resistance where a coating covers part of
+    // the surface: the shell grows only on the exposed share e; the Li current passes the
+    // exposed share through the shell (delta / sigma_rs) and the intact coated share 1 - e
+    // through the layer (R_c, already in the series sum), in parallel:
+    //   R_rs = (delta/sigma) R_c / ((1 - e) delta/sigma + e R_c)   (-> delta/sigma at e = 1).
+    template <class T>
+    T series_resistance(const T& delta, const Local<T>& L) const {
+        const T r = delta / sigma_;
+        if (frac_ < 0 && g_.coating_pass >= 1.0) return r;
+        const double Rc = g_.coating_resistance;
+        const T e = exposed(L);
+        return r * Rc / ((1.0 - e) * r + e * Rc + 1e-300);
+    }
+    // The slots series_resistance reads besides delta (the failed coating share).
+    SlotMask exposure_bits() const { return frac_ >= 0 ? chem_bit(frac_) : SlotMask(0); }
     // The gate g(x_s) in (0, 1).
     template <class T>
     T gate(const T& xs) const {
