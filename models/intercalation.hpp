@@ -159,7 +159,7 @@ void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
     if (g_.intercalating) {
         const auto& cam = g_.cell.cam;
         const double aa = cam.alpha_a, ac = cam.alpha_c;
-        T xs = (1.5 * L.u[L.pop->c_outer(p)] - 0.5 * L.u[L.pop->c_inner(p)]) / g_.c_max;
+        T xs = surface_stoichiometry(L, p, g_.c_max);
         double dU = 0.0;
         double Uv = cam.ocv(value(xs), &dU);
         T U = apply(xs, Uv, dU);

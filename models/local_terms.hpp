@@ -105,6 +105,13 @@ struct Local {
     T q[kMaxLedger];         // volumetric current per ledger entry [A/m3]
 };
 
+// Population p's surface stoichiometry, extrapolated from its two outer shells (the one the
+// kinetics and every surface-gated block read).
+template <class T>
+T surface_stoichiometry(const Local<T>& L, int p, double c_max) {
+    return (1.5 * L.u[L.pop->c_outer(p)] - 0.5 * L.u[L.pop->c_inner(p)]) / c_max;
+}
+
 // Bit masks over the input slots: which inputs each output may depend on (structurally,
 // for any state and parameter set), so the Jacobian emits only those entries.
 struct LocalPattern {

@@ -87,7 +87,7 @@ public:
     void evaluate(Local<T>& L) const {
         if (x_ < 0) return;
         for (int p = 0; p < g_.np; ++p) {
-            const T xs = (1.5 * L.u[L.pop->c_outer(p)] - 0.5 * L.u[L.pop->c_inner(p)]) / g_.c_max;
+            const T xs = surface_stoichiometry(L, p, g_.c_max);
             const T& delta = L.u[s_chem + x_ + p];
             L.rate[x_ + p] = exposed(L) * gate(xs) * k_ / (rs_.transition_thickness + delta);
         }
