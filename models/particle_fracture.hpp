@@ -9,7 +9,11 @@
 // with d eps / dt = volume_change'(x_s) 3 theta_p s_p j_p / (F c_max R), the rate of the
 // particle's mean stoichiometry read at its surface. Per charge it adds
 // -D_sat ln(1 - D / D_sat) += k_D f_c <eps_max - eps_c>^m: a cycle-count fatigue law,
-// saturating at D_sat. f_c is the constraint the surroundings exert on a breathing particle:
+// saturating at D_sat. With a transition strain eps_t (> eps_c) the growth stops while
+// eps > eps_t: the charge adds k_D f_c (min(eps_max, eps_t) - eps_c)^m, the same for every
+// charge that completes the transition (the lattice collapse that strains the grain
+// boundaries is a two-phase step; beyond it the strain is no longer mismatched).
+// f_c is the constraint the surroundings exert on a breathing particle:
 // a compliant binder film (thickness delta_b = eps_binder / a, modulus E_b) in series with
 // the SE matrix around a spherical cavity (compliance (1 + nu) R / (2 E_SE)),
 //   f_c = C_SE / (C_SE + delta_b / E_b),
@@ -78,7 +82,8 @@ public:
             const T excess = apply(c, -rel, -dv / g_.c_max) - f_.critical_strain;
             // d eps / dt > 0: the particle delithiates (j > 0) where the contraction grows.
             const T strain_rate = L.live[p] * L.u[L.pop->j(p)] * (dv * scale);
-            if (!(value(excess) > 0.0) || !(value(strain_rate) > 0.0) || !(k > 0.0)) {
+            const bool beyond = f_.transition_strain > 0.0 && !(value(excess) < f_.transition_strain - f_.critical_strain);
+            if (!(value(excess) > 0.0) || !(value(strain_rate) > 0.0) || !(k > 0.0) || beyond) {
                 L.rate[d_ + p] = T(0.0);
                 continue;
             }

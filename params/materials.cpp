@@ -263,6 +263,9 @@ void ActiveMaterial::validate(const FieldError& fail) const {
     check.range("relithiation.current_scale", relithiation.current_scale, 1e-9, 1.0, "a current density in [1e-9, 1] A/m2");
     check.range("fracture.rate", fracture.rate, 0.0, 1e6, "in [0, 1e6] (0: off)");
     check.range("fracture.critical_strain", fracture.critical_strain, 0.0, 0.5, "a volumetric strain in [0, 0.5]");
+    check.require(fracture.transition_strain == 0.0 ||
+                      (fracture.transition_strain > fracture.critical_strain && fracture.transition_strain <= 0.5),
+                  "fracture.transition_strain", "must be 0 (none) or a volumetric strain in (critical_strain, 0.5]");
     check.range("fracture.exponent", fracture.exponent, 1.0, 10.0, "in [1, 10]");
     check.range("fracture.saturation", fracture.saturation, 0.01, 0.99, "a fraction in [0.01, 0.99]");
     check.require(!fracture.on() || !volume_change.empty(), "fracture",
@@ -420,9 +423,10 @@ void read_intercalation(const ConfigNode& n, ActiveMaterial& m) {
     if (n.has("fracture")) {
         // Particle fatigue fracture (ActiveMaterial::Fracture): absent, off.
         ConfigNode h = n["fracture"];
-        h.allow_only({"rate", "critical_strain", "exponent", "saturation"});
+        h.allow_only({"rate", "critical_strain", "transition_strain", "exponent", "saturation"});
         m.fracture.rate = h.number("rate", 0.0);
         m.fracture.critical_strain = h.number("critical_strain", 0.0);
+        m.fracture.transition_strain = h.number("transition_strain", 0.0);
         m.fracture.exponent = h.number("exponent", m.fracture.exponent);
         m.fracture.saturation = h.number("saturation", m.fracture.saturation);
     }

@@ -90,10 +90,13 @@ struct ActiveMaterial {
     // 11.10, models/particle_fracture.hpp): damage D per population grows on charge while the
     // volumetric contraction -volume_change(x_s) exceeds critical_strain,
     //   dD/dt = rate (1 - D / saturation) d<eps - eps_c>^exponent / dt (increasing only),
-    // and the cut-off grains lose their SE contact. Off (rate 0) unless the material gives it.
+    // and the cut-off grains lose their SE contact; with a transition_strain eps_t > eps_c
+    // the growth stops beyond eps_t (the phase transition that drives it is complete).
+    // Off (rate 0) unless the material gives it.
     struct Fracture {
         double rate = 0.0;             // k_D [-]
         double critical_strain = 0.0;  // eps_c [-]
+        double transition_strain = 0.0;  // eps_t [-], 0: no end
         double exponent = 2.0;         // m
         double saturation = 0.5;       // D_sat [-]
         bool on() const { return rate > 0.0; }

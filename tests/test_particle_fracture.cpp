@@ -65,15 +65,15 @@ TEST(ParticleFracture, ShippedOnLiNiO2OnlyAndParsed) {
         EXPECT_FALSE(test::load(f).cell.cam.fracture.on()) << f;
     EXPECT_THROW(test::load("configs/studies/study_c.yaml", {"materials=[{name: X, kind: active, density: 4 g/cm3, "
                                                              "c_max: 40000 mol/m3, theoretical_capacity: 270 mAh/g, "
-                                                             "ocv: {type: nmc532_mohtat2020}, diffusivity: 1e-14 m2/s, "
-                                                             "exchange_current: 1 A/m2, fracture: {rate: 1, bogus: 2}}]",
+                                                             "ocv: {type: nmc532_mohtat2020}, diffusivity: {reference: 1e-14 m2/s}, "
+                                                             "exchange_current: {reference: 1 A/m2}, fracture: {rate: 1, bogus: 2}}]",
                                                              "cell.cathode.active_material=X"}),
                  std::exception);
     // Fracture needs the strain table.
     EXPECT_THROW(test::load("configs/studies/study_c.yaml", {"materials=[{name: X, kind: active, density: 4 g/cm3, "
                                                              "c_max: 40000 mol/m3, theoretical_capacity: 270 mAh/g, "
-                                                             "ocv: {type: nmc532_mohtat2020}, diffusivity: 1e-14 m2/s, "
-                                                             "exchange_current: 1 A/m2, fracture: {rate: 1}}]",
+                                                             "ocv: {type: nmc532_mohtat2020}, diffusivity: {reference: 1e-14 m2/s}, "
+                                                             "exchange_current: {reference: 1 A/m2}, fracture: {rate: 1}}]",
                                                              "cell.cathode.active_material=X"}),
                  std::exception);
 }
@@ -83,6 +83,7 @@ TEST(ParticleFracture, OffHasNoDamageAndBelowTheThresholdNone) {
     off.cell.cam.fracture.rate = 0.0;
     SimulationConfig high = study_c(1);
     high.cell.cam.fracture.critical_strain = 0.2;  // beyond LiNiO2's 9 % at x = 0
+    high.cell.cam.fracture.transition_strain = 0.0;  // (LiNiO2's end of H2-H3 lies below it)
     const FractureRun a = run(off), b = run(high);
     ASSERT_EQ(a.r.status, RunStatus::complete) << a.r.message;
     ASSERT_EQ(b.r.status, RunStatus::complete) << b.r.message;
@@ -147,4 +148,47 @@ TEST(ParticleFracture, ACompliantBinderRemovesTheConstraint) {
     CellSpec unknown = slurry.cell;
     unknown.binder.youngs_modulus = 0.0;
     EXPECT_EQ(ParticleFracture::constraint_factor(unknown), 1.0);
+}
+
+// A transition strain ends the growth where the two-phase collapse that drives it is
+// complete: every charge past it adds the same k_D f_c (eps_t - eps_c)^m, however far the
+// charge goes on; without it a deeper charge cracks more. One charge of the pellet, to
+// 4.3 V and to 4.4 V (both past LiNiO2's eps_t at x ~ 0.12).
+TEST(ParticleFracture, ATransitionStrainCapsTheDamageOfACharge) {
+    auto charge = [](double v, bool cap) {
+        SimulationConfig c = study_c(1, {"protocol.steps=[\"Charge at 0.2C until " + std::to_string(v) + " V\"]"});
+        if (!cap) c.cell.cam.fracture.transition_strain = 0.0;
+        return c;
+    };
+    // An end below the onset is refused, naming the key.
+    const std::string x = "materials=[{name: X, kind: active, density: 4 g/cm3, c_max: 40000 mol/m3, "
+                          "theoretical_capacity: 270 mAh/g, ocv: {type: nmc532_mohtat2020}, diffusivity: {reference: 1e-14 m2/s}, "
+                          "exchange_current: {reference: 1 A/m2}, volume_change: {stoichiometry: [0, 1], relative: [-0.05, 0]}, "
+                          "fracture: {rate: 1, critical_strain: 0.03, transition_strain: ";
+    EXPECT_NO_THROW(test::load("configs/studies/study_c.yaml", {x + "0.04}}]", "cell.cathode.active_material=X"}));
+    try {
+        test::load("configs/studies/study_c.yaml", {x + "0.02}}]", "cell.cathode.active_material=X"});
+        ADD_FAILURE() << "transition_strain below critical_strain accepted";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("fracture.transition_strain"), std::string::npos) << e.what();
+    }
+    const SimulationConfig probe = charge(4.3, true);
+    const auto& f = probe.cell.cam.fracture;
+    ASSERT_GT(f.transition_strain, f.critical_strain);
+    const FractureRun a = run(charge(4.3, true)), b = run(charge(4.4, true));
+    const FractureRun c = run(charge(4.3, false)), d = run(charge(4.4, false));
+    for (const FractureRun* x : {&a, &b, &c, &d}) ASSERT_EQ(x->r.status, RunStatus::complete) << x->r.message;
+    const double da = max_damage(a), db = max_damage(b), dc = max_damage(c), dd = max_damage(d);
+    EXPECT_GT(da, 0.0);
+    EXPECT_NEAR(db, da, 1e-3 * da);   // capped: the deeper charge adds nothing
+    EXPECT_GT(dd, 1.05 * dc);         // uncapped: it does
+    EXPECT_LT(da, dc);                // the cap takes off the strain beyond eps_t
+    // The closed form of one charge past eps_t (f_c = 1: a pellet without binder):
+    // D = D_sat (1 - exp(-k_D (eps_t - eps_c)^m / D_sat)) for every population that passed it,
+    // to 10 %: the rate reads the mean stoichiometry's rate at the surface composition, so
+    // the strain it integrates is not exactly eps(x_s) (+7 % here).
+    const double k = f.rate * ParticleFracture::constraint_factor(probe.cell);
+    const double expect = f.saturation * (1.0 - std::exp(-k * std::pow(f.transition_strain - f.critical_strain, f.exponent) /
+                                                         f.saturation));
+    EXPECT_NEAR(da, expect, 0.1 * expect);
 }
