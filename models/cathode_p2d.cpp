@@ -436,18 +436,29 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     double u[kMaxSlots];
     const int np = geo_.np;
     // Cell m at potential difference phi: u holds its currents on return; L.src their source.
+    IntercalationKinetics::Point<double> point[kMaxPopulations];
     auto solve_cell = [&](int m, double phi) {
         local_inputs(y, m, u);
         u[s_dphi] = phi;
+        // Only the currents change below: the contact and each population's kinetics point
+        // once, then the kinetics residual alone per trial current (the same values as
+        // local_terms gives it; the chemistry does not enter the kinetics).
+        L.u = u;
+        L.pop = &slots_;
+        contact_.evaluate(L);
+        for (int p = 0; geo_.intercalating && p < np; ++p) point[p] = kinetics_.point(L, p);
         // Bisection in z = asinh(j / 1e-6 A/m2): j from 1e-6 to 1e4 A/m2 and beyond at the
         // same relative resolution, 4e-11 after 40 halvings (a start guess for IDACalcIC).
         constexpr double kScale = 1e-6;  // [A/m2]
         double lo[kMaxPopulations], hi[kMaxPopulations];
         for (int p = 0; p < np; ++p) lo[p] = -23.7, hi[p] = 23.7;  // |j| up to 1e4 A/m2
         for (int it = 0; it < 40; ++it) {
-            for (int p = 0; p < np; ++p) u[slots_.j(p)] = kScale * std::sinh(0.5 * (lo[p] + hi[p]));
-            local_terms(u, L);
-            for (int p = 0; p < np; ++p) (L.kin[p] > 0 ? hi[p] : lo[p]) = 0.5 * (lo[p] + hi[p]);
+            for (int p = 0; p < np; ++p) {
+                const double j = kScale * std::sinh(0.5 * (lo[p] + hi[p]));
+                u[slots_.j(p)] = j;
+                const double kin = geo_.intercalating ? kinetics_.residual(L, p, point[p], j) : j;
+                (kin > 0 ? hi[p] : lo[p]) = 0.5 * (lo[p] + hi[p]);
+            }
         }
         for (int p = 0; p < np; ++p) u[slots_.j(p)] = kScale * std::sinh(0.5 * (lo[p] + hi[p]));
         local_terms(u, L);

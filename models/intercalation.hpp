@@ -21,6 +21,14 @@
 
 namespace ssbsim {
 
+namespace detail {
+// The factors of the insertion drop that do not depend on j (detail::insertion_gates).
+template <class T>
+struct InsertionGates {
+    T sw, b;  // the switch s(x_s) and the delithiation cut b(eta_0)
+};
+}  // namespace detail
+
 class IntercalationKinetics {
 public:
     explicit IntercalationKinetics(const CathodeGeometry& g) : g_(g) {}
@@ -46,6 +54,20 @@ public:
     // contact: the slots every contact reads; per population the kinetics read its own.
     void pattern(LocalPattern& p, const PopulationSlots& slots, SlotMask contact,
                  const SlotMask* contact_of) const;
+
+    // Population p's kinetics at its cell's state without its current j (the concentrations,
+    // potentials, film and contact of L: ContactIsolation::evaluate first), and the
+    // residual L.kin[p] would get at current j from it: evaluate() is these two, so a caller
+    // that varies only j (CathodeP2D::shift_to_current) gets the same values for less.
+    template <class T>
+    struct Point {
+        T xs, i0, Rf, eta0;          // surface stoichiometry, exchange current, series resistance, dphi - U
+        detail::InsertionGates<T> gates;  // the insertion drop's switches (r_ins > 0)
+    };
+    template <class T>
+    Point<T> point(const Local<T>& L, int p) const;
+    template <class T>
+    T residual(const Local<T>& L, int p, const Point<T>& k, const T& j) const;
 
 private:
     template <class T>
@@ -93,36 +115,45 @@ T clamp_value(const T& x, double lo, double hi) {
     return x;
 }
 
+// The switch s(x_s) and the cut b(eta_0) of insertion_drop, with their derivatives (each
+// logistic from one exp of -|argument|).
+template <class T>
+InsertionGates<T> insertion_gates(const T& xs, const T& eta0, double onset, double width, double cut,
+                                  double cut_width) {
+    const double y = (value(xs) - onset) / width;
+    const double ey = std::exp(y >= 0 ? -y : y);
+    const double sw = y >= 0 ? 1.0 / (1.0 + ey) : ey / (1.0 + ey);
+    // b(eta_0): off where the electrode is driven well above its OCV (eta_0 = dphi - U > cut),
+    // so a delithiating full surface sees none of the R_h j_eps ln 2. cut_width >=
+    // R_h j_eps ln 2 / 2 keeps eta = eta_0 - drop rising with eta_0 (slope >= 1/2): one root.
+    const double q = (value(eta0) - cut) / cut_width;
+    const double eq = std::exp(q >= 0 ? -q : q);
+    const double b = q >= 0 ? eq / (1.0 + eq) : 1.0 / (1.0 + eq);
+    return {apply(xs, sw, sw * (1.0 - sw) / width), apply(eta0, b, -b * (1.0 - b) / cut_width)};
+}
+
 // Insertion resistance times the insertion part of j [V]: R_ins(x_s) j_- with the switch
 // s(x_s) = 1 / (1 + exp(-(x_s - x_h)/w)) and
 //   j_- = -j_eps [ln(1 + exp(-j/j_eps)) - ln 2],
 // a smooth, monotone min(j, 0) with j_-(0) = 0 (no drop at rest: the open-circuit potential
 // stays the OCV) that tends to j - j_eps ln 2 on insertion and to +j_eps ln 2 on
 // delithiation (a drop of at most R_h j_eps ln 2 there, and none once the electrode is
-// driven well above its OCV: b(eta_0) below). j_eps (relithiation.current_scale)
+// driven well above its OCV: b(eta_0) of insertion_gates). j_eps (relithiation.current_scale)
 // sets how sharply the drop engages around j = 0: Newton needs the slope R_h dj_-/dj to
 // change over more than round-off of j (a 1e-6 A/m2 scale made consistent initial states
 // at rests and charge starts unreachable). Far outside any cell state (drops of tens of
 // volts, which Newton iterates may try) the drop saturates smoothly at kMaxDrop = 10 V, so
 // eta stays finite.
 template <class T>
-T insertion_drop(const T& xs, const T& eta0, const T& j, double r_h, double onset, double width, double j_eps,
-                 double cut, double cut_width) {
+T insertion_drop(const InsertionGates<T>& gates, const T& j, double r_h, double j_eps) {
     constexpr double ln2 = 0.69314718055994531;
     const double z = value(j) / j_eps;
-    const double jm = (z >= 0 ? -j_eps * std::log1p(std::exp(-z)) : value(j) - j_eps * std::log1p(std::exp(z))) + j_eps * ln2;
-    const double djm = z >= 0 ? std::exp(-z) / (1.0 + std::exp(-z)) : 1.0 / (1.0 + std::exp(z));
-    const double y = (value(xs) - onset) / width;
-    const double sw = y >= 0 ? 1.0 / (1.0 + std::exp(-y)) : std::exp(y) / (1.0 + std::exp(y));
+    const double ez = std::exp(z >= 0 ? -z : z);  // exp(-|z|)
+    const double jm = (z >= 0 ? -j_eps * std::log1p(ez) : value(j) - j_eps * std::log1p(ez)) + j_eps * ln2;
+    const double djm = z >= 0 ? ez / (1.0 + ez) : 1.0 / (1.0 + ez);
     // tanh saturation: 0.3 % low at a 1 V drop.
     constexpr double kMaxDrop = 10.0;  // [V]
-    // b(eta_0): off where the electrode is driven well above its OCV (eta_0 = dphi - U > cut),
-    // so a delithiating full surface sees none of the R_h j_eps ln 2. cut_width >=
-    // R_h j_eps ln 2 / 2 keeps eta = eta_0 - drop rising with eta_0 (slope >= 1/2): one root.
-    const double q = (value(eta0) - cut) / cut_width;
-    const double b = q >= 0 ? std::exp(-q) / (1.0 + std::exp(-q)) : 1.0 / (1.0 + std::exp(q));
-    const T drop = r_h * apply(j, jm, djm) * apply(xs, sw, sw * (1.0 - sw) / width) *
-                   apply(eta0, b, -b * (1.0 - b) / cut_width);
+    const T drop = r_h * apply(j, jm, djm) * gates.sw * gates.b;
     const double th = std::tanh(value(drop) / kMaxDrop);
     return apply(drop, kMaxDrop * th, 1.0 - th * th);
 }
@@ -152,57 +183,63 @@ void IntercalationKinetics::evaluate(Local<T>& L) const {
 // the potential difference are the cell's.
 template <class T>
 void IntercalationKinetics::evaluate_population(Local<T>& L, int p) const {
-    using std::exp;
-    using std::sqrt;
-    const T& dphi = L.u[s_dphi];
     const T j = L.u[L.pop->j(p)];
-    if (g_.intercalating) {
-        const auto& cam = g_.cell.cam;
-        const double aa = cam.alpha_a, ac = cam.alpha_c;
-        T xs = surface_stoichiometry(L, p, g_.c_max);
-        double dU = 0.0;
-        double Uv = cam.ocv(value(xs), &dU);
-        T U = apply(xs, Uv, dU);
-        T xi = detail::clamp_value(xs, 1e-12, 1.0 - 1e-12);
-        const double hp = cam.relithiation.exponent;
-        T i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, hp, cam.relithiation.floor) * i0_scale_;
-        T Rf = T(g_.cell.film_resistance + g_.coating_resistance);
-        // The interface's potential step over its OCV: with the grown film an R || C of its
-        // own (film_v_slot_) the interface behind the film sees dphi - v_p.
-        T eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
-        if (film_ && film_v_slot_ < 0) Rf = Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
-        if (shell_) Rf = Rf + shell_->series_resistance(L.u[s_chem + shell_->state() + p], L);
-        T eta = eta0 - j * Rf;
-        const T& s = L.connected[p];
-        if (r_ins_ > 0.0) {
-            const T drop = detail::insertion_drop(xs, eta0, j, r_ins_, cam.relithiation.onset,
-                                                  cam.relithiation.width, cam.relithiation.current_scale, cut_,
-                                                  cut_width_);
-            eta = eta - drop;
-            // The inverse form for a connected population; an isolating one takes the
-            // switched Butler-Volmer residual below (its current goes to 0 either way).
-            if (aa == ac && value(s) == 1.0) {
-                L.kin[p] = detail::insertion_kinetics(j, i0, eta, aa * f_);
-                return finish(L, p, j);
-            }
-        }
-        // Symmetric transfer (the usual case): exp(-x) as 1 / exp(x), one exp per cell and
-        // call instead of two (the same value to round-off; ~1.5 % of a solve).
-        T jbv;
-        if (aa == ac) {
-            const T x = eta * (aa * f_);
-            const double e = std::exp(value(x)), r = 1.0 / e;  // exp(x), exp(-x)
-            jbv = i0 * (apply(x, e, e) - apply(x, r, -r));
-        } else {
-            jbv = i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
-        }
-        // An isolated population carries no current: j_p = s_p jbv goes to 0 with its
-        // area (s_p = 1 while connected: the plain Butler-Volmer residual).
-        L.kin[p] = value(s) == 1.0 ? j - jbv : j - s * jbv;
-    } else {
-        L.kin[p] = j;
-    }
+    L.kin[p] = g_.intercalating ? residual(L, p, point(L, p), j) : j;
     finish(L, p, j);
+}
+
+template <class T>
+IntercalationKinetics::Point<T> IntercalationKinetics::point(const Local<T>& L, int p) const {
+    const T& dphi = L.u[s_dphi];
+    const auto& cam = g_.cell.cam;
+    const double aa = cam.alpha_a, ac = cam.alpha_c;
+    Point<T> k;
+    k.xs = surface_stoichiometry(L, p, g_.c_max);
+    double dU = 0.0;
+    double Uv = cam.ocv(value(k.xs), &dU);
+    T U = apply(k.xs, Uv, dU);
+    T xi = detail::clamp_value(k.xs, 1e-12, 1.0 - 1e-12);
+    const double hp = cam.relithiation.exponent;
+    k.i0 = detail::kinetic_powers(xi, ac, aa) * detail::relithiation_factor(xi, hp, cam.relithiation.floor) * i0_scale_;
+    k.Rf = T(g_.cell.film_resistance + g_.coating_resistance);
+    // The interface's potential step over its OCV: with the grown film an R || C of its
+    // own (film_v_slot_) the interface behind the film sees dphi - v_p.
+    k.eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
+    if (film_ && film_v_slot_ < 0) k.Rf = k.Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
+    if (shell_) k.Rf = k.Rf + shell_->series_resistance(L.u[s_chem + shell_->state() + p], L);
+    if (r_ins_ > 0.0)
+        k.gates = detail::insertion_gates(k.xs, k.eta0, cam.relithiation.onset, cam.relithiation.width, cut_,
+                                          cut_width_);
+    return k;
+}
+
+template <class T>
+T IntercalationKinetics::residual(const Local<T>& L, int p, const Point<T>& k, const T& j) const {
+    using std::exp;
+    const auto& cam = g_.cell.cam;
+    const double aa = cam.alpha_a, ac = cam.alpha_c;
+    T eta = k.eta0 - j * k.Rf;
+    const T& s = L.connected[p];
+    if (r_ins_ > 0.0) {
+        const T drop = detail::insertion_drop(k.gates, j, r_ins_, cam.relithiation.current_scale);
+        eta = eta - drop;
+        // The inverse form for a connected population; an isolating one takes the
+        // switched Butler-Volmer residual below (its current goes to 0 either way).
+        if (aa == ac && value(s) == 1.0) return detail::insertion_kinetics(j, k.i0, eta, aa * f_);
+    }
+    // Symmetric transfer (the usual case): exp(-x) as 1 / exp(x), one exp per cell and
+    // call instead of two (the same value to round-off; ~1.5 % of a solve).
+    T jbv;
+    if (aa == ac) {
+        const T x = eta * (aa * f_);
+        const double e = std::exp(value(x)), r = 1.0 / e;  // exp(x), exp(-x)
+        jbv = k.i0 * (apply(x, e, e) - apply(x, r, -r));
+    } else {
+        jbv = k.i0 * (exp(eta * (aa * f_)) - exp(eta * (-ac * f_)));
+    }
+    // An isolated population carries no current: j_p = s_p jbv goes to 0 with its
+    // area (s_p = 1 while connected: the plain Butler-Volmer residual).
+    return value(s) == 1.0 ? j - jbv : j - s * jbv;
 }
 
 template <class T>
