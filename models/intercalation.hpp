@@ -11,7 +11,9 @@
 // ledger's intercalation charge; theta_p s_p j_p / F the population's surface flux.
 #pragma once
 
+#include <cfloat>
 #include <cmath>
+#include <type_traits>
 
 #include "core/constants.hpp"
 #include "models/interphase.hpp"
@@ -62,7 +64,11 @@ public:
     template <class T>
     struct Point {
         T xs, i0, Rf, eta0;          // surface stoichiometry, exchange current, series resistance, dphi - U
-        detail::InsertionGates<T> gates;  // the insertion drop's switches (r_ins > 0)
+        detail::InsertionGates<T> gates;  // the insertion drop's switches (r_ins > 0 and gated)
+        bool gated = false;          // gates computed (always for Dual); a double point 40 widths
+                                     // below the onset leaves them to residual(), which mostly
+                                     // needs none there
+        double y = 0.0;              // the switch's argument (x_s - x_h)/w
     };
     template <class T>
     Point<T> point(const Local<T>& L, int p) const;
@@ -132,6 +138,22 @@ InsertionGates<T> insertion_gates(const T& xs, const T& eta0, double onset, doub
     return {apply(xs, sw, sw * (1.0 - sw) / width), apply(eta0, b, -b * (1.0 - b) / cut_width)};
 }
 
+// True when the insertion drop at switch argument y = (x_s - x_h)/w < 0 cannot change
+// eta = eta_0 - j R_f - drop in double precision: |drop| <= R_h (|j| + j_eps) e^y (s <= e^y,
+// b <= 1, |j_-| <= |j| + j_eps ln 2, the saturation only lowers it), and below
+// |eta| 2^-58 (1/16 of half the spacing of doubles at eta) fl(eta - drop) is eta. Then
+// the residual skips the drop's exps (the switches, j_-, tanh): far below the onset (x_s a
+// few hundred widths below it, most of a cycle) the same eta, bit for bit. The test needs
+// no exp: e^y < 2^(e-2) <= R / 2 for y < (e - 2) ln 2, R = m 2^e (frexp).
+inline bool drop_below_rounding(double eta, double j, double y, double r_h, double j_eps) {
+    const double a = std::fabs(eta);
+    const double R = a * 0x1p-58 / (r_h * (std::fabs(j) + j_eps));
+    if (!(R >= DBL_MIN) || !(R <= DBL_MAX)) return false;  // also NaN
+    int e = 0;
+    std::frexp(R, &e);
+    return y < (e - 2) * 0.69314718055994531;
+}
+
 // Insertion resistance times the insertion part of j [V]: R_ins(x_s) j_- with the switch
 // s(x_s) = 1 / (1 + exp(-(x_s - x_h)/w)) and
 //   j_- = -j_eps [ln(1 + exp(-j/j_eps)) - ln 2],
@@ -148,8 +170,15 @@ template <class T>
 T insertion_drop(const InsertionGates<T>& gates, const T& j, double r_h, double j_eps) {
     constexpr double ln2 = 0.69314718055994531;
     const double z = value(j) / j_eps;
-    const double ez = std::exp(z >= 0 ? -z : z);  // exp(-|z|)
-    const double jm = (z >= 0 ? -j_eps * std::log1p(ez) : value(j) - j_eps * std::log1p(ez)) + j_eps * ln2;
+    // exp(-|z|). Past |z| = 50 (e^-50 ~ 2e-22) it no longer moves j_- in double precision
+    // (j_eps ln 2, or j + j_eps ln 2: the j_eps e^-|z| term is below half an ulp of either),
+    // so the residual (T = double, which has no use for dj_-/dj) takes 0 for it and skips
+    // the exp and the log1p: the same j_-, bit for bit.
+    double ez;
+    if constexpr (std::is_same_v<T, double>) ez = std::fabs(z) > 50.0 ? 0.0 : std::exp(z >= 0 ? -z : z);
+    else ez = std::exp(z >= 0 ? -z : z);
+    const double l1 = ez == 0.0 ? 0.0 : std::log1p(ez);
+    const double jm = (z >= 0 ? -j_eps * l1 : value(j) - j_eps * l1) + j_eps * ln2;
     const double djm = z >= 0 ? ez / (1.0 + ez) : 1.0 / (1.0 + ez);
     // tanh saturation: 0.3 % low at a 1 V drop.
     constexpr double kMaxDrop = 10.0;  // [V]
@@ -207,9 +236,15 @@ IntercalationKinetics::Point<T> IntercalationKinetics::point(const Local<T>& L, 
     k.eta0 = film_v_slot_ >= 0 ? T(dphi - L.u[film_v_slot_ + p] - U) : T(dphi - U);
     if (film_ && film_v_slot_ < 0) k.Rf = k.Rf + film_->film_resistance(L.u[s_chem + film_->film()]);
     if (shell_) k.Rf = k.Rf + shell_->series_resistance(L.u[s_chem + shell_->state() + p], L);
-    if (r_ins_ > 0.0)
-        k.gates = detail::insertion_gates(k.xs, k.eta0, cam.relithiation.onset, cam.relithiation.width, cut_,
-                                          cut_width_);
+    if (r_ins_ > 0.0) {
+        k.y = (value(k.xs) - cam.relithiation.onset) / cam.relithiation.width;
+        // The Jacobian (Dual) always takes the drop; the residual may skip it (residual()).
+        if (!std::is_same_v<T, double> || !(k.y < -40.0)) {
+            k.gates = detail::insertion_gates(k.xs, k.eta0, cam.relithiation.onset, cam.relithiation.width, cut_,
+                                              cut_width_);
+            k.gated = true;
+        }
+    }
     return k;
 }
 
@@ -221,8 +256,14 @@ T IntercalationKinetics::residual(const Local<T>& L, int p, const Point<T>& k, c
     T eta = k.eta0 - j * k.Rf;
     const T& s = L.connected[p];
     if (r_ins_ > 0.0) {
-        const T drop = detail::insertion_drop(k.gates, j, r_ins_, cam.relithiation.current_scale);
-        eta = eta - drop;
+        const double j_eps = cam.relithiation.current_scale;
+        if (k.gated) {
+            eta = eta - detail::insertion_drop(k.gates, j, r_ins_, j_eps);
+        } else if (!detail::drop_below_rounding(value(eta), value(j), k.y, r_ins_, j_eps)) {
+            const auto gates = detail::insertion_gates(k.xs, k.eta0, cam.relithiation.onset, cam.relithiation.width,
+                                                       cut_, cut_width_);
+            eta = eta - detail::insertion_drop(gates, j, r_ins_, j_eps);
+        }
         // The inverse form for a connected population; an isolating one takes the
         // switched Butler-Volmer residual below (its current goes to 0 either way).
         if (aa == ac && value(s) == 1.0) return detail::insertion_kinetics(j, k.i0, eta, aa * f_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "core/constants.hpp"
 #include "models/local_terms.hpp"
@@ -24,7 +25,11 @@ T passivation_factor(PassivationLaw law, const T& theta) {
     using std::exp;
     if (value(theta) < 0.0) return 1.0 - theta;
     switch (law) {
-        case PassivationLaw::film: return exp(-theta);
+        case PassivationLaw::film:
+            // exp(-theta) is 0 in double precision past theta = 745.2: the residual skips it.
+            if constexpr (std::is_same_v<T, double>)
+                if (theta > 746.0) return 0.0;
+            return exp(-theta);
         case PassivationLaw::coverage: return value(theta) < 1.0 ? T(1.0 - theta) : T(0.0);
         case PassivationLaw::hyperbolic: break;
     }
