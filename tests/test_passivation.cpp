@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/intercalation.hpp"
 #include "models/site_oxidation.hpp"
 #include "test_support.hpp"
 
@@ -160,4 +161,42 @@ TEST(PassivationLaw, TransportThroughTheFilmGrowsItParabolically) {
     EXPECT_EQ(test::load("configs/studies/study_a.yaml", {}).cell.chemistry.site[site_carbon].k_par.reference, 0.0);
     EXPECT_THROW(test::load("configs/studies/study_a.yaml", {"chemistry.sites.cam.parabolic_coverage=0 mol/m2"}),
                  ConfigError);
+}
+
+// The residual's shortcuts (T = double) give the values of the full formulas, which the
+// Jacobian's Dual path still evaluates: the film law past its underflow, j_- past
+// |j| = 50 j_eps, and eta without the insertion drop where drop_below_rounding says so.
+TEST(KineticsShortcuts, TheFilmLawPastItsUnderflowIsExpsZero) {
+    for (double theta : {745.0, 746.5, 800.0, 1e6}) {
+        const double full = passivation_factor(PassivationLaw::film, Dual<1>::variable(theta, 0)).v;
+        EXPECT_EQ(passivation_factor(PassivationLaw::film, theta), full) << theta;
+    }
+}
+
+TEST(KineticsShortcuts, SkippedInsertionDropTermsLeaveTheResidualBitForBit) {
+    const double r_h = 1500.0, j_eps = 1e-4, onset = 0.935, width = 0.003, cut = 0.05, cut_width = 0.06;
+    int skipped = 0, checked = 0;
+    for (double xs : {0.3, 0.6, 0.75, 0.8, 0.85, 0.9, 0.93, 0.94, 0.99}) {
+        for (double j : {-3.0, -0.2, -1e-2, -6e-3, -1e-4, 0.0, 1e-7, 1e-3, 5.1e-3, 0.3, 2.0}) {
+            for (double eta : {-0.4, -0.02, -1e-6, 0.0, 1e-9, 3e-4, 0.05, 0.7}) {
+                const Dual<1> xd = Dual<1>::variable(xs, 0), ed(eta), jd(j);
+                const auto gd = detail::insertion_gates(xd, ed, onset, width, cut, cut_width);
+                const auto g = detail::insertion_gates(xs, eta, onset, width, cut, cut_width);
+                // j_-: the double path (exp skipped past |z| = 50) against the full formula.
+                const double drop = detail::insertion_drop(g, j, r_h, j_eps);
+                EXPECT_EQ(drop, detail::insertion_drop(gd, jd, r_h, j_eps).v) << xs << " " << j << " " << eta;
+                const double y = (xs - onset) / width;
+                if (detail::drop_below_rounding(eta, j, y, r_h, j_eps)) {
+                    ++skipped;
+                    EXPECT_EQ(eta - drop, eta) << xs << " " << j << " " << eta;
+                }
+                ++checked;
+            }
+        }
+    }
+    EXPECT_GT(skipped, checked / 4);  // the shortcut is taken far below the onset
+    EXPECT_LT(skipped, checked);      // and not near it, nor at eta = 0
+    // Near the onset the drop is volts' worth of an ulp: never skipped.
+    EXPECT_FALSE(detail::drop_below_rounding(0.05, 0.3, (0.93 - onset) / width, r_h, j_eps));
+    EXPECT_FALSE(detail::drop_below_rounding(0.0, 0.3, -300.0, r_h, j_eps));
 }
