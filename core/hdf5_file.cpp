@@ -21,6 +21,10 @@
 namespace ssbsim::h5 {
 
 namespace {
+// The chunk cache a result file's datasets get by default: one slot of this many bytes
+// (Series::create; each holds at most one chunk).
+constexpr std::size_t kFileChunkCacheBytes = 32 * 1024;
+
 void check(herr_t status, const std::string& what) {
     if (status < 0) throw IoError("HDF5: " + what + " failed");
 }
@@ -128,6 +132,11 @@ Handle create_file(const std::string& path, bool exclusive) {
     mdc.min_size = 32 * 1024;
     mdc.max_size = 128 * 1024;
     check(H5Pset_mdc_config(fapl.id(), &mdc), "set metadata cache config");
+    // The chunk cache of the file's datasets: one chunk (see Series::create) of at most
+    // kFileChunkCacheBytes. A dataset whose chunk fits takes it from here with the default
+    // access properties, which HDF5 then neither copies nor closes per dataset (~20k
+    // instructions each); a larger chunk gets its own cache (chunk_properties).
+    check(H5Pset_cache(fapl.id(), 0, 1, kFileChunkCacheBytes, 1.0), "set chunk cache");
     // The default (1.8-compatible) file format, not the 1.10 one: a 1.10 superblock keeps
     // a "file open for writing" flag that a killed run leaves set, and HDF5 then refuses to
     // open the file (h5py included) until h5clear is run on it. With the small metadata
@@ -393,26 +402,29 @@ std::vector<std::string> read_strings(const Handle& loc, const std::string& path
 // ---------------------------------------------------------------------------------------
 
 namespace {
-// The creation (chunk shape) and access (chunk cache) properties of appended datasets, made
-// once per process for each of the few shapes a result file has: creating and closing two
-// property lists per dataset was a quarter of the cost of creating the ~60 datasets of a
-// result file (~3 M of 11.5 M instructions). Never closed, like transfer_properties().
+// The creation (chunk shape) properties of appended datasets, made once per process for
+// each of the few shapes a result file has, and for a chunk larger than the file's chunk
+// cache (kFileChunkCacheBytes) access properties with a cache of one such chunk: creating
+// and closing two property lists per dataset was a quarter of the cost of creating the ~60
+// datasets of a result file (~3 M of 11.5 M instructions). Never closed, like
+// transfer_properties(). `access` is H5P_DEFAULT when the file's cache holds the chunk.
 struct ChunkProperties {
-    hid_t create = -1, access = -1;
+    hid_t create = -1, access = H5P_DEFAULT;
 };
-const ChunkProperties& chunk_properties(const std::vector<hsize_t>& chunk, std::size_t cache_bytes) {
+const ChunkProperties& chunk_properties(const std::vector<hsize_t>& chunk, std::size_t chunk_bytes) {
     static std::mutex mutex;
     static std::map<std::pair<std::vector<hsize_t>, std::size_t>, ChunkProperties> made;
     std::lock_guard<std::mutex> lock(mutex);
-    const auto key = std::make_pair(chunk, cache_bytes);
+    const bool own_cache = chunk_bytes > kFileChunkCacheBytes;
+    const auto key = std::make_pair(chunk, own_cache ? chunk_bytes : 0);
     auto it = made.find(key);
     if (it != made.end()) return it->second;
     const hid_t create = checked(H5Pcreate(H5P_DATASET_CREATE), "create dataset properties");
-    const hid_t access = H5Pcreate(H5P_DATASET_ACCESS);
+    const hid_t access = own_cache ? H5Pcreate(H5P_DATASET_ACCESS) : H5P_DEFAULT;
     if (access < 0 || H5Pset_chunk(create, static_cast<int>(chunk.size()), chunk.data()) < 0 ||
-        H5Pset_chunk_cache(access, 1, cache_bytes, 1.0) < 0) {
+        (own_cache && H5Pset_chunk_cache(access, 1, chunk_bytes, 1.0) < 0)) {
         H5Pclose(create);
-        if (access >= 0) H5Pclose(access);
+        if (access >= 0 && access != H5P_DEFAULT) H5Pclose(access);
         throw IoError("HDF5: set chunk shape and cache failed");
     }
     return made.emplace(key, ChunkProperties{create, access}).first->second;

@@ -123,15 +123,44 @@ MaterialLibrary::MaterialLibrary() {
     }
 }
 
+std::string material_run_text(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    bool in_sources = false;  // inside the top-level `sources:` entry
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t end = text.find('\n', pos);
+        const std::size_t stop = end == std::string::npos ? text.size() : end;
+        const std::size_t first = text.find_first_not_of(" \t\r", pos);
+        const bool blank = first == std::string::npos || first >= stop;
+        const bool comment = !blank && text[first] == '#';
+        // A top-level entry (a non-blank, non-comment line at column 0) ends `sources:` or
+        // starts it.
+        if (!blank && !comment && first == pos) {
+            static const std::string key = "sources:";
+            in_sources = text.compare(pos, key.size(), key) == 0 &&
+                         (pos + key.size() == stop || text[pos + key.size()] == ' ' ||
+                          text[pos + key.size()] == '\t' || text[pos + key.size()] == '\r');
+        }
+        if (!in_sources && !comment) out.append(text, pos, stop - pos);
+        if (end == std::string::npos) break;
+        out += '\n';
+        pos = end + 1;
+    }
+    return out;
+}
+
 void MaterialLibrary::parse_pending(const std::string& name) const {
     auto it = pending_.find(name);
     if (it == pending_.end()) return;
     std::string path = it->second;
     pending_.erase(it);
     if (nodes_.count(name)) return;  // a user definition of the same name wins
-    ConfigNode n = ConfigNode::load_string(embedded_files().at(path), "<embedded configs/" + path + ">");
+    ConfigNode n = ConfigNode::load_string(material_run_text(embedded_files().at(path)),
+                                           "<embedded configs/" + path + ">");
     if (n.string("name") != name) n.fail("name", "must equal the file name '" + name + "'");
     nodes_[name] = n;
+    lean_[name] = path;
 }
 
 void MaterialLibrary::parse_all() const {
@@ -152,6 +181,7 @@ void MaterialLibrary::add(const ConfigNode& material) {
                                   "'; expected one of active, inert, electrolyte, carbon, "
                                   "counter, coating, binder");
     pending_.erase(name);
+    lean_.erase(name);
     nodes_[name] = material;
 }
 
@@ -599,7 +629,14 @@ std::vector<MaterialLibrary::Definition> MaterialLibrary::definitions() const {
             if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
             seen.push_back(name);
             const ConfigNode& n = node(name, kind, ConfigNode());
-            out.push_back({name, n.string("kind"), yaml_text(n)});
+            auto lean = lean_.find(name);
+            if (lean != lean_.end()) {
+                // Read for a run without its `sources`: the whole file now.
+                nodes_[name] = ConfigNode::load_string(embedded_files().at(lean->second),
+                                                       "<embedded configs/" + lean->second + ">");
+                lean_.erase(lean);
+            }
+            out.push_back({name, n.string("kind"), yaml_text(nodes_.at(name))});
         }
     }
     return out;

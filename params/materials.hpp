@@ -181,6 +181,15 @@ struct Coating {
     void validate(const FieldError& fail) const;
 };
 
+// The text of an embedded materials file as a run parses it: the top-level `sources:` entry
+// (the references behind each value, which nothing but definitions() reads: ~half of the
+// library's bytes and most of yaml-cpp's cost of reading a material) and full-line comments
+// blanked line for line, so every other line keeps its number and its text (the file, line
+// and key of an error are the file's own). tests/test_materials.cpp checks, for every
+// embedded file, that the tree read from it is the whole file's tree without `sources`,
+// marks included.
+std::string material_run_text(const std::string& text);
+
 // The materials library: the embedded configs/materials/*.yaml plus any user files or
 // inline definitions. Lookup is by name.
 class MaterialLibrary {
@@ -209,9 +218,11 @@ public:
 
 private:
     // Parsed materials, and embedded files not parsed yet (name = file stem), so a run pays
-    // only for the materials it uses.
+    // only for the materials it uses. An embedded file is parsed from material_run_text
+    // (without its `sources:`); `lean_` names those, which definitions() parses again whole.
     mutable std::map<std::string, ConfigNode> nodes_;
     mutable std::map<std::string, std::string> pending_;
+    mutable std::map<std::string, std::string> lean_;  // name -> embedded path
     void parse_pending(const std::string& name) const;
     void parse_all() const;
 };

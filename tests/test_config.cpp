@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <random>
 #include <regex>
 
 #include "core/error.hpp"
@@ -162,6 +164,48 @@ TEST(Config, MemoisedConfigTextEqualsTheNodeTreeForShippedConfigs) {
         em << emit_config(c);
         EXPECT_EQ(emit_config_text(c), std::string(em.c_str())) << rel;
     }
+}
+
+TEST(Config, DirectlyWrittenEntriesEqualYamlCppsEmitter) {
+    // emit_entry_text writes block mappings of plain-safe scalars itself: on random keys and
+    // values (from the characters of the resolved config and the ones that make yaml-cpp
+    // quote: ':', '#', '-' and space placement, null words, quotes, non-ASCII), nested
+    // mappings, empty ones and sequences, its text must be yaml-cpp's, byte for byte.
+    std::mt19937 rng(12);
+    const std::string chars = "aZ09 ._/+-()::##'\"~!%@&*,[]{}|>\t\xc3\xa9";
+    const std::vector<std::string> words = {"", "~", "null", "Null", "NULL", "true", "no", "1e-06", "-5", "- 5",
+                                            "-", "a: b", "a #b", "a#b", "a:b", " a", "a ", "C/50", "0.785 cm2"};
+    auto scalar = [&] {
+        if (rng() % 3 == 0) return words[rng() % words.size()];
+        std::string w;
+        const int n = 1 + static_cast<int>(rng() % 8);
+        for (int i = 0; i < n; ++i) w += chars[rng() % chars.size()];
+        return w;
+    };
+    std::function<YAML::Node(int)> tree = [&](int depth) {
+        const unsigned kind = rng() % 8;
+        if (depth > 2 || kind < 4) return YAML::Node(scalar());
+        YAML::Node n;
+        if (kind == 7) {
+            n.push_back(scalar());
+            return n;
+        }
+        const int entries = kind == 6 ? 0 : 1 + static_cast<int>(rng() % 4);
+        if (entries == 0) return YAML::Node(YAML::NodeType::Map);
+        for (int i = 0; i < entries; ++i) n[scalar() + std::to_string(i)] = tree(depth + 1);
+        return n;
+    };
+    int direct = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const YAML::Node key(rng() % 4 ? std::string("k") + std::to_string(i) : scalar());
+        const YAML::Node value = tree(0);
+        YAML::Emitter em;
+        em << YAML::BeginMap << YAML::Key << key << YAML::Value << value << YAML::EndMap;
+        const std::string text = emit_entry_text(key, value);
+        ASSERT_EQ(text, std::string(em.c_str())) << "entry " << i;
+        direct += text.find('"') == std::string::npos ? 1 : 0;
+    }
+    EXPECT_GT(direct, 500);  // the direct path was taken often
 }
 
 TEST(Config, ResolvedConfigRoundTrips) {

@@ -3,6 +3,7 @@
 // and the carbon, the new materials, and the derived quantities of the result file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/resources.hpp"
 #include "io/result_writer.hpp"
 #include "models/cathode_p2d.hpp"
 #include "params/emit.hpp"
@@ -450,6 +452,83 @@ TEST(Materials, BadValuesNameFileLineAndKey) {
     const ConfigError m = config_error(cell_text("    coating: {material: LiNbO3, mass_fraction: 0.7}\n"));
     EXPECT_TRUE(has(m.key(), "mass_fraction")) << m.what();
     EXPECT_GT(m.line(), 0);
+}
+
+// A run reads an embedded materials file without its `sources:` and comments
+// (material_run_text): the tree must be the whole file's tree without `sources`, every node
+// at the same line and column, so an error names the same file, line and key; the lines left
+// are the file's own (quoted under an error), and definitions() still carry the sources.
+namespace {
+void expect_same_tree(const YAML::Node& a, const YAML::Node& b, const std::string& where, bool top) {
+    ASSERT_EQ(a.Type(), b.Type()) << where;
+    EXPECT_EQ(a.Tag(), b.Tag()) << where;
+    EXPECT_EQ(a.Style(), b.Style()) << where;
+    EXPECT_EQ(a.Mark().line, b.Mark().line) << where;
+    EXPECT_EQ(a.Mark().column, b.Mark().column) << where;
+    if (a.IsScalar()) EXPECT_EQ(a.Scalar(), b.Scalar()) << where;
+    if (a.IsSequence()) {
+        ASSERT_EQ(a.size(), b.size()) << where;
+        for (std::size_t i = 0; i < a.size(); ++i) expect_same_tree(a[i], b[i], where + "." + std::to_string(i), false);
+    }
+    if (a.IsMap()) {
+        auto ib = b.begin();
+        for (auto ia = a.begin(); ia != a.end(); ++ia) {
+            const std::string k = ia->first.Scalar();
+            if (top && k == "sources") continue;  // only the whole file has it
+            ASSERT_TRUE(ib != b.end()) << where << ": " << k << " missing";
+            expect_same_tree(ia->first, ib->first, where + "." + k + " (key)", false);
+            expect_same_tree(ia->second, ib->second, where + "." + k, false);
+            ++ib;
+        }
+        EXPECT_TRUE(ib == b.end()) << where << ": an entry the whole file does not have";
+    }
+}
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    for (std::size_t end; (end = text.find('\n', pos)) != std::string::npos; pos = end + 1)
+        out.push_back(text.substr(pos, end - pos));
+    out.push_back(text.substr(pos));
+    return out;
+}
+}  // namespace
+
+TEST(Materials, ARunReadsEachEmbeddedFileAsTheWholeFileWithoutItsSources) {
+    int files = 0;
+    for (const auto& [path, text] : embedded_files()) {
+        if (path.rfind("materials/", 0) != 0) continue;
+        ++files;
+        const std::string name = "<embedded configs/" + path + ">";
+        const std::string lean = material_run_text(text);
+        const ConfigNode whole = ConfigNode::load_string(text, name);
+        const ConfigNode run = ConfigNode::load_string(lean, name);
+        EXPECT_TRUE(whole.has("sources")) << path;
+        EXPECT_FALSE(run.has("sources")) << path;
+        EXPECT_LT(lean.size(), text.size()) << path;
+        expect_same_tree(whole.yaml(), run.yaml(), path, true);
+        const std::vector<std::string> a = lines_of(text), b = lines_of(lean);
+        ASSERT_EQ(a.size(), b.size()) << path;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!b[i].empty()) EXPECT_EQ(a[i], b[i]) << path << " line " << i + 1;
+    }
+    EXPECT_GE(files, 17);
+    // The transformation itself: `sources` and comments out, the rest line for line, a
+    // top-level key after `sources` kept, a key that merely starts with "sources" kept.
+    EXPECT_EQ(material_run_text("# c\nname: X\nsources:\n  a: \"b\"\n\n# c\n  c: d\nkind: k\nsources_x: 1"),
+              "\nname: X\n\n\n\n\n\nkind: k\nsources_x: 1");
+    // The library's definitions carry the sources (the whole file), after a run read it lean.
+    MaterialLibrary lib;
+    ConfigNode where = ConfigNode::load_string("x: 1", "t.yaml");
+    EXPECT_NEAR(lib.active("NMC532", where).density, 4750.0, 1e-9);
+    int with_sources = 0;
+    for (const auto& d : lib.definitions()) with_sources += has(d.text, "sources:") ? 1 : 0;
+    EXPECT_EQ(with_sources, files);
+    // A node of an embedded material read for a run is placed in its file, at its line.
+    const std::string& nmc = embedded_files().at("materials/NMC532.yaml");
+    const int density_line = 1 + static_cast<int>(std::count(nmc.begin(), nmc.begin() + nmc.find("\ndensity:") + 1, '\n'));
+    const ConfigNode d = MaterialLibrary().node("NMC532", "active", where).at("density");
+    EXPECT_EQ(d.file_name(), "<embedded configs/materials/NMC532.yaml>");
+    EXPECT_EQ(d.line(), density_line);
 }
 
 // ---- derived quantities in the result file -------------------------------------------------------
