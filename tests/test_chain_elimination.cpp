@@ -6,6 +6,7 @@
 #include <sundials/sundials_context.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -285,6 +286,113 @@ TEST(ChainElimination, ABreathingStackPressureKeepsTheShellsInKlu) {
     N_Vector v = N_VNew_Serial(model.size(), ctx);
     ASSERT_FALSE(model.elimination_chains().empty());
     EXPECT_EQ(make_chain_klu_solver(v, A, ctx, true, model.elimination_chains()), nullptr);
+    N_VDestroy(v);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// make_klu_solver with kept pivots refactorises and solves by its own factors (KLU's pivot
+// order and BTF blocks); they solve as SUNDIALS' KLU does (keep_pivots = false): a matrix
+// with singleton blocks, two coupled blocks and a dense border, after changing its values,
+// and after a kept pivot goes to zero (a fresh factorisation by KLU, counted).
+TEST(KluKeptPivots, OwnFactorsSolveLikeSundialsKlu) {
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    const int n = 40;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    // Block upper triangular in a scrambled order: blocks [0,1) .. singletons, [10,22), [22,35),
+    // singletons; each block strongly coupled within, sparse couplings to later blocks.
+    std::vector<int> perm(n);
+    for (int i = 0; i < n; ++i) perm[i] = i;
+    std::shuffle(perm.begin(), perm.end(), rng);
+    auto block_of = [](int i) { return i < 10 ? i : i < 22 ? 10 : i < 35 ? 22 : i; };
+    std::vector<double> dense(n * n, 0.0);
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c) {
+            double v = 0.0;
+            if (r == c) v = 3.0 + u(rng);
+            else if (block_of(r) == block_of(c) && u(rng) > 0.3) v = u(rng);
+            else if (block_of(r) < block_of(c) && u(rng) > 0.8) v = 1e3 * u(rng);  // rows of other scales
+            dense[perm[r] * n + perm[c]] = v;
+        }
+    SUNMatrix A = to_sparse(dense, n, ctx);
+    N_Vector y = N_VNew_Serial(n, ctx);
+    SUNLinearSolver own = make_klu_solver(y, A, ctx, true), ref = make_klu_solver(y, A, ctx, false);
+    ASSERT_EQ(SUNLinSolInitialize(own), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(ref), SUNLS_SUCCESS);
+    std::vector<double> b(n);
+    for (double& v : b) v = u(rng);
+    for (int round = 0; round < 3; ++round) {
+        for (bool in_place : {false, true}) {
+            const std::vector<double> xo = solve_with(own, A, b, in_place, ctx);
+            const std::vector<double> xr = solve_with(ref, A, b, false, ctx);
+            for (int i = 0; i < n; ++i) EXPECT_NEAR(xo[i], xr[i], 1e-12 * max_abs(xr)) << "round " << round << " unknown " << i;
+        }
+        double* a = SUNSparseMatrix_Data(A);
+        for (sunindextype k = 0; k < SUNSparseMatrix_NNZ(A); ++k) a[k] *= 1.0 + 0.2 * u(rng);
+    }
+    EXPECT_EQ(klu_counters(own).fresh_factorisations, 1);
+    SUNLinSolFree(own);
+    SUNLinSolFree(ref);
+    N_VDestroy(y);
+    SUNMatDestroy(A);
+    // A kept pivot that goes to zero: the refactorisation fails, KLU pivots afresh (counted),
+    // and the solution is exact.
+    std::vector<double> small = {4, 1, 1, 4};  // one BTF block of two
+    A = to_sparse(small, 2, ctx);
+    y = N_VNew_Serial(2, ctx);
+    own = make_klu_solver(y, A, ctx, true), ref = make_klu_solver(y, A, ctx, false);
+    ASSERT_EQ(SUNLinSolInitialize(own), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(ref), SUNLS_SUCCESS);
+    const std::vector<double> b2 = {1.0, -2.0};
+    solve_with(own, A, b2, false, ctx);
+    EXPECT_EQ(klu_counters(own).fresh_factorisations, 1);
+    SUNSparseMatrix_Data(A)[0] = SUNSparseMatrix_Data(A)[3] = 0.0;  // both diagonals: the first pivot is zero
+    const std::vector<double> xo = solve_with(own, A, b2, true, ctx);
+    EXPECT_NEAR(xo[0], -2.0, 1e-15);  // [[0, 1], [1, 0]] x = (1, -2)
+    EXPECT_NEAR(xo[1], 1.0, 1e-15);
+    EXPECT_EQ(klu_counters(own).fresh_factorisations, 2);
+    SUNLinSolFree(own);
+    SUNLinSolFree(ref);
+    N_VDestroy(y);
+    SUNMatDestroy(A);
+    SUNContext_Free(&ctx);
+}
+
+// The chemistry-on model's whole Jacobian (all 680 unknowns at the default mesh) and the
+// chain solver's reduced one: our factors with KLU's pivots against SUNDIALS' KLU.
+TEST(KluKeptPivots, TheChemistryOnModelSolvesLikeSundialsKlu) {
+    SimulationConfig c = test::load("", {});
+    CathodeP2D model(c.cell, c.mesh);
+    SUNContext ctx = nullptr;
+    ASSERT_EQ(SUNContext_Create(nullptr, &ctx), 0);
+    SUNMatrix A = model_matrix(model, ctx);
+    N_Vector v = N_VNew_Serial(model.size(), ctx);
+    SUNLinearSolver own = make_klu_solver(v, A, ctx, true), ref = make_klu_solver(v, A, ctx, false);
+    SUNLinearSolver chain = make_chain_klu_solver(v, A, ctx, true, model.elimination_chains());
+    ASSERT_NE(chain, nullptr);
+    ASSERT_EQ(SUNLinSolInitialize(own), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(ref), SUNLS_SUCCESS);
+    ASSERT_EQ(SUNLinSolInitialize(chain), SUNLS_SUCCESS);
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> b(model.size());
+    for (double& x : b) x = u(rng);
+    for (int round = 0; round < 2; ++round) {
+        const std::vector<double> xr = solve_with(ref, A, b, false, ctx);
+        const std::vector<double> xo = solve_with(own, A, b, false, ctx);
+        const std::vector<double> xc = solve_with(chain, A, b, true, ctx);
+        for (int i = 0; i < model.size(); ++i) {
+            EXPECT_NEAR(xo[i], xr[i], 1e-9 * std::fabs(xr[i]) + 1e-12 * max_abs(xr)) << model.variable_name(i);
+            EXPECT_NEAR(xc[i], xr[i], 1e-9 * std::fabs(xr[i]) + 1e-12 * max_abs(xr)) << model.variable_name(i);
+        }
+        double* a = SUNSparseMatrix_Data(A);
+        for (sunindextype k = 0; k < SUNSparseMatrix_NNZ(A); ++k) a[k] *= 1.0 + 1e-3 * u(rng);
+    }
+    SUNLinSolFree(own);
+    SUNLinSolFree(ref);
+    SUNLinSolFree(chain);
     N_VDestroy(v);
     SUNMatDestroy(A);
     SUNContext_Free(&ctx);
