@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -161,7 +162,7 @@ Options parse(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_benchmarks(int argc, char** argv) {
     const Options opt = parse(argc, argv);
     const int repeat = opt.repeat, processes = opt.processes;
     const std::vector<std::string>& set = opt.set;
@@ -247,4 +248,14 @@ int main(int argc, char** argv) {
     if (opt.cycles > 0 && !time_cycling(opt.cycles, {})) return 1;
     if (opt.studies && !time_studies(opt.studies_set, opt.studies_repeat, opt.b_cycles)) return 1;
     return 0;
+}
+
+// A bad --set or config is reported, not left to std::terminate.
+int main(int argc, char** argv) {
+    try {
+        return run_benchmarks(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ssbsim_bench: error: %s\n", e.what());
+        return 2;
+    }
 }
