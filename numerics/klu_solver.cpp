@@ -58,10 +58,8 @@ struct StaticLU {
         P.assign(num->Pnum, num->Pnum + n);
         Q.assign(sym->Q, sym->Q + n);
         block.assign(sym->R, sym->R + sym->nblocks + 1);
-        std::vector<sunindextype> pinv(n), block_of(n);
+        std::vector<sunindextype> pinv(n);
         for (sunindextype k = 0; k < n; ++k) pinv[P[k]] = k;
-        for (std::size_t b = 0; b + 1 < block.size(); ++b)
-            for (sunindextype k = block[b]; k < block[b + 1]; ++k) block_of[k] = static_cast<sunindextype>(b);
         a_ptr.assign(1, 0), a_pos.clear(), a_row.clear();
         l_ptr.assign(1, 0), l_row.clear();
         u_ptr.assign(1, 0), u_mid.clear(), u_row.clear(), u_src.clear();
