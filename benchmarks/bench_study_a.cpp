@@ -194,6 +194,7 @@ int run_benchmarks(int argc, char** argv) {
         auto t0 = Clock::now();
         Simulation sim(cfg);
         ResultWriter w(out);
+        w.create_in_background();  // as `ssbsim run` does
         sim.run(&w);
         with_output.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     }

@@ -160,7 +160,10 @@ int run(const RunOptions& o) {
         control.keep_records = records_in_memory;
         Simulation sim(cfg);
         std::unique_ptr<ResultWriter> writer;
-        if (to_file) writer = std::make_unique<ResultWriter>(cfg.output.file);
+        if (to_file) {
+            writer = std::make_unique<ResultWriter>(cfg.output.file);
+            writer->create_in_background();  // the file's datasets made while the run solves
+        }
         SampleCounter counter;
         RunObserver& sink = to_file ? static_cast<RunObserver&>(*writer) : counter;
         bool tty = !o.quiet && (o.force_progress || (o.progress && isatty(STDERR_FILENO)));

@@ -10,6 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <new>
@@ -43,6 +47,35 @@ void silence_errors() {
     }();
     (void)silenced;
 }
+
+// The background task (run_in_background): its thread, its error, and whether one may be
+// running (read without the lock by every call of this layer: one atomic load).
+struct Background {
+    std::mutex mutex;
+    std::thread thread;
+    std::exception_ptr error;
+    std::atomic<bool> active{false};
+};
+Background& background() {
+    static Background b;
+    return b;
+}
+thread_local bool in_background_task = false;
+
+void wait_background(bool rethrow) {
+    Background& b = background();
+    if (in_background_task || !b.active.load(std::memory_order_acquire)) return;
+    std::exception_ptr error;
+    {
+        std::lock_guard<std::mutex> lock(b.mutex);
+        if (b.thread.joinable()) b.thread.join();
+        b.active.store(false, std::memory_order_release);
+        if (rethrow) error = std::exchange(b.error, nullptr);
+    }
+    if (error) std::rethrow_exception(error);
+}
+// At the top of every function of this layer that calls HDF5.
+void sync() { wait_background(true); }
 
 // Variable-length UTF-8 strings and the scalar dataspace, made once per process (never
 // closed, like transfer_properties()): the ~170 attributes of a result file made and closed
@@ -81,8 +114,35 @@ hid_t transfer_properties() {
 }
 }  // namespace
 
+void run_in_background(std::function<void()> task) {
+    sync();
+    Background& b = background();
+    std::lock_guard<std::mutex> lock(b.mutex);
+    b.error = nullptr;
+    b.active.store(true, std::memory_order_release);
+    auto job = std::make_shared<std::function<void()>>(std::move(task));
+    try {
+        b.thread = std::thread([job] {
+            in_background_task = true;
+            // A thread-safe HDF5 (Debian's, the fallback) keeps an error stack per thread.
+            H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+            try {
+                (*job)();
+            } catch (...) {
+                background().error = std::current_exception();  // read after the join
+            }
+        });
+    } catch (const std::system_error&) {  // no thread to be had: the task runs here
+        b.active.store(false, std::memory_order_release);
+        (*job)();
+    }
+}
+
+void wait_for_background() { sync(); }
+
 Handle::~Handle() {
     if (id_ < 0) return;
+    wait_background(false);  // a destructor waits, never throws: the error stays for the next call
     switch (H5Iget_type(id_)) {
         case H5I_FILE: H5Fclose(id_); break;
         case H5I_GROUP: H5Gclose(id_); break;
@@ -105,6 +165,7 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 }
 
 void limit_library_memory() {
+    sync();
     silence_errors();
     // HDF5 keeps freed blocks on free lists for reuse, by default up to 1 MiB per list and
     // 4 MiB per kind (regular, array, block), without bound in practice for the many lists
@@ -116,6 +177,7 @@ void limit_library_memory() {
 }
 
 Handle create_file(const std::string& path, bool exclusive) {
+    sync();
     silence_errors();
     // H5F_ACC_EXCL opens with O_CREAT | O_EXCL, which never follows a symbolic link.
     // A metadata cache of at most 32 kB (HDF5's default grows to 32 MiB): the writer only
@@ -155,6 +217,7 @@ Handle create_file(const std::string& path, bool exclusive) {
 }
 
 std::string open_failure_reason(const std::string& path) {
+    sync();
     silence_errors();
     struct stat st{};
     if (::stat(path.c_str(), &st) != 0) return std::string("cannot be read: ") + std::strerror(errno);
@@ -173,6 +236,7 @@ std::string open_failure_reason(const std::string& path) {
 }
 
 Handle open_file(const std::string& path, bool write) {
+    sync();
     silence_errors();
     hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
     if (id < 0) {
@@ -183,6 +247,7 @@ Handle open_file(const std::string& path, bool write) {
 }
 
 ObjectKind object_kind(const Handle& loc, const std::string& path) {
+    sync();
     if (!exists(loc, path)) return ObjectKind::missing;
     hid_t id = H5Oopen(loc.id(), path.c_str(), H5P_DEFAULT);
     if (id < 0) return ObjectKind::missing;  // a dangling link
@@ -205,29 +270,37 @@ ValueClass classify(hid_t type) {
 }  // namespace
 
 ValueClass dataset_class(const Handle& loc, const std::string& path) {
+    sync();
     Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
     Handle type(H5Dget_type(ds.id()));
     return classify(type.id());
 }
 
 ValueClass attribute_class(const Handle& obj, const std::string& name) {
+    sync();
     Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
     Handle type(H5Aget_type(attr.id()));
     return classify(type.id());
 }
 
-void flush(const Handle& file) { check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flush"); }
+void flush(const Handle& file) {
+    sync();
+    check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flush");
+}
 
 Handle create_group(const Handle& loc, const std::string& name) {
+    sync();
     return Handle(checked(H5Gcreate2(loc.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                           "create group " + name));
 }
 
 Handle open_group(const Handle& loc, const std::string& name) {
+    sync();
     return Handle(checked(H5Gopen2(loc.id(), name.c_str(), H5P_DEFAULT), "open group " + name));
 }
 
 bool exists(const Handle& loc, const std::string& path) {
+    sync();
     // Check each component so missing intermediate groups are not an error.
     size_t pos = 0;
     while (true) {
@@ -240,6 +313,7 @@ bool exists(const Handle& loc, const std::string& path) {
 }
 
 std::vector<std::string> children(const Handle& loc) {
+    sync();
     std::vector<std::string> out;
     auto add = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
         static_cast<std::vector<std::string>*>(data)->emplace_back(name);
@@ -284,23 +358,28 @@ void set_number_attribute(const Handle& obj, const std::string& name, hid_t type
 }  // namespace
 
 void set_attribute(const Handle& obj, const std::string& name, const std::string& value) {
+    sync();
     const char* p = value.c_str();
     if (!rewrite_attribute(obj, name, string_type(), &p)) add_string_attribute(obj.id(), name, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, double value) {
+    sync();
     set_number_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 void set_attribute(const Handle& obj, const std::string& name, long value) {
+    sync();
     set_number_attribute(obj, name, H5T_NATIVE_LONG, value);
 }
 
 bool has_attribute(const Handle& obj, const std::string& name) {
+    sync();
     return H5Aexists(obj.id(), name.c_str()) > 0;
 }
 
 std::string get_string_attribute(const Handle& obj, const std::string& name) {
+    sync();
     Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
     Handle ftype(H5Aget_type(attr.id()));
     if (H5Tis_variable_str(ftype.id()) > 0) {
@@ -322,6 +401,7 @@ std::string get_string_attribute(const Handle& obj, const std::string& name) {
 }
 
 double get_double_attribute(const Handle& obj, const std::string& name) {
+    sync();
     Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
     double v = 0;
     check(H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &v), "read attribute " + name);
@@ -329,6 +409,7 @@ double get_double_attribute(const Handle& obj, const std::string& name) {
 }
 
 long get_long_attribute(const Handle& obj, const std::string& name) {
+    sync();
     Handle attr(checked(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name));
     long v = 0;
     check(H5Aread(attr.id(), H5T_NATIVE_LONG, &v), "read attribute " + name);
@@ -337,6 +418,7 @@ long get_long_attribute(const Handle& obj, const std::string& name) {
 
 void write_vector(const Handle& loc, const std::string& name, const std::vector<double>& v,
                   const std::string& unit) {
+    sync();
     hsize_t dims[1] = {v.size()};
     Handle space(H5Screate_simple(1, dims, nullptr));
     Handle ds(checked(H5Dcreate2(loc.id(), name.c_str(), H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT,
@@ -347,6 +429,7 @@ void write_vector(const Handle& loc, const std::string& name, const std::vector<
 }
 
 std::vector<std::uint64_t> shape(const Handle& loc, const std::string& path) {
+    sync();
     Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
     Handle space(H5Dget_space(ds.id()));
     int rank = H5Sget_simple_extent_ndims(space.id());
@@ -368,13 +451,16 @@ std::vector<T> read_numeric(const Handle& loc, const std::string& path, hid_t me
 }  // namespace
 
 std::vector<double> read_vector(const Handle& loc, const std::string& path) {
+    sync();
     return read_numeric<double>(loc, path, H5T_NATIVE_DOUBLE);
 }
 std::vector<long> read_long_vector(const Handle& loc, const std::string& path) {
+    sync();
     return read_numeric<long>(loc, path, H5T_NATIVE_LONG);
 }
 
 std::vector<std::string> read_strings(const Handle& loc, const std::string& path) {
+    sync();
     Handle ds(checked(H5Dopen2(loc.id(), path.c_str(), H5P_DEFAULT), "open dataset " + path));
     Handle space(H5Dget_space(ds.id()));
     hssize_t n = H5Sget_simple_extent_npoints(space.id());
@@ -439,16 +525,27 @@ const ChunkProperties& chunk_properties(const std::vector<hsize_t>& chunk, std::
 Series::Series(const Handle& loc, const std::string& name, Type type,
                std::vector<std::uint64_t> row_shape, const std::string& unit,
                std::size_t buffer_rows)
+    : Series(name, type, std::move(row_shape), unit, buffer_rows) {
+    attach(loc);
+}
+
+Series::Series(const std::string& name, Type type, std::vector<std::uint64_t> row_shape,
+               const std::string& unit, std::size_t buffer_rows)
     : name_(name), unit_(unit), type_(type), row_shape_(std::move(row_shape)), capacity_(std::max<std::size_t>(1, buffer_rows)) {
     row_size_ = std::accumulate(row_shape_.begin(), row_shape_.end(), std::uint64_t{1},
                                 std::multiplies<std::uint64_t>());
-    check(H5Iinc_ref(loc.id()), "hold group for dataset " + name);
-    loc_ = loc.id();
     // Reserved, not filled: a short run touches only the pages it writes (the ~60 buffers
     // of a result file are ~0.5 MB).
     if (type_ == Type::float64) dbuf_.reserve(capacity_ * row_size_);
     if (type_ == Type::int64) lbuf_.reserve(capacity_);
     if (type_ == Type::string) sbuf_.resize(capacity_);
+}
+
+void Series::attach(const Handle& loc) {
+    sync();
+    release_loc();
+    check(H5Iinc_ref(loc.id()), "hold group for dataset " + name_);
+    loc_ = loc.id();
 }
 
 Series::Series(Series&& o) noexcept
@@ -477,6 +574,7 @@ Series& Series::operator=(Series&& o) noexcept {
 }
 
 Series::~Series() {
+    wait_background(false);
     try {
         if (dataset_.valid() || loc_ >= 0) flush();
     } catch (...) {
@@ -485,16 +583,20 @@ Series::~Series() {
 }
 
 void Series::close() {
+    sync();
     if (dataset_.valid() || loc_ >= 0) flush();
     dataset_ = Handle();
 }
 
 void Series::release_loc() {
-    if (loc_ >= 0) H5Idec_ref(loc_);
+    if (loc_ < 0) return;
+    wait_background(false);
+    H5Idec_ref(loc_);
     loc_ = -1;
 }
 
 const Handle& Series::handle() {
+    sync();
     if (!dataset_.valid()) create();
     return dataset_;
 }
@@ -504,11 +606,19 @@ const Handle& Series::handle() {
 // rows). Larger chunks for the 20 x 20 rows of profiles/c_s (5 rows a chunk) were tried:
 // 15 fewer writes per file, but a larger last chunk that the output.max_file_size estimate
 // does not allow for.
-void Series::create() {
+void Series::create_empty() {
+    sync();
+    if (!dataset_.valid()) create_with_rows(0);
+}
+
+void Series::create() { create_with_rows(buffered_); }
+
+void Series::create_with_rows(std::uint64_t rows) {
+    sync();
     if (loc_ < 0) throw IoError("HDF5: dataset " + name_ + " has no group to be created in");
     const int rank = 1 + static_cast<int>(row_shape_.size());
     std::vector<hsize_t> dims(rank, 0), maxdims(rank, H5S_UNLIMITED), chunk(rank);
-    dims[0] = buffered_;
+    dims[0] = rows;
     for (size_t k = 0; k < row_shape_.size(); ++k) dims[k + 1] = maxdims[k + 1] = chunk[k + 1] = row_shape_[k];
     chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(capacity_, 2048 / std::max<std::size_t>(1, row_size_)));
     Handle space(H5Screate_simple(rank, dims.data(), maxdims.data()));
@@ -549,6 +659,7 @@ void Series::append(const std::string& v) {
 }
 
 void Series::flush() {
+    sync();
     if (!dataset_.valid()) create();
     if (buffered_ == 0) return;
     const int rank = 1 + static_cast<int>(row_shape_.size());

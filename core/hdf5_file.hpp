@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,16 @@ public:
 private:
     hid id_ = -1;
 };
+
+// One task on this process's HDF5 files in a second thread, while the caller goes on
+// (ResultWriter: a result file's attributes and datasets made while the run solves). The
+// HDF5 this is built with has no lock of its own, so every function of this layer, called
+// from any other thread, first waits for the task to end; the first such call after a task
+// that failed rethrows its error (destructors only wait). One task at a time: starting one
+// waits for the last.
+void run_in_background(std::function<void()> task);
+// Waits for the background task, if any, and rethrows its error (once).
+void wait_for_background();
 
 // Bounds the memory HDF5 keeps for reuse (its free lists) in this process; call before a
 // long write. Process-wide and idempotent.
@@ -85,6 +96,15 @@ public:
     Series(const Handle& loc, const std::string& name, Type type,
            std::vector<std::uint64_t> row_shape, const std::string& unit,
            std::size_t buffer_rows = 512);
+    // Rows buffered with no group yet: attach() gives it one (from a background task, see
+    // create_empty()).
+    Series(const std::string& name, Type type, std::vector<std::uint64_t> row_shape,
+           const std::string& unit, std::size_t buffer_rows = 512);
+    void attach(const Handle& loc);
+    // The dataset created now with no rows (the next flush extends it). Touches only the
+    // dataset, never the buffer, so a background task may call it while another thread
+    // appends rows (which do not flush before that task has ended).
+    void create_empty();
     Series(Series&& o) noexcept;
     Series& operator=(Series&& o) noexcept;
     Series(const Series&) = delete;
@@ -107,6 +127,7 @@ public:
 
 private:
     void create();
+    void create_with_rows(std::uint64_t rows);
     void release_loc();
 
     Handle dataset_;

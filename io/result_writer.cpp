@@ -37,6 +37,10 @@ struct ResultWriter::Tables {
 ResultWriter::ResultWriter(std::string path, bool exclusive) : path_(std::move(path)), exclusive_(exclusive) {}
 ResultWriter::~ResultWriter() {
     try {
+        h5::wait_for_background();  // make_file uses this writer
+    } catch (...) {
+    }
+    try {
         if (t_) flush_all();
     } catch (...) {
     }
@@ -56,23 +60,22 @@ std::string now_iso8601() {
 namespace {
 // A `unit` is machine-readable (products with '*', powers with '^', "1" for fractions,
 // empty for counts and labels); `description` says what the column is in words.
-Series described(const h5::Handle& loc, const char* name, Type type, std::vector<std::uint64_t> shape,
+Series described(const char* name, Type type, std::vector<std::uint64_t> shape,
                  const char* unit, const char* description, std::size_t rows) {
-    Series s(loc, name, type, std::move(shape), unit, rows);
+    Series s(name, type, std::move(shape), unit, rows);
     s.describe(description);
     return s;
 }
 
 // The datasets of one record kind, from its schema table.
 template <class R>
-std::vector<Series> create_series(const h5::Handle& group, const std::vector<schema::Field<R>>& fields,
-                                  std::size_t rows) {
+std::vector<Series> create_series(const std::vector<schema::Field<R>>& fields, std::size_t rows) {
     std::vector<Series> out;
     out.reserve(fields.size());
     for (const auto& f : fields) {
         std::vector<std::uint64_t> shape;
         if (f.columns) shape.push_back(f.columns);
-        out.push_back(described(group, f.name, f.type, std::move(shape), f.unit, f.description, rows));
+        out.push_back(described(f.name, f.type, std::move(shape), f.unit, f.description, rows));
     }
     return out;
 }
@@ -108,22 +111,54 @@ void write_version_attributes(const h5::Handle& file, const std::string& generat
     h5::set_attribute(file, "format_version", static_cast<long>(kResultFormatVersion));
 }
 
+// What make_file writes that on_start takes from the config and the model: a copy of the
+// config (a background task may outlive no caller's), the mesh, and the profiles' shapes.
+struct ResultWriter::FileValues {
+    SimulationConfig config;
+    std::vector<double> x_all, x_cathode, r;
+};
+
 void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& model) {
     h5::limit_library_memory();
     file_ = h5::create_file(path_, exclusive_);
     flush_interval_ = config.output.flush_interval;
-    const std::string config_text = emit_config_text(config);
+    basis_g_ = config.cell.basis_mass() * 1e3;  // [g]: mAh/g x g = mAh
+    area_ = config.cell.area;
+
+    t_ = std::make_unique<Tables>();
+    Tables& t = *t_;
+    t.samples = create_series(schema::sample_fields(), 1024);
+    t.steps = create_series(schema::step_fields(), 64);
+    t.cycles = create_series(schema::cycle_fields(), 16);
+    const auto nx = static_cast<std::uint64_t>(model.n_separator() + model.n_cathode());
+    const auto nc = static_cast<std::uint64_t>(model.n_cathode());
+    t.p_time = Series("time", Type::float64, {}, "s", 16);
+    profiles_ = model.profiles(nullptr);
+    for (const Profile& q : profiles_) {
+        std::vector<std::uint64_t> shape = {q.cathode_only ? nc : nx};
+        if (q.components > 1) shape.push_back(static_cast<std::uint64_t>(q.components));
+        t.p_profiles.push_back(described(q.name.c_str(), Type::float64, shape, q.unit.c_str(), q.description.c_str(), 16));
+    }
+    auto v = std::make_shared<FileValues>(FileValues{config, model.cell_centres(), {}, model.shell_centres()});
+    v->x_cathode.assign(v->x_all.begin() + model.n_separator(), v->x_all.end());
+    if (background_)
+        h5::run_in_background([this, v] { make_file(*v); });
+    else
+        make_file(*v);
+    last_flush_ = std::chrono::steady_clock::now();
+}
+
+void ResultWriter::make_file(const FileValues& v) {
+    const SimulationConfig& config = v.config;
     write_version_attributes(file_, "ssbsim");
     h5::set_attribute(file_, "name", config.name);
     h5::set_attribute(file_, "title", run_title(config));
-    h5::set_attribute(file_, "config", config_text);
+    h5::set_attribute(file_, "config", emit_config_text(config));
     h5::set_attribute(file_, "status", std::string("running"));
     h5::set_attribute(file_, "status_message", std::string(""));
     h5::set_attribute(file_, "cam_mass_kg", config.cell.cam_mass());
     h5::set_attribute(file_, "capacity_basis_mass_kg", config.cell.basis_mass());
     h5::set_attribute(file_, "capacity_basis", capacity_basis_text(config));
-    basis_g_ = config.cell.basis_mass() * 1e3;  // [g]: mAh/g x g = mAh
-    area_ = config.cell.area;
     h5::set_attribute(file_, "area_m2", config.cell.area);
     h5::set_attribute(file_, "cam_loading_kg_m2", config.cell.loading);
     h5::set_attribute(file_, "cathode_thickness_m", config.cell.thickness);
@@ -131,36 +166,28 @@ void ResultWriter::on_start(const SimulationConfig& config, const CathodeP2D& mo
     h5::set_attribute(file_, "current_sign", std::string("positive on charge (oxidation of the cathode)"));
     h5::set_attribute(file_, "potential_reference", std::string("cathode potential vs Li/Li+ (cell voltage + counter-electrode OCV)"));
 
-    t_ = std::make_unique<Tables>();
     Tables& t = *t_;
     t.ts_group = h5::create_group(file_, schema::kSampleGroup);
-    t.samples = create_series(t.ts_group, schema::sample_fields(), 1024);
+    for (Series& s : t.samples) s.attach(t.ts_group);
     t.steps_group = h5::create_group(file_, schema::kStepGroup);
-    t.steps = create_series(t.steps_group, schema::step_fields(), 64);
+    for (Series& s : t.steps) s.attach(t.steps_group);
     t.cycles_group = h5::create_group(file_, schema::kCycleGroup);
-    t.cycles = create_series(t.cycles_group, schema::cycle_fields(), 16);
+    for (Series& s : t.cycles) s.attach(t.cycles_group);
     h5::set_attribute(t.cycles_group, "shoulder_potential_V", config.protocol.shoulder_potential);
     h5::set_attribute(t.cycles_group, "has_ledger", static_cast<long>(config.cell.chemistry.enabled ? 1 : 0));
 
     t.profiles_group = h5::create_group(file_, "profiles");
     auto& p = t.profiles_group;
-    const auto nx = static_cast<std::uint64_t>(model.n_separator() + model.n_cathode());
-    const auto nc = static_cast<std::uint64_t>(model.n_cathode());
-    const std::vector<double> x_all = model.cell_centres();
-    h5::write_vector(p, "x", x_all, "m");
-    std::vector<double> xc(x_all.begin() + model.n_separator(), x_all.end());
-    h5::write_vector(p, "x_cathode", xc, "m");
-    h5::write_vector(p, "r", model.shell_centres(), "m");
-    t.p_time = Series(p, "time", Type::float64, {}, "s", 16);
-    profiles_ = model.profiles(nullptr);
-    for (const Profile& q : profiles_) {
-        std::vector<std::uint64_t> shape = {q.cathode_only ? nc : nx};
-        if (q.components > 1) shape.push_back(static_cast<std::uint64_t>(q.components));
-        t.p_profiles.push_back(described(p, q.name.c_str(), Type::float64, shape, q.unit.c_str(), q.description.c_str(), 16));
-    }
-    // Nothing flushed yet: the datasets are created at the first flush (h5::Series), which
-    // a run shorter than kRecordFlushGap reaches only at its end.
-    last_flush_ = std::chrono::steady_clock::now();
+    h5::write_vector(p, "x", v.x_all, "m");
+    h5::write_vector(p, "x_cathode", v.x_cathode, "m");
+    h5::write_vector(p, "r", v.r, "m");
+    t.p_time.attach(p);
+    for (Series& s : t.p_profiles) s.attach(p);
+    // In the background every dataset is made now, with no rows (the run's thread appends
+    // to the buffers meanwhile and flushes none before this task has ended). Otherwise they
+    // are created at the first flush (h5::Series), which a run shorter than kRecordFlushGap
+    // reaches only at its end.
+    if (background_) t.for_each([](Series& s) { s.create_empty(); });
 }
 
 void ResultWriter::on_sample(const Sample& s) {

@@ -1,8 +1,9 @@
 // Streams a run to HDF5 while it goes (flat memory, periodic flushes so a killed run
 // leaves a readable file); the datasets of samples, steps and cycles are io/schema.hpp's.
-// The file and its root attributes are made at the start, the datasets at the first flush
-// (h5::Series), so a run shorter than kRecordFlushGap creates, writes and closes each
-// dataset once, at its end.
+// The file is created at the start; its root attributes and datasets either then too and
+// at the first flush (h5::Series), so a run shorter than kRecordFlushGap creates, writes and
+// closes each dataset once, at its end, or (create_in_background, as `ssbsim run` does) in
+// a second thread while the run solves, leaving only the rows and the close to its end.
 #pragma once
 
 #include <chrono>
@@ -37,6 +38,11 @@ public:
     // its run is killed): no flush at each step, cycle and flush_interval, only at the end
     // (rows still go to the file whenever a dataset's buffer fills: flat memory).
     void flush_only_at_finish() { flush_records_ = false; }
+    // The file's attributes and datasets made in a second thread while the run solves
+    // (h5::run_in_background), not at its first flush: for `ssbsim run`, whose process does
+    // nothing else with HDF5 meanwhile. The file itself is still created in on_start, so a
+    // path that cannot be written fails the run before it solves.
+    void create_in_background() { background_ = true; }
     std::size_t spectra_written() const { return spectra_written_; }
     long samples_written() const { return samples_written_; }
 
@@ -49,6 +55,10 @@ public:
 
 private:
     void flush_all();
+    // The attributes, groups and datasets of the file on_start created, from values taken
+    // in on_start (t_ holds the series, not yet attached to their groups).
+    struct FileValues;
+    void make_file(const FileValues& v);
     void maybe_flush();    // after a sample: when flush_interval has passed
     void flush_record();   // after a step, cycle or spectrum: when kRecordFlushGap has passed
     double seconds_since_flush() const;
@@ -57,6 +67,7 @@ private:
     h5::Handle file_;
     struct Tables;
     std::unique_ptr<Tables> t_;
+    bool background_ = false;
     std::vector<Profile> profiles_;  // the model's profiles, refilled for each row
     bool exclusive_ = false;
     double area_ = 0;     // cell area [m2], for spectra in ohm

@@ -3,7 +3,9 @@
 
 #include <hdf5.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/hdf5_file.hpp"
@@ -104,5 +106,65 @@ TEST(Hdf5, SeriesAreCreatedAtTheirFirstFlush) {
     EXPECT_EQ(h5::get_string_attribute(f, "status"), "complete");
     EXPECT_EQ(h5::attribute_class(f, "count"), h5::ValueClass::floating);
     EXPECT_DOUBLE_EQ(h5::get_double_attribute(f, "count"), 2.5);
+    std::remove(path.c_str());
+}
+
+// A result file made in the background (`ssbsim run`: its attributes and datasets created
+// in a second thread while the run solves) holds the same datasets, values, shapes and
+// attributes as one made at the first flush.
+TEST(Hdf5, BackgroundCreationWritesTheSameFile) {
+    const std::string dir = ::testing::TempDir();
+    const std::string plain = dir + "ssbsim_plain.h5", background = dir + "ssbsim_background.h5";
+    SimulationConfig c = test::load("", {"output.profile_interval=5 h"});
+    for (const std::string& path : {plain, background}) {
+        Simulation sim(c);
+        ResultWriter w(path);
+        if (path == background) w.create_in_background();
+        ASSERT_EQ(sim.run(&w).status, RunStatus::complete);
+    }
+    h5::Handle a = h5::open_file(plain), b = h5::open_file(background);
+    std::size_t compared = 0;
+    for (const std::string group : {"timeseries", "steps", "cycles", "profiles"}) {
+        const auto names = h5::children(h5::open_group(a, group));
+        ASSERT_EQ(names, h5::children(h5::open_group(b, group))) << group;
+        for (const std::string& n : names) {
+            const std::string p = group + "/" + n;
+            ASSERT_EQ(h5::shape(a, p), h5::shape(b, p)) << p;
+            if (h5::dataset_class(a, p) == h5::ValueClass::string)
+                EXPECT_EQ(h5::read_strings(a, p), h5::read_strings(b, p)) << p;
+            else
+                EXPECT_EQ(h5::read_vector(a, p), h5::read_vector(b, p)) << p;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 50u);
+    for (const char* attr : {"status", "name", "title", "capacity_basis", "current_sign"})
+        EXPECT_EQ(h5::get_string_attribute(a, attr), h5::get_string_attribute(b, attr)) << attr;
+    EXPECT_EQ(h5::get_double_attribute(a, "cam_mass_kg"), h5::get_double_attribute(b, "cam_mass_kg"));
+    EXPECT_EQ(h5::get_long_attribute(a, "solver_steps"), h5::get_long_attribute(b, "solver_steps"));
+    std::remove(plain.c_str());
+    std::remove(background.c_str());
+}
+
+// Every call of the HDF5 layer from another thread waits for the background task; the
+// first one after a task that failed rethrows its error, once.
+TEST(Hdf5, CallsWaitForTheBackgroundTaskAndGetItsError) {
+    const std::string path = ::testing::TempDir() + "ssbsim_background_task.h5";
+    h5::Handle f = h5::create_file(path);
+    h5::run_in_background([&f] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        h5::create_group(f, "made_late");
+    });
+    EXPECT_TRUE(h5::exists(f, "made_late"));  // waited for the task
+    h5::run_in_background([] { throw IoError("disk full while creating timeseries/time"); });
+    try {
+        h5::set_attribute(f, "status", std::string("running"));
+        FAIL() << "the task's error was not rethrown";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("disk full"), std::string::npos);
+    }
+    EXPECT_NO_THROW(h5::set_attribute(f, "status", std::string("complete")));  // once only
+    EXPECT_EQ(h5::get_string_attribute(f, "status"), "complete");
+    f = h5::Handle();
     std::remove(path.c_str());
 }
