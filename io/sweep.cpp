@@ -194,7 +194,11 @@ class CaseWriter : public ResultWriter {
 public:
     // A .part file: published when complete, removed when its run is killed, so flushed
     // only at the end (7 open files of a readout group flushed at each step: ~4 % of it).
-    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) { flush_only_at_finish(); }
+    // Its datasets are made in the background while the case solves, as `ssbsim run` does.
+    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) {
+        flush_only_at_finish();
+        create_in_background();
+    }
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override {
         ResultWriter::on_start(config, model);
         struct stat st;
