@@ -504,7 +504,7 @@ public:
     // The run as it would have ended at a readout (run/checkpoint.hpp: ReadoutEnd).
     CaseResult at(const ReadoutEnd& end) const {
         CaseResult r = result;
-        if (end.has_last_sample) add(r.trajectory, end.last_sample);
+        add(r.trajectory, end.last_sample);
         if (end.has_cycle) r.cycles.push_back(end.cycle);
         return r;
     }

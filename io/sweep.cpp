@@ -404,7 +404,7 @@ public:
         Case& c = cases.at(k);
         if (!c.writer) return;
         start(c);
-        if (end.has_last_sample) c.writer->on_sample(end.last_sample);
+        c.writer->on_sample(end.last_sample);
         c.writer->on_step(end.step);
         if (end.has_cycle) c.writer->on_cycle(end.cycle);
         if (end.final_profile) c.writer->on_profile(end.time, *model, end.y);

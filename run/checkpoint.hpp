@@ -85,8 +85,7 @@ void check_restart(const RunCheckpoint& ck, int n_steps, const std::string& iden
 struct ReadoutEnd {
     double time = 0;                 // [s]
     const double* y = nullptr;       // the state at `time` (valid during the call)
-    bool has_last_sample = false;    // the step's last sample (grid sampling only)
-    Sample last_sample;
+    Sample last_sample;              // the step's last sample, at `time`
     StepSummary step;                // the last step, closed at `time`
     bool has_cycle = false;          // the cycle it closes
     CycleSummary cycle;
@@ -107,7 +106,8 @@ struct RunControl {
     bool stop_after_checkpoint = false;
     // Readout: durations [s] of the last step (ascending, each shorter than its own) at
     // which on_readout(k, end) gets the run as it would have ended there (k: the index in
-    // readout_after). IDA lands at each of those times (stop times).
+    // readout_after). IDA steps over those times as in the run alone; the state there is
+    // its interpolant.
     std::vector<double> readout_after;
     std::function<void(int, const ReadoutEnd&)> on_readout;
     // false: RunResult.steps and .cycles stay empty (the observer, a result file, has them),

@@ -77,17 +77,27 @@ void Sampler::after_solver_step(const IdaIntegrator& ida, double t_prev, bool st
     if (!observer_) return;
     const double tn = ida.time();
     if (sample_dt_ > 0) {
-        for (; next_sample_ < tn; next_sample_ += sample_dt_) {
-            if (next_sample_ <= t_prev) continue;
-            // The state in between only for an observer that reads the sample.
-            if (observer_->wants_samples()) ida.interpolate(next_sample_, y_interp_.data());
-            emit(next_sample_, y_interp_.data());
-        }
+        emit_grid(ida, t_prev, tn);
         if (step_done) emit(tn, ida.y());
     } else {
         emit(tn, ida.y());
     }
     emit_profiles(ida, t_prev, tn);
+}
+
+void Sampler::emit_grid(const IdaIntegrator& ida, double t_prev, double t) {
+    for (; next_sample_ < t; next_sample_ += sample_dt_) {
+        if (next_sample_ <= t_prev) continue;
+        // The state in between only for an observer that reads the sample.
+        if (observer_->wants_samples()) ida.interpolate(next_sample_, y_interp_.data());
+        emit(next_sample_, y_interp_.data());
+    }
+}
+
+void Sampler::advance_to(const IdaIntegrator& ida, double t_prev, double t) {
+    if (!observer_) return;
+    if (sample_dt_ > 0) emit_grid(ida, t_prev, t);
+    emit_profiles(ida, t_prev, t);
 }
 
 void Sampler::after_landing(const IdaIntegrator& ida) {

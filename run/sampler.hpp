@@ -41,14 +41,16 @@ public:
     // land on it (dropped when it alone would pass an output bound).
     void finish(double t, const double* y);
     // A readout (a sweep case ending at t inside this step, run/checkpoint.hpp): the last
-    // sample its own run would add at t (only when sampling on a grid: otherwise the sample
-    // of the solver step that landed at t is out already), and whether its final profile is due.
-    bool adds_last_sample() const { return sample_dt_ > 0; }
+    // sample its own run adds at t, and whether its final profile is due.
     Sample sample_at(double t, const double* y) const;
     bool final_profile_due(double t) const { return output_.profile_interval > 0 && last_profile_ < t; }
-    // After the readouts at a solver step that landed on their time: the grid sample at
+    // After a solver step landed on a stop time (a follow step's break): the grid sample at
     // exactly that time, which after_solver_step leaves to the step's end (the run goes on).
     void after_landing(const IdaIntegrator& ida);
+    // A readout at t inside the last solver step [t_prev, ida.time()]: the grid samples
+    // before t and the profiles up to t, from IDA's interpolant (after_solver_step then
+    // goes on from there).
+    void advance_to(const IdaIntegrator& ida, double t_prev, double t);
     // The profile grid and the output spent, between steps (a checkpoint), and back.
     RunCheckpoint::Grid grid() const { return {bytes_out_, next_profile_, last_profile_}; }
     void restore(const RunCheckpoint::Grid& g) {
@@ -61,6 +63,8 @@ private:
     // One sample at `time` of state y (not read when the observer wants no values).
     void emit(double time, const double* y);
     void emit_profiles(const IdaIntegrator& ida, double t_prev, double t_now);
+    // The grid samples in (t_prev, t) of the last solver step.
+    void emit_grid(const IdaIntegrator& ida, double t_prev, double t);
 
     const OutputSpec& output_;
     const StateReadout& readout_;
