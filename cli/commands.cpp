@@ -128,7 +128,13 @@ RunControl checkpoint_control(const RunOptions& o, RunCheckpoint& from, bool& wr
     control.checkpoint_after = o.checkpoint_after;
     const std::string path = o.checkpoint;
     control.on_checkpoint = [path, &written](RunCheckpoint&& ck) {
-        write_checkpoint(path, ck);
+        try {
+            write_checkpoint(path, ck);
+        } catch (const IoError& e) {
+            const std::string what = e.what();
+            if (what.find(path) != std::string::npos) throw;
+            throw IoError("cannot write the checkpoint '" + path + "': " + what);
+        }
         written = true;
     };
     return control;
@@ -172,7 +178,16 @@ int run(const RunOptions& o) {
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
         auto t0 = std::chrono::steady_clock::now();
-        RunResult r = sim.run(&progress, control);
+        RunResult r;
+        try {
+            r = sim.run(&progress, control);
+        } catch (const IoError& e) {
+            // A write of the result file failed (a full disk): the h5 layer's message says
+            // what and why, not which file.
+            const std::string what = e.what();
+            if (!to_file || what.rfind("HDF5: ", 0) != 0) throw;
+            throw IoError("cannot write the result file '" + cfg.output.file + "': " + what);
+        }
         double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         g_running = nullptr;
         std::signal(SIGINT, SIG_DFL);

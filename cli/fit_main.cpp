@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/hdf5_file.hpp"
 #include "core/version.hpp"
 
 namespace {
@@ -46,6 +47,7 @@ int fit(const std::string& file, int jobs, bool quiet) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    ssbsim::h5::skip_library_teardown();  // every file is closed before main returns
     CLI::App app{"ssbsim fit - calibrate parameters to measured datasets (Ceres least squares)"};
     app.name("ssbsim fit");
     app.set_version_flag("--version", std::string("ssbsim ") + ssbsim::kVersion + " (" + ssbsim::kGitCommit + ")");

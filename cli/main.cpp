@@ -3,9 +3,11 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/hdf5_file.hpp"
 #include "core/version.hpp"
 
 int main(int argc, char** argv) {
+    ssbsim::h5::skip_library_teardown();  // every result file is closed before main returns
     CLI::App app{"ssbsim - composite-cathode simulator for sulfide solid-state batteries"};
     app.set_version_flag("--version", std::string("ssbsim ") + ssbsim::kVersion + " (" +
                                           ssbsim::kGitCommit + ")");

@@ -32,11 +32,33 @@ namespace {
 // (Series::create; each holds at most one chunk).
 constexpr std::size_t kFileChunkCacheBytes = 32 * 1024;
 
+// The cause HDF5 recorded for the call that just failed, from the innermost entry of its
+// error stack: the system's message for a failed read or write ("No space left on
+// device"), else that entry's description; "" when the stack is empty.
+std::string failure_cause() {
+    std::string desc;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_UPWARD,
+        [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+            if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+            return 0;
+        },
+        &desc);
+    const std::string tag = "error message = '";
+    const std::size_t at = desc.find(tag);
+    if (at == std::string::npos) return desc;
+    const std::size_t end = desc.find('\'', at + tag.size());
+    return desc.substr(at + tag.size(), end == std::string::npos ? std::string::npos : end - at - tag.size());
+}
+[[noreturn]] void fail(const std::string& what) {
+    const std::string cause = failure_cause();
+    throw IoError("HDF5: " + what + " failed" + (cause.empty() ? std::string() : ": " + cause));
+}
 void check(herr_t status, const std::string& what) {
-    if (status < 0) throw IoError("HDF5: " + what + " failed");
+    if (status < 0) fail(what);
 }
 hid_t checked(hid_t id, const std::string& what) {
-    if (id < 0) throw IoError("HDF5: " + what + " failed");
+    if (id < 0) fail(what);
     return id;
 }
 // HDF5 prints its error stack by default; the library reports errors by exception. Done
@@ -174,6 +196,8 @@ Handle& Handle::operator=(Handle&& o) noexcept {
     return *this;
 }
 
+void skip_library_teardown() { H5dont_atexit(); }
+
 void limit_library_memory() {
     sync();
     silence_errors();
@@ -219,10 +243,15 @@ Handle create_file(const std::string& path, bool exclusive) {
     // open the file (h5py included) until h5clear is run on it. With the small metadata
     // cache above the 1.8 format's chunk B-trees keep the memory flat as well (1 / 10 /
     // 1500 cycles: 14.4 / 14.4 / 14.9 MiB peak RSS; 1.10: 13.5 / 14.0 / 14.4).
+    struct stat st;
+    const bool exists = exclusive && lstat(path.c_str(), &st) == 0;  // H5Fcreate may leave one
     hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
-    if (id < 0)
+    if (id < 0) {
+        const std::string cause = failure_cause();
         throw IoError("cannot create HDF5 file '" + path + "'" +
-                      (exclusive ? " (something already exists at that path)" : ""));
+                      (exists ? " (something already exists at that path)"
+                              : cause.empty() ? std::string() : ": " + cause));
+    }
     return Handle(id);
 }
 

@@ -39,6 +39,12 @@ void run_in_background(std::function<void()> task);
 // Waits for the background task, if any, and rethrows its error (once).
 void wait_for_background();
 
+// HDF5 closes whatever is still open when the process exits (atexit); a file whose close
+// failed (a full disk) is left half closed, and that teardown then crashes on it. A program
+// that closes every file before it returns (the command-line tools) calls this first, before
+// any other function here, and the process exits without the teardown.
+void skip_library_teardown();
+
 // Bounds the memory HDF5 keeps for reuse (its free lists) in this process; call before a
 // long write. Process-wide and idempotent.
 void limit_library_memory();

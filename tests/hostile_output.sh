@@ -146,4 +146,16 @@ t = plot_result.title(meta)
 assert '30 degC' in t and '45 degC' not in t, t
 PY"
 
+# 7. A full disk (a file-size limit: writes past 40 kB fail with EFBIG, SIGXFSZ ignored):
+# a clean error naming the result file and the cause, no crash at exit (HDF5's teardown
+# crashed on the half-closed file), and likewise for a checkpoint.
+( ulimit -f 40; trap '' XFSZ; exec "$bin" run --no-progress -q -o full.h5 \
+    "$src/benchmarks/study_a_intercalation.yaml" ) >out 2>err; rc=$?
+check "full disk: clean error naming the result file and the cause" \
+    "clean_error full.h5 err $rc && grep -q 'cannot write the result file.*File too large' err"
+( ulimit -f 40; trap '' XFSZ; exec "$bin" run --no-progress -q --no-output --checkpoint full_ck.h5 \
+    --checkpoint-after-step 1 "$src/benchmarks/study_a_intercalation.yaml" ) >out 2>err; rc=$?
+check "full disk: clean error naming the checkpoint" \
+    "[ $rc -eq 2 ] && grep -q '^ssbsim: error:.*full_ck.h5' err && ! grep -q 'HDF5-DIAG' err"
+
 exit $fail
