@@ -194,10 +194,11 @@ class CaseWriter : public ResultWriter {
 public:
     // A .part file: published when complete, removed when its run is killed, so flushed
     // only at the end (7 open files of a readout group flushed at each step: ~4 % of it).
-    // Its datasets are made in the background while the case solves, as `ssbsim run` does.
-    explicit CaseWriter(const std::string& path) : ResultWriter(path, true) {
+    // background: its datasets made while the case solves, as `ssbsim run` does (not for a
+    // file made when its records are all there: a shorter readout case's).
+    CaseWriter(const std::string& path, bool background) : ResultWriter(path, true) {
         flush_only_at_finish();
-        create_in_background();
+        if (background) create_in_background();
     }
     void on_start(const SimulationConfig& config, const CathodeP2D& model) override {
         ResultWriter::on_start(config, model);
@@ -488,7 +489,7 @@ void open_readout_cases(const SweepSpec& spec, const PrefixGroup& g, const std::
             k.part = k.final_path + ".part";
             k.cfg.output.file = k.part;
             clear_stale_part(k.part);
-            k.writer = std::make_unique<CaseWriter>(k.part);
+            k.writer = std::make_unique<CaseWriter>(k.part, index == g.cases.back());
         } catch (const std::exception&) {
             k.writer.reset();
         }
@@ -556,7 +557,7 @@ CaseOutcome run_case(const SweepSpec& spec, const SweepCase& c, const std::strin
         // A .part here is the leftover of a killed run of this sweep (the caller holds the
         // directory's lock): replaced if it is our regular file, refused otherwise.
         clear_stale_part(part);
-        writer = std::make_unique<CaseWriter>(part);
+        writer = std::make_unique<CaseWriter>(part, true);
         RunResult r = sim.run(writer.get(), control);
         bool has_spectra = true;
         publish(writer, id, part, final_path, key, has_spectra);
