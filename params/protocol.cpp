@@ -33,7 +33,9 @@ std::string trim(const std::string& s) { return trim_chars(s, " \t"); }
 // left to right) and calls the continuation k with the end of each, stopping at the first
 // for which k returns true. The patterns the parsers below spell this way therefore accept
 // the same texts with the same groups as the regexes they replace (quoted above each).
-// Letters match case-insensitively (ASCII, as std::regex::icase in the "C" locale).
+// Letters match case-insensitively (ASCII, as std::regex::icase in the "C" locale it used:
+// std::locale(), which nothing sets; not <cctype>'s, which an embedding Python sets to the
+// user's locale).
 class Scan {
 public:
     explicit Scan(const std::string& s) : s_(s), n_(s.size()) {
@@ -50,14 +52,12 @@ public:
     }
     bool digit(std::size_t i) const { return i < n_ && s_[i] >= '0' && s_[i] <= '9'; }
     // \w, for \b.
-    bool word(std::size_t i) const {
-        return i < n_ && (std::isalnum(static_cast<unsigned char>(s_[i])) || s_[i] == '_');
-    }
+    bool word(std::size_t i) const { return digit(i) || (i < n_ && (letter(s_[i]) || s_[i] == '_')); }
     bool is(std::size_t i, char c) const { return i < n_ && s_[i] == c; }
     // A literal (lower case) at i, its end in `end`.
     bool lit(std::size_t i, const char* w, std::size_t& end) const {
         for (; *w; ++w, ++i)
-            if (i >= n_ || std::tolower(static_cast<unsigned char>(s_[i])) != *w) return false;
+            if (i >= n_ || (letter(s_[i]) ? s_[i] | 0x20 : s_[i]) != *w) return false;
         end = i;
         return true;
     }
@@ -93,6 +93,7 @@ public:
 
 private:
     static constexpr std::size_t npos = std::string::npos;
+    static bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
     bool is_break(std::size_t i) const { return s_[i] == '\n' || s_[i] == '\r'; }
     const std::string& s_;
     std::size_t n_;
