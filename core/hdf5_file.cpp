@@ -3,12 +3,12 @@
 #include <hdf5.h>
 
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include <cerrno>
 #include <cstring>
@@ -146,12 +146,14 @@ void run_in_background(std::function<void()> task) {
     b.error = nullptr;
     b.active.store(true, std::memory_order_release);
     auto job = std::make_shared<std::function<void()>>(std::move(task));
-#if defined(__GLIBC__)
-    // The task's allocations (HDF5's objects, most of them freed later by the caller's
-    // thread) stay in the one heap: a second malloc arena kept ~1 MiB more at the peak of
-    // long runs (benchmarks/memory_bench.sh).
-    static const bool one_arena = mallopt(M_ARENA_MAX, 1) == 1;
-    (void)one_arena;
+#ifdef __GLIBC__
+    // The task allocates from the main thread's arena, not from one of its own: glibc grows
+    // a second arena's heap by an mprotect call per page or so (278 calls, ~0.5 ms of a
+    // fresh `ssbsim run`, for the ~1 MB HDF5 allocates making a result file), the main
+    // arena by brk with M_TOP_PAD to spare; and a second arena kept ~1 MiB more at the peak
+    // of long runs (benchmarks/memory_bench.sh). This is the process's only other thread,
+    // and it only runs while the main thread solves, which allocates little.
+    mallopt(M_ARENA_MAX, 1);
 #endif
     try {
         b.thread = std::thread([job] {
@@ -243,9 +245,19 @@ Handle create_file(const std::string& path, bool exclusive) {
     // open the file (h5py included) until h5clear is run on it. With the small metadata
     // cache above the 1.8 format's chunk B-trees keep the memory flat as well (1 / 10 /
     // 1500 cycles: 14.4 / 14.4 / 14.9 MiB peak RSS; 1.10: 13.5 / 14.0 / 14.4).
+    // Chunk B-tree nodes of at most 8 children (istore_k 4, HDF5's default 32: 64): a
+    // result file's ~60 datasets hold a few chunks each in a short run, and each node was
+    // written whole, ~2.6 kB on disk and ~18 kB in memory (above), so the small cache held
+    // ~12 of them and evicted and read back the rest at every flush. At 4: a fresh run's
+    // pread calls 191 -> 103, pwrite 466 -> 351, page faults -60, file 0.86 -> 0.73 MB;
+    // peak RSS 1 / 500 / 1500 cycles 13.6 / 14.5 / 14.7 -> 13.2 / 13.6 / 13.6-14.0 MiB,
+    // wall time of 500 and 1500 cycles unchanged within the noise. A non-default k makes
+    // the superblock version 1 (readable by HDF5 1.6 on; no 1.10 status flags).
+    Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
+    check(H5Pset_istore_k(fcpl.id(), 4), "set chunk B-tree size");
     struct stat st;
     const bool exists = exclusive && lstat(path.c_str(), &st) == 0;  // H5Fcreate may leave one
-    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
+    hid_t id = H5Fcreate(path.c_str(), exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, fcpl.id(), fapl.id());
     if (id < 0) {
         const std::string cause = failure_cause();
         throw IoError("cannot create HDF5 file '" + path + "'" +

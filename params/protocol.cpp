@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
-#include <regex>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,51 +26,121 @@ constexpr std::size_t kMaxStepText = 1000;
 
 std::string trim(const std::string& s) { return trim_chars(s, " \t"); }
 
-// std::regex builds a 256-entry lookup table, with a locale look-up per entry, for every
-// character class it compiles (\s, \d, [0-9]): ~0.3 M instructions each, 18 M (~4 ms) for
-// the protocol's regexes at every process start. Spelt as alternations of single characters
-// the same classes compile without a table. In the "C" locale std::regex uses, \s is exactly
-// these six characters. Other escapes (\b, \., \+) pass through unchanged.
-std::regex compile(const char* pattern, std::regex::flag_type flags = std::regex::ECMAScript) {
-    std::string p;
-    for (const char* c = pattern; *c; ++c) {
-        if (c[0] == '\\' && c[1] == 's') {
-            p += "(?: |\\t|\\n|\\v|\\f|\\r)";
-            ++c;
-        } else if (c[0] == '\\' && c[1] == 'd') {
-            p += "(?:0|1|2|3|4|5|6|7|8|9)";
-            ++c;
-        } else if (c[0] == '\\' && c[1] != '\0') {
-            p += c[0];
-            p += *++c;
-        } else {
-            p += *c;
+// The step grammar's scanner, in place of std::regex (whose compiled patterns and matching
+// were ~1.9 M instructions and ~90 page faults of every process start). Each member mirrors
+// one element of an ECMAScript pattern: it tries the element's ways to match at i in that
+// grammar's order of preference (greedy: longest first, lazy: shortest first, alternatives
+// left to right) and calls the continuation k with the end of each, stopping at the first
+// for which k returns true. The patterns the parsers below spell this way therefore accept
+// the same texts with the same groups as the regexes they replace (quoted above each).
+// Letters match case-insensitively (ASCII, as std::regex::icase in the "C" locale it used:
+// std::locale(), which nothing sets; not <cctype>'s, which an embedding Python sets to the
+// user's locale).
+class Scan {
+public:
+    explicit Scan(const std::string& s) : s_(s), n_(s.size()) {
+        for (std::size_t i = 0; i < n_; ++i)
+            if (is_break(i)) last_break_ = i;
+    }
+    std::size_t size() const { return n_; }
+    std::string group(std::size_t a, std::size_t b) const { return s_.substr(a, b - a); }
+    // \s: the six characters of the "C" locale.
+    bool space(std::size_t i) const {
+        if (i >= n_) return false;
+        const char c = s_[i];
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    }
+    bool digit(std::size_t i) const { return i < n_ && s_[i] >= '0' && s_[i] <= '9'; }
+    // \w, for \b.
+    bool word(std::size_t i) const { return digit(i) || (i < n_ && (letter(s_[i]) || s_[i] == '_')); }
+    bool is(std::size_t i, char c) const { return i < n_ && s_[i] == c; }
+    // A literal (lower case) at i, its end in `end`.
+    bool lit(std::size_t i, const char* w, std::size_t& end) const {
+        for (; *w; ++w, ++i)
+            if (i >= n_ || (letter(s_[i]) ? s_[i] | 0x20 : s_[i]) != *w) return false;
+        end = i;
+        return true;
+    }
+    // \s* (min 0) or \s+ (min 1).
+    template <class K>
+    bool spaces(std::size_t i, std::size_t min, K&& k) const {
+        std::size_t e = i;
+        while (space(e)) ++e;
+        for (; e >= i + min; --e) {
+            if (k(e)) return true;
+            if (e == i) break;
+        }
+        return false;
+    }
+    // .*? (min 0) or .+? (min 1): '.' is any character but a line break.
+    template <class K>
+    bool lazy(std::size_t i, std::size_t min, K&& k) const {
+        std::size_t e = i;
+        for (; e < i + min; ++e)
+            if (e >= n_ || is_break(e)) return false;
+        for (;; ++e) {
+            if (k(e)) return true;
+            if (e >= n_ || is_break(e)) return false;
         }
     }
-    return std::regex(p, flags);
+    // (.+)$: the rest of the text, not empty and without a line break.
+    bool rest(std::size_t i) const { return i < n_ && (last_break_ == npos || last_break_ < i); }
+    // \s+ then a literal word, its end in `end` (each such pair ends one way only: a word
+    // starts with no space).
+    bool spaced_lit(std::size_t i, const char* w, std::size_t& end) const {
+        return spaces(i, 1, [&](std::size_t a) { return lit(a, w, end); });
+    }
+
+private:
+    static constexpr std::size_t npos = std::string::npos;
+    static bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+    bool is_break(std::size_t i) const { return s_[i] == '\n' || s_[i] == '\r'; }
+    const std::string& s_;
+    std::size_t n_;
+    std::size_t last_break_ = npos;
+};
+
+// A capture: [first, second) of the text, or not matched.
+struct Group {
+    std::size_t first = 0, second = 0;
+    bool matched = false;
+    void set(std::size_t a, std::size_t b) { first = a, second = b, matched = true; }
+    std::string in(const Scan& t) const { return matched ? t.group(first, second) : std::string(); }
+};
+
+// (\d)\s*(w1|w2|...)\b replaced by "$1 unit" throughout s.
+std::string replace_unit_words(const std::string& s, std::initializer_list<const char*> words, const char* unit) {
+    const Scan t(s);
+    std::string out;
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (!t.digit(i)) continue;
+        std::size_t j = i + 1;
+        while (t.space(j)) ++j;
+        for (const char* w : words) {
+            std::size_t e = 0;
+            if (t.lit(j, w, e) && !t.word(e)) {
+                out.append(s, copied, i - copied);
+                out += s[i];
+                out += ' ';
+                out += unit;
+                copied = e;
+                i = e - 1;
+                break;
+            }
+        }
+    }
+    return out.append(s, copied, std::string::npos);
 }
 
-// "10 hours" -> "10 h"; words for time units as PyBaMM writes them.
+// "10 hours" -> "10 h"; words for time units as PyBaMM writes them: the regexes
+// (\d)\s*(hours|hour|hrs|hr)\b, ...(minutes|minute|mins)\b, ...(seconds|second|secs|sec)\b
+// and ...(days|day)\b, icase, each replacing all its matches in what the one before left.
 std::string normalise_time_words(const std::string& s) {
-    static const std::vector<std::pair<std::regex, std::string>> words = {
-        {compile(R"((\d)\s*(hours|hour|hrs|hr)\b)", std::regex::icase), "$1 h"},
-        {compile(R"((\d)\s*(minutes|minute|mins)\b)", std::regex::icase), "$1 min"},
-        {compile(R"((\d)\s*(seconds|second|secs|sec)\b)", std::regex::icase), "$1 s"},
-        {compile(R"((\d)\s*(days|day)\b)", std::regex::icase), "$1 day"},
-    };
-    // A pattern can only match where its word is: a case-insensitive substring test first
-    // skips the regex (icase matching looks up the locale per character: ~0.4 M instructions
-    // per duration, most of a sweep's per-case protocol parsing).
-    static const char* const keys[][2] = {{"hr", "hour"}, {"min", nullptr}, {"sec", nullptr}, {"day", nullptr}};
-    std::string low = s;
-    for (char& ch : low) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    std::string out = s;
-    for (std::size_t k = 0; k < words.size(); ++k) {
-        const bool present = low.find(keys[k][0]) != std::string::npos ||
-                             (keys[k][1] && low.find(keys[k][1]) != std::string::npos);
-        if (present) out = std::regex_replace(out, words[k].first, words[k].second);
-    }
-    return out;
+    std::string out = replace_unit_words(s, {"hours", "hour", "hrs", "hr"}, "h");
+    out = replace_unit_words(out, {"minutes", "minute", "mins"}, "min");
+    out = replace_unit_words(out, {"seconds", "second", "secs", "sec"}, "s");
+    return replace_unit_words(out, {"days", "day"}, "day");
 }
 
 double parse_duration(const std::string& text) {
@@ -79,7 +149,7 @@ double parse_duration(const std::string& text) {
     return d;
 }
 
-// A number from a regex match; std::stod would throw a bare "stod" on 1e999.
+// A number from a scanned group; std::stod would throw a bare "stod" on 1e999.
 double finite_number(const std::string& text) {
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
@@ -88,14 +158,54 @@ double finite_number(const std::string& text) {
     return v;
 }
 
+// ^\s*(\d*\.?\d*(?:(?:e|E)(?:-|\+)?\d+)?)\s*C\s*(?:/\s*(\d*\.?\d+))?\s*$ (case-sensitive): a
+// C-rate, "2C", "C/50", "0.5 C / 2", its numerator and denominator (each may be empty).
+// Each group is the whole run of the characters it may hold, as what follows it (a space,
+// "C", the end) cannot be one of them; the run must then be of the group's form.
+bool c_rate(const std::string& text, std::string& num, std::string& den) {
+    const Scan t(text);
+    const std::size_t n = t.size();
+    std::size_t i = 0;
+    while (t.space(i)) ++i;
+    // \d*\.?\d*(?:[eE][-+]?\d+)?
+    const std::size_t a = i;
+    while (t.digit(i)) ++i;
+    if (t.is(i, '.')) ++i;
+    while (t.digit(i)) ++i;
+    if (t.is(i, 'e') || t.is(i, 'E')) {
+        ++i;
+        if (t.is(i, '-') || t.is(i, '+')) ++i;
+        if (!t.digit(i)) return false;
+        while (t.digit(i)) ++i;
+    }
+    num = t.group(a, i);
+    while (t.space(i)) ++i;
+    if (!t.is(i, 'C')) return false;
+    ++i;
+    while (t.space(i)) ++i;
+    den.clear();
+    if (t.is(i, '/')) {
+        ++i;
+        while (t.space(i)) ++i;
+        // \d*\.?\d+: digits and at most one point, ending with a digit.
+        const std::size_t b = i;
+        while (t.digit(i)) ++i;
+        if (t.is(i, '.')) ++i;
+        while (t.digit(i)) ++i;
+        if (i == b || !t.digit(i - 1)) return false;
+        den = t.group(b, i);
+        while (t.space(i)) ++i;
+    }
+    return i == n;
+}
+
 CurrentSpec parse_current(const std::string& raw) {
     CurrentSpec c;
     c.text = trim(raw);
-    static const std::regex crate = compile(R"(^\s*(\d*\.?\d*(?:(?:e|E)(?:-|\+)?\d+)?)\s*C\s*(?:/\s*(\d*\.?\d+))?\s*$)");
-    std::smatch m;
-    if (std::regex_match(c.text, m, crate) && (m[1].length() > 0 || m[2].length() > 0 || c.text == "C")) {
-        double num = m[1].length() ? finite_number(m[1]) : 1.0;
-        double den = m[2].length() ? finite_number(m[2]) : 1.0;
+    std::string num_text, den_text;
+    if (c_rate(c.text, num_text, den_text) && (!num_text.empty() || !den_text.empty() || c.text == "C")) {
+        double num = num_text.size() ? finite_number(num_text) : 1.0;
+        double den = den_text.size() ? finite_number(den_text) : 1.0;
         c.unit = CurrentSpec::Unit::c_rate;
         c.value = num / den;
     } else {
@@ -114,17 +224,51 @@ CurrentSpec parse_current(const std::string& raw) {
     return c;
 }
 
+// (?:cell|vs\s*Li/Li\+|vs\s*Li) at i, icase.
+template <class K>
+bool reference_word(const Scan& s, std::size_t i, K&& k) {
+    std::size_t e = 0;
+    if (s.lit(i, "cell", e) && k(e)) return true;
+    if (!s.lit(i, "vs", e)) return false;
+    const std::size_t vs = e;
+    if (s.spaces(vs, 0, [&](std::size_t a) { return s.lit(a, "li/li+", e) && k(e); })) return true;
+    return s.spaces(vs, 0, [&](std::size_t a) { return s.lit(a, "li", e) && k(e); });
+}
+
+// .+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))? at i, icase: a potential with its reference.
+template <class K>
+bool potential_text(const Scan& s, std::size_t i, K&& k) {
+    return s.lazy(i, 1, [&](std::size_t a) {
+        return s.spaces(a, 0, [&](std::size_t b) {
+            std::size_t v = 0;
+            if (!s.lit(b, "v", v)) return false;
+            return s.spaces(v, 0, [&](std::size_t c) { return reference_word(s, c, k); }) || k(v);
+        });
+    });
+}
+
 // A potential's reference suffix: "3.68 V cell" (the cell voltage), "4.3 V vs Li/Li+" or
 // "4.3 V vs Li" (the default). Returns the text without it; `said` tells whether one was there.
 std::string strip_reference(const std::string& raw, Reference& r, bool* said = nullptr) {
     std::string t = trim(raw);
-    static const std::regex suffix = compile(R"(^(.*?V)\s*(cell|vs\s*Li/Li\+|vs\s*Li)$)", std::regex::icase);
-    std::smatch m;
     if (said) *said = false;
-    if (!std::regex_match(t, m, suffix)) return t;
-    r = lower(m[2]) == "cell" ? Reference::cell : Reference::li;
+    // ^(.*?V)\s*(cell|vs\s*Li/Li\+|vs\s*Li)$, icase.
+    const Scan s(t);
+    const std::size_t n = s.size();
+    Group v, ref;
+    const bool match = s.lazy(0, 0, [&](std::size_t a) {
+        std::size_t b = 0;
+        return s.lit(a, "v", b) && s.spaces(b, 0, [&](std::size_t c) {
+            if (!reference_word(s, c, [&](std::size_t e) { return e == n; })) return false;
+            v.set(0, b);
+            ref.set(c, n);
+            return true;
+        });
+    });
+    if (!match) return t;
+    r = lower(ref.in(s)) == "cell" ? Reference::cell : Reference::li;
     if (said) *said = true;
-    return trim(m[1]);
+    return trim(v.in(s));
 }
 
 Limit parse_limit(const std::string& raw) {
@@ -166,12 +310,31 @@ Limit parse_limit(const std::string& raw) {
 }
 
 // Splits "A or until B or C" style limit lists.
+// The separators are the leftmost-first matches of \s+or\s+(?:until\s+)?, icase.
 std::vector<std::string> split_or(const std::string& s) {
     std::vector<std::string> out;
-    static const std::regex sep = compile(R"(\s+or\s+(?:until\s+)?)", std::regex::icase);
-    std::sregex_token_iterator it(s.begin(), s.end(), sep, -1), end;
-    for (; it != end; ++it)
-        if (!trim(*it).empty()) out.push_back(trim(*it));
+    const Scan t(s);
+    auto piece = [&](std::size_t a, std::size_t b) {
+        const std::string p = trim(t.group(a, b));
+        if (!p.empty()) out.push_back(p);
+    };
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        std::size_t e = 0;
+        if (!t.spaced_lit(i, "or", e)) continue;
+        const std::size_t after_or = e;
+        if (!t.space(after_or)) continue;
+        while (t.space(e)) ++e;
+        std::size_t u = 0;
+        if (t.lit(e, "until", u) && t.space(u)) {
+            e = u;
+            while (t.space(e)) ++e;
+        }
+        piece(from, i);
+        from = e;
+        i = e - 1;
+    }
+    piece(from, t.size());
     return out;
 }
 
@@ -284,6 +447,31 @@ void parse_eis_amplitude(const std::string& text, EisSpec& e) {
     e.amplitude = q.value;
 }
 
+// ^(\d+)\s*points?\s+per\s+decade$, icase: an EIS step's "10 points per decade", the count.
+bool points_per_decade(const std::string& text, std::string& count) {
+    const Scan t(text);
+    std::size_t i = 0, e = 0;
+    while (t.digit(i)) ++i;
+    if (i == 0) return false;
+    count = t.group(0, i);
+    while (t.space(i)) ++i;
+    if (!t.lit(i, "point", e)) return false;
+    if (t.is(e, 's') || t.is(e, 'S')) ++e;
+    return t.spaced_lit(e, "per", e) && t.spaced_lit(e, "decade", e) && e == t.size();
+}
+
+// ^amplitude\s+(.+)$, icase: an EIS step's "amplitude 5 mV", the value.
+bool amplitude_option(const std::string& text, std::string& value) {
+    const Scan t(text);
+    std::size_t e = 0;
+    if (!t.lit(0, "amplitude", e)) return false;
+    return t.spaces(e, 1, [&](std::size_t a) {
+        if (!t.rest(a)) return false;
+        value = t.group(a, t.size());
+        return true;
+    });
+}
+
 // "EIS from 10 kHz to 10 mHz, 10 points per decade, amplitude 5 mV, galvanostatic"; the
 // match of the leading "EIS from A to B" is m, the comma-separated options follow.
 void parse_eis_string(const std::string& from, const std::string& rest, Step& s) {
@@ -294,14 +482,12 @@ void parse_eis_string(const std::string& from, const std::string& rest, Step& s)
     if (parts.empty() || parts[0].empty()) throw std::invalid_argument(std::string("an EIS step needs a range; ") + kEisForms);
     s.eis.f_max = parse_frequency(from);
     s.eis.f_min = parse_frequency(parts[0]);
-    static const std::regex ppd = compile(R"(^(\d+)\s*points?\s+per\s+decade$)", std::regex::icase);
-    static const std::regex amp = compile(R"(^amplitude\s+(.+)$)", std::regex::icase);
     std::string amplitude;
     for (std::size_t k = 1; k < parts.size(); ++k) {
-        std::smatch m;
+        std::string count, amp;
         const std::string w = lower(parts[k]);
-        if (std::regex_match(parts[k], m, ppd)) s.eis.points_per_decade = static_cast<int>(std::min(1e6, finite_number(m[1])));
-        else if (std::regex_match(parts[k], m, amp)) amplitude = m[1];
+        if (points_per_decade(parts[k], count)) s.eis.points_per_decade = static_cast<int>(std::min(1e6, finite_number(count)));
+        else if (amplitude_option(parts[k], amp)) amplitude = amp;
         else if (w == "galvanostatic") s.eis.galvanostatic = true;
         else if (w == "potentiostatic") s.eis.galvanostatic = false;
         else throw std::invalid_argument("cannot read '" + parts[k] + "' in an EIS step; " + kEisForms);
@@ -309,6 +495,184 @@ void parse_eis_string(const std::string& from, const std::string& rest, Step& s)
     if (s.eis.galvanostatic && amplitude.empty()) amplitude = "0.01 mA/cm2";
     if (!amplitude.empty()) parse_eis_amplitude(amplitude, s.eis);
     check_eis(s.eis);
+}
+
+// The groups of a step string's match, as std::smatch gave them: m[k] (empty when not
+// matched) and whether group k matched.
+struct StepMatch {
+    explicit StepMatch(const Scan& scan) : t(scan) {}
+    std::string operator[](int k) const { return g[k].in(t); }
+    bool matched(int k) const { return g[k].matched; }
+    const Scan& t;
+    Group g[5];
+};
+
+// (?:\s+(?:or\s+)?until\s+(.+))?$ at i: the until limits in `until`.
+bool until_tail(const Scan& t, std::size_t i, Group& until) {
+    auto limits = [&](std::size_t u) {
+        return t.spaces(u, 1, [&](std::size_t b) {
+            if (!t.rest(b)) return false;
+            until.set(b, t.size());
+            return true;
+        });
+    };
+    const bool said = t.spaces(i, 1, [&](std::size_t a) {
+        std::size_t e = 0;
+        if (t.lit(a, "or", e) && t.spaces(e, 1, [&](std::size_t c) {
+                std::size_t u = 0;
+                return t.lit(c, "until", u) && limits(u);
+            }))
+            return true;
+        return t.lit(a, "until", e) && limits(e);
+    });
+    if (said) return true;
+    until.matched = false;
+    return i == t.size();
+}
+
+// (?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$ at i: the duration and the limits.
+bool for_until_tail(const Scan& t, std::size_t i, Group& duration, Group& until) {
+    const bool said = t.spaces(i, 1, [&](std::size_t a) {
+        std::size_t e = 0;
+        return t.lit(a, "for", e) && t.spaces(e, 1, [&](std::size_t b) {
+            return t.lazy(b, 1, [&](std::size_t c) {
+                duration.set(b, c);
+                return until_tail(t, c, until);
+            });
+        });
+    });
+    if (said) return true;
+    duration.matched = false;
+    return until_tail(t, i, until);
+}
+
+// ^(.*?)\s*\(\s*(.+?)\s+period\s*\)\s*$, icase: t becomes group 1, `period` is group 2.
+bool strip_period(std::string& text, std::string& period) {
+    const Scan t(text);
+    Group before, inside;
+    const bool match = t.lazy(0, 0, [&](std::size_t a) {
+        return t.spaces(a, 0, [&](std::size_t b) {
+            return t.is(b, '(') && t.spaces(b + 1, 0, [&](std::size_t c) {
+                return t.lazy(c, 1, [&](std::size_t d) {
+                    std::size_t e = 0;
+                    return t.spaced_lit(d, "period", e) && t.spaces(e, 0, [&](std::size_t f) {
+                        return t.is(f, ')') && t.spaces(f + 1, 0, [&](std::size_t h) {
+                            if (h != t.size()) return false;
+                            before.set(0, a);
+                            inside.set(c, d);
+                            return true;
+                        });
+                    });
+                });
+            });
+        });
+    });
+    if (!match) return false;
+    period = inside.in(t);
+    text = before.in(t);
+    return true;
+}
+
+// ^eis\s+from\s+(.+?)\s+to\s+(.+)$
+bool eis_form(const Scan& t, StepMatch& m) {
+    std::size_t e = 0;
+    return t.lit(0, "eis", e) && t.spaced_lit(e, "from", e) && t.spaces(e, 1, [&](std::size_t a) {
+        return t.lazy(a, 1, [&](std::size_t b) {
+            std::size_t c = 0;
+            return t.spaced_lit(b, "to", c) && t.spaces(c, 1, [&](std::size_t d) {
+                if (!t.rest(d)) return false;
+                m.g[1].set(a, b);
+                m.g[2].set(d, t.size());
+                return true;
+            });
+        });
+    });
+}
+
+// ^(charge|discharge)\s+at\s+(.+?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$
+bool charge_form(const Scan& t, StepMatch& m) {
+    std::size_t e = 0;
+    if (!t.lit(0, "charge", e) && !t.lit(0, "discharge", e)) return false;
+    m.g[1].set(0, e);
+    return t.spaced_lit(e, "at", e) && t.spaces(e, 1, [&](std::size_t a) {
+        return t.lazy(a, 1, [&](std::size_t b) {
+            m.g[2].set(a, b);
+            return for_until_tail(t, b, m.g[3], m.g[4]);
+        });
+    });
+}
+
+// ^hold\s+at\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$
+bool hold_form(const Scan& t, StepMatch& m) {
+    std::size_t e = 0;
+    return t.lit(0, "hold", e) && t.spaced_lit(e, "at", e) && t.spaces(e, 1, [&](std::size_t a) {
+        return potential_text(t, a, [&](std::size_t b) {
+            m.g[1].set(a, b);
+            return for_until_tail(t, b, m.g[2], m.g[3]);
+        });
+    });
+}
+
+// ^rest\s+for\s+(.+)$ and ^set\s+temperature\s+to\s+(.+)$: keywords, then the rest.
+bool keywords_then_rest(const Scan& t, std::initializer_list<const char*> words, StepMatch& m) {
+    std::size_t e = 0;
+    bool first = true;
+    for (const char* w : words) {
+        if (!(first ? t.lit(0, w, e) : t.spaced_lit(e, w, e))) return false;
+        first = false;
+    }
+    return t.spaces(e, 1, [&](std::size_t a) {
+        if (!t.rest(a)) return false;
+        m.g[1].set(a, t.size());
+        return true;
+    });
+}
+bool rest_form(const Scan& t, StepMatch& m) { return keywords_then_rest(t, {"rest", "for"}, m); }
+bool temperature_form(const Scan& t, StepMatch& m) {
+    return keywords_then_rest(t, {"set", "temperature", "to"}, m);
+}
+
+// ^ramp\s+from\s+(POTENTIAL)\s+to\s+(POTENTIAL)\s+over\s+(.+)$, POTENTIAL as in hold_form.
+bool ramp_form(const Scan& t, StepMatch& m) {
+    std::size_t e = 0;
+    return t.lit(0, "ramp", e) && t.spaced_lit(e, "from", e) && t.spaces(e, 1, [&](std::size_t a) {
+        return potential_text(t, a, [&](std::size_t b) {
+            std::size_t c = 0;
+            return t.spaced_lit(b, "to", c) && t.spaces(c, 1, [&](std::size_t d) {
+                return potential_text(t, d, [&](std::size_t f) {
+                    std::size_t h = 0;
+                    return t.spaced_lit(f, "over", h) && t.spaces(h, 1, [&](std::size_t k) {
+                        if (!t.rest(k)) return false;
+                        m.g[1].set(a, b);
+                        m.g[2].set(d, f);
+                        m.g[3].set(k, t.size());
+                        return true;
+                    });
+                });
+            });
+        });
+    });
+}
+
+// ^follow\s+(potential|current|cell\s+voltage)\s+from\s+(.+?)(?:\s+(?:or\s+)?until\s+(.+))?$
+bool follow_form(const Scan& t, StepMatch& m) {
+    std::size_t e = 0;
+    if (!t.lit(0, "follow", e)) return false;
+    std::size_t a = e;
+    while (t.space(a)) ++a;
+    if (a == e) return false;
+    // The three words differ before any of them ends: one at most matches.
+    std::size_t w = 0;
+    if (!t.lit(a, "potential", w) && !t.lit(a, "current", w) &&
+        !(t.lit(a, "cell", w) && t.spaced_lit(w, "voltage", w)))
+        return false;
+    m.g[1].set(a, w);
+    return t.spaced_lit(w, "from", e) && t.spaces(e, 1, [&](std::size_t b) {
+        return t.lazy(b, 1, [&](std::size_t c) {
+            m.g[2].set(b, c);
+            return until_tail(t, c, m.g[3]);
+        });
+    });
 }
 
 }  // namespace
@@ -397,45 +761,35 @@ void Protocol::validate(const FieldError& fail) const {
 Step parse_step_string(const std::string& text) {
     Step s;
     s.label = trim(text);
-    // std::regex matches recursively: bound the input so a pasted blob cannot exhaust the
-    // stack. Real steps are a line long.
+    // The scanner backtracks (polynomially in the length): bound the input so a pasted blob
+    // cannot keep it busy. Real steps are a line long.
     if (s.label.size() > kMaxStepText)
         throw std::invalid_argument("a step string is at most " + std::to_string(kMaxStepText) +
                                     " characters; this one has " + std::to_string(s.label.size()));
     std::string t = normalise_time_words(s.label);
     // PyBaMM's sampling suffix: "Rest for 1 hour (1 minute period)".
-    static const std::regex period = compile(R"(^(.*?)\s*\(\s*(.+?)\s+period\s*\)\s*$)", std::regex::icase);
-    std::smatch pm;
-    if (std::regex_match(t, pm, period)) {
-        s.period = parse_duration(pm[2]);
-        t = pm[1];
-    }
-    std::smatch m;
-    static const std::regex cc = compile(R"(^(charge|discharge)\s+at\s+(.+?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
-    static const std::regex hold = compile(R"(^hold\s+at\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)(?:\s+for\s+(.+?))?(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
-    static const std::regex rest = compile(R"(^rest\s+for\s+(.+)$)", std::regex::icase);
-    static const std::regex temp = compile(R"(^set\s+temperature\s+to\s+(.+)$)", std::regex::icase);
-    static const std::regex ramp = compile(R"(^ramp\s+from\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+to\s+(.+?\s*V(?:\s*(?:cell|vs\s*Li/Li\+|vs\s*Li))?)\s+over\s+(.+)$)", std::regex::icase);
-    static const std::regex follow = compile(R"(^follow\s+(potential|current|cell\s+voltage)\s+from\s+(.+?)(?:\s+(?:or\s+)?until\s+(.+))?$)", std::regex::icase);
-    static const std::regex eis = compile(R"(^eis\s+from\s+(.+?)\s+to\s+(.+)$)", std::regex::icase);
-    if (std::regex_match(t, m, eis)) {
+    std::string period_text;
+    if (strip_period(t, period_text)) s.period = parse_duration(period_text);
+    const Scan scan(t);
+    StepMatch m(scan);
+    if (eis_form(scan, m)) {
         parse_eis_string(m[1], m[2], s);
-    } else if (std::regex_match(t, m, cc)) {
+    } else if (charge_form(scan, m)) {
         s.direction = lower(m[1]) == "charge" ? 1 : -1;
         parse_drive(trim(m[2]), s);
-        if (m[3].matched) s.duration = parse_duration(m[3]);
-        if (m[4].matched)
+        if (m.matched(3)) s.duration = parse_duration(m[3]);
+        if (m.matched(4))
             for (const auto& l : split_or(m[4])) s.limits.push_back(parse_limit(l));
-    } else if (std::regex_match(t, m, hold)) {
+    } else if (hold_form(scan, m)) {
         s.kind = Step::Kind::voltage;
         s.voltage = parse_as(strip_reference(m[1], s.reference), dim::voltage);
-        if (m[2].matched) s.duration = parse_duration(m[2]);
-        if (m[3].matched)
+        if (m.matched(2)) s.duration = parse_duration(m[2]);
+        if (m.matched(3))
             for (const auto& l : split_or(m[3])) s.limits.push_back(parse_limit(l));
-    } else if (std::regex_match(t, m, rest)) {
+    } else if (rest_form(scan, m)) {
         s.kind = Step::Kind::rest;
         s.duration = parse_duration(m[1]);
-    } else if (std::regex_match(t, m, ramp)) {
+    } else if (ramp_form(scan, m)) {
         s.kind = Step::Kind::voltage;
         s.ramp = true;
         Reference r0 = Reference::li, r1 = Reference::li;
@@ -447,7 +801,7 @@ Step parse_step_string(const std::string& text) {
         s.duration = parse_duration(m[3]);
         if (s.ramp_end == s.voltage) throw std::invalid_argument("a ramp needs different start and end potentials (use a hold)");
         s.direction = s.ramp_end > s.voltage ? 1 : -1;
-    } else if (std::regex_match(t, m, follow)) {
+    } else if (follow_form(scan, m)) {
         s.kind = Step::Kind::follow;
         const std::string what = lower(m[1]);
         s.follow.quantity = what == "current" ? FollowSpec::Quantity::current : FollowSpec::Quantity::potential;
@@ -456,9 +810,9 @@ Step parse_step_string(const std::string& text) {
             s.follow.reference_given = true;
         }
         s.follow.file = trim(m[2]);
-        if (m[3].matched)
+        if (m.matched(3))
             for (const auto& l : split_or(m[3])) s.limits.push_back(parse_limit(l));
-    } else if (std::regex_match(t, m, temp)) {
+    } else if (temperature_form(scan, m)) {
         s.kind = Step::Kind::temperature;
         s.temperature = parse_as(trim(m[1]), dim::temperature);
     } else {
