@@ -49,10 +49,12 @@ void ParticleDiffusion::declare(StateLayout& layout) {
 // base * 10^factor(x) on a uniform grid x = k / n. The factor is piecewise linear, so
 // inside a segment each grid step multiplies by a constant ratio: one pow per segment.
 // A run of such steps starts at each knot crossed and at each point at or beyond the
-// table's ends (ratio 1 there, so a run from x = 0 at the first knot stays flat up to the
-// second one). Each run is an inner loop that only tests x, not the segment search and the
-// restart test of every point (~40 instructions a point, 1.3 M of a fresh run's start for
-// its two tables): the same operations in the same order, so the same table to the bit.
+// table's ends (each computed alone there); a run from a knot takes the slope of the
+// segment to its right (Table1D's at the knot), the first knot's too. (Until 2026-12-03 a
+// run from the first knot had ratio 1: the first segment stayed flat at its left value,
+// LiNiO2's diffusivity 10^-0.5 instead of rising to 10^-0.3 over x in [0, 0.1], NMC83's 1
+// instead of falling to 10^-0.11 over [0, 0.28].) Each run is an inner loop that only
+// tests x (~40 instructions a point saved, 1.3 M of a fresh run's start for its two tables).
 void ParticleDiffusion::fill_log_table(const Table1D& factor, double base, std::vector<double>& out) {
     if (factor.empty()) {
         out.clear();
@@ -69,8 +71,7 @@ void ParticleDiffusion::fill_log_table(const Table1D& factor, double base, std::
         double value = base * std::pow(10.0, factor(x));
         double slope = 0.0;
         factor(x, &slope);
-        const bool in_segment = x > front && x < back;
-        const double ratio = in_segment ? std::pow(10.0, slope / n) : 1.0;
+        const double ratio = std::pow(10.0, slope / n);
         out[k] = value;
         const double next = seg + 1 < kx.size() ? kx[seg + 1] : back;
         for (++k; k <= n; ++k) {

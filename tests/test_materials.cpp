@@ -621,3 +621,29 @@ TEST(Coating, TheLayerResistanceRaisesTheChargePotential) {
     };
     EXPECT_GT(end_potential("1e-7 S/m"), end_potential("1e-5 S/m") + 1e-3);
 }
+
+// The diffusivity and conductivity tables are base * 10^factor(x) on a uniform grid, built
+// a segment at a time; every point, the first segment's too (it stayed flat at its left
+// value before 2026-12-03), equals the factor evaluated there. Tables from the shipped
+// materials (LiNiO2's first segment rises, NMC83's falls) and one whose knots lie inside
+// [0, 1] (extrapolated linearly beyond them, as Table1D does).
+TEST(PropertyTables, EveryPointIsTheFactorAtItsStoichiometry) {
+    const std::vector<Table1D> factors = {
+        Table1D({0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.85, 0.9, 0.95, 1},
+                {-0.5, -0.3, -1, 0, -0.4, 0, 0, -0.3, -1, -2, -3.5, -5.5}, Table1D::Kind::linear),
+        Table1D({0, 0.28, 0.32, 0.36, 1}, {0, -0.11, -0.92, -0.07, -3.0}, Table1D::Kind::linear),
+        Table1D({0.2, 0.5, 0.8}, {1, 0, -2}, Table1D::Kind::linear),
+    };
+    constexpr int n = ParticleDiffusion::kPropertyTablePoints;
+    for (std::size_t f = 0; f < factors.size(); ++f) {
+        std::vector<double> t;
+        ParticleDiffusion::fill_log_table(factors[f], 2e-15, t);
+        ASSERT_EQ(t.size(), static_cast<std::size_t>(n + 1));
+        double worst = 0;
+        for (int k = 0; k <= n; ++k) {
+            const double exact = 2e-15 * std::pow(10.0, factors[f](static_cast<double>(k) / n));
+            worst = std::max(worst, std::fabs(t[k] / exact - 1));
+        }
+        EXPECT_LT(worst, 1e-11) << "table " << f;
+    }
+}
