@@ -486,6 +486,13 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     y[idx_current()] = i_app;
 }
 
+bool CathodeP2D::carries_no_current(const double* y) const {
+    for (int m = 0; m < geo_.nc; ++m)
+        for (int p = 0; p < geo_.np; ++p)
+            if (y[idx_j(m, p)] != 0.0) return false;
+    return true;
+}
+
 // Each particle's shells 0 .. Nr-3 see only their neighbours (ParticleDiffusion); shell Nr-2
 // is also a local input (the surface extrapolation), so it stays in the sparse solve as the
 // chain's attach unknown. The solver checks the pattern (a breathing stack pressure reads the
