@@ -248,6 +248,13 @@ private:
                        JacobianAssembler& J) const;
     template <class T>
     void local_terms(const T* u, Local<T>& L) const;
+    // local_terms for the Jacobian (T = Dual<N>): in AVX2 where the CPU has it.
+    template <class T>
+    void jacobian_local_terms(const T* u, Local<T>& L) const;
+#if defined(__x86_64__) && defined(__GNUC__)
+    template <class T>
+    __attribute__((target("avx2"))) void local_terms_avx2(const T* u, Local<T>& L) const;
+#endif
     // The local input vector of cathode cell m (its n_slots_ values).
     void local_inputs(const double* y, int m, double* u) const;
     double mean_current(const double* y, int m) const;  // see cathode_observables.cpp
