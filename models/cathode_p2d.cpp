@@ -519,6 +519,7 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
 }
 
 bool CathodeP2D::carries_no_current(const double* y) const {
+    if (!geo_.intercalating) return false;
     for (int m = 0; m < geo_.nc; ++m)
         for (int p = 0; p < geo_.np; ++p)
             if (y[idx_j(m, p)] != 0.0) return false;

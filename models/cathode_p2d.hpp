@@ -120,8 +120,9 @@ public:
     // where the local faradaic sources carry the current density i_app [A/m2]: a starting
     // point for consistent initialisation after a large control change.
     void shift_to_current(double* y, const double* yp, double i_app) const;
-    // No intercalation current anywhere in y (exactly 0: the uniform rest of initial_state,
-    // and a rest at it).
+    // An intercalating CAM with no intercalation current anywhere in y (exactly 0: the
+    // uniform rest of initial_state, and a rest at it). False for an inert CAM, whose
+    // currents are 0 by construction.
     bool carries_no_current(const double* y) const;
     // A consistent-at-rest state: uniform stoichiometry x0, potentials at equilibrium.
     void initial_state(double x0, double* y, double* ydot) const;
