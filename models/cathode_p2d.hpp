@@ -120,6 +120,10 @@ public:
     // where the local faradaic sources carry the current density i_app [A/m2]: a starting
     // point for consistent initialisation after a large control change.
     void shift_to_current(double* y, const double* yp, double i_app) const;
+    // An intercalating CAM with no intercalation current anywhere in y (exactly 0: the
+    // uniform rest of initial_state, and a rest at it). False for an inert CAM, whose
+    // currents are 0 by construction.
+    bool carries_no_current(const double* y) const;
     // A consistent-at-rest state: uniform stoichiometry x0, potentials at equilibrium.
     void initial_state(double x0, double* y, double* ydot) const;
 
@@ -245,6 +249,13 @@ private:
                        JacobianAssembler& J) const;
     template <class T>
     void local_terms(const T* u, Local<T>& L) const;
+    // local_terms for the Jacobian (T = Dual<N>): in AVX2 where the CPU has it.
+    template <class T>
+    void jacobian_local_terms(const T* u, Local<T>& L) const;
+#if defined(__x86_64__) && defined(__GNUC__)
+    template <class T>
+    __attribute__((target("avx2"))) void local_terms_avx2(const T* u, Local<T>& L) const;
+#endif
     // The local input vector of cathode cell m (its n_slots_ values).
     void local_inputs(const double* y, int m, double* u) const;
     double mean_current(const double* y, int m) const;  // see cathode_observables.cpp

@@ -276,9 +276,10 @@ bool IdaIntegrator::settle_algebraic(double t) {
     return false;
 }
 
-void IdaIntegrator::calc_ic(double t_next) {
+void IdaIntegrator::calc_ic(double t_next, int step_sizes) {
     Impl& m = *impl_;
     m.ida_message.clear();
+    m.check(IDASetMaxNumStepsIC(m.mem, step_sizes), "IDASetMaxNumStepsIC");
     int flag = IDACalcIC(m.mem, IDA_YA_YDP_INIT, t_next);
     // A failure from a drifted state (see settle_algebraic): settle it, then try again.
     if (flag < 0 && settle_algebraic(t_)) {

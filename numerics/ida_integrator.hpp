@@ -53,7 +53,8 @@ public:
     // Restart at a step change: new initial values (IDA restarts at order 1).
     void reinit(double t0, const double* y0, const double* yp0);
     // Consistent initial conditions: algebraic y and differential y' (IDA_YA_YDP_INIT).
-    void calc_ic(double t_next);
+    // step_sizes: how many IC step sizes IDA tries (each a tenth of the last; its default 5).
+    void calc_ic(double t_next, int step_sizes = 5);
     void set_roots(int count, RootFunction fn);
     void set_stop_time(double t_stop);
     void clear_stop_time();

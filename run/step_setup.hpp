@@ -81,7 +81,8 @@ public:
 
 private:
     struct Transition;
-    bool try_ic(double t0, double t_ic, const double* y, const double* yp);
+    // step_sizes: IDA's IC step sizes to try (IdaIntegrator::calc_ic).
+    bool try_ic(double t0, double t_ic, const double* y, const double* yp, int step_sizes = 5);
     // Continuation from the previous control to the step's: returns the fraction of the way
     // reached (1: done); sets `met` and stops when a voltage limit is passed on the way.
     double approach(const Transition& tr, std::string& met);

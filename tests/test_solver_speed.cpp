@@ -222,6 +222,20 @@ TEST(Convergence, FastVectorOpsGiveTheSameAnswer) {
                 0.05 * sundials.stats.steps);
 }
 
+// The embedded default's first charge starts from the uniform rest, where IDACalcIC from the
+// state as it is misses at every IC step size (Newton from j = 0); StepStarter tries one
+// step size there before the shifted start. Before that the start alone spent 285 residual
+// evaluations on the five step sizes: 437 for these 0.1 h, against 209 now.
+TEST(StepStart, ACurrentFromRestTriesOneIcStepSizeBeforeTheShift) {
+    SimulationConfig c = test::load("", {"protocol.steps=[\"Charge at C/50 for 0.1 hours\"]"});
+    Simulation sim(c);
+    const RunResult r = sim.run(nullptr);
+    ASSERT_EQ(r.status, RunStatus::complete) << r.message;
+    ASSERT_EQ(r.steps.size(), 1u);
+    EXPECT_GT(r.steps[0].capacity, 0.0);
+    EXPECT_LT(r.stats.residual_evaluations, 300);
+}
+
 TEST(FitRuns, SharedRunsGiveTheResidualsOfCasesSolvedAlone) {
     const FitSpec spec = load_fit(test::source_path("configs/data/study_a/fit_study_a.yaml"));
     const FitProblem shared(spec), alone(spec, false);
