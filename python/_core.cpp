@@ -381,8 +381,16 @@ py::dict run(const std::string& config_path, const std::optional<std::string>& c
     {
         SigintGuard guard(*sim, in_main_thread());
         py::gil_scoped_release nogil;
-        r = sim->run(&watch);
-        writer.reset();  // closes the file
+        try {
+            r = sim->run(&watch);
+            writer.reset();  // closes the file
+        } catch (const IoError& e) {
+            // A write of the result file failed (a full disk): the h5 layer says what and
+            // why, not which file.
+            const std::string what = e.what();
+            if (!output || what.rfind("HDF5: ", 0) != 0) throw;
+            throw IoError("cannot write the result file '" + *output + "': " + what);
+        }
     }
     watch.rethrow();
     // Ctrl-C, also one that came after the last solver step (the run is whole, but the

@@ -149,6 +149,27 @@ def test_output_none_writes_no_file(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_full_disk_is_an_io_error_naming_the_file(tmp_path):
+    # A file-size limit stands in for a full disk: writes past 40 kB fail (EFBIG). The run
+    # raises IoError naming the result file and the cause, and the interpreter exits cleanly.
+    out = tmp_path / "full.h5"
+    script = textwrap.dedent(f"""
+        import resource, signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40 * 1024, 40 * 1024))
+        import ssbsim
+        try:
+            ssbsim.run({os.path.join(SRC, "benchmarks", "study_a_intercalation.yaml")!r}, output={str(out)!r})
+        except ssbsim.IoError as e:
+            print("IoError:", e)
+        """)
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ))
+    assert p.returncode == 0, p.stderr
+    assert "IoError: cannot write the result file" in p.stdout and str(out) in p.stdout, p.stdout
+    assert "File too large" in p.stdout, p.stdout
+
+
 def test_set_behaves_like_cli_set(tmp_path):
     # The resolved config: Python dict/list forms and the CLI's --set give the same.
     printed = cli("check", STUDY_A, "--print", *sum((["--set", s] for s in HOLD_ARGS), [])).stdout
