@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/constants.hpp"
+#include "core/cpu.hpp"
 #include "numerics/dual.hpp"
 #include "numerics/finite.hpp"
 
@@ -237,10 +238,6 @@ SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
 
 namespace {
 #if defined(__x86_64__) && defined(__GNUC__)
-bool cpu_has_avx2() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
 const bool kAvx2 = cpu_has_avx2();
 #endif
 }  // namespace

@@ -1,5 +1,7 @@
 #include "models/particle_diffusion.hpp"
 
+#include "core/cpu.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -141,10 +143,6 @@ __attribute__((target("avx2"))) void face_fluxes_avx2(const double* c, int nf, c
     _mm256_zeroupper();
 }
 
-bool cpu_has_avx2() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
 const bool kAvx2 = cpu_has_avx2();
 #endif
 }  // namespace

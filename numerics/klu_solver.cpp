@@ -1,5 +1,7 @@
 #include "numerics/klu_solver.hpp"
 
+#include "core/cpu.hpp"
+
 #include <sunlinsol/sunlinsol_klu.h>
 #include <nvector/nvector_serial.h>
 #include <sunmatrix/sunmatrix_sparse.h>
@@ -220,10 +222,7 @@ struct StaticLU {
         if (has_fma()) solve_fma(b, xo);
         else solve_body<false>(b, xo);
     }
-    static bool has_fma() {
-        static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        return yes;
-    }
+    static bool has_fma() { return cpu_has_avx2_fma(); }
 };
 
 struct Content {

@@ -1,5 +1,7 @@
 #include "numerics/vector_ops.hpp"
 
+#include "core/cpu.hpp"
+
 #include <nvector/nvector_serial.h>
 
 #include <cmath>
@@ -63,10 +65,6 @@ SSBSIM_AVX2 void combine_avx2(sunindextype n, const double* c, const double* con
         for (int i = 1; i < N; ++i) t += c[i] * x[i][j];
         z[j] = t;
     }
-}
-bool have_avx2() {
-    __builtin_cpu_init();  // may run before the constructors that would do it
-    return __builtin_cpu_supports("avx2");
 }
 
 // The sums of squares of sum_of_squares, lane k of the register holding s_k.
@@ -250,10 +248,9 @@ template <int N>
 void combine_avx2(sunindextype n, const double* c, const double* const* x, double* z) {
     combine<N>(n, c, x, z);
 }
-bool have_avx2() { return false; }
 #endif
 
-bool use_avx2 = have_avx2();  // set_avx2_vector_ops(false) for comparisons
+bool use_avx2 = cpu_has_avx2();  // set_avx2_vector_ops(false) for comparisons
 
 template <int N>
 void combine_best(sunindextype n, const double* c, const double* const* x, double* z) {
@@ -301,7 +298,7 @@ double wrms_norm_mask(N_Vector x, N_Vector w, N_Vector id) {
 }
 
 bool set_avx2_vector_ops(bool on) {
-    use_avx2 = on && have_avx2();
+    use_avx2 = on && cpu_has_avx2();
     return use_avx2;
 }
 
