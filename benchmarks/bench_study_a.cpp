@@ -122,6 +122,8 @@ bool time_cycling(int cycles, const std::vector<std::string>& set) {
     std::printf("  solver steps               %ld (%.1f per cycle)\n", s.steps, s.steps / n);
     std::printf("  residuals / Jacobians      %ld / %ld (%.1f Jacobians per cycle)\n", s.residual_evaluations,
                 s.jacobian_evaluations, s.jacobian_evaluations / n);
+    std::printf("  Newton iterations / fails  %ld / %ld convergence, %ld error test\n", s.nonlinear_iterations,
+                s.convergence_failures, s.error_test_failures);
     std::printf("  wall time                  %.3f s (%.1f us per step)\n", t, 1e6 * t / std::max(1L, s.steps));
     return res.status == RunStatus::complete;
 }
