@@ -124,6 +124,7 @@ bool time_cycling(int cycles, const std::vector<std::string>& set) {
                 s.jacobian_evaluations, s.jacobian_evaluations / n);
     std::printf("  Newton iterations / fails  %ld / %ld convergence, %ld error test\n", s.nonlinear_iterations,
                 s.convergence_failures, s.error_test_failures);
+    std::printf("  Jacobians rebuilt at new cj %ld (setups %ld)\n", s.jacobian_rebuilds, s.linear_setups);
     std::printf("  wall time                  %.3f s (%.1f us per step)\n", t, 1e6 * t / std::max(1L, s.steps));
     return res.status == RunStatus::complete;
 }

@@ -184,7 +184,7 @@ double CathodeP2D::counter_boundary(const double* y, const double* yp, double i_
 }
 
 // The counter electrode's rows and the boundary's dependence on it (see counter_boundary).
-void CathodeP2D::counter_jacobian(double cj, const double* y, JacobianAssembler& J) const {
+void CathodeP2D::counter_jacobian(const double* y, JacobianAssembler& J) const {
     const double i_app = current_density(y);
     double dphib = 0.0;
     if (ce_block_ < 0) {
@@ -197,7 +197,7 @@ void CathodeP2D::counter_jacobian(double cj, const double* y, JacobianAssembler&
     J.add(idx_phi_e(0), k, -ionic_.boundary_conductance());
     double didv = 0.0;
     counter_.current(y[k], &didv);
-    J.add(k, k, cj * cell_.counter.double_layer_capacitance + didv);
+    J.add(k, k, didv, cell_.counter.double_layer_capacitance);
     J.add(k, idx_current(), -1.0);
 }
 
@@ -342,7 +342,7 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
 // in both charge balances (the area's derivatives with the rates as they are) and the film
 // row (film_residual) with its dF/dy' terms: tau + R_g C_dl on v_p, -R_g C_dl on D.
 template <class LocalT, class Emit>
-void CathodeP2D::film_jacobian(int m, double cj, const double* yp, const LocalT& L, const Emit& emit,
+void CathodeP2D::film_jacobian(int m, const double* yp, const LocalT& L, const Emit& emit,
                                JacobianAssembler& J) const {
     const int rs = idx_phi_s(m), re = idx_phi_e(geo_.ns + m), k = idx_double_layer(m);
     const double hc = geo_.hc, C_dl = cell_.cam.double_layer_capacitance;
@@ -354,19 +354,19 @@ void CathodeP2D::film_jacobian(int m, double cj, const double* yp, const LocalT&
         const double rate = yp[k] - yp[v], a = value(L.area[p]);
         emit(re, L.area[p], -hc * C_dl * rate, pattern_.src);
         emit(rs, L.area[p], hc * C_dl * rate, pattern_.src);
-        J.add(re, k, -hc * C_dl * cj * a);
-        J.add(re, v, hc * C_dl * cj * a);
-        J.add(rs, k, hc * C_dl * cj * a);
-        J.add(rs, v, -hc * C_dl * cj * a);
+        J.add(re, k, 0.0, -hc * C_dl * a);
+        J.add(re, v, 0.0, hc * C_dl * a);
+        J.add(rs, k, 0.0, hc * C_dl * a);
+        J.add(rs, v, 0.0, -hc * C_dl * a);
         emit(v, film_residual(L, p, yp[k], yp[v]), 1.0, slot_bit(film_slot_ + p) | slot_bit(slots_.j(p)) | delta);
-        J.add(v, v, cj * (tau + R_g * C_dl));
-        J.add(v, k, -cj * R_g * C_dl);
+        J.add(v, v, 0.0, tau + R_g * C_dl);
+        J.add(v, k, 0.0, -R_g * C_dl);
     }
 }
 
 // The Jacobian's cathode-cell rows, with the local terms in Dual<N> (N >= n_slots_).
 template <int N>
-void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J) {
+void CathodeP2D::jacobian_cells(const double* y, const double* yp, JacobianAssembler& J) {
     using LocalDual = Dual<N>;
     const int nc = geo_.nc, nr = geo_.nr, ns = geo_.ns, np = geo_.np;
     const double hc = geo_.hc;
@@ -408,10 +408,10 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
                 for (int p = 1; p < np; ++p) area = area + L.area[p];
                 emit(re, area, -hc * C_dl * yp[k], P.src);
                 emit(rs, area, hc * C_dl * yp[k], P.src);
-                J.add(re, k, -hc * C_dl * cj * value(area));
-                J.add(rs, k, hc * C_dl * cj * value(area));
+                J.add(re, k, 0.0, -hc * C_dl * value(area));
+                J.add(rs, k, 0.0, hc * C_dl * value(area));
             } else {
-                film_jacobian(m, cj, yp, L, emit, J);  // with the grown film's potentials
+                film_jacobian(m, yp, L, emit, J);  // with the grown film's potentials
             }
             J.add(k, k, 1.0);
             J.add(k, rs, -1.0);
@@ -419,20 +419,20 @@ void CathodeP2D::jacobian_cells(double cj, const double* y, const double* yp, Ja
         }
         for (int p = 0; p < np; ++p) emit(idx_j(m, p), L.kin[p], 1.0, P.kin[p]);
         for (int p = 0; p < np; ++p) {
-            particle_.jacobian(m, p, y, cj, J);
+            particle_.jacobian(m, p, y, J);
             emit(idx_c(m, p, nr - 1), L.surf_flux[p], particle_.surface_scale(), P.surf_flux[p]);
         }
         if (!geo_.chem) continue;
         for (int k = 0; k < n_chem_; ++k) {
             int row = idx_x(m, k);
-            J.add(row, row, cj);
+            J.add(row, row, 0.0, 1.0);
             emit(row, L.rate[k], -1.0, P.rate[k]);
         }
         for (int k = 0; k < n_ledger_; ++k) emit(idx_ledger(k), L.q[k], -hc, P.q[k]);
     }
 }
 
-void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double* yp, JacobianAssembler& J) {
+void CathodeP2D::jacobian(double /*t*/, double /*cj: J's own, JacobianAssembler::begin*/, const double* y, const double* yp, JacobianAssembler& J) {
     const int nc = geo_.nc, last = nc - 1;
     const double i_app = current_density(y);
     for (int m = 0; m < nc; ++m) {
@@ -440,20 +440,20 @@ void CathodeP2D::jacobian(double /*t*/, double cj, const double* y, const double
         double s = sigma_node(y, m, &dc, &dv);
         electronic_.set_sigma(m, s, dc, dv);
     }
-    counter_jacobian(cj, y, J);
+    counter_jacobian(y, J);
     // One instantiation per AD size: no chemistry, today's chemistry (+ the stack pressure),
     // a few populations, any more.
-    if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(cj, y, yp, J);
-    else if (n_slots_ <= kSlotsChemistry) jacobian_cells<kSlotsChemistry>(cj, y, yp, J);
-    else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(cj, y, yp, J);  // + pressure
-    else if (n_slots_ <= kSlotsPopulations) jacobian_cells<kSlotsPopulations>(cj, y, yp, J);
-    else jacobian_cells<kMaxSlots>(cj, y, yp, J);
+    if (n_slots_ <= kSlotsNoChemistry) jacobian_cells<kSlotsNoChemistry>(y, yp, J);
+    else if (n_slots_ <= kSlotsChemistry) jacobian_cells<kSlotsChemistry>(y, yp, J);
+    else if (n_slots_ <= kSlotsChemistry + 1) jacobian_cells<kSlotsChemistry + 1>(y, yp, J);  // + pressure
+    else if (n_slots_ <= kSlotsPopulations) jacobian_cells<kSlotsPopulations>(y, yp, J);
+    else jacobian_cells<kMaxSlots>(y, yp, J);
     // The cell voltage differs from V by the counter electrode's OCV, which is flat (MODEL.md
     // section 1: its overpotential is already in phi_e(0)), so dVcell/dy = dV/dy.
     const double Vcell = cell_voltage(y);
-    control_.jacobian(cj, y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
+    control_.jacobian(y, Vcell, electronic_.collector_slope(i_app), idx_phi_s(last), idx_c(last, geo_.nr - 1),
                       geo_.chem ? idx_x(last, interphase().voids()) : -1, J);
-    for (int k = 0; k < n_ledger_; ++k) J.add(idx_ledger(k), idx_ledger(k), cj);
+    for (int k = 0; k < n_ledger_; ++k) J.add(idx_ledger(k), idx_ledger(k), 0.0, 1.0);
     pressure_.jacobian(y, J);
 }
 

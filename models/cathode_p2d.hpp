@@ -88,6 +88,7 @@ public:
     bool residual(double t, const double* y, const double* ydot, double* F) override;
     void jacobian(double t, double cj, const double* y, const double* ydot,
                   JacobianAssembler& J) override;
+    bool jacobian_separates_mass() const override { return true; }
     void differential_ids(double* id) const override { layout_.differential_ids(id); }
     void absolute_tolerances(double atol_scale, double* atol) const override;
     std::string variable_name(int i) const override { return layout_.variable_name(i); }
@@ -245,7 +246,7 @@ private:
     // The film rows' and the double layer's Jacobian entries of cathode cell m; emit as in
     // jacobian_cells.
     template <class LocalT, class Emit>
-    void film_jacobian(int m, double cj, const double* yp, const LocalT& L, const Emit& emit,
+    void film_jacobian(int m, const double* yp, const LocalT& L, const Emit& emit,
                        JacobianAssembler& J) const;
     template <class T>
     void local_terms(const T* u, Local<T>& L) const;
@@ -260,10 +261,10 @@ private:
     void local_inputs(const double* y, int m, double* u) const;
     double mean_current(const double* y, int m) const;  // see cathode_observables.cpp
     template <int N>
-    void jacobian_cells(double cj, const double* y, const double* yp, JacobianAssembler& J);
+    void jacobian_cells(const double* y, const double* yp, JacobianAssembler& J);
     double sigma_node(const double* y, int m, double* ds_dc, double* ds_dv) const;
     double counter_boundary(const double* y, const double* yp, double i_app, double* Fr) const;
-    void counter_jacobian(double cj, const double* y, JacobianAssembler& J) const;
+    void counter_jacobian(const double* y, JacobianAssembler& J) const;
     const Interphase& interphase() const { return reactions_.get<Interphase>(); }
 
     CellSpec cell_;

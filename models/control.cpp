@@ -32,7 +32,7 @@ void ControlRow::residual(double t, const double* y, const double* yp, double V,
     F[re] = yp[re] - i_app * Vcell;
 }
 
-void ControlRow::jacobian(double cj, const double* y, double Vcell, const ElectronicConduction::CollectorSlope& slope,
+void ControlRow::jacobian(const double* y, double Vcell, const ElectronicConduction::CollectorSlope& slope,
                           int phi_s_col, int c_outer_col, int void_col, JacobianAssembler& J) const {
     // Entries always present so the pattern is fixed.
     const int ri = layout_->index(current_, 0), rq = layout_->index(charge_, 0), re = layout_->index(energy_, 0);
@@ -48,9 +48,9 @@ void ControlRow::jacobian(double cj, const double* y, double Vcell, const Electr
     J.add(ri, phi_s_col, a_V);
     J.add(ri, c_outer_col, a_V * slope.dc);
     if (void_col >= 0) J.add(ri, void_col, a_V * slope.dv);
-    J.add(rq, rq, cj);
+    J.add(rq, rq, 0.0, 1.0);
     J.add(rq, ri, -1.0);
-    J.add(re, re, cj);
+    J.add(re, re, 0.0, 1.0);
     J.add(re, ri, -(Vcell + i_app * slope.di));
     J.add(re, phi_s_col, -i_app);
     J.add(re, c_outer_col, -i_app * slope.dc);

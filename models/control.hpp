@@ -64,7 +64,7 @@ public:
     void residual(double t, const double* y, const double* yp, double V, double Vcell, double* F) const;
     // slope: of the collector potential (electronic conduction); c_outer, void_col: columns
     // of the last cell's outer shell and void volume (void_col < 0 without).
-    void jacobian(double cj, const double* y, double Vcell, const ElectronicConduction::CollectorSlope& slope,
+    void jacobian(const double* y, double Vcell, const ElectronicConduction::CollectorSlope& slope,
                   int phi_s_col, int c_outer_col, int void_col, JacobianAssembler& J) const;
     void tolerances(double s, double* atol) const;
 

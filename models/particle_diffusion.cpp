@@ -194,14 +194,14 @@ void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp
 // when every face emitted its four entries (shell i's diagonal: face i - 1's term, cj, face
 // i's term): three entries per shell instead of five, and multiplications by the
 // precomputed factors instead of five divisions per face (the same matrix to round-off).
-void ParticleDiffusion::jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const {
+void ParticleDiffusion::jacobian(int m, int p, const double* y, JacobianAssembler& J) const {
     const int first = index(m, p, 0), nr = g_.nr;
     const double* c = y + first;
     double from_inner = 0.0, lower = 0.0;  // face i - 1's terms in shell i's row
     const double half_inv_cmax = 0.5 / g_.c_max;
     for (int i = 0; i < nr; ++i) {
         const int row = first + i;
-        double diag = i > 0 ? from_inner + cj : cj;
+        double diag = i > 0 ? from_inner : 0.0;  // + cj: the mass entry
         if (i + 1 < nr) {
             double dD = 0.0;
             double D = Ds((c[i] + c[i + 1]) * half_inv_cmax, &dD);
@@ -211,13 +211,13 @@ void ParticleDiffusion::jacobian(int m, int p, const double* y, double cj, Jacob
             double dq_dcn = face_coef_[i] * (D + dDdc * gr);
             // Times 1 / vol (the residual's factors): the same entries to round-off.
             diag = diag + -dq_dci * inv_vol_[i];
-            J.add(row, row, diag);
+            J.add(row, row, diag, 1.0);
             J.add(row, row + 1, -dq_dcn * inv_vol_[i]);
             if (i > 0) J.add(row, row - 1, lower);
             from_inner = dq_dcn * inv_vol_[i + 1];
             lower = dq_dci * inv_vol_[i + 1];
         } else {
-            J.add(row, row, diag);
+            J.add(row, row, diag, 1.0);
             if (i > 0) J.add(row, row - 1, lower);
         }
     }

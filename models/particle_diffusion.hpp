@@ -30,7 +30,7 @@ public:
     void residual(int m, int p, const double* y, const double* yp, double surf_flux, double* F) const;
     // Their diffusion entries and + cj on the diagonal; the surface flux enters the last
     // shell's row as surface_scale() * surf_flux (emitted by the caller, after these).
-    void jacobian(int m, int p, const double* y, double cj, JacobianAssembler& J) const;
+    void jacobian(int m, int p, const double* y, JacobianAssembler& J) const;
     double surface_scale() const { return rf2_[g_.nr - 1] / vol_[g_.nr - 1]; }
 
     double shell_weight(int i) const { return shell_weight_[i]; }  // volume fraction

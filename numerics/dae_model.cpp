@@ -6,15 +6,27 @@
 
 namespace ssbsim {
 
-void JacobianAssembler::begin() {
+void JacobianAssembler::begin(double cj) {
+    cj_ = cj;
     if (recording_) {
         rows_.clear();
         cols_.clear();
         values_.clear();
+        masses_.clear();
     } else {
         std::fill(values_csc_.begin(), values_csc_.end(), 0.0);
+        std::fill(masses_csc_.begin(), masses_csc_.end(), 0.0);
         cursor_ = 0;
     }
+}
+
+void JacobianAssembler::with_cj(double cj) {
+    const double d = cj - cj_;
+    const std::size_t n = values_csc_.size();
+    double* v = values_csc_.data();
+    const double* m = masses_csc_.data();
+    for (std::size_t k = 0; k < n; ++k) v[k] += d * m[k];
+    cj_ = cj;
 }
 
 void JacobianAssembler::end(int n) {
@@ -33,23 +45,27 @@ void JacobianAssembler::end(int n) {
     col_ptr_.assign(n + 1, 0);
     row_index_.clear();
     values_csc_.clear();
+    masses_csc_.clear();
     int last_row = -1, last_col = -1;
     for (std::size_t k : order) {
         if (cols_[k] != last_col || rows_[k] != last_row) {
             row_index_.push_back(rows_[k]);
             values_csc_.push_back(0.0);
+            masses_csc_.push_back(0.0);
             col_ptr_[cols_[k] + 1]++;
             last_row = rows_[k];
             last_col = cols_[k];
         }
         position_[k] = row_index_.size() - 1;
         values_csc_.back() += values_[k];
+        masses_csc_.back() += masses_[k];
     }
     for (int c = 0; c < n; ++c) col_ptr_[c + 1] += col_ptr_[c];
     recording_ = false;
     rows_ = {};
     cols_ = {};
     values_ = {};
+    masses_ = {};
 }
 
 }  // namespace ssbsim

@@ -13,17 +13,40 @@ namespace ssbsim {
 // sequence and only values are refilled, with no search and no allocation.
 class JacobianAssembler {
 public:
-    void begin();                       // start an assembly
+    // Starts an assembly of dF/dy + cj dF/dy'.
+    void begin(double cj);
+    // An entry of dF/dy.
     void add(int row, int col, double value) {
         if (recording_) {
             rows_.push_back(row);
             cols_.push_back(col);
             values_.push_back(value);
+            masses_.push_back(0.0);
         } else {
             values_csc_[position_[cursor_++]] += value;
         }
     }
+    // An entry of dF/dy (value) and of dF/dy' (mass): value + cj mass in the matrix. Every
+    // term of the model's Jacobian in cj comes through here, so the matrix can be rebuilt at
+    // another cj from the kept parts (with_cj).
+    void add(int row, int col, double value, double mass) {
+        if (recording_) {
+            rows_.push_back(row);
+            cols_.push_back(col);
+            values_.push_back(value + cj_ * mass);
+            masses_.push_back(mass);
+        } else {
+            const std::size_t k = position_[cursor_++];
+            values_csc_[k] += value + cj_ * mass;
+            masses_csc_[k] += mass;
+        }
+    }
     void end(int n);                    // finish; builds the pattern after the first pass
+
+    double cj() const { return cj_; }
+    // The last assembly's dF/dy and dF/dy' at another cj: values = dF/dy + cj dF/dy' (the
+    // stale Jacobian's state with the new step's coefficient).
+    void with_cj(double cj);
 
     bool has_pattern() const { return !recording_; }
     int nnz() const { return static_cast<int>(row_index_.size()); }
@@ -34,11 +57,12 @@ public:
 private:
     bool recording_ = true;
     std::vector<int> rows_, cols_;
-    std::vector<double> values_;
+    std::vector<double> values_, masses_;
     std::vector<std::size_t> position_;  // entry k -> index in CSC arrays
     std::vector<std::int64_t> col_ptr_, row_index_;
-    std::vector<double> values_csc_;
+    std::vector<double> values_csc_, masses_csc_;  // dF/dy + cj dF/dy', and dF/dy'
     std::size_t cursor_ = 0;
+    double cj_ = 0.0;
 };
 
 // Unknowns e_0 .. e_{m-1} (`interior`, in elimination order) whose rows and columns couple
@@ -73,6 +97,9 @@ public:
     virtual void absolute_tolerances(double atol_scale, double* atol) const = 0;
     // Human-readable name of a component, e.g. "c_s[r=19] at cathode node 3".
     virtual std::string variable_name(int i) const = 0;
+    // Whether every term of jacobian() in cj comes as a mass entry (JacobianAssembler::add
+    // with dF/dy'), so that the integrator may rebuild a kept Jacobian at a new cj.
+    virtual bool jacobian_separates_mass() const { return false; }
     // Chains the linear solver may eliminate first (none by default).
     virtual std::vector<EliminationChain> elimination_chains() const { return {}; }
 };

@@ -29,6 +29,12 @@ struct SolverSettings {
     // shells) by tridiagonal sweeps before KLU (numerics/chain_elimination.hpp); false gives
     // KLU the whole matrix, for comparison.
     bool eliminate_chains = true;
+    // IDA's corrector by our Newton (numerics/newton_solver.hpp), which gives up a stale
+    // Jacobian sooner; false restores SUNDIALS' Newton, for comparison.
+    bool adaptive_newton = true;
+    // With it, a setup that only changes cj rebuilds the kept Jacobian at the new cj where
+    // the model allows (DaeModel::jacobian_separates_mass); false evaluates at every setup.
+    bool reuse_jacobian = true;
     void validate() const;
 };
 
@@ -36,6 +42,7 @@ struct SolverStats {
     long steps = 0, residual_evaluations = 0, jacobian_evaluations = 0,
          nonlinear_iterations = 0, convergence_failures = 0, error_test_failures = 0;
     long linear_setups = 0, fresh_factorisations = 0;  // KLU: Jacobians factorised, with pivoting
+    long jacobian_rebuilds = 0;  // setups that rebuilt the kept Jacobian at a new cj (no evaluation)
     SolverStats& operator+=(const SolverStats& o);
 };
 

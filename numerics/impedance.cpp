@@ -19,13 +19,13 @@ struct LinearisedDae::Factor {
 LinearisedDae::LinearisedDae(DaeModel& model, double t, const double* y, const double* yp)
     : n_(model.size()), lu_(std::make_unique<Factor>()) {
     JacobianAssembler J;
-    J.begin();
+    J.begin(0.0);
     model.jacobian(t, 0.0, y, yp, J);  // records the pattern: A
     J.end(n_);
     col_ptr_ = J.col_ptr();
     row_index_ = J.row_index();
     a_ = J.values();
-    J.begin();
+    J.begin(1.0);
     model.jacobian(t, 1.0, y, yp, J);  // A + B, same entries
     J.end(n_);
     b_ = J.values();

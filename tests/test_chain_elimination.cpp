@@ -156,7 +156,7 @@ SUNMatrix model_matrix(CathodeP2D& model, SUNContext ctx) {
     std::vector<double> y(model.size()), yp(model.size(), 0.0);
     model.initial_state(0.5, y.data(), yp.data());
     JacobianAssembler J;
-    J.begin();
+    J.begin(10.0);
     model.jacobian(0.0, 10.0, y.data(), yp.data(), J);
     J.end(model.size());
     SUNMatrix A = SUNSparseMatrix(model.size(), model.size(), J.nnz(), CSC_MAT, ctx);

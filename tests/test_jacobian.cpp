@@ -14,13 +14,39 @@ using namespace ssbsim;
 namespace {
 constexpr double kRelTol = 1e-6;  // STYLE.md: FD check at relative 1e-6 or better
 
+// The integrator rebuilds a kept Jacobian at a new cj from its dF/dy and dF/dy' parts
+// (JacobianAssembler::with_cj): every term in cj must come as a mass entry. The rebuilt
+// matrix at another cj equals the one evaluated there, entry by entry to round-off.
+void check_mass_entries(CathodeP2D& model, const std::vector<double>& y, const std::vector<double>& yp,
+                        const JacobianAssembler& at_cj) {
+    ASSERT_TRUE(model.jacobian_separates_mass());
+    const double cj2 = 7.0 * at_cj.cj() + 3.0;
+    JacobianAssembler fresh;
+    fresh.begin(cj2);
+    model.jacobian(0.0, cj2, y.data(), yp.data(), fresh);
+    fresh.end(model.size());
+    JacobianAssembler rebuilt = at_cj;
+    rebuilt.with_cj(cj2);
+    ASSERT_EQ(rebuilt.values().size(), fresh.values().size());
+    int bad = 0;
+    for (std::size_t k = 0; k < fresh.values().size(); ++k) {
+        const double a = rebuilt.values()[k], b = fresh.values()[k];
+        const double tol = 1e-12 * (std::fabs(at_cj.values()[k]) + std::fabs(b)) + 1e-300;
+        if (!(std::fabs(a - b) <= tol) && bad++ < 5)
+            ADD_FAILURE() << "entry " << k << " (row " << fresh.row_index()[k] << "): rebuilt at cj " << cj2 << " "
+                          << a << ", evaluated " << b;
+    }
+    EXPECT_EQ(bad, 0);
+}
+
 void check_jacobian(CathodeP2D& model, const std::vector<double>& y, const std::vector<double>& yp,
                     double cj) {
     const int n = model.size();
     JacobianAssembler J;
-    J.begin();
+    J.begin(cj);
     model.jacobian(0.0, cj, y.data(), yp.data(), J);
     J.end(n);
+    check_mass_entries(model, y, yp, J);
     std::vector<double> dense(static_cast<size_t>(n) * n, 0.0);
     for (int c = 0; c < n; ++c)
         for (auto k = J.col_ptr()[c]; k < J.col_ptr()[c + 1]; ++k)
@@ -121,14 +147,14 @@ TEST(Jacobian, PatternIsFixedAcrossModes) {
     std::vector<double> y(model.size()), yp(model.size());
     model.initial_state(0.8, y.data(), yp.data());
     JacobianAssembler J;
-    J.begin();
+    J.begin(1.0);
     model.jacobian(0, 1.0, y.data(), yp.data(), J);
     J.end(model.size());
     const int nnz = J.nnz();
     // Refills in other modes must emit the same sequence (end() throws otherwise).
     for (ControlMode mode : {ControlMode::voltage, ControlMode::power, ControlMode::rest}) {
         model.set_control(mode, 1.0);
-        J.begin();
+        J.begin(2.0);
         model.jacobian(0, 2.0, y.data(), yp.data(), J);
         EXPECT_NO_THROW(J.end(model.size()));
         EXPECT_EQ(J.nnz(), nnz);
