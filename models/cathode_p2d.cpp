@@ -457,9 +457,50 @@ void CathodeP2D::jacobian(double /*t*/, double /*cj: J's own, JacobianAssembler:
     pressure_.jacobian(y, J);
 }
 
+namespace {
+// The root of f, which rises through [lo, hi], to a bracket of width tol: the Illinois
+// variant of regula falsi (Dowell & Jarratt 1971), superlinear where bisection halves, with
+// a bisection after any secant step that did not halve the bracket (f(lo) > 0: lo;
+// f(hi) <= 0: hi). Replaced nested bisections in shift_to_current: 40 x 40 kinetics
+// residuals per cell, 7.9M instructions, ~8 % of the intercalation analogue's solve.
+template <class F>
+double increasing_root(F&& f, double lo, double hi, double tol) {
+    double flo = f(lo), fhi = f(hi);
+    if (flo > 0) return lo;
+    if (!(fhi > 0)) return hi;
+    int side = 0;  // the end moved last: -1 lo, +1 hi
+    bool bisect = false;
+    for (int it = 0; it < 400 && hi - lo > tol; ++it) {
+        // A secant step that did not halve the bracket is followed by a bisection (as in
+        // Dekker's method): never slower than about two bisections per halving.
+        const double width = hi - lo;
+        double x = bisect ? 0.5 * (lo + hi) : (lo * fhi - hi * flo) / (fhi - flo);
+        if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+        const double fx = f(x);
+        if (fx > 0) {
+            hi = x, fhi = fx;
+            if (side == 1) flo *= 0.5;
+            side = 1;
+        } else if (fx < 0) {
+            lo = x, flo = fx;
+            if (side == -1) fhi *= 0.5;
+            side = -1;
+        } else if (fx == 0) {
+            return x;
+        } else {  // not finite: taken as below the root (as bisection did), bisect from here on
+            lo = x;
+            flo = -1.0, fhi = 1.0;
+            side = 0;
+        }
+        bisect = !bisect && hi - lo > 0.5 * width;
+    }
+    return 0.5 * (lo + hi);
+}
+}  // namespace
+
 // The uniform electrode potential (phi_e = 0) that carries i_app, with each population's
 // current solved from its own kinetics residual there: kin_p rises with j_p at fixed
-// concentrations, so nested bisections find both (a step-start guess, not a hot path).
+// concentrations, so nested root searches find both (a step-start guess).
 void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app) const {
     Local<double> L;
     double u[kMaxSlots];
@@ -476,20 +517,19 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
         L.pop = &slots_;
         contact_.evaluate(L);
         for (int p = 0; geo_.intercalating && p < np; ++p) point[p] = kinetics_.point(L, p);
-        // Bisection in z = asinh(j / 1e-6 A/m2): j from 1e-6 to 1e4 A/m2 and beyond at the
-        // same relative resolution, 4e-11 after 40 halvings (a start guess for IDACalcIC).
+        // The root in z = asinh(j / 1e-6 A/m2): j from 1e-6 to 1e4 A/m2 and beyond at the
+        // same relative resolution, 4e-11 (a start guess for IDACalcIC).
         constexpr double kScale = 1e-6;  // [A/m2]
-        double lo[kMaxPopulations], hi[kMaxPopulations];
-        for (int p = 0; p < np; ++p) lo[p] = -23.7, hi[p] = 23.7;  // |j| up to 1e4 A/m2
-        for (int it = 0; it < 40; ++it) {
-            for (int p = 0; p < np; ++p) {
-                const double j = kScale * std::sinh(0.5 * (lo[p] + hi[p]));
-                u[slots_.j(p)] = j;
-                const double kin = geo_.intercalating ? kinetics_.residual(L, p, point[p], j) : j;
-                (kin > 0 ? hi[p] : lo[p]) = 0.5 * (lo[p] + hi[p]);
-            }
+        for (int p = 0; p < np; ++p) {
+            const double z = increasing_root(
+                [&](double zt) {
+                    const double j = kScale * std::sinh(zt);
+                    u[slots_.j(p)] = j;
+                    return geo_.intercalating ? kinetics_.residual(L, p, point[p], j) : j;
+                },
+                -23.7, 23.7, 4.3e-11);  // |j| up to 1e4 A/m2
+            u[slots_.j(p)] = kScale * std::sinh(z);
         }
-        for (int p = 0; p < np; ++p) u[slots_.j(p)] = kScale * std::sinh(0.5 * (lo[p] + hi[p]));
         local_terms(u, L);
     };
     auto total = [&](double phi) {
@@ -500,12 +540,8 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
         }
         return sum;
     };
-    double lo = -10.0, hi = 30.0;  // [V]: beyond any cell, as far as ohmic drops reach
-    for (int it = 0; it < 40 && hi - lo > 1e-9; ++it) {  // 40 V / 2^40 = 4e-11 V
-        double mid = 0.5 * (lo + hi);
-        if (total(mid) > i_app) hi = mid; else lo = mid;
-    }
-    const double phi = 0.5 * (lo + hi);
+    // [V]: from -10 to 30 V, beyond any cell, as far as ohmic drops reach; to 1e-9 V.
+    const double phi = increasing_root([&](double ph) { return total(ph) - i_app; }, -10.0, 30.0, 1e-9);
     for (int n = 0; n < geo_.ns + geo_.nc; ++n) y[idx_phi_e(n)] = 0.0;
     for (int m = 0; m < geo_.nc; ++m) {
         solve_cell(m, phi);
