@@ -218,13 +218,16 @@ void CathodeP2D::set_temperature(double T) {
 // The local terms of one cathode cell: every part adds its share to L. The reactions add
 // theirs in increasing sum_rank (models/reactions.hpp), which fixes the floating-point
 // order of the sums (kept for bit-identical results).
+// zero_outputs false: L.rate and L.q were zeroed by the caller for an earlier cell with the
+// same L (CathodeP2D::residual). The entries a block writes are fixed by the config and the
+// temperature, not by the state, and it assigns them (=) before any sum reads them, so an
+// entry no block writes is still 0 and the others are overwritten.
 template <class T>
-SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
+SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L, bool zero_outputs) const {
     L.u = u;
     L.pop = &slots_;
     if (geo_.chem) {
-        for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
-        for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
+        if (zero_outputs) zero_chemistry_outputs(L);
         L.cam_side_oxidation = T(0.0);
         L.tpb_off_cam = T(0.0);
         L.carbon_oxidation = T(0.0);
@@ -296,11 +299,12 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     Local<double> L;
     double u[kMaxSlots];
     double ledger[kMaxLedger] = {};
+    if (geo_.chem) zero_chemistry_outputs(L);  // once for every cell (see local_terms)
 
     // Local terms per cathode cell: kinetics, particle surface, chemistry.
     for (int m = 0; m < nc; ++m) {
         local_inputs(y, m, u);
-        local_terms(u, L);
+        local_terms(u, L, false);
         src_[m] = L.src;
         if (dl_block_ >= 0) {
             // The double layer's current on the connected CAM area joins the sources; its
@@ -320,7 +324,9 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
             }
             Fr[k] = y[k] - u[s_dphi];
         }
-        for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
+        // One population (the usual case) apart: GCC makes the loop a memcpy call.
+        if (np == 1) Fr[idx_j(m, 0)] = L.kin[0];
+        else for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
         double dc = 0.0;
         electronic_.set_sigma(m, electronic_.conductivity(u[s_c_outer], &dc) * L.sigma_factor);
         for (int p = 0; p < np; ++p) particle_.residual(m, p, y, yp, L.surf_flux[p], Fr);

@@ -248,7 +248,13 @@ private:
     void film_jacobian(int m, double cj, const double* yp, const LocalT& L, const Emit& emit,
                        JacobianAssembler& J) const;
     template <class T>
-    void local_terms(const T* u, Local<T>& L) const;
+    void local_terms(const T* u, Local<T>& L, bool zero_outputs = true) const;
+    // L.rate[0 .. n_chem_) and L.q[0 .. n_ledger_) = 0.
+    template <class T>
+    void zero_chemistry_outputs(Local<T>& L) const {
+        for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
+        for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
+    }
     // local_terms for the Jacobian (T = Dual<N>): in AVX2 where the CPU has it.
     template <class T>
     void jacobian_local_terms(const T* u, Local<T>& L) const;
