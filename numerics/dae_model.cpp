@@ -6,13 +6,14 @@
 
 namespace ssbsim {
 
-void JacobianAssembler::begin() {
+void JacobianAssembler::begin(double* out) {
     if (recording_) {
         rows_.clear();
         cols_.clear();
         values_.clear();
     } else {
-        std::fill(values_csc_.begin(), values_csc_.end(), 0.0);
+        out_ = out ? out : values_csc_.data();
+        std::fill(out_, out_ + values_csc_.size(), 0.0);
         cursor_ = 0;
     }
 }

@@ -13,14 +13,17 @@ namespace ssbsim {
 // sequence and only values are refilled, with no search and no allocation.
 class JacobianAssembler {
 public:
-    void begin();                       // start an assembly
+    // Starts an assembly. out (once the pattern is built): the values go to out[0 .. nnz)
+    // in CSC order (a solver's matrix, no copy) and values() keeps the last assembly's
+    // without out.
+    void begin(double* out = nullptr);
     void add(int row, int col, double value) {
         if (recording_) {
             rows_.push_back(row);
             cols_.push_back(col);
             values_.push_back(value);
         } else {
-            values_csc_[position_[cursor_++]] += value;
+            out_[position_[cursor_++]] += value;
         }
     }
     void end(int n);                    // finish; builds the pattern after the first pass
@@ -38,6 +41,7 @@ private:
     std::vector<std::size_t> position_;  // entry k -> index in CSC arrays
     std::vector<std::int64_t> col_ptr_, row_index_;
     std::vector<double> values_csc_;
+    double* out_ = nullptr;  // where add() sums: values_csc_ or begin's out
     std::size_t cursor_ = 0;
 };
 

@@ -108,14 +108,17 @@ int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vect
     auto* impl = static_cast<IdaIntegrator::Impl*>(data);
     try {
         auto& asmb = impl->jac;
-        asmb.begin();
+        // Only the values, summed straight into the matrix: the index arrays were set once
+        // (the matrix's zero operation, which IDA calls before every Jacobian, is a no-op
+        // here: see keep_pattern).
+        double* data = SUNSparseMatrix_Data(J);
+        const bool direct = asmb.has_pattern();  // always after the constructor's recording
+        asmb.begin(direct ? data : nullptr);
         impl->model->jacobian(t, cj, N_VGetArrayPointer(y), N_VGetArrayPointer(yp), asmb);
         asmb.end(impl->model->size());
-        // Only the values: the index arrays were set once (the matrix's zero operation,
-        // which IDA calls before every Jacobian, is a no-op here: see keep_pattern).
-        const auto& v = asmb.values();
-        std::memcpy(SUNSparseMatrix_Data(J), v.data(), v.size() * sizeof(double));
-        return all_finite(v.data(), v.size()) ? 0 : 1;
+        const std::size_t nnz = static_cast<std::size_t>(asmb.nnz());
+        if (!direct) std::memcpy(data, asmb.values().data(), nnz * sizeof(double));
+        return all_finite(data, nnz) ? 0 : 1;
     } catch (const std::exception& e) {
         impl->callback_error = e.what();
         return -1;
