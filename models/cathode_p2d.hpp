@@ -293,6 +293,9 @@ private:
     int n_slots_ = s_chem;           // AD input slots per cell
     PopulationSlots slots_;          // the populations' input slots
     int slot_col_[kMaxSlots] = {};   // state index of slot k (k >= 1) at cathode cell 0
+    // Per cathode cell m, n_slots_ + 1 state indices: phi_s, slot 1 .. n_slots_ - 1's, phi_e
+    // (local_inputs' gather, set once the slots are).
+    std::vector<std::ptrdiff_t> input_cols_;
     int pressure_slot_ = -1;         // the stack pressure's slot (die-constrained, chemistry on)
     LocalPattern pattern_;
     BoltzmannFactors boltzmann_;
