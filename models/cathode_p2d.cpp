@@ -105,6 +105,13 @@ void CathodeP2D::declare_blocks() {
         contact_.bind_pressure(pressure_slot_);
     }
     bind_film_potentials();
+    input_cols_.resize(static_cast<std::size_t>(geo_.nc) * (n_slots_ + 1));
+    for (int m = 0; m < geo_.nc; ++m) {
+        std::ptrdiff_t* col = input_cols_.data() + static_cast<std::size_t>(m) * (n_slots_ + 1);
+        col[0] = idx_phi_s(m);
+        for (int k = 1; k < n_slots_; ++k) col[k] = slot_col_[k] + m * layout_.cathode_stride();
+        col[n_slots_] = idx_phi_e(geo_.ns + m);
+    }
 
     // Which local inputs each local output may depend on (see LocalPattern). The Jacobian
     // pattern is fixed at the first assembly, so only these entries are emitted: emitting
@@ -218,13 +225,16 @@ void CathodeP2D::set_temperature(double T) {
 // The local terms of one cathode cell: every part adds its share to L. The reactions add
 // theirs in increasing sum_rank (models/reactions.hpp), which fixes the floating-point
 // order of the sums (kept for bit-identical results).
+// zero_outputs false: L.rate and L.q were zeroed by the caller for an earlier cell with the
+// same L (CathodeP2D::residual). The entries a block writes are fixed by the config and the
+// temperature, not by the state, and it assigns them (=) before any sum reads them, so an
+// entry no block writes is still 0 and the others are overwritten.
 template <class T>
-SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L) const {
+SSBSIM_FLATTEN void CathodeP2D::local_terms(const T* u, Local<T>& L, bool zero_outputs) const {
     L.u = u;
     L.pop = &slots_;
     if (geo_.chem) {
-        for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
-        for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
+        if (zero_outputs) zero_chemistry_outputs(L);
         L.cam_side_oxidation = T(0.0);
         L.tpb_off_cam = T(0.0);
         L.carbon_oxidation = T(0.0);
@@ -265,9 +275,10 @@ void CathodeP2D::jacobian_local_terms(const T* u, Local<T>& L) const {
 }
 
 void CathodeP2D::local_inputs(const double* y, int m, double* u) const {
-    u[s_dphi] = y[idx_phi_s(m)] - y[idx_phi_e(geo_.ns + m)];
-    const int offset = m * layout_.cathode_stride();
-    for (int k = 1; k < n_slots_; ++k) u[k] = y[slot_col_[k] + offset];
+    const int n = n_slots_;
+    const std::ptrdiff_t* col = input_cols_.data() + static_cast<std::size_t>(m) * (n + 1);
+    u[s_dphi] = y[col[0]] - y[col[n]];
+    for (int k = 1; k < n; ++k) u[k] = y[col[k]];
 }
 
 // The effective solid conductivity of cell m and its derivatives by c_outer and the voids.
@@ -296,11 +307,13 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     Local<double> L;
     double u[kMaxSlots];
     double ledger[kMaxLedger] = {};
+    if (geo_.chem) zero_chemistry_outputs(L);  // once for every cell (see local_terms)
+    double sigma_last = 0.0;  // the last cell's solid conductivity, as sigma_node gives it
 
     // Local terms per cathode cell: kinetics, particle surface, chemistry.
     for (int m = 0; m < nc; ++m) {
         local_inputs(y, m, u);
-        local_terms(u, L);
+        local_terms(u, L, false);
         src_[m] = L.src;
         if (dl_block_ >= 0) {
             // The double layer's current on the connected CAM area joins the sources; its
@@ -320,9 +333,12 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
             }
             Fr[k] = y[k] - u[s_dphi];
         }
-        for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
+        // One population (the usual case) apart: GCC makes the loop a memcpy call.
+        if (np == 1) Fr[idx_j(m, 0)] = L.kin[0];
+        else for (int p = 0; p < np; ++p) Fr[idx_j(m, p)] = L.kin[p];
         double dc = 0.0;
-        electronic_.set_sigma(m, electronic_.conductivity(u[s_c_outer], &dc) * L.sigma_factor);
+        sigma_last = electronic_.conductivity(u[s_c_outer], &dc) * L.sigma_factor;
+        electronic_.set_sigma(m, sigma_last);
         for (int p = 0; p < np; ++p) particle_.residual(m, p, y, yp, L.surf_flux[p], Fr);
         if (geo_.chem) {
             for (int k = 0; k < n_chem_; ++k) Fr[idx_x(m, k)] = yp[idx_x(m, k)] - L.rate[k];
@@ -331,7 +347,8 @@ bool CathodeP2D::residual(double t, const double* y, const double* yp, double* F
     }
     ionic_.residual(y, phi_b, src_.data(), Fr);
     electronic_.residual(y, i_app, src_.data(), Fr);
-    const double V = potential_vs_li(y);
+    // = potential_vs_li(y), whose sigma_node (the same values in Dual<2>) is sigma_last.
+    const double V = electronic_.collector_potential(y, i_app, sigma_last);
     control_.residual(t, y, yp, V, V - counter_.ocv(), Fr);  // = cell_voltage(y)
     pressure_.residual(y, Fr);
     for (int k = 0; k < n_ledger_; ++k) Fr[idx_ledger(k)] = yp[idx_ledger(k)] - ledger[k];

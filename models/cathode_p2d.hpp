@@ -249,7 +249,13 @@ private:
     void film_jacobian(int m, const double* yp, const LocalT& L, const Emit& emit,
                        JacobianAssembler& J) const;
     template <class T>
-    void local_terms(const T* u, Local<T>& L) const;
+    void local_terms(const T* u, Local<T>& L, bool zero_outputs = true) const;
+    // L.rate[0 .. n_chem_) and L.q[0 .. n_ledger_) = 0.
+    template <class T>
+    void zero_chemistry_outputs(Local<T>& L) const {
+        for (int k = 0; k < n_chem_; ++k) L.rate[k] = T(0.0);
+        for (int k = 0; k < n_ledger_; ++k) L.q[k] = T(0.0);
+    }
     // local_terms for the Jacobian (T = Dual<N>): in AVX2 where the CPU has it.
     template <class T>
     void jacobian_local_terms(const T* u, Local<T>& L) const;
@@ -288,6 +294,9 @@ private:
     int n_slots_ = s_chem;           // AD input slots per cell
     PopulationSlots slots_;          // the populations' input slots
     int slot_col_[kMaxSlots] = {};   // state index of slot k (k >= 1) at cathode cell 0
+    // Per cathode cell m, n_slots_ + 1 state indices: phi_s, slot 1 .. n_slots_ - 1's, phi_e
+    // (local_inputs' gather, set once the slots are).
+    std::vector<std::ptrdiff_t> input_cols_;
     int pressure_slot_ = -1;         // the stack pressure's slot (die-constrained, chemistry on)
     LocalPattern pattern_;
     BoltzmannFactors boltzmann_;

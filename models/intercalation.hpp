@@ -225,7 +225,8 @@ IntercalationKinetics::Point<T> IntercalationKinetics::point(const Local<T>& L, 
     Point<T> k;
     k.xs = surface_stoichiometry(L, p, g_.c_max);
     double dU = 0.0;
-    double Uv = cam.ocv(value(k.xs), &dU);
+    // The residual has no use for dU/dx (the OCV may then skip a term below round-off).
+    double Uv = cam.ocv(value(k.xs), std::is_same_v<T, double> ? nullptr : &dU);
     T U = apply(k.xs, Uv, dU);
     T xi = detail::clamp_value(k.xs, 1e-12, 1.0 - 1e-12);
     const double hp = cam.relithiation.exponent;

@@ -25,12 +25,13 @@ void IonicConduction::set_temperature(double T) {
 
 void IonicConduction::residual(const double* y, double phi_b, const double* src, double* F) const {
     const int N = g_.ns + g_.nc;
+    const int* row = rows_.data();
     for (int n = 0; n < N; ++n) {
-        double phi = y[index(n)];
-        double ie_left = n == 0 ? -G_[0] * (phi - phi_b) : -G_[n] * (phi - y[index(n - 1)]);
-        double ie_right = n + 1 < N ? -G_[n + 1] * (y[index(n + 1)] - phi) : 0.0;
+        double phi = y[row[n]];
+        double ie_left = n == 0 ? -G_[0] * (phi - phi_b) : -G_[n] * (phi - y[row[n - 1]]);
+        double ie_right = n + 1 < N ? -G_[n + 1] * (y[row[n + 1]] - phi) : 0.0;
         double s = n >= g_.ns ? g_.hc * src[n - g_.ns] : 0.0;
-        F[index(n)] = ie_right - ie_left - s;
+        F[row[n]] = ie_right - ie_left - s;
     }
 }
 

@@ -23,6 +23,8 @@ public:
     void bind(const StateLayout& layout, int current) {
         layout_ = &layout;
         current_ = current;
+        rows_.resize(g_.ns + g_.nc);
+        for (int n = 0; n < g_.ns + g_.nc; ++n) rows_[n] = layout.index(block_, n);
     }
     int block() const { return block_; }
     int index(int cell) const { return layout_->index(block_, cell); }
@@ -44,6 +46,7 @@ private:
     const StateLayout* layout_ = nullptr;
     int block_ = -1, current_ = -1;
     std::vector<double> G_;  // conductances of faces 0..N-1 (face 0 = counter side) [S/m2]
+    std::vector<int> rows_;  // index(n) of every cell (bind: the residual's hot loop)
 };
 
 }  // namespace ssbsim

@@ -63,8 +63,14 @@ double OpenCircuitPotential::operator()(double x, double* dUdx) const {
     double xc = std::clamp(x, lo, hi);
     bool clipped = xc != x;
     double x2 = xc * xc, x3 = x2 * xc, x4 = x3 * xc, x5 = x4 * xc;
-    double e = 0.5623e-4 * std::exp(109.451 * xc - 100.006);
-    double U = 4.3452 - 1.6518 * xc + 1.6225 * x2 - 2.0843 * x3 + 3.5146 * x4 - 2.2166 * x5 - e;
+    const double arg = 109.451 * xc - 100.006;
+    const double P = 4.3452 - 1.6518 * xc + 1.6225 * x2 - 2.0843 * x3 + 3.5146 * x4 - 2.2166 * x5;
+    // U = P - e. Without dU/dx (the residual) and x below ~0.55, e < 5.6e-5 exp(-40) = 2.4e-22
+    // is under half the spacing of doubles below |P| >= 1 (> 2^-54 |P| = 5.5e-17): P - e
+    // is P, bit for bit, without the exp.
+    const bool below_rounding = !dUdx && arg < -40.0 && std::fabs(P) >= 1.0;
+    double e = below_rounding ? 0.0 : 0.5623e-4 * std::exp(arg);
+    double U = below_rounding ? P : P - e;
     double dU = clipped ? 0.0
                         : -1.6518 + 2 * 1.6225 * xc - 3 * 2.0843 * x2 + 4 * 3.5146 * x3 -
                               5 * 2.2166 * x4 - 109.451 * e;
