@@ -134,6 +134,7 @@ int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vect
             fr.last_fresh = false;
             ++impl->rebuilds;
         } else {
+            impl->kept = false;  // until the assembly completes (the model may throw)
             asmb.begin(cj);
             impl->model->jacobian(t, cj, N_VGetArrayPointer(y), N_VGetArrayPointer(yp), asmb);
             asmb.end(impl->model->size());
@@ -146,7 +147,9 @@ int jacobian_trampoline(realtype t, realtype cj, N_Vector y, N_Vector yp, N_Vect
         // which IDA calls before every Jacobian, is a no-op here: see keep_pattern).
         const auto& v = asmb.values();
         std::memcpy(SUNSparseMatrix_Data(J), v.data(), v.size() * sizeof(double));
-        return all_finite(v.data(), v.size()) ? 0 : 1;
+        if (all_finite(v.data(), v.size())) return 0;
+        impl->kept = false;  // never rebuilt from: the next setup evaluates
+        return 1;
     } catch (const std::exception& e) {
         impl->callback_error = e.what();
         return -1;
