@@ -535,11 +535,15 @@ int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
     const double* xb = N_VGetArrayPointer(c.xb);
     if (!c.T) {
         const std::size_t nb = c.boundary.size();
-        for (std::size_t k = 0; k < nb; ++k) bb[k] = xv[c.boundary[k]];
-        const int flag = SUNLinSolSolve(c.klu, c.S, c.xb, c.bb, tol);
-        c.last_flag = flag;
-        if (flag != SUNLS_SUCCESS) return flag;
-        for (std::size_t k = 0; k < nb; ++k) xv[c.boundary[k]] = xb[k];
+        if (klu_solve_mapped(c.klu, xv, c.boundary.data())) {
+            c.last_flag = SUNLS_SUCCESS;
+        } else {
+            for (std::size_t k = 0; k < nb; ++k) bb[k] = xv[c.boundary[k]];
+            const int flag = SUNLinSolSolve(c.klu, c.S, c.xb, c.bb, tol);
+            c.last_flag = flag;
+            if (flag != SUNLS_SUCCESS) return flag;
+            for (std::size_t k = 0; k < nb; ++k) xv[c.boundary[k]] = xb[k];
+        }
     } else {
         const std::size_t blocks = c.bg_start.size() - 1;
         for (std::size_t q = 0; q < blocks; ++q) {
@@ -549,11 +553,15 @@ int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
             else block_forward<0, 0>(c, q, xv);
         }
         const std::size_t nt = c.t_in_a.size();
-        for (std::size_t k = 0; k < nt; ++k) bb[k] = xv[c.t_in_a[k]];
-        const int flag = SUNLinSolSolve(c.klu, c.T, c.xb, c.bb, tol);
-        c.last_flag = flag;
-        if (flag != SUNLS_SUCCESS) return flag;
-        for (std::size_t k = 0; k < nt; ++k) xv[c.t_in_a[k]] = xb[k];
+        if (klu_solve_mapped(c.klu, xv, c.t_in_a.data())) {
+            c.last_flag = SUNLS_SUCCESS;
+        } else {
+            for (std::size_t k = 0; k < nt; ++k) bb[k] = xv[c.t_in_a[k]];
+            const int flag = SUNLinSolSolve(c.klu, c.T, c.xb, c.bb, tol);
+            c.last_flag = flag;
+            if (flag != SUNLS_SUCCESS) return flag;
+            for (std::size_t k = 0; k < nt; ++k) xv[c.t_in_a[k]] = xb[k];
+        }
         for (std::size_t q = 0; q < blocks; ++q) {
             const int kind = block_kind(c, q);
             if (kind == 1) block_back<3, 4>(c, q, xv);

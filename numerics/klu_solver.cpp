@@ -45,6 +45,15 @@ struct StaticLU {
     std::vector<sunindextype> u_ptr, u_mid, u_row, u_src;  // U above the diagonal: in block
     std::vector<double> u_val;               // [u_ptr, u_mid), rows ascending; off-block [u_mid, u_ptr+1)
     std::vector<double> inv_diag, diag;      // 1 / U_kk, U_kk
+    // The factors by rows for the solve (the factorisation works on the columns above):
+    // per row k of PAQ its in-block L entries (columns ascending), its in-block U entries and
+    // its off-block entries (columns descending), and where each value sits in l_val / u_val.
+    std::vector<sunindextype> lr_ptr, lr_col, lr_src, ur_ptr, ur_col, ur_src, or_ptr, or_col, or_src;
+    std::vector<double> lr_val, ur_val, or_val;
+    // solve_mapped's composed permutations, for the map and the pattern (gen) they were made for.
+    std::vector<sunindextype> Pm, Qm;
+    const sunindextype* mapped_for = nullptr;
+    long gen = 0, mapped_gen = -1;
     std::vector<double> x, y, rs;            // work (x: zero between columns), row maxima
     std::vector<char> mark;
     bool built = false;                      // the arrays above hold a complete pattern
@@ -123,6 +132,8 @@ struct StaticLU {
         x.assign(n, 0.0);
         y.assign(n, 0.0);
         rs.assign(n, 0.0);
+        build_rows();
+        ++gen;
         a_cp.assign(cp, cp + n + 1);
         a_ri.assign(ri, ri + cp[n]);
         built = valid = true;
@@ -180,33 +191,107 @@ struct StaticLU {
         return hi > 0.0 && std::isfinite(lo / hi) ? lo / hi : 0.0;
     }
 
-    // x = A^-1 b (x may be b): per block from the last, L forward and U backward (the
-    // off-block entries of a column with its U entries).
-    template <bool Fma>
+    // The row copies' pattern: the entries of each row in the order the column-oriented
+    // solve would subtract them from it (L: columns ascending; U and off-block: descending).
+    void build_rows() {
+        auto by_rows = [&](auto&& entries, bool descending, std::vector<sunindextype>& ptr,
+                           std::vector<sunindextype>& col, std::vector<sunindextype>& src) {
+            std::vector<sunindextype> count(n + 1, 0);
+            entries([&](sunindextype r, sunindextype, sunindextype) { ++count[r + 1]; });
+            for (sunindextype k = 0; k < n; ++k) count[k + 1] += count[k];
+            ptr = count;
+            col.assign(ptr[n], 0);
+            src.assign(ptr[n], 0);
+            std::vector<sunindextype> next(ptr.begin(), ptr.end() - 1);
+            entries([&](sunindextype r, sunindextype c, sunindextype e) {
+                col[next[r]] = c;
+                src[next[r]++] = e;
+            });
+            if (descending)
+                for (sunindextype k = 0; k < n; ++k) {
+                    std::reverse(col.begin() + ptr[k], col.begin() + ptr[k + 1]);
+                    std::reverse(src.begin() + ptr[k], src.begin() + ptr[k + 1]);
+                }
+        };
+        by_rows([&](auto&& f) {
+            for (sunindextype j = 0; j < n; ++j)
+                for (sunindextype q = l_ptr[j]; q < l_ptr[j + 1]; ++q) f(l_row[q], j, q);
+        }, false, lr_ptr, lr_col, lr_src);
+        by_rows([&](auto&& f) {
+            for (sunindextype j = 0; j < n; ++j)
+                for (sunindextype e = u_ptr[j]; e < u_mid[j]; ++e) f(u_row[e], j, e);
+        }, true, ur_ptr, ur_col, ur_src);
+        by_rows([&](auto&& f) {
+            for (sunindextype j = 0; j < n; ++j)
+                for (sunindextype e = u_mid[j]; e < u_ptr[j + 1]; ++e) f(u_row[e], j, e);
+        }, true, or_ptr, or_col, or_src);
+        lr_val.assign(lr_col.size(), 0.0);
+        ur_val.assign(ur_col.size(), 0.0);
+        or_val.assign(or_col.size(), 0.0);
+    }
+
+    // The factors' values into the row copies (after each factorisation).
+    void gather_rows() {
+        for (std::size_t t = 0; t < lr_src.size(); ++t) lr_val[t] = l_val[lr_src[t]];
+        for (std::size_t t = 0; t < ur_src.size(); ++t) ur_val[t] = u_val[ur_src[t]];
+        for (std::size_t t = 0; t < or_src.size(); ++t) or_val[t] = u_val[or_src[t]];
+    }
+
+    // x = A^-1 b (x may be b): per block from the last, the off-block entries (the later
+    // blocks' unknowns, solved), L forward and U backward, each row a running sum in a
+    // register (no store per entry). Each row sees the same multiply-subtracts in the same
+    // order as a column-oriented solve (scatter from each solved unknown): the same result
+    // to the bit.
+    template <bool Fma, bool Mapped = false>
     __attribute__((always_inline)) inline void solve_body(const double* b, double* xo) {
         double* yv = y.data();
-        for (sunindextype k = 0; k < n; ++k) yv[k] = b[P[k]];
-        const sunindextype* lp = l_ptr.data();
-        const sunindextype* lr = l_row.data();
-        const double* lv = l_val.data();
-        const sunindextype* up = u_ptr.data();
-        const sunindextype* ur = u_row.data();
-        const double* uv = u_val.data();
+        const sunindextype* pin = Mapped ? Pm.data() : P.data();
+        const sunindextype* qout = Mapped ? Qm.data() : Q.data();
+        for (sunindextype k = 0; k < n; ++k) yv[k] = b[pin[k]];
+        const sunindextype *lp = lr_ptr.data(), *lc = lr_col.data();
+        const sunindextype *up = ur_ptr.data(), *uc = ur_col.data();
+        const sunindextype *op = or_ptr.data(), *oc = or_col.data();
+        const double *lv = lr_val.data(), *uv = ur_val.data(), *ov = or_val.data();
+        const double* id = inv_diag.data();
         for (std::size_t bl = block.size() - 1; bl-- > 0;) {
             const sunindextype k0 = block[bl], k1 = block[bl + 1];
-            if (k1 - k0 > 1)
-                for (sunindextype j = k0; j < k1; ++j) {
-                    const double yj = yv[j];
-#pragma GCC unroll 2
-                    for (sunindextype q = lp[j]; q < lp[j + 1]; ++q) yv[lr[q]] = fms<Fma>(lv[q], yj, yv[lr[q]]);
-                }
-            for (sunindextype j = k1 - 1; j >= k0; --j) {
-                const double yj = yv[j] *= inv_diag[j];
-#pragma GCC unroll 2
-                for (sunindextype e = up[j]; e < up[j + 1]; ++e) yv[ur[e]] = fms<Fma>(uv[e], yj, yv[ur[e]]);
+            if (k1 - k0 == 1) {
+                double acc = yv[k0];
+                for (sunindextype e = op[k0]; e < op[k0 + 1]; ++e) acc = fms<Fma>(ov[e], yv[oc[e]], acc);
+                yv[k0] = acc * id[k0];
+                continue;
+            }
+            for (sunindextype i = k0; i < k1; ++i) {
+                if (op[i] == op[i + 1]) continue;
+                double acc = yv[i];
+                for (sunindextype e = op[i]; e < op[i + 1]; ++e) acc = fms<Fma>(ov[e], yv[oc[e]], acc);
+                yv[i] = acc;
+            }
+            for (sunindextype i = k0; i < k1; ++i) {
+                double acc = yv[i];
+                for (sunindextype e = lp[i]; e < lp[i + 1]; ++e) acc = fms<Fma>(lv[e], yv[lc[e]], acc);
+                yv[i] = acc;
+            }
+            for (sunindextype i = k1 - 1; i >= k0; --i) {
+                double acc = yv[i];
+                for (sunindextype e = up[i]; e < up[i + 1]; ++e) acc = fms<Fma>(uv[e], yv[uc[e]], acc);
+                yv[i] = acc * id[i];
             }
         }
-        for (sunindextype k = 0; k < n; ++k) xo[Q[k]] = yv[k];
+        for (sunindextype k = 0; k < n; ++k) xo[qout[k]] = yv[k];
+    }
+
+    // The solve on the unknowns map[k] of a longer vector v, in place (the caller's gather and
+    // scatter folded into the permutations P and Q).
+    void solve_mapped(double* v, const sunindextype* map) {
+        if (map != mapped_for || mapped_gen != gen) {
+            Pm.resize(n), Qm.resize(n);
+            for (sunindextype k = 0; k < n; ++k) Pm[k] = map[P[k]], Qm[k] = map[Q[k]];
+            mapped_for = map;
+            mapped_gen = gen;
+        }
+        if (has_fma()) solve_mapped_fma(v);
+        else solve_body<false, true>(v, v);
     }
 
     // c - a b; with FMA (one rounding) where the CPU has it.
@@ -217,7 +302,12 @@ struct StaticLU {
     }
     __attribute__((target("avx2,fma"))) bool factor_fma(const double* a) { return factor_body<true>(a); }
     __attribute__((target("avx2,fma"))) void solve_fma(const double* b, double* xo) { solve_body<true>(b, xo); }
-    bool factor(const double* a) { return has_fma() ? factor_fma(a) : factor_body<false>(a); }
+    __attribute__((target("avx2,fma"))) void solve_mapped_fma(double* v) { solve_body<true, true>(v, v); }
+    bool factor(const double* a) {
+        const bool ok = has_fma() ? factor_fma(a) : factor_body<false>(a);
+        if (ok) gather_rows();
+        return ok;
+    }
     void solve(const double* b, double* xo) {
         if (has_fma()) solve_fma(b, xo);
         else solve_body<false>(b, xo);
@@ -369,6 +459,14 @@ SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool ke
     S->ops->space = space;
     S->ops->free = free_solver;
     return S;
+}
+
+bool klu_solve_mapped(SUNLinearSolver S, double* v, const sunindextype* map) {
+    Content* c = content(S);
+    if (!c->lu.valid) return false;
+    c->lu.solve_mapped(v, map);
+    klu_of(S)->last_flag = SUNLS_SUCCESS;
+    return true;
 }
 
 KluCounters klu_counters(SUNLinearSolver S) { return S ? content(S)->counters : KluCounters{}; }

@@ -33,5 +33,9 @@ struct KluCounters {
 // gives SUNDIALS' own setup (rcond, condest, fresh pivoting), for comparison.
 SUNLinearSolver make_klu_solver(N_Vector y, SUNMatrix A, SUNContext ctx, bool keep_pivots = true);
 KluCounters klu_counters(SUNLinearSolver S);
+// Solves in place on the unknowns map[0..n) of v (n = the matrix's size), the caller's gather
+// and scatter folded into the factors' permutations; false (v untouched) when the factors
+// are KLU's own, which the caller then solves through SUNLinSolSolve.
+bool klu_solve_mapped(SUNLinearSolver S, double* v, const sunindextype* map);
 
 }  // namespace ssbsim

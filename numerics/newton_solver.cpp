@@ -107,10 +107,11 @@ int solve(SUNNonlinearSolver s, N_Vector /*y0*/, N_Vector ycor, N_Vector w, real
         c.cur_iter = 0;
         for (;;) {
             ++c.iters;
-            N_VScale(-1.0, delta, delta);
+            // The update is -J^-1 F: solved for J^-1 F and subtracted (SUNDIALS negates F
+            // first; the linear solve is odd in its right-hand side to the bit, so the same).
             flag = c.lsolve(delta, mem);
             if (flag != SUN_NLS_SUCCESS) break;
-            N_VLinearSum(1.0, ycor, 1.0, delta, ycor);
+            N_VLinearSum(1.0, ycor, -1.0, delta, ycor);
             flag = own ? conv_test(c, delta, w, tol) : c.ctest(s, ycor, delta, tol, w, c.ctest_data);
             if (flag == SUN_NLS_SUCCESS) {
                 c.jcur = SUNFALSE;
