@@ -568,6 +568,61 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     y[idx_current()] = i_app;
 }
 
+// Each intercalation current by its kinetics row at the other unknowns of y_pred + y_cor:
+// Newton on j with the slope by a difference quotient, kept inside the bracket the signs
+// of the residual give (it rises with j), the contact and the kinetics point once per cell
+// (as shift_to_current). A current that does not converge in 12 iterations is left as it is.
+bool CathodeP2D::solve_local(const double* y_pred, double* y_cor, double* delta, const double* w) {
+    if (!geo_.intercalating) return false;
+    const int n = size();
+    y_trial_.resize(n);
+    for (int i = 0; i < n; ++i) y_trial_[i] = y_pred[i] + y_cor[i];
+    Local<double> L;
+    double u[kMaxSlots];
+    IntercalationKinetics::Point<double> point;
+    bool changed = false;
+    for (int m = 0; m < geo_.nc; ++m) {
+        local_inputs(y_trial_.data(), m, u);
+        L.u = u;
+        L.pop = &slots_;
+        contact_.evaluate(L);
+        for (int p = 0; p < geo_.np; ++p) {
+            const int k = idx_j(m, p);
+            if (!(w[k] > 0.0)) continue;
+            point = kinetics_.point(L, p);
+            const double tol = 1e-3 / w[k];
+            auto F = [&](double j) { return kinetics_.residual(L, p, point, j); };
+            double j = u[slots_.j(p)], lo = -HUGE_VAL, hi = HUGE_VAL;  // the bracket so far
+            bool done = false;
+            for (int it = 0; it < 12 && !done; ++it) {
+                const double f = F(j);
+                if (!std::isfinite(f)) break;
+                if (f == 0.0) { done = true; break; }
+                // The row rises with j at a slope of at least ~1 near its root (eta falls with
+                // j): |f| <= tol leaves j within tol of it.
+                if (std::fabs(f) <= tol) { done = true; break; }
+                if (f > 0) hi = std::min(hi, j);
+                else lo = std::max(lo, j);
+                const double dj = 1e-7 * (std::fabs(j) + tol * 1e3);
+                const double slope = (F(j + dj) - f) / dj;
+                double next = slope > 0.0 && std::isfinite(slope) ? j - f / slope : NAN;
+                if (!(next > lo && next < hi)) {
+                    if (std::isfinite(lo) && std::isfinite(hi)) next = 0.5 * (lo + hi);
+                    else break;
+                }
+                done = std::fabs(next - j) <= tol;
+                j = next;
+            }
+            if (!done) continue;
+            const double shift = y_trial_[k] - j;  // y_cor's change, less
+            y_cor[k] -= shift;
+            delta[k] += shift;
+            changed = changed || shift != 0.0;
+        }
+    }
+    return changed;
+}
+
 bool CathodeP2D::carries_no_current(const double* y) const {
     if (!geo_.intercalating) return false;
     for (int m = 0; m < geo_.nc; ++m)

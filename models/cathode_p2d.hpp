@@ -93,6 +93,13 @@ public:
     void absolute_tolerances(double atol_scale, double* atol) const override;
     std::string variable_name(int i) const override { return layout_.variable_name(i); }
     std::vector<EliminationChain> elimination_chains() const override;
+    // The intercalation currents by their kinetics rows (DaeModel::solve_local).
+    bool has_local_solve() const override { return geo_.intercalating; }
+    void local_unknowns(char* mask) const override {
+        for (int m = 0; m < geo_.nc; ++m)
+            for (int p = 0; p < geo_.np; ++p) mask[idx_j(m, p)] = 1;
+    }
+    bool solve_local(const double* y_pred, double* y_cor, double* delta, const double* w) override;
     const StateLayout& layout() const { return layout_; }
     // 1 for potentials, currents and concentrations, 0 for book-keeping (Q, E, ledger,
     // chemistry tallies): what solver-failure reports name.
@@ -303,6 +310,7 @@ private:
     double T_ = 298.15, f_ = 0.0;
     bool first_temperature_ = true;
     std::vector<double> src_;        // faradaic source per cathode cell (scratch) [A/m3]
+    std::vector<double> y_trial_;    // solve_local's y_pred + y_cor (scratch)
 };
 
 }  // namespace ssbsim

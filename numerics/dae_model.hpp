@@ -102,6 +102,18 @@ public:
     virtual bool jacobian_separates_mass() const { return false; }
     // Chains the linear solver may eliminate first (none by default).
     virtual std::vector<EliminationChain> elimination_chains() const { return {}; }
+    // Local nonlinear elimination for the corrector (numerics/newton_solver.hpp LocalSolve):
+    // whether the model has algebraic unknowns each of which its own residual row fixes,
+    // given every other unknown (a reaction current by its rate law); local_unknowns marks
+    // them (mask[i] = 1); solve_local solves those rows at y = y_pred + y_cor by changing
+    // only those unknowns in y_cor, adds each change to delta (the corrector's last update,
+    // which was subtracted from y_cor) and returns whether it changed any. w: the
+    // corrector's error weights; each unknown is solved to 1e-3 / w of it.
+    virtual bool has_local_solve() const { return false; }
+    virtual void local_unknowns(char* /*mask*/) const {}
+    virtual bool solve_local(const double* /*y_pred*/, double* /*y_cor*/, double* /*delta*/, const double* /*w*/) {
+        return false;
+    }
 };
 
 }  // namespace ssbsim

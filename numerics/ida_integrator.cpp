@@ -69,6 +69,8 @@ struct IdaIntegrator::Impl {
     // dF/dy + cj dF/dy' instead of evaluating it, unless the corrector failed, the integrator
     // restarted, or kMaxStepsBetweenEvaluations steps passed since the last evaluation.
     JacobianFreshness freshness;
+    LocalSolve local;              // the model's local nonlinear elimination, for our corrector
+    std::vector<char> local_mask;  // LocalSolve::unknown
     bool reuse_jacobian = false;  // the model separates dF/dy' and our corrector runs
     bool kept = false;            // jac holds an evaluation at a state of this integration
     long evaluated_at_step = 0;   // IDA's step count at it
@@ -227,7 +229,20 @@ IdaIntegrator::IdaIntegrator(DaeModel& model, const SolverSettings& s, double t0
     m.check(IDASVtolerances(m.mem, s.rtol, m.atol), "IDASVtolerances");
     m.check(IDASetLinearSolver(m.mem, m.LS, m.A), "IDASetLinearSolver");
     if (s.adaptive_newton) {
-        m.nls = make_newton_solver(m.y, m.ctx, &m.freshness);
+        if (s.local_elimination && model.has_local_solve()) {
+            m.local.fn = [](void* data, const double* yp, double* yc, double* d, const double* w) {
+                try {  // nothing may leave through SUNDIALS' C frames
+                    return static_cast<DaeModel*>(data)->solve_local(yp, yc, d, w);
+                } catch (const std::exception&) {
+                    return false;  // y_cor as the update left it; the residual will tell
+                }
+            };
+            m.local.data = &model;
+            m.local_mask.assign(model.size(), 0);
+            model.local_unknowns(m.local_mask.data());
+            m.local.unknown = m.local_mask.data();
+        }
+        m.nls = make_newton_solver(m.y, m.ctx, &m.freshness, &m.local);
         m.reuse_jacobian = s.reuse_jacobian && model.jacobian_separates_mass();
         if (!m.nls) throw SolverError("cannot create the Newton solver");
         m.check(IDASetNonlinearSolver(m.mem, m.nls), "IDASetNonlinearSolver");

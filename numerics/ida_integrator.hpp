@@ -35,6 +35,10 @@ struct SolverSettings {
     // With it, a setup that only changes cj rebuilds the kept Jacobian at the new cj where
     // the model allows (DaeModel::jacobian_separates_mass); false evaluates at every setup.
     bool reuse_jacobian = true;
+    // With it, after a corrector failure led by an unknown the model can solve locally
+    // (DaeModel::solve_local: the intercalation currents), the corrector solves those rows
+    // at every iterate for a while (numerics/newton_solver.hpp LocalSolve); false: never.
+    bool local_elimination = true;
     void validate() const;
 };
 

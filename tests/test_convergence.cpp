@@ -3,7 +3,10 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <random>
+#include <vector>
 
+#include "models/cathode_p2d.hpp"
 #include "test_support.hpp"
 
 using namespace ssbsim;
@@ -91,6 +94,89 @@ TEST(Convergence, JacobianReuseAndOurCorrectorGiveTheSameAnswer) {
     EXPECT_GT(ours.stats.jacobian_rebuilds, 0);
     EXPECT_LT(ours.stats.jacobian_evaluations, 0.9 * sundials.stats.jacobian_evaluations);
     EXPECT_EQ(ours.stats.linear_setups, ours.stats.jacobian_evaluations + ours.stats.jacobian_rebuilds);
+}
+
+// numerics/newton_solver.hpp LocalSolve: after a corrector failure led by an intercalation
+// current, the corrector solves the kinetics rows for the currents at every iterate for a
+// while. The embedded default (its first charge has a stretch where the insertion drop
+// engages and IDA's Newton failed on fresh Jacobians again and again, halving and
+// regrowing the step) solved with and without agrees to well inside the tolerance, with
+// fewer residuals and Jacobians (measured: 2939 -> 2304 residuals at the 20 x 20 mesh).
+TEST(Convergence, LocalEliminationOfTheCurrentsGivesTheSameAnswer) {
+    auto solve = [](bool local) {
+        SimulationConfig c = test::load("");
+        c.solver.local_elimination = local;
+        Simulation sim(c);
+        return sim.run(nullptr);
+    };
+    const RunResult with = solve(true), without = solve(false);
+    ASSERT_EQ(with.status, RunStatus::complete) << with.message;
+    ASSERT_EQ(without.status, RunStatus::complete) << without.message;
+    ASSERT_EQ(with.cycles.size(), without.cycles.size());
+    for (std::size_t k = 0; k < with.cycles.size(); ++k) {
+        const CycleSummary &a = with.cycles[k], &b = without.cycles[k];
+        EXPECT_NEAR(a.charge_capacity, b.charge_capacity, 1e-5 * b.charge_capacity);
+        EXPECT_NEAR(a.discharge_capacity, b.discharge_capacity, 1e-5 * b.discharge_capacity);
+        EXPECT_NEAR(a.coulombic_efficiency, b.coulombic_efficiency, 1e-6);
+        EXPECT_NEAR(a.ledger.total(), b.ledger.total(), 1e-5 * b.charge_capacity);
+    }
+    EXPECT_LT(with.lithium_balance_error, 1e-8);
+    EXPECT_LT(with.stats.residual_evaluations, 0.9 * without.stats.residual_evaluations);
+    EXPECT_LT(with.stats.jacobian_evaluations, without.stats.jacobian_evaluations);
+    EXPECT_LT(with.stats.convergence_failures, without.stats.convergence_failures);
+}
+
+// CathodeP2D::solve_local: from a state whose currents are off their kinetics, it meets
+// every kinetics row to its tolerance by changing the currents alone, and hands each change
+// to the update (delta) as well.
+TEST(LocalElimination, MeetsEachKineticsRowByItsCurrentAlone) {
+    SimulationConfig c = test::load("");
+    CathodeP2D model(c.cell, c.mesh);
+    const int n = model.size();
+    std::vector<double> y(n), yp(n, 0.0);
+    model.initial_state(0.6, y.data(), yp.data());
+    const double i_app = 1.0;  // [A/m2], about C/5
+    model.shift_to_current(y.data(), yp.data(), i_app);
+    std::vector<char> mask(n, 0);
+    ASSERT_TRUE(model.has_local_solve());
+    model.local_unknowns(mask.data());
+    std::vector<double> pred(y), cor(n), w(n), delta(n);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (int i = 0; i < n; ++i) {
+        w[i] = 1.0 / (1e-6 * std::fabs(y[i]) + 1e-8);
+        cor[i] = mask[i] ? 0.5 * u(rng) * (std::fabs(y[i]) + 0.1) : 1e-7 * u(rng) * std::fabs(y[i]);  // currents far off
+        delta[i] = u(rng);
+    }
+    const std::vector<double> cor0(cor), delta0(delta);
+    std::vector<double> F(n), trial(n);
+    for (int i = 0; i < n; ++i) trial[i] = pred[i] + cor[i];
+    model.residual(0.0, trial.data(), yp.data(), F.data());
+    double before = 0.0;
+    for (int i = 0; i < n; ++i)
+        if (mask[i]) before = std::max(before, std::fabs(F[i]) * w[i]);
+    EXPECT_GT(before, 1e3);
+    EXPECT_TRUE(model.solve_local(pred.data(), cor.data(), delta.data(), w.data()));
+    for (int i = 0; i < n; ++i) trial[i] = pred[i] + cor[i];
+    model.residual(0.0, trial.data(), yp.data(), F.data());
+    int currents = 0;
+    for (int i = 0; i < n; ++i) {
+        if (!mask[i]) {
+            EXPECT_EQ(cor[i], cor0[i]) << model.variable_name(i);
+            EXPECT_EQ(delta[i], delta0[i]) << model.variable_name(i);
+            continue;
+        }
+        ++currents;
+        // The kinetics row, in the weights' units of its current (slope >= ~1): 1e-3 asked.
+        EXPECT_LT(std::fabs(F[i]) * w[i], 2e-3) << model.variable_name(i);
+        EXPECT_NEAR(cor0[i] - cor[i], delta[i] - delta0[i], 1e-12 * (std::fabs(delta[i]) + 1.0)) << model.variable_name(i);
+    }
+    EXPECT_EQ(currents, c.mesh.cathode);
+    // Solved rows stay solved: a second call moves no current beyond its tolerance.
+    const std::vector<double> cor1(cor);
+    model.solve_local(pred.data(), cor.data(), delta.data(), w.data());
+    for (int i = 0; i < n; ++i)
+        if (mask[i]) EXPECT_LE(std::fabs(cor[i] - cor1[i]) * w[i], 1e-3) << model.variable_name(i);
 }
 
 // numerics/klu_solver.hpp: keeping KLU's pivot order between Jacobians (refactorising, and
