@@ -106,12 +106,29 @@ T kinetic_powers(const T& x, double ac, double aa) {
 // surface has room, floored at x_f^p as it fills, so a pristine CAM (1 - x ~ 3e-4) keeps an
 // exchange current to delithiate with. It multiplies both branches (i0), so the
 // equilibrium stays at the OCV. p = 0: 1.
+// y^e for y > 0 and e a multiple of 1/4 up to 4 (the relithiation exponents in use:
+// 2.5 gives y^1.25 = y sqrt(sqrt(y))) by products and square roots, within a few ulp of pow
+// and about a third of its cost (pow was ~2.5 % of a cycling run); std::pow otherwise.
+inline double quarter_power(double y, double e) {
+    const double n4 = 4.0 * e;
+    if (!(y > 0.0) || !(n4 >= 1.0 && n4 <= 16.0) || n4 != std::floor(n4)) return std::pow(y, e);
+    const int n = static_cast<int>(n4);
+    double r = 1.0;
+    for (int k = 0; k < n / 4; ++k) r *= y;
+    const double s = std::sqrt(y);
+    if (n & 2) r *= s;
+    if (n & 1) r *= std::sqrt(s);
+    return r;
+}
+
 template <class T>
 T relithiation_factor(const T& x, double p, double x_f) {
-    using std::pow;
     if (p == 0.0) return T(1.0);
     const T y = 1.0 - x;
-    return pow(y * y + x_f * x_f, 0.5 * p);
+    const T base = y * y + x_f * x_f;
+    const double b = value(base), e = 0.5 * p;
+    const double r = quarter_power(b, e);
+    return apply(base, r, b != 0.0 ? e * r / b : 0.0);
 }
 
 template <class T>
