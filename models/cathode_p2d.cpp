@@ -513,6 +513,40 @@ double increasing_root(F&& f, double lo, double hi, double tol) {
     }
     return 0.5 * (lo + hi);
 }
+
+// The root of f, which rises with j at a slope of at least ~1 near it (a kinetics row: eta
+// falls with j), from j: Newton with the slope by a difference quotient, kept inside the
+// bracket the signs of f give. Converged when |f| <= tol or a step moves j by <= tol
+// (either leaves j within ~tol of the root); false after max_it iterations or on a
+// non-finite value, j then as it was.
+template <class F>
+bool kinetics_root(F&& f, double& j, double tol, int max_it) {
+    double x = j, lo = -HUGE_VAL, hi = HUGE_VAL;
+    for (int it = 0; it < max_it; ++it) {
+        const double fx = f(x);
+        if (!std::isfinite(fx)) return false;
+        if (std::fabs(fx) <= tol) {
+            j = x;
+            return true;
+        }
+        if (fx > 0) hi = std::min(hi, x);
+        else lo = std::max(lo, x);
+        const double dx = 1e-7 * (std::fabs(x) + tol * 1e3);
+        const double slope = (f(x + dx) - fx) / dx;
+        double next = slope > 0.0 && std::isfinite(slope) ? x - fx / slope : NAN;
+        if (!(next > lo && next < hi)) {
+            if (!(std::isfinite(lo) && std::isfinite(hi))) return false;
+            next = 0.5 * (lo + hi);
+        }
+        const bool done = std::fabs(next - x) <= tol;
+        x = next;
+        if (done) {
+            j = x;
+            return true;
+        }
+    }
+    return false;
+}
 }  // namespace
 
 // The uniform electrode potential (phi_e = 0) that carries i_app, with each population's
@@ -524,6 +558,7 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     const int np = geo_.np;
     // Cell m at potential difference phi: u holds its currents on return; L.src their source.
     IntercalationKinetics::Point<double> point[kMaxPopulations];
+    std::vector<double> warm(static_cast<std::size_t>(geo_.nc) * np, NAN);  // per cell and population
     auto solve_cell = [&](int m, double phi) {
         local_inputs(y, m, u);
         u[s_dphi] = phi;
@@ -538,6 +573,15 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
         // same relative resolution, 4e-11 (a start guess for IDACalcIC).
         constexpr double kScale = 1e-6;  // [A/m2]
         for (int p = 0; p < np; ++p) {
+            // From this cell's current at the last trial potential first (the outer search
+            // moves phi by ever less): a few Newton steps instead of ~25 bracketing ones.
+            double& jw = warm[static_cast<std::size_t>(m) * np + p];
+            if (geo_.intercalating && std::isfinite(jw) &&
+                kinetics_root([&](double j) { return kinetics_.residual(L, p, point[p], j); }, jw,
+                              4.3e-11 * (std::fabs(jw) + kScale), 20)) {
+                u[slots_.j(p)] = jw;
+                continue;
+            }
             const double z = increasing_root(
                 [&](double zt) {
                     const double j = kScale * std::sinh(zt);
@@ -545,7 +589,7 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
                     return geo_.intercalating ? kinetics_.residual(L, p, point[p], j) : j;
                 },
                 -23.7, 23.7, 4.3e-11);  // |j| up to 1e4 A/m2
-            u[slots_.j(p)] = kScale * std::sinh(z);
+            u[slots_.j(p)] = jw = kScale * std::sinh(z);
         }
         local_terms(u, L);
     };
@@ -557,8 +601,28 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
         }
         return sum;
     };
-    // [V]: from -10 to 30 V, beyond any cell, as far as ohmic drops reach; to 1e-9 V.
-    const double phi = increasing_root([&](double ph) { return total(ph) - i_app; }, -10.0, 30.0, 1e-9);
+    // [V]: within -10 to 30 V, beyond any cell, as far as ohmic drops reach; to 1e-9 V. The
+    // bracket first grows from the state's own potential (10 mV, doubling): the root is
+    // mostly within ~0.1 V of it, and a trial far off costs every cell a wide search.
+    auto excess = [&](double ph) { return total(ph) - i_app; };
+    double lo = -10.0, hi = 30.0;
+    const double phi0 = y[idx_phi_s(0)] - y[idx_phi_e(geo_.ns)];
+    if (phi0 > lo && phi0 < hi) {
+        const bool above = excess(phi0) > 0;  // the root lies below phi0
+        double prev = phi0;
+        for (double d = 0.01;; d *= 2.0) {
+            const double x = above ? std::max(-10.0, phi0 - d) : std::min(30.0, phi0 + d);
+            const bool over = excess(x) > 0;
+            const bool end = x == -10.0 || x == 30.0;
+            if (over != above || end) {
+                if (above) lo = x, hi = prev;
+                else lo = prev, hi = x;
+                break;
+            }
+            prev = x;
+        }
+    }
+    const double phi = increasing_root(excess, lo, hi, 1e-9);
     for (int n = 0; n < geo_.ns + geo_.nc; ++n) y[idx_phi_e(n)] = 0.0;
     for (int m = 0; m < geo_.nc; ++m) {
         solve_cell(m, phi);
@@ -568,10 +632,9 @@ void CathodeP2D::shift_to_current(double* y, const double* /*yp*/, double i_app)
     y[idx_current()] = i_app;
 }
 
-// Each intercalation current by its kinetics row at the other unknowns of y_pred + y_cor:
-// Newton on j with the slope by a difference quotient, kept inside the bracket the signs
-// of the residual give (it rises with j), the contact and the kinetics point once per cell
-// (as shift_to_current). A current that does not converge in 12 iterations is left as it is.
+// Each intercalation current by its kinetics row at the other unknowns of y_pred + y_cor
+// (kinetics_root), the contact and the kinetics point once per cell (as shift_to_current).
+// A current that does not converge in 12 iterations is left as it is.
 bool CathodeP2D::solve_local(const double* y_pred, double* y_cor, double* delta, const double* w) {
     if (!geo_.intercalating) return false;
     const int n = size();
@@ -591,29 +654,8 @@ bool CathodeP2D::solve_local(const double* y_pred, double* y_cor, double* delta,
             if (!(w[k] > 0.0)) continue;
             point = kinetics_.point(L, p);
             const double tol = 1e-3 / w[k];
-            auto F = [&](double j) { return kinetics_.residual(L, p, point, j); };
-            double j = u[slots_.j(p)], lo = -HUGE_VAL, hi = HUGE_VAL;  // the bracket so far
-            bool done = false;
-            for (int it = 0; it < 12 && !done; ++it) {
-                const double f = F(j);
-                if (!std::isfinite(f)) break;
-                if (f == 0.0) { done = true; break; }
-                // The row rises with j at a slope of at least ~1 near its root (eta falls with
-                // j): |f| <= tol leaves j within tol of it.
-                if (std::fabs(f) <= tol) { done = true; break; }
-                if (f > 0) hi = std::min(hi, j);
-                else lo = std::max(lo, j);
-                const double dj = 1e-7 * (std::fabs(j) + tol * 1e3);
-                const double slope = (F(j + dj) - f) / dj;
-                double next = slope > 0.0 && std::isfinite(slope) ? j - f / slope : NAN;
-                if (!(next > lo && next < hi)) {
-                    if (std::isfinite(lo) && std::isfinite(hi)) next = 0.5 * (lo + hi);
-                    else break;
-                }
-                done = std::fabs(next - j) <= tol;
-                j = next;
-            }
-            if (!done) continue;
+            double j = u[slots_.j(p)];
+            if (!kinetics_root([&](double jt) { return kinetics_.residual(L, p, point, jt); }, j, tol, 12)) continue;
             const double shift = y_trial_[k] - j;  // y_cor's change, less
             y_cor[k] -= shift;
             delta[k] += shift;

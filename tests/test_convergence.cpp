@@ -179,6 +179,31 @@ TEST(LocalElimination, MeetsEachKineticsRowByItsCurrentAlone) {
         if (mask[i]) EXPECT_LE(std::fabs(cor[i] - cor1[i]) * w[i], 1e-3) << model.variable_name(i);
 }
 
+// CathodeP2D::shift_to_current (a step start's guess): the uniform potential that carries
+// i_app, each current from its kinetics row there. From states at two different
+// potentials (the bracket grows from the state's own) it finds the same potential to its
+// 1e-9 V, and every kinetics row is met.
+TEST(StepStartGuess, ShiftToCurrentMeetsEveryKineticsRowFromAnyStart) {
+    SimulationConfig c = test::load("");
+    CathodeP2D model(c.cell, c.mesh);
+    const int n = model.size();
+    std::vector<double> a(n), b(n), yp(n, 0.0), F(n);
+    model.initial_state(0.6, a.data(), yp.data());
+    b = a;
+    for (int m = 0; m < c.mesh.cathode; ++m) b[model.idx_phi_s(m)] += 0.7;  // a start 0.7 V off
+    const double i_app = 1.0;  // [A/m2], about C/5
+    model.shift_to_current(a.data(), yp.data(), i_app);
+    model.shift_to_current(b.data(), yp.data(), i_app);
+    EXPECT_NEAR(a[model.idx_phi_s(0)], b[model.idx_phi_s(0)], 2e-9);
+    model.residual(0.0, a.data(), yp.data(), F.data());
+    for (int m = 0; m < c.mesh.cathode; ++m) {
+        const int k = model.idx_j(m);
+        EXPECT_NE(a[k], 0.0);  // the cell carries current
+        EXPECT_LT(std::fabs(F[k]), 1e-9 * (std::fabs(a[k]) + 1e-6)) << model.variable_name(k);
+        EXPECT_NEAR(a[k], b[k], 1e-7 * std::fabs(a[k])) << model.variable_name(k);
+    }
+}
+
 // numerics/klu_solver.hpp: keeping KLU's pivot order between Jacobians (refactorising, and
 // pivoting afresh only when the cheap rcond falls) changes round-off, not the answer. The
 // embedded default (SE chemistry on) solved both ways agrees to well inside the tolerance,
