@@ -518,6 +518,20 @@ void backward(const Content& c, std::size_t ch, double* xv) {
         for (int q = 0; q < G; ++q) next[q] = x[q][j] = (x[q][j] - u[q][j] * next[q]) * d[q][j];
 }
 
+// The reduced system M on A's unknowns map[k], in place in xv: by our factors with the
+// gather and scatter folded into their permutations, else by KLU through c.bb and c.xb.
+int reduced_solve(Content& c, SUNMatrix M, const std::vector<sunindextype>& map, double* xv, realtype tol) {
+    if (klu_solve_mapped(c.klu, xv, map.data())) return c.last_flag = SUNLS_SUCCESS;
+    double* bb = N_VGetArrayPointer(c.bb);
+    const double* xb = N_VGetArrayPointer(c.xb);
+    for (std::size_t k = 0; k < map.size(); ++k) bb[k] = xv[map[k]];
+    const int flag = SUNLinSolSolve(c.klu, M, c.xb, c.bb, tol);
+    c.last_flag = flag;
+    if (flag == SUNLS_SUCCESS)
+        for (std::size_t k = 0; k < map.size(); ++k) xv[map[k]] = xb[k];
+    return flag;
+}
+
 int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol) {
     Content& c = *content(LS);
     if (c.use_full) return c.last_flag = SUNLinSolSolve(c.full, A, x, b, tol);
@@ -531,19 +545,9 @@ int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
         else forward<1>(c, ch, xv);
         ch += w;
     }
-    double* bb = N_VGetArrayPointer(c.bb);
-    const double* xb = N_VGetArrayPointer(c.xb);
     if (!c.T) {
-        const std::size_t nb = c.boundary.size();
-        if (klu_solve_mapped(c.klu, xv, c.boundary.data())) {
-            c.last_flag = SUNLS_SUCCESS;
-        } else {
-            for (std::size_t k = 0; k < nb; ++k) bb[k] = xv[c.boundary[k]];
-            const int flag = SUNLinSolSolve(c.klu, c.S, c.xb, c.bb, tol);
-            c.last_flag = flag;
-            if (flag != SUNLS_SUCCESS) return flag;
-            for (std::size_t k = 0; k < nb; ++k) xv[c.boundary[k]] = xb[k];
-        }
+        const int flag = reduced_solve(c, c.S, c.boundary, xv, tol);
+        if (flag != SUNLS_SUCCESS) return flag;
     } else {
         const std::size_t blocks = c.bg_start.size() - 1;
         for (std::size_t q = 0; q < blocks; ++q) {
@@ -552,16 +556,8 @@ int solve(SUNLinearSolver LS, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
             else if (kind == 2) block_forward<3, 3>(c, q, xv);
             else block_forward<0, 0>(c, q, xv);
         }
-        const std::size_t nt = c.t_in_a.size();
-        if (klu_solve_mapped(c.klu, xv, c.t_in_a.data())) {
-            c.last_flag = SUNLS_SUCCESS;
-        } else {
-            for (std::size_t k = 0; k < nt; ++k) bb[k] = xv[c.t_in_a[k]];
-            const int flag = SUNLinSolSolve(c.klu, c.T, c.xb, c.bb, tol);
-            c.last_flag = flag;
-            if (flag != SUNLS_SUCCESS) return flag;
-            for (std::size_t k = 0; k < nt; ++k) xv[c.t_in_a[k]] = xb[k];
-        }
+        const int flag = reduced_solve(c, c.T, c.t_in_a, xv, tol);
+        if (flag != SUNLS_SUCCESS) return flag;
         for (std::size_t q = 0; q < blocks; ++q) {
             const int kind = block_kind(c, q);
             if (kind == 1) block_back<3, 4>(c, q, xv);
