@@ -88,6 +88,11 @@ void ParticleDiffusion::fill_log_table(const Table1D& factor, double base, std::
 void ParticleDiffusion::set_temperature(double T) {
     D_ref_ = g_.intercalating ? g_.cell.cam.diffusivity.at(T) : 0.0;
     fill_log_table(g_.intercalating ? g_.cell.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
+    D_pairs_.clear();
+    for (std::size_t k = 0; k + 1 < D_table_.size(); ++k) {
+        D_pairs_.push_back(D_table_[k]);
+        D_pairs_.push_back(D_table_[k + 1] - D_table_[k]);
+    }
 }
 
 
@@ -111,35 +116,53 @@ void face_fluxes(const double* c, int nf, const double* face, const double* t, i
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// The same operations in AVX2 (without FMA, so the same roundings: the same fluxes to the
-// bit), the table read by gathers. ~8 % of the intercalation analogue's solve was the
-// scalar loop (perf, 2026-12-02).
-// Every face, the last one to three by masked loads and stores (lanes past the end read
-// 0: a face at u = 0, computed and not stored). Not a tail call into SSE code from here:
-// GCC 12 then jumps without the vzeroupper it owes, and the SSE code after it (exp() above
-// all) ran 2-10x slower on the dirty upper halves.
-__attribute__((target("avx2"))) void face_fluxes_avx2(const double* c, int nf, const double* face,
-                                                       const double* t, int n, double scale, double* q) {
-    const __m256d vscale = _mm256_set1_pd(scale), vn = _mm256_set1_pd(n), zero = _mm256_setzero_pd();
-    const __m128i last = _mm_set1_epi32(n - 1);
-    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
-    for (int i = 0; i < nf; i += 4) {
-        const __m256i on = _mm256_cmpgt_epi64(_mm256_set1_epi64x(nf - i), lane);  // lane < nf - i
-        const __m256d c0 = _mm256_maskload_pd(c + i, on), c1 = _mm256_maskload_pd(c + i + 1, on);
-        __m256d u = _mm256_mul_pd(_mm256_add_pd(c0, c1), vscale);
-        u = _mm256_and_pd(u, _mm256_cmp_pd(u, zero, _CMP_GT_OQ));  // !(u > 0) (NaN too) -> 0
-        u = _mm256_min_pd(u, vn);                                    // u > n ? n : u
-        const __m128i k = _mm_min_epi32(_mm256_cvttpd_epi32(u), last);
-        // The table entries by scalar loads: AVX2's gathers cost ~0.2 us each on this
-        // machine (the Gather Data Sampling mitigation), which made the solve 2x slower.
-        alignas(16) int kk[4];
-        _mm_store_si128(reinterpret_cast<__m128i*>(kk), k);
-        const __m256d t0 = _mm256_setr_pd(t[kk[0]], t[kk[1]], t[kk[2]], t[kk[3]]);
-        const __m256d t1 = _mm256_setr_pd(t[kk[0] + 1], t[kk[1] + 1], t[kk[2] + 1], t[kk[3] + 1]);
-        const __m256d D = _mm256_add_pd(t0, _mm256_mul_pd(_mm256_sub_pd(t1, t0), _mm256_sub_pd(u, _mm256_cvtepi32_pd(k))));
-        const __m256d f = _mm256_maskload_pd(face + i, on);
-        _mm256_maskstore_pd(q + i + 1, on, _mm256_mul_pd(_mm256_mul_pd(f, D), _mm256_sub_pd(c1, c0)));
+// Four faces from face i: the last one to three by masked loads and stores (lanes past the
+// end read 0: a face at u = 0, computed and not stored), the others by plain ones (a masked
+// store is microcoded on AMD's cores: ~30 % of the loop, perf 2026-12-04).
+template <bool Masked>
+__attribute__((target("avx2"), always_inline)) inline void face_fluxes4(const double* c, int i, int nf, const double* face,
+                                                                        const double* pairs, __m256d vscale, __m256d vn,
+                                                                        __m128i last, double* q) {
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d c0, c1, f;
+    __m256i on;
+    if constexpr (Masked) {
+        on = _mm256_cmpgt_epi64(_mm256_set1_epi64x(nf - i), _mm256_setr_epi64x(0, 1, 2, 3));  // lane < nf - i
+        c0 = _mm256_maskload_pd(c + i, on), c1 = _mm256_maskload_pd(c + i + 1, on), f = _mm256_maskload_pd(face + i, on);
+    } else {
+        c0 = _mm256_loadu_pd(c + i), c1 = _mm256_loadu_pd(c + i + 1), f = _mm256_loadu_pd(face + i);
     }
+    __m256d u = _mm256_mul_pd(_mm256_add_pd(c0, c1), vscale);
+    u = _mm256_and_pd(u, _mm256_cmp_pd(u, zero, _CMP_GT_OQ));  // !(u > 0) (NaN too) -> 0
+    u = _mm256_min_pd(u, vn);                                    // u > n ? n : u
+    const __m128i k = _mm_min_epi32(_mm256_cvttpd_epi32(u), last);
+    alignas(16) int kk[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(kk), k);
+    // Lanes (0, 2) and (1, 3) side by side, so the unpacks give lanes 0-3 in order.
+    const __m256d p02 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(pairs + 2 * kk[0])),
+                                             _mm_loadu_pd(pairs + 2 * kk[2]), 1);
+    const __m256d p13 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(pairs + 2 * kk[1])),
+                                             _mm_loadu_pd(pairs + 2 * kk[3]), 1);
+    const __m256d t0 = _mm256_unpacklo_pd(p02, p13), slope = _mm256_unpackhi_pd(p02, p13);
+    const __m256d D = _mm256_add_pd(t0, _mm256_mul_pd(slope, _mm256_sub_pd(u, _mm256_cvtepi32_pd(k))));
+    const __m256d flux = _mm256_mul_pd(_mm256_mul_pd(f, D), _mm256_sub_pd(c1, c0));
+    if constexpr (Masked) _mm256_maskstore_pd(q + i + 1, on, flux);
+    else _mm256_storeu_pd(q + i + 1, flux);
+}
+
+// The same operations in AVX2 (without FMA, so the same roundings: the same fluxes to the
+// bit). ~8 % of the intercalation analogue's solve was the scalar loop (perf, 2026-12-02).
+// The table comes as pairs (D_k, D_{k+1} - D_k), one 16-byte load per lane: AVX2's gathers
+// cost ~0.2 us each on this machine (the Gather Data Sampling mitigation). Not a tail call
+// into SSE code from here: GCC 12 then jumps without the vzeroupper it owes, and the SSE
+// code after it (exp() above all) ran 2-10x slower on the dirty upper halves.
+__attribute__((target("avx2"))) void face_fluxes_avx2(const double* c, int nf, const double* face,
+                                                       const double* pairs, int n, double scale, double* q) {
+    const __m256d vscale = _mm256_set1_pd(scale), vn = _mm256_set1_pd(n);
+    const __m128i last = _mm_set1_epi32(n - 1);
+    int i = 0;
+    for (; i + 4 <= nf; i += 4) face_fluxes4<false>(c, i, nf, face, pairs, vscale, vn, last, q);
+    if (i < nf) face_fluxes4<true>(c, i, nf, face, pairs, vscale, vn, last, q);
     _mm256_zeroupper();
 }
 
@@ -196,7 +219,7 @@ void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp
     const int n = static_cast<int>(D_table_.size()) - 1;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (kAvx2) {
-        face_fluxes_avx2(c, nr - 1, face, D_table_.data(), n, table_scale_, q);
+        face_fluxes_avx2(c, nr - 1, face, D_pairs_.data(), n, table_scale_, q);
         q[nr] = -rf2_[nr - 1] * surf_flux;  // the outer face carries the interfacial flux
         shell_balances_avx2(cp, q, inv_vol, nr, Fc);
         return;

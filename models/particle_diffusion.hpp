@@ -82,6 +82,9 @@ private:
     double table_scale_ = 0.0;          // (1/2) n / c_max: D table index of c_i + c_{i+1}
     double D_ref_ = 0.0;
     std::vector<double> D_table_;       // D_s on x = k / (size - 1)
+    // Per table interval k: D_table_[k] and D_table_[k + 1] - D_table_[k], side by side
+    // (the residual's face fluxes read both with one load).
+    std::vector<double> D_pairs_;
 };
 
 }  // namespace ssbsim
