@@ -118,7 +118,8 @@ void face_fluxes(const double* c, int nf, const double* face, const double* t, i
 #if defined(__x86_64__) && defined(__GNUC__)
 // Four faces from face i: the last one to three by masked loads and stores (lanes past the
 // end read 0: a face at u = 0, computed and not stored), the others by plain ones (a masked
-// store is microcoded on AMD's cores: ~30 % of the loop, perf 2026-12-04).
+// store is microcoded on AMD's cores: the masked loads and stores took ~25 % of the
+// loop's samples, perf 2026-12-04).
 template <bool Masked>
 __attribute__((target("avx2"), always_inline)) inline void face_fluxes4(const double* c, int i, int nf, const double* face,
                                                                         const double* pairs, __m256d vscale, __m256d vn,
