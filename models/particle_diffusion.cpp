@@ -185,6 +185,21 @@ const bool kAvx2 = cpu_has_avx2();
 #endif
 }  // namespace
 
+void particle_face_fluxes(const double* c, int nf, const double* face, const std::vector<double>& table,
+                          double scale, double* q, bool avx2) {
+    const int n = static_cast<int>(table.size()) - 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (avx2 && kAvx2) {
+        std::vector<double> pairs;
+        for (int k = 0; k < n; ++k) pairs.insert(pairs.end(), {table[k], table[k + 1] - table[k]});
+        face_fluxes_avx2(c, nf, face, pairs.data(), n, scale, q);
+        return;
+    }
+#endif
+    (void)avx2;
+    face_fluxes(c, nf, face, table.data(), n, scale, q);
+}
+
 void ParticleDiffusion::residual(int m, int p, const double* y, const double* yp, double surf_flux,
                                  double* F) const {
     const int first = index(m, p, 0), nr = g_.nr;

@@ -12,6 +12,13 @@
 
 namespace ssbsim {
 
+// The residual's face fluxes q[1 .. nf] of one particle (q[0] untouched) from the uniform
+// D_s table of set_temperature and scale = table points per (c_i + c_{i+1}): by the AVX2
+// path where avx2 is set and the CPU has it, else by the scalar loop. For the test that
+// the two agree to the bit; the residual calls them directly.
+void particle_face_fluxes(const double* c, int nf, const double* face, const std::vector<double>& table,
+                          double scale, double* q, bool avx2);
+
 class ParticleDiffusion {
 public:
     explicit ParticleDiffusion(const CathodeGeometry& g);

@@ -10,10 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/cpu.hpp"
 #include "core/error.hpp"
 #include "core/resources.hpp"
 #include "io/result_writer.hpp"
 #include "models/cathode_p2d.hpp"
+#include "models/particle_diffusion.hpp"
 #include "params/emit.hpp"
 #include "run/simulation.hpp"
 #include "test_support.hpp"
@@ -645,5 +647,35 @@ TEST(PropertyTables, EveryPointIsTheFactorAtItsStoichiometry) {
             worst = std::max(worst, std::fabs(t[k] / exact - 1));
         }
         EXPECT_LT(worst, 1e-11) << "table " << f;
+    }
+}
+
+// The residual's face fluxes by AVX2 (four faces at a time, the last group masked) are the
+// scalar loop's to the bit: the same operations without FMA. Every count of faces from one
+// to thirteen (full groups, tails of one to three), concentrations below zero and past
+// c_max (clamped table ends), and a NaN (read as the table's first point, as the scalar
+// code does: the flux is NaN through c).
+TEST(PropertyTables, FaceFluxesInAvx2AreTheScalarOnesToTheBit) {
+    if (!cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2";
+    std::vector<double> table;
+    ParticleDiffusion::fill_log_table(Table1D({0, 0.5, 1}, {0, -1, -3}, Table1D::Kind::linear), 2e-15, table);
+    const double c_max = 5e4, scale = 0.5 * ParticleDiffusion::kPropertyTablePoints / c_max;
+    for (int nf = 1; nf <= 13; ++nf) {
+        std::vector<double> c(nf + 1), face(nf);
+        for (int i = 0; i <= nf; ++i) c[i] = c_max * (0.37 * i - 0.6 + 0.013 * i * i);
+        if (nf > 4) c[3] = std::nan("");
+        for (int i = 0; i < nf; ++i) face[i] = 1e-6 * (i + 1);
+        std::vector<double> scalar(nf + 1, -7.0), avx2(nf + 1, -7.0);
+        particle_face_fluxes(c.data(), nf, face.data(), table, scale, scalar.data(), false);
+        particle_face_fluxes(c.data(), nf, face.data(), table, scale, avx2.data(), true);
+        EXPECT_EQ(avx2[0], -7.0) << nf << " faces: q[0] written";
+        for (int i = 1; i <= nf; ++i) {
+            if (std::isnan(scalar[i])) {
+                EXPECT_TRUE(std::isnan(avx2[i])) << nf << " faces, face " << i;
+            } else {
+                EXPECT_EQ(avx2[i], scalar[i]) << nf << " faces, face " << i;
+                EXPECT_NE(scalar[i], 0.0) << nf << " faces, face " << i;
+            }
+        }
     }
 }
