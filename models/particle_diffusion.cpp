@@ -85,14 +85,18 @@ void ParticleDiffusion::fill_log_table(const Table1D& factor, double base, std::
     }
 }
 
+namespace {
+// A uniform table t as the pairs (t_k, t_{k+1} - t_k) the AVX2 face fluxes read.
+void slope_pairs(const std::vector<double>& t, std::vector<double>& pairs) {
+    pairs.clear();
+    for (std::size_t k = 0; k + 1 < t.size(); ++k) pairs.insert(pairs.end(), {t[k], t[k + 1] - t[k]});
+}
+}  // namespace
+
 void ParticleDiffusion::set_temperature(double T) {
     D_ref_ = g_.intercalating ? g_.cell.cam.diffusivity.at(T) : 0.0;
     fill_log_table(g_.intercalating ? g_.cell.cam.diffusivity_log10_factor : Table1D(), D_ref_, D_table_);
-    D_pairs_.clear();
-    for (std::size_t k = 0; k + 1 < D_table_.size(); ++k) {
-        D_pairs_.push_back(D_table_[k]);
-        D_pairs_.push_back(D_table_[k + 1] - D_table_[k]);
-    }
+    slope_pairs(D_table_, D_pairs_);
 }
 
 
@@ -191,7 +195,7 @@ void particle_face_fluxes(const double* c, int nf, const double* face, const std
 #if defined(__x86_64__) && defined(__GNUC__)
     if (avx2 && kAvx2) {
         std::vector<double> pairs;
-        for (int k = 0; k < n; ++k) pairs.insert(pairs.end(), {table[k], table[k + 1] - table[k]});
+        slope_pairs(table, pairs);
         face_fluxes_avx2(c, nf, face, pairs.data(), n, scale, q);
         return;
     }
